@@ -1,0 +1,183 @@
+"""`voc analyze`: read exports, run the pipeline, write tables and the run manifest.
+
+I/O lives at the two ends of this module; everything between is the component pipeline
+over plain records. The manifest `run.json` is written last, so its presence marks a
+finished run, and it accounts for every input row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import platform
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import voc
+from voc.errors import InputError
+from voc.io.columns import ColumnOverrides, detect_columns
+from voc.io.readers import InputTable, ReadOptions, expand_inputs, read_table
+from voc.io.records import STATUSES, ValueProblems, iter_records
+from voc.io.schema import RECORDS_SCHEMA, SEGMENTS_SCHEMA
+from voc.io.writers import prepare_output_dir, rows_to_table, write_csv, write_json, \
+    write_parquet
+from voc.pipeline.base import Tables
+from voc.pipeline.config import load_config
+from voc.pipeline.resources import english_pipeline
+from voc.pipeline.run import StageCallback, build_components, run_components
+
+log = logging.getLogger(__name__)
+
+OUTPUT_FORMATS = ("parquet", "csv")
+_VERSIONED_PACKAGES = ("hazm", "spacy", "spacy-lookups-data", "pyarrow", "typer")
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    inputs: Sequence[Path]
+    out: Path
+    columns: ColumnOverrides = field(default_factory=ColumnOverrides)
+    read: ReadOptions = field(default_factory=ReadOptions)
+    config_path: Path | None = None
+    formats: tuple[str, ...] = ("parquet",)
+    max_chars: int | None = None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    versions = {"voc": voc.__version__, "python": platform.python_version()}
+    for package in _VERSIONED_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def read_records(
+    options: AnalyzeOptions,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str], ValueProblems]:
+    """Read every input into records; return records, per-input facts, skipped files."""
+    files, skipped = expand_inputs(options.inputs)
+    records: list[dict[str, Any]] = []
+    inputs: list[dict[str, Any]] = []
+    problems = ValueProblems()
+    for path in files:
+        table: InputTable = read_table(path, options.read)
+        roles = detect_columns(table, options.columns)
+        first = len(records)
+        records.extend(iter_records(table, roles, first, problems))
+        inputs.append({
+            "path": str(path),
+            "format": table.format,
+            "encoding": table.encoding,
+            "replaced_bytes": table.replaced_bytes or None,
+            "sheet": table.sheet,
+            "sha256": _sha256(path),
+            "rows": len(table.rows),
+            "blank_rows_skipped": table.blank_rows,
+            "rows_with_problems": len(table.row_errors),
+            "records": len(records) - first,
+            "columns": {
+                "text": roles.text, "id": roles.id, "date": roles.date,
+                "channel": roles.channel, "scores": roles.scores,
+                "auto_detected": sorted(roles.detected),
+            },
+        })
+    if not records:
+        raise InputError("the inputs hold no data rows")
+    return records, inputs, [str(p) for p in skipped], problems
+
+
+def _counts(tables: Tables, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    by_status = Counter(r["status"] for r in tables.records)
+    return {
+        "rows_in": sum(i["rows"] for i in inputs),
+        "records_in": sum(i["records"] for i in inputs),
+        "records_out": len(tables.records),
+        "segments": len(tables.segments),
+        "by_status": {s: by_status.get(s, 0) for s in STATUSES},
+        "by_lang": dict(sorted(Counter(r.get("lang") or "unknown"
+                                       for r in tables.records).items())),
+        "finglish": sum(bool(r.get("finglish")) for r in tables.records),
+        "by_question": dict(Counter(r["question"] for r in tables.records)),
+    }
+
+
+def write_outputs(tables: Tables, out: Path, formats: Sequence[str]) -> list[str]:
+    records = rows_to_table(tables.records, RECORDS_SCHEMA)
+    segments = rows_to_table(tables.segments, SEGMENTS_SCHEMA)
+    written = []
+    for name, table in (("records", records), ("segments", segments)):
+        write_parquet(out / f"{name}.parquet", table)
+        written.append(f"{name}.parquet")
+        if "csv" in formats:
+            write_csv(out / f"{name}.csv", table)
+            written.append(f"{name}.csv")
+    return written
+
+
+def analyze(options: AnalyzeOptions, on_stage: StageCallback | None = None,
+            on_read: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Run a whole analysis; return the manifest that was written to `run.json`."""
+    started_at = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    config = load_config(options.config_path)
+    if options.max_chars is not None:
+        config["normalize"]["max_chars"] = options.max_chars
+    out = prepare_output_dir(options.out)
+    components = build_components(config)
+    setup_seconds = time.perf_counter() - clock
+
+    read_started = time.perf_counter()
+    records, inputs, skipped, problems = read_records(options)
+    if on_read:
+        on_read(len(records))
+    tables = Tables(records=records)
+    tables.stats["timings_s"] = {"setup": round(setup_seconds, 3),
+                                 "read": round(time.perf_counter() - read_started, 3)}
+    tables = run_components(components, tables, on_stage)
+
+    write_started = time.perf_counter()
+    outputs = write_outputs(tables, out, options.formats)
+    tables.stats["timings_s"]["write"] = round(time.perf_counter() - write_started, 3)
+    tables.stats["timings_s"]["total"] = round(time.perf_counter() - clock, 3)
+
+    english = english_pipeline(config.get("spacy_model", "auto"))
+    manifest = {
+        "run_id": f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}",
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": sys.argv,
+        "inputs": inputs,
+        "skipped_files": skipped,
+        "counts": _counts(tables, inputs),
+        "redactions": tables.stats.get("redactions", {}),
+        "value_problems": {"unparsed_dates": problems.unparsed_dates,
+                           "invalid_scores": problems.invalid_scores},
+        "timings_s": tables.stats["timings_s"],
+        "outputs": [*outputs, "run.json"],
+        "config": config,
+        "models": {
+            "spacy_english": f"{english.meta.get('lang')}_{english.meta.get('name')}"
+                             f"-{english.meta.get('version')}",
+        },
+        "versions": _versions(),
+    }
+    write_json(out / "run.json", manifest)
+    return manifest

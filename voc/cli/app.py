@@ -1,0 +1,194 @@
+"""The Typer application behind the `voc` command.
+
+Errors a user can fix print one line on stderr and exit 2; a bug prints one line and
+exits 3, with the traceback only under `--debug`. Progress bars go to stderr and only
+when it is a terminal, so scheduled jobs get clean logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+import voc
+from voc.cli.logs import configure_logging
+from voc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, VocError
+
+app = typer.Typer(
+    name="voc",
+    help="Voice-of-customer analysis for Persian and English feedback, offline on a CPU.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+log = logging.getLogger("voc")
+_stderr = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"voc {voc.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """Voice-of-customer analysis for Persian and English feedback, offline on a CPU."""
+
+
+DebugOption = Annotated[bool, typer.Option(
+    "--debug", help="Show full tracebacks and debug logs when something fails.")]
+QuietOption = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="No progress bars or info messages; errors only.")]
+
+
+class LogFormatChoice(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class OutputFormat(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+LogFormatOption = Annotated[LogFormatChoice, typer.Option(
+    "--log-format", help="'json' writes one JSON object per log line on stderr, for schedulers.")]
+
+
+@contextmanager
+def _stage_progress(enabled: bool):  # type: ignore[no-untyped-def]
+    """Yield a stage callback that drives a progress bar (or does nothing)."""
+    if not enabled:
+        yield None
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               TextColumn("{task.completed}/{task.total} stages"), TimeElapsedColumn())
+    with Progress(*columns, console=_stderr, transient=True) as progress:
+        task = progress.add_task("reading", total=None)
+
+        def on_stage(name: str, done: int, total: int) -> None:
+            progress.update(task, description=name, completed=done, total=total)
+
+        yield on_stage
+
+
+@app.command()
+def analyze(
+    inputs: Annotated[list[Path], typer.Argument(
+        help="Export files (CSV, TSV, XLSX, JSON, JSONL, Parquet) or folders of them.",
+        show_default=False)],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Directory for records.parquet, segments.parquet and run.json.")],
+    text_col: Annotated[list[str] | None, typer.Option(
+        "--text-col", help="Free-text column; repeat for multi-question surveys "
+        "(default: detected).")] = None,
+    id_col: Annotated[str | None, typer.Option(
+        "--id-col", help="Column with the response/ticket id (default: detected).")] = None,
+    date_col: Annotated[str | None, typer.Option(
+        "--date-col", help="Column with the date; Jalali dates are converted "
+        "(default: detected).")] = None,
+    channel_col: Annotated[str | None, typer.Option(
+        "--channel-col", help="Column naming the channel/touchpoint (default: detected).")] = None,
+    score_col: Annotated[list[str] | None, typer.Option(
+        "--score-col", help="Score column as NAME:nps, NAME:csat or NAME:ces; repeatable "
+        "(default: detected from names and ranges).")] = None,
+    encoding: Annotated[str | None, typer.Option(
+        "--encoding", help="Text encoding of CSV/TSV/JSON inputs, e.g. cp1256 "
+        "(default: detect UTF-8, UTF-16, Windows-1256).")] = None,
+    sheet: Annotated[str | None, typer.Option(
+        "--sheet", help="XLSX sheet to read (default: the first).")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Pipeline config YAML (default: built-in, see "
+        "pipelines/default.yaml).")] = None,
+    max_chars: Annotated[int | None, typer.Option(
+        "--max-chars", min=100, help="Analyse at most this many characters per answer; "
+        "longer ones get status too_long (default: 5000).")] = None,
+    output_format: Annotated[OutputFormat, typer.Option(
+        "--format", help="'csv' also writes CSV copies of the tables (safe to open in Excel).")
+    ] = OutputFormat.parquet,
+    quiet: QuietOption = False,
+    log_format: LogFormatOption = LogFormatChoice.text,
+    debug: DebugOption = False,
+) -> None:
+    """Analyse feedback exports and write the results to --out."""
+    from voc.analyze import AnalyzeOptions
+    from voc.analyze import analyze as run_analysis
+    from voc.io.columns import ColumnOverrides, parse_score_option
+    from voc.io.readers import ReadOptions
+
+    configure_logging(log_format.value, quiet=quiet, debug=debug)
+    options = AnalyzeOptions(
+        inputs=inputs,
+        out=out,
+        columns=ColumnOverrides(
+            text=tuple(text_col or ()), id=id_col, date=date_col, channel=channel_col,
+            scores=tuple(parse_score_option(s) for s in score_col or ()),
+        ),
+        read=ReadOptions(encoding=encoding, sheet=sheet),
+        config_path=config,
+        formats=("parquet", "csv") if output_format == "csv" else ("parquet",),
+        max_chars=max_chars,
+    )
+    show_progress = not quiet and log_format == "text" and sys.stderr.isatty()
+    with _stage_progress(show_progress) as on_stage:
+        manifest = run_analysis(options, on_stage=on_stage)
+    counts = manifest["counts"]
+    summary = (f"analysed {counts['records_out']} records ({counts['by_status']['ok']} ok) "
+               f"into {counts['segments']} segments in {manifest['timings_s']['total']:.1f}s")
+    if log_format == "json":
+        log.info(summary, extra={"event": "run_summary", "run_id": manifest["run_id"],
+                                 "out": str(out), "counts": counts})
+    elif not quiet:
+        _stderr.print(f"{summary}; wrote {out}")
+
+
+def _wants_debug(argv: list[str]) -> bool:
+    return "--debug" in argv
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry: run the app and turn every failure into a clean exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        code = app(args=args, prog_name="voc", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        typer.echo("aborted", err=True)
+        code = 130
+    except click.ClickException as exc:
+        hint = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            hint = f" (see '{exc.ctx.command_path} --help')"
+        typer.echo(f"error: {exc.format_message()}{hint}", err=True)
+        code = EXIT_USAGE
+    except VocError as exc:
+        if _wants_debug(args):
+            traceback.print_exc()
+        typer.echo(f"error: {exc}", err=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        code = 130
+    except Exception as exc:
+        if _wants_debug(args):
+            traceback.print_exc()
+        typer.echo(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for "
+                   "details and report it)", err=True)
+        code = EXIT_INTERNAL
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

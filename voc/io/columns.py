@@ -1,0 +1,221 @@
+"""Decide which column holds what: free text, id, date, channel and score columns.
+
+Exports name their columns in English, Persian or not at all, so detection looks at both
+the header (name hints) and the values (length, words, uniqueness, numeric range). Every
+guess can be overridden from the command line, and the manifest records what was used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from voc.errors import InputError
+from voc.io.readers import InputTable
+from voc.io.values import parse_date, parse_number
+
+ScoreKind = Literal["nps", "csat", "ces"]
+SCORE_KINDS: tuple[ScoreKind, ...] = ("nps", "csat", "ces")
+SCORE_RANGES: dict[str, tuple[float, float]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+
+_TEXT_HINTS = re.compile(
+    r"text|comment|review|feedback|verbatim|description|message|answer|reason|improve|why|"
+    r"opinion|remark|note|body|content|complaint|suggest|open|^q\d|"
+    r"نظر|توضیح|پیام|متن|دلیل|پیشنهاد|شکایت|بازخورد|دیدگاه|چرا",
+    re.IGNORECASE,
+)
+_ID_HINTS = re.compile(r"(^|_|\b)(id|uuid|key|ticket|number|no)$|شناسه|^id", re.IGNORECASE)
+_DATE_HINTS = re.compile(r"date|time|created|submitted|updated|_at$|^at$|day|تاریخ|زمان",
+                         re.IGNORECASE)
+_CHANNEL_HINTS = re.compile(r"channel|source|platform|store|medium|via|touchpoint|کانال|منبع",
+                            re.IGNORECASE)
+_SCORE_HINTS: dict[ScoreKind, re.Pattern[str]] = {
+    "nps": re.compile(r"nps|recommend|likelihood|likely|توصیه|معرفی", re.IGNORECASE),
+    "csat": re.compile(r"csat|satisf|rating|stars?$|rate$|score$|رضایت|امتیاز", re.IGNORECASE),
+    "ces": re.compile(r"\bces\b|^ces|effort|ease|easy|سهولت|تلاش", re.IGNORECASE),
+}
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_SAMPLE = 500
+_NO_SCORE = frozenset({"n/a", "na", "-", "nan", "null", "none", "?"})
+
+
+@dataclass(frozen=True)
+class ColumnOverrides:
+    """Column names the user gave on the command line."""
+
+    text: tuple[str, ...] = ()
+    id: str | None = None
+    date: str | None = None
+    channel: str | None = None
+    scores: tuple[tuple[str, ScoreKind], ...] = ()
+
+
+@dataclass(frozen=True)
+class ColumnRoles:
+    text: list[str]
+    id: str | None = None
+    date: str | None = None
+    channel: str | None = None
+    scores: dict[str, ScoreKind] = field(default_factory=dict)
+    detected: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def metadata(self) -> set[str]:
+        return {c for c in (self.id, self.date, self.channel) if c} | set(self.scores)
+
+
+def parse_score_option(value: str) -> tuple[str, ScoreKind]:
+    """Parse `NAME:nps|csat|ces` from --score-col (the name may itself contain ':')."""
+    name, sep, kind = value.rpartition(":")
+    kind = kind.strip().lower()
+    if not sep or not name.strip() or kind not in SCORE_KINDS:
+        raise InputError(
+            f"--score-col '{value}' must look like NAME:nps, NAME:csat or NAME:ces"
+        )
+    return name.strip(), kind  # type: ignore[return-value]
+
+
+def _values(table: InputTable, column: str) -> list[Any]:
+    return [row.get(column) for row in table.rows[:_SAMPLE]]
+
+
+def _non_empty(values: Sequence[Any]) -> list[Any]:
+    return [v for v in values if v is not None and str(v).strip() != ""]
+
+
+def _text_score(name: str, values: Sequence[Any]) -> float:
+    """How much a column looks like free-text answers (0 = not at all)."""
+    present = [str(v).strip() for v in _non_empty(values)]
+    if not present:
+        return 0.0
+    numeric = sum(parse_number(v) is not None for v in present) / len(present)
+    if numeric > 0.5:
+        return 0.0
+    mean_length = sum(len(v) for v in present) / len(present)
+    multiword = sum(len(_WORD.findall(v)) >= 2 for v in present) / len(present)
+    unique = len(set(present)) / len(present)
+    dates = sum(parse_date(v) is not None for v in present[:50]) / min(len(present), 50)
+    if dates > 0.5 or multiword < 0.2 or unique < 0.3:
+        return 0.0
+    score = min(mean_length / 40.0, 2.0) + multiword + unique
+    if _TEXT_HINTS.search(name):
+        score += 1.0
+    return score
+
+
+def _looks_like_id(name: str, values: Sequence[Any]) -> bool:
+    present = [str(v).strip() for v in _non_empty(values)]
+    if not present or not _ID_HINTS.search(name.strip()):
+        return False
+    return len(set(present)) / len(present) > 0.95 and max(len(v) for v in present) <= 64
+
+
+def _looks_like_date(values: Sequence[Any]) -> bool:
+    present = _non_empty(values)[:100]
+    return bool(present) and sum(parse_date(v) is not None for v in present) / len(present) > 0.8
+
+
+def _looks_like_channel(values: Sequence[Any]) -> bool:
+    present = [str(v).strip().lower() for v in _non_empty(values)]
+    if not present:
+        return False
+    distinct = set(present)
+    return len(distinct) <= max(30, len(present) // 20) and max(len(v) for v in distinct) <= 40
+
+
+def _score_kind(name: str, values: Sequence[Any]) -> ScoreKind | None:
+    numbers = [parse_number(v) for v in _non_empty(values)
+               if str(v).strip().lower() not in _NO_SCORE]
+    # Exports mark skipped scores in many ways ("N/A", "-", "x"); tolerate a few.
+    if not numbers or sum(n is not None for n in numbers) / len(numbers) < 0.8:
+        return None
+    present = [n for n in numbers if n is not None]
+    low, high = min(present), max(present)
+    for kind in ("nps", "ces", "csat"):
+        if _SCORE_HINTS[kind].search(name):
+            range_low, range_high = SCORE_RANGES[kind]
+            if range_low <= low and high <= range_high:
+                return kind
+    return None
+
+
+def detect_columns(table: InputTable, overrides: ColumnOverrides) -> ColumnRoles:
+    """Assign roles to the columns of one table, honouring the user's overrides."""
+    columns = table.columns
+    missing = [
+        (option, name)
+        for option, names in (
+            ("--text-col", overrides.text),
+            ("--id-col", (overrides.id,) if overrides.id else ()),
+            ("--date-col", (overrides.date,) if overrides.date else ()),
+            ("--channel-col", (overrides.channel,) if overrides.channel else ()),
+            ("--score-col", tuple(name for name, _ in overrides.scores)),
+        )
+        for name in names
+        if name not in columns
+    ]
+    if missing:
+        option, name = missing[0]
+        raise InputError(
+            f"{option} '{name}' is not a column of {table.source}; columns found: "
+            f"{', '.join(columns)}"
+        )
+
+    detected: dict[str, str] = {}
+    taken: set[str] = set(overrides.text)
+    taken.update(c for c in (overrides.id, overrides.date, overrides.channel) if c)
+    taken.update(name for name, _ in overrides.scores)
+
+    def pick(role: str, given: str | None, test: Any) -> str | None:
+        if given:
+            return given
+        for column in columns:
+            if column not in taken and test(column, _values(table, column)):
+                taken.add(column)
+                detected[role] = column
+                return column
+        return None
+
+    id_column = pick("id", overrides.id, _looks_like_id)
+    date_column = pick(
+        "date", overrides.date,
+        lambda c, v: bool(_DATE_HINTS.search(c)) and _looks_like_date(v),
+    )
+    channel_column = pick(
+        "channel", overrides.channel,
+        lambda c, v: bool(_CHANNEL_HINTS.search(c)) and _looks_like_channel(v),
+    )
+
+    scores: dict[str, ScoreKind] = dict(overrides.scores)
+    if not overrides.scores:
+        for column in columns:
+            if column in taken:
+                continue
+            kind = _score_kind(column, _values(table, column))
+            if kind and kind not in scores.values():
+                scores[column] = kind
+                taken.add(column)
+                detected[f"score:{kind}"] = column
+
+    if overrides.text:
+        text_columns = list(overrides.text)
+    else:
+        scored = [(c, _text_score(c, _values(table, c))) for c in columns if c not in taken]
+        scored = [(c, s) for c, s in scored if s > 0]
+        if not scored:
+            raise InputError(
+                f"no free-text column found in {table.source}; columns found: "
+                f"{', '.join(columns)}; name one with --text-col"
+            )
+        best = max(s for _, s in scored)
+        # Multi-question surveys have several answer columns of similar shape; keep every
+        # column that is clearly text, in file order, not only the single best one.
+        text_columns = [c for c, s in scored if s >= max(1.5, best * 0.5)]
+        detected["text"] = ", ".join(text_columns)
+
+    return ColumnRoles(
+        text=text_columns, id=id_column, date=date_column, channel=channel_column,
+        scores=scores, detected=detected,
+    )

@@ -1,0 +1,101 @@
+"""Write run outputs atomically: a crash never leaves a half-written file that looks complete.
+
+Every file is written to a temporary name in the same directory, flushed to disk, then
+renamed over the final name (rename is atomic on POSIX and Windows within one volume).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from voc.errors import OutputError
+
+# Spreadsheet apps run a cell starting with these as a formula (CSV injection).
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def prepare_output_dir(path: Path) -> Path:
+    """Create the output directory and check that it is writable."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise OutputError(f"output path {path} exists and is not a directory") from exc
+    except OSError as exc:
+        raise OutputError(f"cannot create output directory {path}: {exc.strerror}") from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise OutputError(f"output directory {path} is not writable")
+    return path
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Call `write` on a temporary file next to `path`, then rename it into place."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: Mapping[str, Any]) -> None:
+    payload = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    atomic_write(path, lambda stream: stream.write(payload + b"\n"))
+
+
+def rows_to_table(rows: Sequence[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
+    """Build an Arrow table with the given column types (plus any extra columns, inferred)."""
+    columns: dict[str, None] = dict.fromkeys(schema.names)
+    for row in rows:
+        for key in row:
+            columns.setdefault(key, None)
+    arrays, fields = [], []
+    for name in columns:
+        values = [row.get(name) for row in rows]
+        field = schema.field(name) if name in schema.names else None
+        array = pa.array(values, type=field.type if field else None)
+        arrays.append(array)
+        fields.append(field or pa.field(name, array.type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def write_parquet(path: Path, table: pa.Table) -> None:
+    atomic_write(path, lambda stream: pq.write_table(table, stream, compression="zstd"))
+
+
+def neutralize_formula(value: Any) -> Any:
+    """Prefix a quote to text a spreadsheet would otherwise execute as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_csv(path: Path, table: pa.Table) -> None:
+    """CSV copy for spreadsheet users: UTF-8 with BOM so Excel shows Persian correctly."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(table.column_names)
+    for row in table.to_pylist():
+        writer.writerow(
+            neutralize_formula(json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict)
+                               else v)
+            for v in row.values()
+        )
+    payload = buffer.getvalue().encode("utf-8-sig")
+    atomic_write(path, lambda stream: stream.write(payload))

@@ -1,0 +1,59 @@
+"""Pipeline component: tag each record's language and set aside what cannot be analysed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from voc.io.records import STATUS_EMPTY, STATUS_OK, STATUS_UNSUPPORTED_LANGUAGE
+from voc.language.detect import detect_language
+from voc.pipeline.base import Record, Tables, apply_per_record, register
+
+# Survey tools write these for "no answer"; they are not feedback.
+_NO_ANSWER = frozenset({"n/a", "na", "n.a.", "#n/a", "nan", "null", "none.", "-", "—"})
+_EMOJI = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff]")
+_MEANINGFUL = re.compile(r"[^\W_]")
+
+
+def has_emoji(text: str) -> bool:
+    return _EMOJI.search(text) is not None
+
+
+def is_empty_answer(text: str) -> bool:
+    """True for blank answers, punctuation-only answers and 'n/a' placeholders."""
+    stripped = text.strip()
+    if not stripped or stripped.lower() in _NO_ANSWER:
+        return True
+    return not _MEANINGFUL.search(stripped) and not has_emoji(stripped)
+
+
+class LanguageComponent:
+    """Adds `lang` (fa/en/mixed/other), `script` and `finglish`, and the triage status."""
+
+    name: ClassVar[str] = "language"
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        self.supported = frozenset(settings.get("supported", ("fa", "en", "mixed")))
+
+    def tag(self, record: Record) -> dict[str, Any]:
+        text = record["text"]
+        guess = detect_language(text)
+        fields: dict[str, Any] = {
+            "lang": guess.lang, "script": guess.script, "finglish": guess.finglish,
+        }
+        if record["status"] != STATUS_OK:
+            return fields
+        if is_empty_answer(text):
+            fields["status"] = STATUS_EMPTY
+        elif guess.lang not in self.supported and guess.has_letters:
+            fields["status"] = STATUS_UNSUPPORTED_LANGUAGE
+            fields["status_detail"] = f"language not supported (script: {guess.script})"
+        return fields
+
+    def __call__(self, tables: Tables) -> Tables:
+        apply_per_record(tables.records, self.name, self.tag)
+        return tables
+
+
+register(LanguageComponent.name)(LanguageComponent)

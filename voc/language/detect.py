@@ -1,0 +1,526 @@
+"""Rule-based language identification for one feedback record.
+
+Customer feedback in this project is Persian (in Arabic script, or "Finglish": Persian typed
+in Latin letters), English, a mix of the two, or occasionally something else (Arabic,
+French, Turkish, ...). Records are short and noisy, so general-purpose character n-gram
+models mislabel them often (Finglish looks like nothing they were trained on, and a brand
+name flips a Persian sentence to English). This module instead combines:
+
+* the writing system of each word (Arabic script, Latin, anything else);
+* for Arabic script, Persian-only letters (پ چ ژ گ, Persian ی/ک, ZWNJ) against Arabic-only
+  letters (ة ى إ أ) and small Persian and Arabic function-word lists;
+* for Latin script, compact English, Finglish and "other Latin language" lexicons plus a
+  few spelling cues for words the lexicons do not know.
+
+Decision rules (the thresholds are module constants):
+
+* No Arabic-script, Latin or other letters -> ``other`` / script ``none`` /
+  ``has_letters=False``.
+* ``mixed`` when the Persian part (all words of a Persian Arabic-script block plus
+  recognised Finglish words) and the English part (recognised English words, excluding the
+  tech loanwords Persian speakers use all the time such as "app", "update", "login") are
+  each at least ``MIXED_MIN_WORDS`` (2) words and each at least ``MIXED_MIN_SHARE`` (25%)
+  of the identifiable words (all Arabic-script and other-script words plus recognised Latin
+  words; unrecognised Latin words such as brand names are left out).
+* Otherwise the language with the most words wins, where unrecognised Latin words are
+  shared out in proportion to the recognised ones (and ignored when no Latin word is
+  recognised, so "اپ snapp خیلی کنده" stays Persian).
+* A Latin block is Finglish when its Finglish evidence is larger than both its English and
+  its other-language evidence.
+
+``confidence`` is a heuristic ordering score in 0..1 (share of the winning language times
+a factor that grows with the amount of evidence), not a calibrated probability.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Lang = Literal["fa", "en", "mixed", "other"]
+Script = Literal["arabic", "latin", "mixed", "none"]
+
+# Both languages must each contribute this many words and this share of the identifiable
+# words before a record is called mixed; one brand name or a single "merci" never does.
+MIXED_MIN_WORDS = 2
+MIXED_MIN_SHARE = 0.25
+# The minority script must reach this share of letters (and two words) for script "mixed".
+SCRIPT_MIXED_MIN_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    """Language of one record.
+
+    Attributes:
+        lang: ``fa`` (Persian, either script), ``en``, ``mixed`` (Persian and English both
+            substantial) or ``other`` (another language, or no letters at all).
+        script: dominant writing system of the letters; ``none`` when there are no Arabic
+            or Latin letters (also for text written only in another script).
+        finglish: the Persian part is written in Latin letters.
+        confidence: heuristic score in 0..1; higher means more evidence for ``lang``.
+        has_letters: False for text made only of emoji, digits, punctuation, URLs, etc.
+    """
+
+    lang: Lang
+    script: Script
+    finglish: bool
+    confidence: float
+    has_letters: bool
+
+
+# --------------------------------------------------------------------------------------
+# Character classes and tokenisers
+# --------------------------------------------------------------------------------------
+
+# Arabic-script letters only: digits (U+0660-9, U+06F0-9), punctuation (، ؛ ؟ ٪ ۔), tatweel
+# and harakat are excluded so that "۱۲۳" or "؟؟" never count as Persian words.
+_AR_LETTER = (
+    "\u0621-\u063a\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06ee\u06ef\u06fa-\u06fc"
+    "\u06ff\u0750-\u077f\u08a0-\u08c9\ufb50-\ufd3d\ufd50-\ufdfb\ufe70-\ufefc"
+)
+# ZWNJ, tatweel and harakat may sit inside a word; the ZWNJ keeps "می‌خوام" one token.
+_AR_WORD_RE = re.compile(f"[{_AR_LETTER}][{_AR_LETTER}\u064b-\u065f\u0670\u0640\u200c]*")
+# Matched on lower-cased text; U+00F7 (division sign) is carved out of the Latin-1 range.
+_LAT_LETTER = "a-z\u00df-\u00f6\u00f8-\u024f"
+_LAT_WORD_RE = re.compile(f"[{_LAT_LETTER}]+(?:'[{_LAT_LETTER}]+)*")
+# Letters of any other script (Cyrillic, CJK, Hebrew, Devanagari, ...).
+_OTHER_WORD_RE = re.compile(
+    f"[^\\W\\d_{_LAT_LETTER}A-Z\u00c0-\u00de\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff"
+    "\ufb50-\ufdff\ufe70-\ufeff]+"
+)
+# Things that contain letters but are not language: URLs, e-mail addresses, @handles,
+# anonymisation placeholders ([PHONE], <EMAIL>, {name}) and bare domains (snappfood.ir).
+_NOISE_RE = re.compile(
+    r"(?:https?://|www\.)\S+"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|@\w+"
+    r"|\[[A-Za-z_ ]+\]|<[A-Za-z_]+>|\{\{?\s*\w+\s*\}?\}"
+    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|ir|net|org|io|co|app|me|info|biz|uk|de)\b(?:/\S*)?",
+    re.IGNORECASE,
+)
+# Cheap pre-check so the noise regex only runs on the minority of records that can match.
+_NOISE_HINT_RE = re.compile(r"[@\[<{/]|www|\.[A-Za-z]{2}")
+
+# Persian-only letters: پ چ ژ گ and ۀ cannot be typed on an Arabic keyboard layout.
+_FA_LETTER_RE = re.compile("[پچژگۀ]")
+# Arabic-only letters. ة ى إ are practically absent from Persian; أ is weaker (تأخیر,
+# مأمور are Persian) and counted separately at a lower weight.
+_AR_ONLY_LETTER_RE = re.compile("[ةىإ]")
+# Urdu, Kurdish, Pashto and Sindhi letters: Arabic script, but not Persian.
+_NON_FA_AR_LETTER_RE = re.compile("[ٹڈڑںےۓڵڕێۆەټډړږښځڅۍېھ]")
+_ZWNJ = "\u200c"
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# --------------------------------------------------------------------------------------
+# Arabic-script lexicons
+# --------------------------------------------------------------------------------------
+
+# Frequent Persian function and feedback words absent from Arabic. Spelled with Persian
+# ی/ک; the Arabic-keyboard spellings (ي/ك) are generated below.
+_FA_BASE = _words(
+    """
+    است هست هستش نیست نیستش بود بودم بودن بودند بوده شد شده شدم شدن نشد نشده میشه
+    نمیشه بشه نشه کرد کردم کردن کردند کرده کردید کنید کنم کنه کنن کنند کنین میکنه
+    نمیکنه میکنم میکنید داره دارم داریم دارید ندارم نداره نداشت داشت داشتم دادم داد
+    دادن دادید گرفتم گرفت رسید نرسید رسیده نرسیده باشد باشه میباشد باید نباید تونستم
+    را رو این اون آن یه یک خیلی نه که برای از با تو توی ولی چرا چون دیگه دیگر
+    خوب خوبه خوبی بد بده بدی عالیه ممنون ممنونم مرسی لطفا لطفاً هیچ همه همین
+    همون اگه اگر شما ها های هایی می نمی بیشتر کمتر کمی زیاد چی چیه کی کجا چطور
+    چه چند البته واقعا هنوز باز دوباره بازم خیلیی تشکر سپاس
+    سفارش سفارشم غذا پیک دیر زود قیمت کیفیت برنامه پشتیبانی ارسالش کالا
+    تا بعدش ازش بهش براش اینکه چیزی کسی یکی هر بهتر بهترین بدترین
+    افتضاح داغون معمولی ناراضی نبود نمیدونم میخوام میخواستم گفتم گفتن
+    """
+)
+# Arabic function words (and a few very common evaluative words) that Persian does not use.
+# Deliberately left out: words shared with Persian (من، ما، به، او، بین، بعد، یعنی،
+# والله، بس) and Persian words that look Arabic when typed with ي/ك (اين، علي، كل).
+_AR_FUNCTION = _words(
+    """
+    في فى على إلى الى هذا هذه هذي التي الذي الذين كان كانت يكون تكون لقد قد لم لن ليس
+    ليست هل ذلك تلك جدا جداً لكن ولكن أو عن مع ثم أنا انا نحن أنت انت هو هي كيف لماذا
+    ماذا متى أين عندي عند لا شكرا شكراً إن أن أي منذ حتى فيه فيها منه منها لها له لي
+    لك عليه عليها إذا اذا لأن لان سيء سيئ سيئة جيد جيدة كثير شيء شي أفضل افضل يتم تم
+    ولا وهو وهي بعض جميع اللي مو مش ليش وين شو كتير
+    """
+)
+
+
+def _arabic_keyboard_variants(words: frozenset[str]) -> frozenset[str]:
+    """Add the spellings produced by Arabic keyboard layouts (ي for ی, ك for ک)."""
+    out = set(words)
+    for word in words:
+        out.add(word.replace("ی", "ي"))
+        out.add(word.replace("ک", "ك"))
+        out.add(word.replace("ی", "ي").replace("ک", "ك"))
+    return frozenset(out)
+
+
+_FA_WORDS = _arabic_keyboard_variants(_FA_BASE) - _AR_FUNCTION
+
+# --------------------------------------------------------------------------------------
+# Latin-script lexicons
+# --------------------------------------------------------------------------------------
+
+_EN_BASE = _words(
+    """
+    the a an and or but nor is are was were be been being am have has had having do does
+    did done doing not no yes yeah yep nope i me my mine myself you your yours we our us
+    they them their he him his she her it its this that these those there here what when
+    where why how which who whom whose will would can could should shall may might must to
+    of in on at for with from by about as into onto than then so if because just very too
+    also only even still again ever never always all any some every each more most much
+    many few less least get gets got getting go goes went gone going make makes made
+    take took know knew think thought want wanted need needed needs like liked use used
+    using work works working worked one two three first last next other another same such
+    own out up down off over under after before while until since though although however
+    don't doesn't didn't can't cannot won't wouldn't isn't aren't wasn't weren't haven't
+    hasn't hadn't shouldn't couldn't i'm i've i'd i'll you're you've it's that's there's
+    what's let's we're they're he's she's dont doesnt didnt cant wont isnt wasnt im ive
+    thanks thank please pls plz hello hey ok okay good great poor terrible awful horrible
+    excellent amazing awesome love loved hate hated nice best worst fast slow late early
+    delivery deliver delivered order ordered orders ordering service services customer
+    customers product products quality price prices money refund refunded app account
+    payment paid pay card problem problems issue issues time times day days week weeks
+    month hour hours minutes waiting wait waited received receive arrived arrive cancel
+    cancelled canceled help helpful experience food cold hot fresh driver restaurant store
+    shop item items package shipping shipped return returned recommend worth buy bought
+    cheap expensive free new well really totally definitely actually never nothing
+    something anything everything someone anyone everyone people person staff team
+    manager phone call called email answer answered response reply replied fix fixed
+    broken wrong right better worse happy unhappy satisfied disappointed disappointing
+    frustrated angry annoying useless easy hard difficult simple quick quickly slowly again
+    charged charge fee fees discount offer code deal website site online page screen
+    button message messages notification notifications feature features option settings
+    tried try trying keep kept stop stopped start started open opened close closed show
+    shows showing see saw seen look looks looking find found give gave given tell told
+    say said ask asked wish hope sorry fine perfect lovely pretty beautiful ugly small
+    big large little long short old young high low full empty missing lost wrong correct
+    ever yet already soon now today yesterday tomorrow tonight morning night week weekend
+    year years way thing things lot lots bit kind sort place home house room table food
+    meal taste tasted tastes delicious bland salty sweet portion portions menu chicken
+    pizza burger coffee drink drinks water service server waiter waitress friendly rude
+    polite clean dirty quiet noisy phone battery charger screen sound camera works
+    worked product's company companies bank account transfer transaction balance fee
+    atm pin card's top top-up exchange rate rates verify verification identity
+    lol lmao omg wtf tbh imo btw gonna wanna gotta kinda ya yeah u ur thx ty hi client
+    movie film book story character characters actor acting plot scene music song game
+    life world family friend friends guy guys girl man's woman men women kid kids child
+    feel feeling feels felt seem seems seemed mean means meant sure maybe probably
+    enough almost quite rather anyway instead though through during without within
+    against between both either neither whether whatever whenever anybody nobody
+    """
+)
+# English tech and shopping words that Persian speakers use as loanwords ("app ro update
+# kardam", "اپ رو update کردم"). They count as English in an English sentence but never
+# make a Persian sentence "mixed".
+_LOANWORDS = _words(
+    """
+    app apps application update updated updates login logout log crash crashes crashed
+    bug bugs ok okay support online offline password internet wifi sms link version
+    download install server website site game off vpn android ios iphone samsung
+    email account code premium gift card"""
+)
+# Finglish: frequent Persian words in their common Latin spellings. Words that are also
+# English ("bad", "to", "man", "in", "do", "are", "sad" ...) are listed in _NEUTRAL_LATIN
+# so they cast no vote.
+_FI_BASE = _words(
+    """
+    kheili kheyli khili kheily khayli khaili xeili kheiliii khyli kheli
+    khoob khub khob khoobe khube khobe khoobi khubi khubie xub xob khoobam khubam
+    kharab kharabe kharab shod xarab kharaab kharabi
+    mersi merci mrc mrsi mamnoon mamnun mamnoonam mamnunam mamnon tashakor tashakkor
+    salam slm salaam dorood dorud khodafez khodahafez
+    bood bud boodam budam boode bude nabood nabud boodan budan
+    nist nistam nisti nistan nistesh hast hastam hasti hastim hastid hastin hastesh ast
+    dir zood zud zoodtar zudtar dirtar
+    ersal ersale ersalesh ersali sefaresh sefareshi sefaresham sefareshe sefareshmo
+    poshtibani poshtibaani pasokh pasokhgoo pasokhgu javab javabgoo javabi
+    pool pul poolam pulam pulesh poolesh puli pooli
+    gheymat gheimat ghimat geymat qeymat gheymatesh gheimatesh gheymata ghimatesh
+    gheymate gheimate geroon gerun gheroon ghorun arzoon arzun arzan gerun
+    barname barnameh barnamash barnamat barnamatun barnamatoon
+    ro ra ke ki chi chie chiye chera chra chon chun chetor chetori chand chanta koja
+    kojast kei kay vaghti vagti ye yek yedone yeki hich hichi hichkas
+    nemishe mishe nemishod mishod mikham mikhaym mikhay mikhad nemikham nemikhad mikhastam
+    shod shode shodam shodim shodid shodan nashod nashode beshe nashe
+    kardam kard kardim kardid kardin kardan karde nakardam nakard nakardin nakardid
+    mikonam mikone mikonid mikonin mikonan mikonim nemikone nemikonam nemikonid
+    nemikonan kon konid konin kone konam bokonid bokonin bokon nakonid nakonin nakon
+    vali valy amma ama vali ammaa
+    dadam dade dadid dadin dadan nadadam nadadid nadadin nadadan midam midim nemidam
+    mide nemide midid nemidid bedid bedin bede bedim
+    gereftam gereft gerefte gereftim migiram migire begirid begirin
+    miram mire nemire raftam rafte rafti nareft narafte boro berim
+    umad oomad omad amad omade umade oomade nayumad nayoomad nayomad nayamad miad nemiad
+    miyad nemiyad biad biyad
+    resid reside residam naresid nareside mirese nemirese berese
+    didam dide mibinam mibine nadidam bebin bebinid bebinin
+    goftam gofte goftan goftin goftid migan mige migam nagoftid begid begin begam
+    daram dare darim darid darin nadaram nadare nadarim nadarid dashtam dasht dashtim
+    tunestam tonestam mitunam mitoonam nemitunam nemitoonam mitunid nemitunid natunestam
+    bayad bayd nabayad bezar bezarid befrestid befrestin ferestadam ferestadid mifrestam
+    mifrestid nemifrestid
+    takhfif takhfifa takhfife kond kand kondi kandi konde kande
+    aslan vaghean vaqean vaghan vaqan vaghen haghighatan
+    aali ali awli aliye alie awlie awliye olaviat mamoli maamooli zaif zaeef
+    lotfan lotfn lotf khahesh khaheshan khahshan zahmat bebakhshid bebakhshin bebakhshid
+    kasif tamiz sard garm khoshmaze bimaze khosh khoshgel zesht
+    behtar behtarin badtar badtarin bozorg kuchik koochik ziad ziyad zyad kami
+    bishtar kamtar ajib ajab khastam khaste naraziam narazi razi raziam rahat sakht
+    sabr montazer montazeram entezar moshkel moshkele moshkeli moshkelam eshkal eshtebah
+    ghalat dorost dorost doros dorst kharid kharidam kharide kharidan kharidim
+    foroosh forush forushgah forooshgah pardakht pardakhte pardakhtam variz
+    bargasht bargardoon bargardun bargasht enteghad enteghadi
+    ghaza ghazaa ghazash ghazaye ghazam peyk paik payk ranande resturan restoran kala
+    kalaa jens keyfiat keyfiyat kifiat keifiat kifiyat keyfiyate
+    akhe akhar akharesh chetor chie hamash hamishe hamish hame hamin hamun hamoon inke
+    inam unam chizi chiz kasi dobare dobaare bazam baz hanuz hanooz hanoz emrooz emruz
+    diruz dirooz farda saat daghighe daqiqe rooz ruz ruze rooze hafte mah sal
+    ba bi az na bia boro bashe bashid nabashe bashin
+    tamas zang zadam zade zadim payam payamak etela ettela etelaat hesab hesabam
+    mojoodi mojudi shomare shomaram
+    khodam khodet khodesh khodetun khodeton khodemun behem behemun behetun behesh azash
+    azam azatun barash baram baratun baraye bara vase vasam vasash
+    shoma ona unha inha inja unja oonja injoori injuri unjoori kolan kollan tamoom tamum
+    khali kharabe nemikone kar kara karesh
+    tu tooye tuye toye ruye rooye zir bala paeen payin kenar posht jolo
+    sabt sabtnam sabte ramz ramzam ramze jadid ghadimi ghadim akharin avval aval avalin
+    hezar toman tomani tomanm
+    areh are aare bale baleh kheir nakheir
+    estefade estefadeh mikonim dastgah goshi gushi mobail tablighat tabligh
+    dastet dastetun dard nakone dadash baba jan joon jun agha aghaa khanom
+    heyf hayf vay vaay akh ey ey baba
+    dige dg age mage chon pas ham khob khoob ke
+    alan alaan albate albatte bad az ghabl
+    vaghti hamchin hamchenin shayad hatman vagarna agar
+    xeyli xoob xub xarab
+    """
+)
+# Frequent function and feedback words of other Latin-script languages likely to turn up
+# (French, German, Spanish, Italian, Portuguese, Dutch, Turkish, Indonesian).
+_OT_BASE = _words(
+    """
+    le la les des du une est et dans pour ne je tu il elle nous vous ils elles ce cette
+    ces c'est n'est j'ai qui que quoi avec sur très tres mais où au aux sa ses mon mes
+    votre vos notre nos été était avoir être fait bien bon bonne mauvais mauvaise commande
+    livraison produit reçu recu toujours jamais rien trop peu moins bonjour depuis
+    encore déjà deja aussi leur chez vraiment nul service client qu'il d'un l'application
+    der das und ist nicht ich sie wir ein eine einen mit für fur auf sehr gut aber war
+    wurde wird noch schon nur auch kein keine zu von bei nach wie hat habe haben sind
+    mein meine bitte danke lieferung bestellung paket leider immer nie kann mehr schlecht
+    schnell langsam kaputt zurück geld dass oder wenn weil ganz gar dem den des zum zur
+    el los las del que y es muy con para una pero está esta este esto lo su sus nos
+    gracias hola bueno buena malo mala pedido entrega producto nunca siempre todo nada
+    más hace tiene tengo fue era como cuando donde porque también tambien servicio
+    llegó llego tarde dinero
+    ve bir bu çok cok için icin ile da değil degil ben sen biz siz var yok gibi daha
+    mı mu mü güzel guzel kötü kotu teşekkür tesekkur teşekkürler tesekkurler sipariş
+    siparis kargo ürün urun hala hâlâ geldi gelmedi hiç hic neden şey sey iyi olarak oldu
+    olmadı berbat hemen
+    di che non per sono molto grazie ordine prodotto consegna questo questa della delle
+    anche ancora perché sempre mai niente tutto
+    não nao muito obrigado obrigada com uma você voce ainda também entrega
+    het een niet ik van dat zijn met voor ook maar wel nog heel bestelling levering
+    dan yang tidak saya ini itu sangat bagus
+    """
+)
+# Known words that belong to two or more of the languages above; they are recognised
+# (no spelling cue is applied to them) but cast no vote.
+_NEUTRAL_LATIN = _words(
+    """
+    bad to man in be are do am ham key age dad sad male raft too mi va pas ama por mal
+    saat un uno se ne ma en de no me die so also an on plus son o e u y
+    sale bar dar star mine park mo begin dare vase hala war hat con era ben biz
+    per van met
+    """
+)
+
+
+def _build_latin_sets() -> tuple[frozenset[str], ...]:
+    """Turn the lexicons into disjoint voting sets; words in several of them go neutral."""
+    en = _EN_BASE | _LOANWORDS
+    shared = (en & _FI_BASE) | (en & _OT_BASE) | (_FI_BASE & _OT_BASE) | _NEUTRAL_LATIN
+    en_only = en - shared
+    return (
+        frozenset(en_only - _LOANWORDS),
+        frozenset(_LOANWORDS - shared),
+        frozenset(_FI_BASE - shared),
+        frozenset(_OT_BASE - shared),
+        frozenset(en | _FI_BASE | _OT_BASE | shared),
+    )
+
+
+_EN_CORE, _EN_LOAN, _FI_WORDS, _OT_WORDS, _LATIN_KNOWN = _build_latin_sets()
+
+# Spelling cues for Latin words no lexicon knows.
+# Finglish: "kh"/"zh" (خ ژ), "gh" not preceded by i/u (English "gh" is in -igh/-ough/-augh),
+# q without u (ق), x+vowel (خ as in "xeili"), mi-/nemi- verb prefixes on Persian stems,
+# "ooz"/"oosh", "aa", "ey" before l/m/f/k/v (kheyli, gheymat, keyfiat, peyk) and typical
+# Persian verb and pronoun endings.
+_FI_CUE_RE = re.compile(
+    r"kh|zh|(?:^|[^iu])gh|q(?!u)|^x[aeiou]|oo(?:z|sh|kh|gh)|aa|ey[lmfkv]"
+    r"|^(?:ne|na)?mi(?:kh|sh|kon|kar|r[aei]|d[aeiu]|g[aei]|tun|toon|tav|z[ae]|y[aeiu]"
+    r"|a[dymn]|bin|bar|fre|fer|por|res|duz|dun|doon|fah|gir|saz|pa|ne|de|kha)"
+    r"|(?:[dt]am|[aeiou]ram|stam|[^fr]esh|etun|etoon|eshun|eshoon|emun|emoon)$"
+)
+# English: common suffixes and letter pairs Finglish spelling does not use.
+_EN_CUE_RE = re.compile(
+    r"(?:ing|tion|tions|ness|ment|ments|able|ible|ful|less|ly|ed|ies|ous|ity|ive|est)$"
+    r"|th|wh|ck|ph|c(?!h)|[^aeiouy]y$"
+)
+# Other Latin languages: German/Turkish/Spanish/French morphology.
+_OT_CUE_RE = re.compile(r"sch|(?:ung|heit|keit|lich|chen|iyor|ción|cion|mente|eux|euse)$")
+
+
+def _latin_evidence(tokens: list[str]) -> tuple[float, float, float, float]:
+    """Score Latin tokens: (english, english without loanwords, finglish, other)."""
+    en_core = float(sum(map(_EN_CORE.__contains__, tokens)))
+    loan = sum(map(_EN_LOAN.__contains__, tokens))
+    fi = float(sum(map(_FI_WORDS.__contains__, tokens)))
+    ot = float(sum(map(_OT_WORDS.__contains__, tokens)))
+    for token in tokens:
+        if token in _LATIN_KNOWN:
+            continue
+        if not token.isascii():
+            # Diacritics (é, ü, ş, ñ, ß ...) are not used in English or Finglish spelling.
+            ot += 1.0
+        elif _FI_CUE_RE.search(token):
+            fi += 0.75
+        elif _EN_CUE_RE.search(token):
+            en_core += 0.5
+        elif _OT_CUE_RE.search(token):
+            ot += 0.5
+    # Loanwords are weak English evidence: Finglish and Persian text use them constantly.
+    return en_core + 0.5 * loan, en_core, fi, ot
+
+
+def _persian_vs_arabic(text: str, tokens: list[str]) -> tuple[float, float]:
+    """Evidence that an Arabic-script block is Persian, and that it is Arabic (or Urdu...)."""
+    fa = 2.0 * len(_FA_LETTER_RE.findall(text))
+    # Persian ی/ک are what every Persian keyboard types; Arabic layouts type ي/ك instead.
+    fa += 0.5 * (text.count("ی") + text.count("ک"))
+    fa += 2.0 * text.count(_ZWNJ)
+    fa += 3.0 * sum(map(_FA_WORDS.__contains__, tokens))
+    ar = 3.0 * len(_AR_ONLY_LETTER_RE.findall(text))
+    ar += 1.0 * text.count("أ")
+    ar += 3.0 * sum(map(_AR_FUNCTION.__contains__, tokens))
+    # The article ال- starts most Arabic nouns but only a handful of Persian words.
+    ar += 0.5 * sum(1 for t in tokens if t.startswith("ال") and t not in _FA_WORDS)
+    ar += 3.0 * len(_NON_FA_AR_LETTER_RE.findall(text))
+    return fa, ar
+
+
+def _strength(evidence: float) -> float:
+    """Map an unbounded evidence score to 0..1 so that confidence grows with evidence."""
+    return evidence / (evidence + 2.0) if evidence > 0 else 0.0
+
+
+_NO_LETTERS = LanguageGuess("other", "none", False, 1.0, False)
+
+
+def detect_language(text: str) -> LanguageGuess:
+    """Guess the language of one feedback record.
+
+    Args:
+        text: raw or normalised record text; URLs, e-mails, @handles, placeholders such as
+            ``[PHONE]``, digits, emoji and punctuation are ignored.
+
+    Returns:
+        A :class:`LanguageGuess`. See the module docstring for the decision rules.
+    """
+    if not text:
+        return _NO_LETTERS
+    if _NOISE_HINT_RE.search(text):
+        text = _NOISE_RE.sub(" ", text)
+    ar_tokens = _AR_WORD_RE.findall(text)
+    lowered = text.lower().replace("’", "'")
+    lat_tokens = _LAT_WORD_RE.findall(lowered)
+    n_other = 0 if lowered.isascii() else len(_OTHER_WORD_RE.findall(lowered))
+    n_ar = len(ar_tokens)
+    n_lat = len(lat_tokens)
+    if not n_ar and not n_lat:
+        if n_other:
+            return LanguageGuess("other", "none", False, 0.9, True)
+        return _NO_LETTERS
+
+    script = _script(ar_tokens, lat_tokens)
+
+    # Arabic-script block: Persian unless the Arabic evidence is stronger. With no evidence
+    # either way (e.g. "عالي", "سلام") Persian wins because it is the expected language.
+    fa_ev = ar_ev = 0.0
+    if n_ar:
+        fa_ev, ar_ev = _persian_vs_arabic(text, ar_tokens)
+    persian_ar = n_ar if fa_ev >= ar_ev else 0
+    arabic_ar = n_ar - persian_ar
+
+    en_w = en_core = fi_w = ot_w = 0.0
+    if n_lat:
+        en_w, en_core, fi_w, ot_w = _latin_evidence(lat_tokens)
+
+    # Mixed: both Persian and English substantial among the identifiable words.
+    persian_part = persian_ar + fi_w
+    identifiable = n_ar + n_other + en_w + fi_w + ot_w
+    if (
+        persian_part >= MIXED_MIN_WORDS
+        and en_core >= MIXED_MIN_WORDS
+        and persian_part >= MIXED_MIN_SHARE * identifiable
+        and en_core >= MIXED_MIN_SHARE * identifiable
+    ):
+        balance = min(persian_part, en_core) / (persian_part + en_core)
+        return LanguageGuess("mixed", script, fi_w > persian_ar, min(0.95, 0.5 + balance), True)
+
+    lat_votes = en_w + fi_w + ot_w
+    if lat_votes <= 0 and not n_ar and not n_other:
+        # Only unknown Latin words (brand names, typos, "xyz"): English is the likeliest
+        # Latin-script language in this project's data, but say so weakly.
+        return LanguageGuess("en", script, False, 0.25, True)
+    # Share unrecognised Latin words out in proportion to the recognised ones.
+    scale = n_lat / lat_votes if lat_votes > 0 else 0.0
+    fa_n = persian_ar + fi_w * scale
+    en_n = en_w * scale
+    ot_n = arabic_ar + n_other + ot_w * scale
+    total = fa_n + en_n + ot_n
+    # Ties go to Persian when it has Arabic-script words, else to English: "Great service,
+    # merci!" is English with a Persian courtesy word, "عالی thanks" is Persian.
+    if fa_n >= ot_n and (fa_n > en_n or (fa_n == en_n and persian_ar > 0)):
+        finglish = fi_w * scale > persian_ar
+        evidence = fi_w if finglish else fa_ev - ar_ev + fi_w
+        return LanguageGuess("fa", script, finglish, _confidence(fa_n, total, evidence), True)
+    if en_n >= ot_n:
+        return LanguageGuess("en", script, False, _confidence(en_n, total, en_w), True)
+    evidence = (ar_ev - fa_ev if arabic_ar else 0.0) + ot_w + n_other
+    return LanguageGuess("other", script, False, _confidence(ot_n, total, evidence), True)
+
+
+def _confidence(winner: float, total: float, evidence: float) -> float:
+    """Winner's share of the words, discounted when there is little evidence behind it."""
+    share = winner / total if total > 0 else 0.0
+    return round(share * (0.35 + 0.6 * _strength(evidence)), 3)
+
+
+def _script(ar_tokens: list[str], lat_tokens: list[str]) -> Script:
+    """Dominant script; ``mixed`` when the minority has two words and a quarter of letters."""
+    if not lat_tokens:
+        return "arabic"
+    if not ar_tokens:
+        return "latin"
+    ar_letters = sum(map(len, ar_tokens))
+    lat_letters = sum(map(len, lat_tokens))
+    if ar_letters >= lat_letters:
+        minority_tokens, minority_letters = len(lat_tokens), lat_letters
+        majority: Script = "arabic"
+    else:
+        minority_tokens, minority_letters = len(ar_tokens), ar_letters
+        majority = "latin"
+    if minority_tokens >= 2 and minority_letters >= SCRIPT_MIXED_MIN_SHARE * (
+        ar_letters + lat_letters
+    ):
+        return "mixed"
+    return majority

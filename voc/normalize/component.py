@@ -1,0 +1,83 @@
+"""Pipeline component: the normalized text every later stage reads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from voc.io.records import STATUS_TOO_LONG
+from voc.normalize.english import EnglishNormalizer
+from voc.normalize.persian import PersianNormalizer
+from voc.pipeline.base import Record, Tables, apply_per_record, register
+
+# Redaction placeholders must survive normalization verbatim ("[PHONE]", not "[ PHONE ]"),
+# so the text between them is normalized piece by piece.
+_PLACEHOLDER = re.compile(r"(\[[A-Z_]+\])")
+_GLUED_AFTER_PLACEHOLDER = re.compile(r"(\[[A-Z_]+\])(?=\w)")
+DEFAULT_MAX_CHARS = 5000
+
+
+def truncate_at_word(text: str, max_chars: int) -> str:
+    """Cut `text` to at most `max_chars`, at the last whitespace when there is one nearby."""
+    if len(text) <= max_chars:
+        return text
+    cut = text.rfind(" ", max_chars // 2, max_chars + 1)
+    return text[: cut if cut > 0 else max_chars].rstrip()
+
+
+class NormalizeComponent:
+    """Adds `text_normalized` (from the redacted text) and marks over-long answers."""
+
+    name: ClassVar[str] = "normalize"
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        self.persian = PersianNormalizer(informal=settings.get("persian_informal", "lexicon"))
+        self.english = EnglishNormalizer()
+        self.max_chars = int(settings.get("max_chars", DEFAULT_MAX_CHARS))
+
+    def normalize_text(self, text: str, lang: str) -> str:
+        normalizer = self.english if lang == "en" else self.persian
+        if "[" not in text:
+            normalized = normalizer.normalize(text)
+        else:
+            normalized = self._normalize_around_placeholders(text, normalizer.normalize)
+        if lang in ("mixed", "other") or (lang == "fa" and "[" in normalized):
+            # Mixed answers hold English runs too; apply the English character rules on top.
+            normalized = self.english.normalize(normalized)
+        return normalized
+
+    @staticmethod
+    def _normalize_around_placeholders(text: str, normalize: Any) -> str:
+        parts: list[str] = []
+        for index, piece in enumerate(_PLACEHOLDER.split(text)):
+            if index % 2 == 0:
+                piece = normalize(piece)
+            elif parts and parts[-1] and not parts[-1].endswith((" ", "\n")):
+                piece = " " + piece
+            if piece:
+                parts.append(piece)
+        joined = "".join(parts)
+        # Keep a space after a placeholder that is followed by a word, as before.
+        return _GLUED_AFTER_PLACEHOLDER.sub(r"\1 ", joined).strip()
+
+    def normalize(self, record: Record) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "text_normalized": self.normalize_text(record["text_redacted"], record["lang"])
+        }
+        if len(fields["text_normalized"]) > self.max_chars:
+            fields["text_normalized"] = truncate_at_word(fields["text_normalized"],
+                                                         self.max_chars)
+            fields["status"] = STATUS_TOO_LONG
+            fields["status_detail"] = f"text longer than {self.max_chars} characters; " \
+                "analysed the first part"
+        return fields
+
+    def __call__(self, tables: Tables) -> Tables:
+        for record in tables.records:
+            record.setdefault("text_normalized", "")
+        apply_per_record(tables.analyzed(), self.name, self.normalize)
+        return tables
+
+
+register(NormalizeComponent.name)(NormalizeComponent)

@@ -1,0 +1,82 @@
+"""The pieces every pipeline stage shares: the tables it reads and writes, and a registry.
+
+Like spaCy's pipeline, a run is a list of small components, each with one job, named in a
+pipeline config. A component takes the run's `Tables` and returns them with its columns
+filled in. Records are plain dicts (one per input answer) and segments plain dicts (one
+per sentence or clause), so every stage is a function over rows that a test can call
+without files or models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from voc.errors import ConfigError
+from voc.io.records import ANALYZED_STATUSES, STATUS_ERROR
+
+Record = dict[str, Any]
+Segment = dict[str, Any]
+
+
+@dataclass
+class Tables:
+    """What flows through the pipeline: records, their segments and run statistics."""
+
+    records: list[Record]
+    segments: list[Segment] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def analyzed(self) -> Iterable[Record]:
+        """Records whose text later stages analyse (not empty, not unsupported...)."""
+        return (r for r in self.records if r["status"] in ANALYZED_STATUSES)
+
+
+class Component(Protocol):
+    name: ClassVar[str]
+
+    def __call__(self, tables: Tables) -> Tables: ...
+
+
+ComponentFactory = Callable[[Mapping[str, Any]], Component]
+_REGISTRY: dict[str, ComponentFactory] = {}
+
+
+def register(name: str) -> Callable[[ComponentFactory], ComponentFactory]:
+    """Register a component factory under the name pipeline configs use."""
+
+    def decorate(factory: ComponentFactory) -> ComponentFactory:
+        _REGISTRY[name] = factory
+        return factory
+
+    return decorate
+
+
+def create_component(name: str, settings: Mapping[str, Any]) -> Component:
+    if name not in _REGISTRY:
+        raise ConfigError(
+            f"unknown pipeline component '{name}'; available: {', '.join(sorted(_REGISTRY))}"
+        )
+    return _REGISTRY[name](settings)
+
+
+def registered_components() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def mark_row_error(record: Record, stage: str, exc: Exception) -> None:
+    """Take a record out of analysis because a stage failed on it; the run goes on."""
+    record["status"] = STATUS_ERROR
+    record["status_detail"] = f"{stage}: {type(exc).__name__}: {exc}"
+
+
+def apply_per_record(
+    records: Iterable[Record], stage: str, function: Callable[[Record], Mapping[str, Any]]
+) -> None:
+    """Merge `function(record)` into each record; a failing record is marked, not fatal."""
+    for record in records:
+        try:
+            record.update(function(record))
+        except Exception as exc:  # one bad row must never abort a scheduled run
+            mark_row_error(record, stage, exc)

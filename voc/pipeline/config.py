@@ -1,0 +1,69 @@
+"""Pipeline configs: which components run, in which order, with which settings.
+
+The built-in default lives here in code so an installed `voc` needs no files;
+`pipelines/default.yaml` spells out the same settings as a starting point for users'
+own configs (a test keeps the two equal). A user config only needs the keys it changes.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from voc.errors import ConfigError
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "pipeline": ["language", "redact", "normalize", "segment"],
+    "spacy_model": "auto",
+    "language": {"supported": ["fa", "en", "mixed"]},
+    "redact": {"kinds": ["EMAIL", "URL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "NAME"]},
+    "normalize": {"persian_informal": "lexicon", "max_chars": 5000},
+    "segment": {"contrastive": True, "max_segment_chars": 600},
+}
+# Settings every component sees, so that shared resources are configured in one place.
+_SHARED_KEYS = ("spacy_model",)
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def load_config(path: Path | None) -> dict[str, Any]:
+    """The default config, updated with the user's YAML file when one is given."""
+    if path is None:
+        return copy.deepcopy(DEFAULT_CONFIG)
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"pipeline config not found: {path}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"pipeline config {path} is not valid YAML{where}") from exc
+    if loaded is None:
+        loaded = {}
+    if not isinstance(loaded, Mapping):
+        raise ConfigError(f"pipeline config {path} must be a mapping of settings")
+    unknown = sorted(set(loaded) - set(DEFAULT_CONFIG))
+    if unknown:
+        raise ConfigError(
+            f"unknown key '{unknown[0]}' in pipeline config {path}; known keys: "
+            f"{', '.join(DEFAULT_CONFIG)}"
+        )
+    return _merge(DEFAULT_CONFIG, loaded)
+
+
+def component_settings(config: Mapping[str, Any], name: str) -> dict[str, Any]:
+    settings = {key: config[key] for key in _SHARED_KEYS if key in config}
+    settings.update(config.get(name) or {})
+    return settings

@@ -1,0 +1,59 @@
+"""Pipeline component: redact personal data before any text leaves the run."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from voc.pipeline.base import Record, Tables, apply_per_record, register
+from voc.pipeline.resources import english_pipeline
+from voc.privacy.pii import PII_KINDS, PiiRedactor
+
+_LATIN = re.compile("[A-Za-z]")
+
+
+def spacy_name_finder(model: str) -> Any:
+    """Person-name spans from spaCy's NER, or None when the pipeline has no NER."""
+    nlp = english_pipeline(model)
+    if "ner" not in nlp.pipe_names:
+        return None
+
+    def find_names(text: str) -> list[tuple[int, int]]:
+        # The English NER model only knows Latin-script names; on Persian text it guesses.
+        if not _LATIN.search(text):
+            return []
+        return [(e.start_char, e.end_char) for e in nlp(text).ents if e.label_ == "PERSON"]
+
+    return find_names
+
+
+class RedactComponent:
+    """Adds `text_redacted`: the original text with e-mails, phones, cards... replaced."""
+
+    name: ClassVar[str] = "redact"
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        kinds = settings.get("kinds", PII_KINDS)
+        finder = spacy_name_finder(settings.get("spacy_model", "auto")) if "NAME" in kinds \
+            else None
+        self.redactor = PiiRedactor(kinds=kinds, name_finder=finder)
+        self.counts: Counter[str] = Counter()
+
+    def redact(self, record: Record) -> dict[str, Any]:
+        result = self.redactor.redact(record["text"])
+        self.counts.update(result.counts)
+        return {"text_redacted": result.text, "pii_found": sum(result.counts.values())}
+
+    def __call__(self, tables: Tables) -> Tables:
+        for record in tables.records:
+            record.setdefault("text_redacted", "")
+            record.setdefault("pii_found", 0)
+        # Every record with text is redacted, analysed or not: all of them are written out.
+        apply_per_record((r for r in tables.records if r["text"]), self.name, self.redact)
+        tables.stats["redactions"] = dict(sorted(self.counts.items()))
+        return tables
+
+
+register(RedactComponent.name)(RedactComponent)

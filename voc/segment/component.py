@@ -1,0 +1,67 @@
+"""Pipeline component: the segments table, the unit later stages classify."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from voc.language.detect import detect_language
+from voc.pipeline.base import Tables, mark_row_error, register
+from voc.pipeline.resources import english_pipeline
+from voc.segment.segmenter import Segmenter
+
+_BATCH = 2000
+
+
+class SegmentComponent:
+    """Splits each analysed record into sentence/clause segments with their language."""
+
+    name: ClassVar[str] = "segment"
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        self.segmenter = Segmenter(
+            english_pipeline(settings.get("spacy_model", "auto")),
+            contrastive=bool(settings.get("contrastive", True)),
+            max_segment_chars=int(settings.get("max_segment_chars", 600)),
+        )
+
+    def __call__(self, tables: Tables) -> Tables:
+        records = list(tables.analyzed())
+        segments = []
+        for offset in range(0, len(records), _BATCH):
+            batch = records[offset: offset + _BATCH]
+            try:
+                spans_per_record = self.segmenter.segment(
+                    [r["text_normalized"] for r in batch], [r["lang"] for r in batch])
+            except Exception:  # isolate the bad record, keep the rest of the batch
+                spans_per_record = []
+                for record in batch:
+                    try:
+                        spans_per_record.extend(self.segmenter.segment(
+                            [record["text_normalized"]], [record["lang"]]))
+                    except Exception as exc:
+                        mark_row_error(record, self.name, exc)
+                        spans_per_record.append([])
+            for record, spans in zip(batch, spans_per_record, strict=True):
+                record["n_segments"] = len(spans)
+                for index, span in enumerate(spans):
+                    # A mixed answer's clauses are often each in one language.
+                    lang = (detect_language(span.text).lang if record["lang"] == "mixed"
+                            else record["lang"])
+                    segments.append({
+                        "row_id": record["row_id"],
+                        "segment_id": f"{record['row_id']}-{index}",
+                        "segment_index": index,
+                        "text": span.text,
+                        "lang": lang if lang != "other" else record["lang"],
+                        "char_start": span.start,
+                        "char_end": span.end,
+                        "terms": span.terms,
+                    })
+        for record in tables.records:
+            record.setdefault("n_segments", 0)
+        tables.segments = segments
+        return tables
+
+
+register(SegmentComponent.name)(SegmentComponent)
