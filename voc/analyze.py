@@ -32,7 +32,8 @@ from voc.io.writers import prepare_output_dir, rows_to_table, write_csv, write_j
 from voc.pipeline.base import Tables
 from voc.pipeline.config import load_config
 from voc.pipeline.resources import english_pipeline
-from voc.pipeline.run import StageCallback, build_components, run_components
+from voc.pipeline.executor import default_workers, run_pipeline
+from voc.pipeline.run import StageCallback, build_components
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class AnalyzeOptions:
     config_path: Path | None = None
     formats: tuple[str, ...] = ("parquet",)
     max_chars: int | None = None
+    workers: int | None = None
 
 
 def _sha256(path: Path) -> str:
@@ -151,7 +153,8 @@ def analyze(options: AnalyzeOptions, on_stage: StageCallback | None = None,
     tables = Tables(records=records)
     tables.stats["timings_s"] = {"setup": round(setup_seconds, 3),
                                  "read": round(time.perf_counter() - read_started, 3)}
-    tables = run_components(components, tables, on_stage)
+    tables = run_pipeline(components, tables, workers=options.workers or default_workers(),
+                          on_stage=on_stage)
 
     write_started = time.perf_counter()
     outputs = write_outputs(tables, out, options.formats)

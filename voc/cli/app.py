@@ -15,7 +15,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -118,6 +117,9 @@ def analyze(
     max_chars: Annotated[int | None, typer.Option(
         "--max-chars", min=100, help="Analyse at most this many characters per answer; "
         "longer ones get status too_long (default: 5000).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="Processes for the per-record stages "
+        "(default: one per CPU core).")] = None,
     output_format: Annotated[OutputFormat, typer.Option(
         "--format", help="'csv' also writes CSV copies of the tables (safe to open in Excel).")
     ] = OutputFormat.parquet,
@@ -143,6 +145,7 @@ def analyze(
         config_path=config,
         formats=("parquet", "csv") if output_format == "csv" else ("parquet",),
         max_chars=max_chars,
+        workers=workers,
     )
     show_progress = not quiet and log_format == "text" and sys.stderr.isatty()
     with _stage_progress(show_progress) as on_stage:
@@ -166,15 +169,14 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     try:
         code = app(args=args, prog_name="voc", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         code = exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("aborted", err=True)
         code = 130
-    except click.ClickException as exc:
-        hint = ""
-        if isinstance(exc, click.UsageError) and exc.ctx is not None:
-            hint = f" (see '{exc.ctx.command_path} --help')"
+    except typer.TyperException as exc:  # usage errors: bad option, missing argument
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         typer.echo(f"error: {exc.format_message()}{hint}", err=True)
         code = EXIT_USAGE
     except VocError as exc:

@@ -132,11 +132,12 @@ def _score_kind(name: str, values: Sequence[Any]) -> ScoreKind | None:
     if not numbers or sum(n is not None for n in numbers) / len(numbers) < 0.8:
         return None
     present = [n for n in numbers if n is not None]
-    low, high = min(present), max(present)
     for kind in ("nps", "ces", "csat"):
         if _SCORE_HINTS[kind].search(name):
-            range_low, range_high = SCORE_RANGES[kind]
-            if range_low <= low and high <= range_high:
+            low, high = SCORE_RANGES[kind]
+            # A stray typo (an 11 on a 0-10 scale) must not hide the column; a column
+            # mostly outside the scale is some other number.
+            if sum(low <= n <= high for n in present) / len(present) >= 0.8:
                 return kind
     return None
 

@@ -32,6 +32,7 @@ class LanguageComponent:
     """Adds `lang` (fa/en/mixed/other), `script` and `finglish`, and the triage status."""
 
     name: ClassVar[str] = "language"
+    per_record: ClassVar[bool] = True
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.supported = frozenset(settings.get("supported", ("fa", "en", "mixed")))

@@ -6,47 +6,57 @@ French, Turkish, ...). Records are short and noisy, so general-purpose character
 models mislabel them often (Finglish looks like nothing they were trained on, and a brand
 name flips a Persian sentence to English). This module instead combines:
 
-* the writing system of each word (Arabic script, Latin, anything else);
+* the writing system of each word (Arabic script, Latin, another script);
 * for Arabic script, Persian-only letters (پ چ ژ گ, Persian ی/ک, ZWNJ) against Arabic-only
-  letters (ة ى إ أ) and small Persian and Arabic function-word lists;
+  letters (ة ى إ أ), Urdu letters and small Persian and Arabic function-word lists;
 * for Latin script, compact English, Finglish and "other Latin language" lexicons plus a
   few spelling cues for words the lexicons do not know.
 
-Decision rules (the thresholds are module constants):
+Decision rules (thresholds are module constants):
 
-* No Arabic-script, Latin or other letters -> ``other`` / script ``none`` /
-  ``has_letters=False``.
-* ``mixed`` when the Persian part (all words of a Persian Arabic-script block plus
-  recognised Finglish words) and the English part (recognised English words, excluding the
-  tech loanwords Persian speakers use all the time such as "app", "update", "login") are
-  each at least ``MIXED_MIN_WORDS`` (2) words and each at least ``MIXED_MIN_SHARE`` (25%)
-  of the identifiable words (all Arabic-script and other-script words plus recognised Latin
-  words; unrecognised Latin words such as brand names are left out).
-* Otherwise the language with the most words wins, where unrecognised Latin words are
-  shared out in proportion to the recognised ones (and ignored when no Latin word is
-  recognised, so "اپ snapp خیلی کنده" stays Persian).
-* A Latin block is Finglish when its Finglish evidence is larger than both its English and
-  its other-language evidence.
+1. No letters outside URLs, e-mails, @handles, Latin hashtags and placeholders ->
+   ``other`` / script ``none`` / ``has_letters=False``.
+2. An Arabic-script block is Persian unless its Arabic evidence (function words such as
+   في/هذا/كان, letters ة/ى/إ/أ, Urdu letters) beats its Persian evidence *and* reaches
+   ``MIN_ARABIC_EVIDENCE``; with no evidence either way it is Persian.
+3. ``mixed`` when the Persian part (every word of a Persian Arabic-script block plus the
+   Finglish votes) and the English part (English votes, leaving out tech loanwords such as
+   "app", "update", "login" that Persian speakers use constantly) are each at least
+   ``MIXED_MIN_WORDS`` (2) and each at least ``MIXED_MIN_SHARE`` (25%) of the identifiable
+   words (Arabic-script and other-script words plus the Latin words that voted; brand names
+   and other unrecognised Latin words are left out).
+4. Otherwise the language with the most words wins. Unrecognised Latin words are shared out
+   in proportion to the Latin votes, and ignored when no Latin word voted, so
+   "اپ snapp خیلی کنده" stays Persian. Ties go to Persian when it has Arabic-script words,
+   else to English.
+5. A Latin block is Finglish (``lang="fa"``, ``finglish=True``) when its Finglish votes
+   outnumber both its English and its other-language votes. A Latin-only text with no
+   votes at all (a brand name, "xyz") is English with confidence 0.25.
 
-``confidence`` is a heuristic ordering score in 0..1 (share of the winning language times
-a factor that grows with the amount of evidence), not a calibrated probability.
+``confidence`` is a heuristic ordering score in 0..1 (the winning language's share of the
+words times a factor that grows with the amount of evidence), not a calibrated probability.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from functools import lru_cache
+from typing import Final, Literal
 
 Lang = Literal["fa", "en", "mixed", "other"]
 Script = Literal["arabic", "latin", "mixed", "none"]
 
 # Both languages must each contribute this many words and this share of the identifiable
 # words before a record is called mixed; one brand name or a single "merci" never does.
-MIXED_MIN_WORDS = 2
-MIXED_MIN_SHARE = 0.25
-# The minority script must reach this share of letters (and two words) for script "mixed".
-SCRIPT_MIXED_MIN_SHARE = 0.25
+MIXED_MIN_WORDS: Final = 2
+MIXED_MIN_SHARE: Final = 0.25
+# Arabic-script text is only called non-Persian with at least this much evidence (one
+# Arabic function word or Arabic-only letter is worth 3), so a couple of ال- words
+# ("فوق العاده") cannot flip a Persian record.
+MIN_ARABIC_EVIDENCE: Final = 2.0
+# The minority script must reach this share of the letters (and two words) for "mixed".
+SCRIPT_MIXED_MIN_SHARE: Final = 0.25
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,7 @@ class LanguageGuess:
 
 
 # --------------------------------------------------------------------------------------
-# Character classes and tokenisers
+# Character classes, tokenisers and noise
 # --------------------------------------------------------------------------------------
 
 # Arabic-script letters only: digits (U+0660-9, U+06F0-9), punctuation (، ؛ ؟ ٪ ۔), tatweel
@@ -83,34 +93,48 @@ _AR_LETTER = (
 # ZWNJ, tatweel and harakat may sit inside a word; the ZWNJ keeps "می‌خوام" one token.
 _AR_WORD_RE = re.compile(f"[{_AR_LETTER}][{_AR_LETTER}\u064b-\u065f\u0670\u0640\u200c]*")
 # Matched on lower-cased text; U+00F7 (division sign) is carved out of the Latin-1 range.
-_LAT_LETTER = "a-z\u00df-\u00f6\u00f8-\u024f"
-_LAT_WORD_RE = re.compile(f"[{_LAT_LETTER}]+(?:'[{_LAT_LETTER}]+)*")
-# Letters of any other script (Cyrillic, CJK, Hebrew, Devanagari, ...).
+_LAT = "a-z\u00df-\u00f6\u00f8-\u024f"
+# Latin runs are matched together with digits so that codes and model numbers glued to
+# letters ("SB98XRG1", "iphone13", "2nd") can be dropped whole afterwards; a pattern that
+# excluded them inside the regex needs look-arounds that make the scan several times slower.
+_LAT_RUN_RE = re.compile(f"[{_LAT}0-9]++(?:'[{_LAT}0-9]++)*+")
+# Words in the other scripts likely in customer text: Greek, Cyrillic, Armenian, Hebrew,
+# Indic, Thai, Georgian, kana, CJK, Hangul. (A positive class scans much faster than
+# "any letter that is not Arabic or Latin".)
 _OTHER_WORD_RE = re.compile(
-    f"[^\\W\\d_{_LAT_LETTER}A-Z\u00c0-\u00de\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff"
-    "\ufb50-\ufdff\ufe70-\ufeff]+"
+    "[\u0370-\u03ff\u0400-\u052f\u0531-\u058f\u05d0-\u05ea\u0900-\u0dff\u0e01-\u0e5b"
+    "\u10a0-\u10ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+"
 )
-# Things that contain letters but are not language: URLs, e-mail addresses, @handles,
-# anonymisation placeholders ([PHONE], <EMAIL>, {name}) and bare domains (snappfood.ir).
-_NOISE_RE = re.compile(
-    r"(?:https?://|www\.)\S+"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-    r"|@\w+"
-    r"|\[[A-Za-z_ ]+\]|<[A-Za-z_]+>|\{\{?\s*\w+\s*\}?\}"
-    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|ir|net|org|io|co|app|me|info|biz|uk|de)\b(?:/\S*)?",
-    re.IGNORECASE,
-)
-# Cheap pre-check so the noise regex only runs on the minority of records that can match.
-_NOISE_HINT_RE = re.compile(r"[@\[<{/]|www|\.[A-Za-z]{2}")
+# Things that contain letters but are not language: URLs, e-mail addresses, @handles, Latin
+# hashtags (campaign and brand tags; Persian ones are often real phrases), anonymisation
+# placeholders ([PHONE], <EMAIL>, {name}) and bare domains (snappfood.ir). Each pattern only
+# runs when a cheap substring test says it can match.
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_AT_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|@\w+")
+_HASHTAG_RE = re.compile(r"#[A-Za-z0-9_]+")
+_PLACEHOLDER_RE = re.compile(r"\[[A-Z][A-Z0-9_ ]*\]|<[A-Z][A-Z0-9_]*>|\{\{?\s*\w+\s*\}?\}")
+_TLD = r"\.(?:com|ir|net|org|io|co|app|me|info|biz|uk|de)\b"
+_DOMAIN_HINT_RE = re.compile(_TLD, re.IGNORECASE)
+_DOMAIN_RE = re.compile(rf"[\w-]+(?:\.[\w-]+)*{_TLD}(?:/\S*)?", re.IGNORECASE)
 
 # Persian-only letters: پ چ ژ گ and ۀ cannot be typed on an Arabic keyboard layout.
 _FA_LETTER_RE = re.compile("[پچژگۀ]")
+# Any letter that is evidence against Persian; a quick search before counting them.
+_NON_FA_LETTER_RE = re.compile("[ةىإأٹڈڑںۓہۃڵڕێۆەټډړږښځڅۍېھے]")
 # Arabic-only letters. ة ى إ are practically absent from Persian; أ is weaker (تأخیر,
 # مأمور are Persian) and counted separately at a lower weight.
 _AR_ONLY_LETTER_RE = re.compile("[ةىإ]")
-# Urdu, Kurdish, Pashto and Sindhi letters: Arabic script, but not Persian.
-_NON_FA_AR_LETTER_RE = re.compile("[ٹڈڑںےۓڵڕێۆەټډړږښځڅۍېھ]")
+# Urdu, Kurdish, Pashto and Sindhi letters: Arabic script, but not Persian. ے is left out
+# because some Persian writers use it decoratively for final ی ("خیلے"); it is weighed
+# separately and lower.
+_NON_FA_AR_LETTER_RE = re.compile("[ٹڈڑںۓہۃڵڕێۆەټډړږښځڅۍېھ]")
+_YEH_BARREE = "ے"
 _ZWNJ = "\u200c"
+
+# Elongated words ("goooood", "kheiliii", "awlii") are looked up again with runs squeezed.
+_REPEAT_RE = re.compile(r"(.)\1+")
+# English inflections stripped from unknown words before a second lexicon look-up.
+_EN_SUFFIXES = ("'s", "ing", "ers", "es", "ed", "er", "ly", "s", "d")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -122,7 +146,8 @@ def _words(text: str) -> frozenset[str]:
 # --------------------------------------------------------------------------------------
 
 # Frequent Persian function and feedback words absent from Arabic. Spelled with Persian
-# ی/ک; the Arabic-keyboard spellings (ي/ك) are generated below.
+# ی/ک; the Arabic-keyboard spellings (ي/ك) are generated below. Words Arabic shares (من،
+# هم، بعد، قبل، مثل، فقط، الان، اصلا، عالی، تحویل، جنس ...) are deliberately missing.
 _FA_BASE = _words(
     """
     است هست هستش نیست نیستش بود بودم بودن بودند بوده شد شده شدم شدن نشد نشده میشه
@@ -136,18 +161,20 @@ _FA_BASE = _words(
     سفارش سفارشم غذا پیک دیر زود قیمت کیفیت برنامه پشتیبانی ارسالش کالا
     تا بعدش ازش بهش براش اینکه چیزی کسی یکی هر بهتر بهترین بدترین
     افتضاح داغون معمولی ناراضی نبود نمیدونم میخوام میخواستم گفتم گفتن
+    العاده فوقالعاده فوق‌العاده العادست العادس العادهه
     """
 )
-# Arabic function words (and a few very common evaluative words) that Persian does not use.
-# Deliberately left out: words shared with Persian (من، ما، به، او، بین، بعد، یعنی،
-# والله، بس) and Persian words that look Arabic when typed with ي/ك (اين، علي، كل).
+# Arabic function words and a few very common Arabic evaluative words, then Urdu function
+# words. Deliberately left out: words shared with Persian (من، ما، به، او، بین، بعد، یعنی،
+# والله، بس، جدا) and Persian words that look Arabic when typed with ي/ك (اين، علي، كل، كم).
 _AR_FUNCTION = _words(
     """
     في فى على إلى الى هذا هذه هذي التي الذي الذين كان كانت يكون تكون لقد قد لم لن ليس
-    ليست هل ذلك تلك جدا جداً لكن ولكن أو عن مع ثم أنا انا نحن أنت انت هو هي كيف لماذا
-    ماذا متى أين عندي عند لا شكرا شكراً إن أن أي منذ حتى فيه فيها منه منها لها له لي
+    ليست هل ذلك تلك جداً لكن ولكن أو عن مع ثم أنا انا نحن أنت انت هو هي كيف لماذا
+    ماذا متى أين عندي عند لا شكرا شكراً إن أن أي منذ حتى فيه فيها منه منها لها لي
     لك عليه عليها إذا اذا لأن لان سيء سيئ سيئة جيد جيدة كثير شيء شي أفضل افضل يتم تم
     ولا وهو وهي بعض جميع اللي مو مش ليش وين شو كتير
+    ہے ہیں کا کے میں سے نہیں تھا تھی تھے بہت یہ وہ اور ہم آپ
     """
 )
 
@@ -168,6 +195,7 @@ _FA_WORDS = _arabic_keyboard_variants(_FA_BASE) - _AR_FUNCTION
 # Latin-script lexicons
 # --------------------------------------------------------------------------------------
 
+# Frequent English function words and customer-feedback vocabulary.
 _EN_BASE = _words(
     """
     the a an and or but nor is are was were be been being am have has had having do does
@@ -215,11 +243,78 @@ _EN_BASE = _words(
     feel feeling feels felt seem seems seemed mean means meant sure maybe probably
     enough almost quite rather anyway instead though through during without within
     against between both either neither whether whatever whenever anybody nobody
+    keep keeps add added dark mode error errors crashing loading load loads slow slower
+    translation translated overall registered anymore yet twice soggy arrived forgot
+    nothing everything nice amazing app's seller sellers delivered packaging box size
+    color colour fit fits worked broke broken damaged refund refunds ordered charged
+    subscription cancelled unsubscribe login account's contact contacted agent chat live
+    cash back pending change cost able extra check declined withdrawal video send play
+    files amount virtual news ago ads possible come statement let reason sent different
+    read funds search fun videos notes purchase put stars says photos access articles
+    information sometimes available transfers far save debit once making group delete
+    useful couple watch share level withdraw longer name user taking direct data upload
+    reviews photo auto mobile credit line set limit info list activate playing recently
+    bring multiple several else process happened unable file details restaurants cool
+    view complete pictures deposit stuff options away payments around came transactions
+    users stolen takes edit note post automatically second picture latest review date
+    especially songs left places business noticed recent trip clear turn changed
+    transferred move etc wonderful charges accept sign remove explain system side super
+    favorite favourite highly earlier type personal text physical names eat interface
+    dinner failed enjoy understand wine end contacts devices ability content article
+    coming country foreign checked sending voice function often expect stories
+    additional allow device source recognize double main calls word scroll track
+    international idea happening later others computer anywhere months past audio easily
+    properly frustrating accounts documents real space requested point believe web area
+    tool extremely comes whole black countries incorrect everytime connection purchased
+    city numbers seeing saying fact huge storage shown abroad machine choose via
+    important create profile copy background easier special sucks media white supposed
+    current allowed giving click travel accurate daily games finally removed stuck
+    downloaded appear applied forever certain suddenly location absolutely unless become
+    comments practice remember completed usually program atmosphere exactly steps
+    progress reset freeze five previous blocked happens matter half follow waste deleted
+    watching alone appears figure due accepted job fantastic dishes hold trouble itself
+    visit refresh feed pages provide lunch stay gives editing rating touch constantly
+    opinion cause asap address section helps network dish mistake traveling rejected
+    block otherwise impossible across solve adding select listen convenient specific
+    taken stupid conversation changes ones talk prevent mind salary chance gotten hear
+    images original seconds improve force supported running wallet regular disappeared
+    lose simply social except example plan comment leave class daughter son husband wife
+    typing tasty enter completely verified average inside outside saved literally
+    setting require blank restart hide enjoyed improvement indeed variety actual security
+    report reach recommended suggest attentive despite run write searching design
+    control selection higher types calling prefer neighborhood local moment installed
+    reliable interest impressed organized interested entirely strange spend hit finding
+    required faster resolve moved checking shopping frequently together perfectly busy
+    expected bill appreciate care rest record weird fail posts release language bottom
+    win shame decor continue looked future accidentally entered wants single yourself
+    you'll value based purchases normal pick related results light head seated sauce
+    spicy tracking tired ridiculous press cute dessert dining romantic ambience solution
+    active holiday currently assistance allows ways whats turned urgent front limited
+    unknown mostly helping zero performance weather wondering case flat
+    yes sir madam dear hi hello regards cheers congrats congratulations welcome
+    about above across after against along among around because before behind below
+    beside besides beyond down during except inside near off onto outside past per
+    since through throughout toward towards under underneath unlike upon via within
+    it's i'm its itself ourselves themselves himself herself yourselves whoever
+    should've would've could've must've ain't y'all shouldnt wouldnt couldnt havent
+    hasnt arent werent thats theres whats lets youre theyre
+    got gotten become became begin began begun bring brought build built buy catch
+    caught choose chose come came cost cut deal dealt draw drew drive drove eat ate fall
+    fell feel fight fought fly flew forget forgot forgive freeze froze grow grew hang
+    hear heard hide hit hold held hurt keep kept lay lead led learn learnt leave left
+    lend lent let lie lose lost meet met pay read ride ring rose run ran say sell sold
+    send sent set shake shine shoot shot shut sing sang sit sat sleep slept speak spoke
+    spend spent stand stood steal stole stick stuck strike swim swam teach taught tear
+    tore throw threw understand understood wake woke wear wore win won write wrote
+    written truly sincerely honestly seriously basically literally obviously clearly
+    simply exactly certainly apparently unfortunately fortunately hopefully luckily
+    person people thing stuff guy kind type sort part side end start middle top bottom
+    reason problem question answer idea point fact case example result chance choice
     """
 )
 # English tech and shopping words that Persian speakers use as loanwords ("app ro update
-# kardam", "اپ رو update کردم"). They count as English in an English sentence but never
-# make a Persian sentence "mixed".
+# kardam", "اپ رو update کردم"). They are half an English vote and never make a Persian
+# sentence "mixed".
 _LOANWORDS = _words(
     """
     app apps application update updated updates login logout log crash crashes crashed
@@ -227,9 +322,9 @@ _LOANWORDS = _words(
     download install server website site game off vpn android ios iphone samsung
     email account code premium gift card"""
 )
-# Finglish: frequent Persian words in their common Latin spellings. Words that are also
-# English ("bad", "to", "man", "in", "do", "are", "sad" ...) are listed in _NEUTRAL_LATIN
-# so they cast no vote.
+# Finglish: frequent Persian words in their common Latin spellings (kheili/kheyli/khili,
+# khoob/khub, mersi/merci, ...). Words that are also English ("bad", "to", "man", "in",
+# "do", "are", "sad" ...) are in _NEUTRAL_LATIN so they cast no vote.
 _FI_BASE = _words(
     """
     kheili kheyli khili kheily khayli khaili xeili kheiliii khyli kheli
@@ -285,7 +380,10 @@ _FI_BASE = _words(
     diruz dirooz farda saat daghighe daqiqe rooz ruz ruze rooze hafte mah sal
     ba bi az na bia boro bashe bashid nabashe bashin
     tamas zang zadam zade zadim payam payamak etela ettela etelaat hesab hesabam
-    mojoodi mojudi shomare shomaram
+    mojoodi mojudi shomare shomaram har harki harchi hichvaght
+    cheshmam cheshm tarjome tarjomash namak nadasht moondam mundam moonde munde bastebandi
+    shekaste shekast peyda nakard emal taeid anjam sharj hal dafe inghadr enghadr avaz
+    taghir vared besham mobarak movafagh movafaghbashid ghashang ghashange jaleb mozakhraf
     khodam khodet khodesh khodetun khodeton khodemun behem behemun behetun behesh azash
     azam azatun barash baram baratun baraye bara vase vasam vasash
     shoma ona unha inha inja unja oonja injoori injuri unjoori kolan kollan tamoom tamum
@@ -301,6 +399,7 @@ _FI_BASE = _words(
     alan alaan albate albatte bad az ghabl
     vaghti hamchin hamchenin shayad hatman vagarna agar
     xeyli xoob xub xarab
+    nemidunam nemidoonam nemidonam midunam midoonam midonam nemidunim midunid
     """
 )
 # Frequent function and feedback words of other Latin-script languages likely to turn up
@@ -327,12 +426,19 @@ _OT_BASE = _words(
     di che non per sono molto grazie ordine prodotto consegna questo questa della delle
     anche ancora perché sempre mai niente tutto
     não nao muito obrigado obrigada com uma você voce ainda também entrega
+    foi está estava meu minha isso esse essa ele ela eles dos das pelo pela já só
+    bom boa ruim péssimo entregue dias
     het een niet ik van dat zijn met voor ook maar wel nog heel bestelling levering
     dan yang tidak saya ini itu sangat bagus
+    veel laat aan kwam goed niet geen naar werd wordt bij heb hebben erg dank jullie
+    funktioniert einwandfrei schade toll prima empfehlen bestellt geliefert kunden
+    kundenservice leider versand artikel ware
+    livré livree arrivée colis remboursement appli vendeur recommande
+    pessimo ottimo arrivato rotto chegou atrasado recebi reembolso aplicativo
     """
 )
-# Known words that belong to two or more of the languages above; they are recognised
-# (no spelling cue is applied to them) but cast no vote.
+# Known words that belong to two or more of the languages above (any word listed in two
+# lexicons is added automatically); they are recognised but cast no vote.
 _NEUTRAL_LATIN = _words(
     """
     bad to man in be are do am ham key age dad sad male raft too mi va pas ama por mal
@@ -341,29 +447,53 @@ _NEUTRAL_LATIN = _words(
     per van met
     """
 )
+# Latin vote classes, indexes into the vote list.
+_EN: Final = 0
+_LOAN: Final = 1
+_FI: Final = 2
+_OT: Final = 3
+_NONE: Final = 4
 
 
-def _build_latin_sets() -> tuple[frozenset[str], ...]:
-    """Turn the lexicons into disjoint voting sets; words in several of them go neutral."""
+def _build_latin_lexicon() -> dict[str, int]:
+    """Map every known Latin word to its vote class; words in several lexicons go neutral."""
     en = _EN_BASE | _LOANWORDS
     shared = (en & _FI_BASE) | (en & _OT_BASE) | (_FI_BASE & _OT_BASE) | _NEUTRAL_LATIN
-    en_only = en - shared
-    return (
-        frozenset(en_only - _LOANWORDS),
-        frozenset(_LOANWORDS - shared),
-        frozenset(_FI_BASE - shared),
-        frozenset(_OT_BASE - shared),
-        frozenset(en | _FI_BASE | _OT_BASE | shared),
-    )
+    lexicon = dict.fromkeys(en - _LOANWORDS, _EN)
+    lexicon.update(dict.fromkeys(_LOANWORDS, _LOAN))
+    lexicon.update(dict.fromkeys(_FI_BASE, _FI))
+    lexicon.update(dict.fromkeys(_OT_BASE, _OT))
+    lexicon.update(dict.fromkeys(shared, _NONE))
+    return lexicon
 
 
-_EN_CORE, _EN_LOAN, _FI_WORDS, _OT_WORDS, _LATIN_KNOWN = _build_latin_sets()
+_LATIN_LEX: Final = _build_latin_lexicon()
+
+
+def _build_squeezed() -> dict[str, int]:
+    """Map lexicon words with repeated letters squeezed ("khoob" -> "khob") to their class.
+
+    Squeezed forms claimed by two classes are dropped.
+    """
+    out: dict[str, int] = {}
+    clashes: set[str] = set()
+    for word, cls in _LATIN_LEX.items():
+        if cls == _NONE:
+            continue
+        key = _REPEAT_RE.sub(r"\1", word)
+        if out.get(key, cls) != cls:
+            clashes.add(key)
+        out[key] = cls
+    return {k: v for k, v in out.items() if k not in clashes}
+
+
+_SQUEEZED: Final = _build_squeezed()
 
 # Spelling cues for Latin words no lexicon knows.
 # Finglish: "kh"/"zh" (خ ژ), "gh" not preceded by i/u (English "gh" is in -igh/-ough/-augh),
 # q without u (ق), x+vowel (خ as in "xeili"), mi-/nemi- verb prefixes on Persian stems,
 # "ooz"/"oosh", "aa", "ey" before l/m/f/k/v (kheyli, gheymat, keyfiat, peyk) and typical
-# Persian verb and pronoun endings.
+# Persian verb and pronoun endings (-dam/-tam/-ram, -esh, -etun, -emun ...).
 _FI_CUE_RE = re.compile(
     r"kh|zh|(?:^|[^iu])gh|q(?!u)|^x[aeiou]|oo(?:z|sh|kh|gh)|aa|ey[lmfkv]"
     r"|^(?:ne|na)?mi(?:kh|sh|kon|kar|r[aei]|d[aeiu]|g[aei]|tun|toon|tav|z[ae]|y[aeiu]"
@@ -375,54 +505,122 @@ _EN_CUE_RE = re.compile(
     r"(?:ing|tion|tions|ness|ment|ments|able|ible|ful|less|ly|ed|ies|ous|ity|ive|est)$"
     r"|th|wh|ck|ph|c(?!h)|[^aeiouy]y$"
 )
-# Other Latin languages: German/Turkish/Spanish/French morphology.
-_OT_CUE_RE = re.compile(r"sch|(?:ung|heit|keit|lich|chen|iyor|ción|cion|mente|eux|euse)$")
+# Other Latin languages: German, Turkish, Spanish and French word endings.
+_OT_CUE_RE = re.compile(r"sch|(?:ung|heit|keit|lich|chen|iert|ieren|iyor|cion|mente|eux|euse)$")
 
 
-def _latin_evidence(tokens: list[str]) -> tuple[float, float, float, float]:
-    """Score Latin tokens: (english, english without loanwords, finglish, other)."""
-    en_core = float(sum(map(_EN_CORE.__contains__, tokens)))
-    loan = sum(map(_EN_LOAN.__contains__, tokens))
-    fi = float(sum(map(_FI_WORDS.__contains__, tokens)))
-    ot = float(sum(map(_OT_WORDS.__contains__, tokens)))
+@lru_cache(maxsize=1 << 16)
+def _unknown_latin_vote(token: str) -> tuple[int, float]:
+    """Vote of a Latin word missing from the lexicons, as (class, weight).
+
+    Cached: unknown words follow a Zipf curve too, and the regexes below cost far more than
+    a cache hit.
+    """
+    if not token.isascii():
+        # Diacritics (é, ü, ş, ñ, ß ...) are not used in English or Finglish spelling.
+        return _OT, 1.0
+    squeezed = _REPEAT_RE.sub(r"\1", token)
+    if squeezed != token:
+        cls = _SQUEEZED.get(squeezed)
+        if cls is not None:
+            return cls, 1.0
+        token = squeezed
+    if token.endswith(_EN_SUFFIXES):
+        for suffix in _EN_SUFFIXES:
+            if token.endswith(suffix):
+                stem = token[: -len(suffix)]
+                if _LATIN_LEX.get(stem) == _EN or _LATIN_LEX.get(stem + "e") == _EN:
+                    return _EN, 1.0
+    if _FI_CUE_RE.search(token):
+        return _FI, 0.75
+    if _EN_CUE_RE.search(token):
+        return _EN, 0.5
+    if _OT_CUE_RE.search(token):
+        return _OT, 0.5
+    return _NONE, 0.0
+
+
+def _latin_votes(tokens: list[str]) -> list[float]:
+    """Votes of Latin words per class: [english, loanword, finglish, other, none]."""
+    votes = [0.0, 0.0, 0.0, 0.0, 0.0]
+    lookup = _LATIN_LEX.get
     for token in tokens:
-        if token in _LATIN_KNOWN:
-            continue
-        if not token.isascii():
-            # Diacritics (é, ü, ş, ñ, ß ...) are not used in English or Finglish spelling.
-            ot += 1.0
-        elif _FI_CUE_RE.search(token):
-            fi += 0.75
-        elif _EN_CUE_RE.search(token):
-            en_core += 0.5
-        elif _OT_CUE_RE.search(token):
-            ot += 0.5
-    # Loanwords are weak English evidence: Finglish and Persian text use them constantly.
-    return en_core + 0.5 * loan, en_core, fi, ot
+        cls = lookup(token)
+        if cls is None:
+            cls, weight = _unknown_latin_vote(token)
+            votes[cls] += weight
+        else:
+            votes[cls] += 1.0
+    return votes
 
 
 def _persian_vs_arabic(text: str, tokens: list[str]) -> tuple[float, float]:
-    """Evidence that an Arabic-script block is Persian, and that it is Arabic (or Urdu...)."""
-    fa = 2.0 * len(_FA_LETTER_RE.findall(text))
+    """Evidence that an Arabic-script block is Persian, and that it is Arabic/Urdu/..."""
+    fa = 3.0 * len(_FA_LETTER_RE.findall(text))
     # Persian ی/ک are what every Persian keyboard types; Arabic layouts type ي/ك instead.
     fa += 0.5 * (text.count("ی") + text.count("ک"))
     fa += 2.0 * text.count(_ZWNJ)
     fa += 3.0 * sum(map(_FA_WORDS.__contains__, tokens))
-    ar = 3.0 * len(_AR_ONLY_LETTER_RE.findall(text))
-    ar += 1.0 * text.count("أ")
-    ar += 3.0 * sum(map(_AR_FUNCTION.__contains__, tokens))
+    ar = 3.0 * sum(map(_AR_FUNCTION.__contains__, tokens))
     # The article ال- starts most Arabic nouns but only a handful of Persian words.
-    ar += 0.5 * sum(1 for t in tokens if t.startswith("ال") and t not in _FA_WORDS)
-    ar += 3.0 * len(_NON_FA_AR_LETTER_RE.findall(text))
+    ar += 0.5 * (text.count(" ال") + text.startswith("ال"))
+    if _NON_FA_LETTER_RE.search(text):
+        ar += 3.0 * len(_AR_ONLY_LETTER_RE.findall(text)) + text.count("أ")
+        ar += 2.0 * len(_NON_FA_AR_LETTER_RE.findall(text)) + text.count(_YEH_BARREE)
     return fa, ar
 
 
-def _strength(evidence: float) -> float:
-    """Map an unbounded evidence score to 0..1 so that confidence grows with evidence."""
-    return evidence / (evidence + 2.0) if evidence > 0 else 0.0
+def _strip_noise(text: str) -> str:
+    """Blank out URLs, e-mails, @handles, Latin hashtags, placeholders and bare domains."""
+    if "://" in text or "www." in text or "WWW." in text:
+        text = _URL_RE.sub(" ", text)
+    if "@" in text:
+        text = _AT_RE.sub(" ", text)
+    if "#" in text:
+        text = _HASHTAG_RE.sub(" ", text)
+    if "[" in text or "<" in text or "{" in text:
+        text = _PLACEHOLDER_RE.sub(" ", text)
+    if "." in text and _DOMAIN_HINT_RE.search(text):
+        text = _DOMAIN_RE.sub(" ", text)
+    return text
 
 
-_NO_LETTERS = LanguageGuess("other", "none", False, 1.0, False)
+def _latin_words(lowered: str) -> list[str]:
+    """Latin words of lower-cased text, without digit-only runs and letter-digit codes."""
+    return [
+        run
+        for run in _LAT_RUN_RE.findall(lowered)
+        if run.isalpha() or ("'" in run and run.replace("'", "").isalpha())
+    ]
+
+
+def _script(ar_tokens: list[str], lat_tokens: list[str]) -> Script:
+    """Dominant script; ``mixed`` when the minority has two words and a quarter of letters."""
+    if not lat_tokens:
+        return "arabic"
+    if not ar_tokens:
+        return "latin"
+    ar_letters = sum(map(len, ar_tokens))
+    lat_letters = sum(map(len, lat_tokens))
+    majority: Script
+    if ar_letters >= lat_letters:
+        majority, minority_tokens, minority_letters = "arabic", len(lat_tokens), lat_letters
+    else:
+        majority, minority_tokens, minority_letters = "latin", len(ar_tokens), ar_letters
+    total = ar_letters + lat_letters
+    if minority_tokens >= 2 and minority_letters >= SCRIPT_MIXED_MIN_SHARE * total:
+        return "mixed"
+    return majority
+
+
+def _confidence(winner: float, total: float, evidence: float) -> float:
+    """Winner's share of the words, discounted when there is little evidence behind it."""
+    share = winner / total if total > 0 else 0.0
+    strength = evidence / (evidence + 2.0) if evidence > 0 else 0.0
+    return round(share * (0.35 + 0.6 * strength), 3)
+
+
+_NO_LETTERS: Final = LanguageGuess("other", "none", False, 1.0, False)
 
 
 def detect_language(text: str) -> LanguageGuess:
@@ -433,38 +631,38 @@ def detect_language(text: str) -> LanguageGuess:
             ``[PHONE]``, digits, emoji and punctuation are ignored.
 
     Returns:
-        A :class:`LanguageGuess`. See the module docstring for the decision rules.
+        A :class:`LanguageGuess`; the module docstring documents the decision rules.
     """
     if not text:
         return _NO_LETTERS
-    if _NOISE_HINT_RE.search(text):
-        text = _NOISE_RE.sub(" ", text)
-    ar_tokens = _AR_WORD_RE.findall(text)
-    lowered = text.lower().replace("’", "'")
-    lat_tokens = _LAT_WORD_RE.findall(lowered)
+    text = _strip_noise(text)
+    ar_tokens: list[str] = _AR_WORD_RE.findall(text)
+    lowered = text.lower()
+    if "’" in lowered:
+        lowered = lowered.replace("’", "'")
+    lat_tokens = _latin_words(lowered)
     n_other = 0 if lowered.isascii() else len(_OTHER_WORD_RE.findall(lowered))
     n_ar = len(ar_tokens)
     n_lat = len(lat_tokens)
     if not n_ar and not n_lat:
-        if n_other:
+        if n_other or any(map(str.isalpha, lowered)):
             return LanguageGuess("other", "none", False, 0.9, True)
         return _NO_LETTERS
 
     script = _script(ar_tokens, lat_tokens)
 
-    # Arabic-script block: Persian unless the Arabic evidence is stronger. With no evidence
-    # either way (e.g. "عالي", "سلام") Persian wins because it is the expected language.
     fa_ev = ar_ev = 0.0
     if n_ar:
         fa_ev, ar_ev = _persian_vs_arabic(text, ar_tokens)
-    persian_ar = n_ar if fa_ev >= ar_ev else 0
+    persian_ar = n_ar if fa_ev >= ar_ev or ar_ev < MIN_ARABIC_EVIDENCE else 0
     arabic_ar = n_ar - persian_ar
 
-    en_w = en_core = fi_w = ot_w = 0.0
+    en_core = loan = fi_w = ot_w = 0.0
     if n_lat:
-        en_w, en_core, fi_w, ot_w = _latin_evidence(lat_tokens)
+        en_core, loan, fi_w, ot_w, _ = _latin_votes(lat_tokens)
+    # Loanwords are half an English vote: Finglish and Persian text use them constantly.
+    en_w = en_core + 0.5 * loan
 
-    # Mixed: both Persian and English substantial among the identifiable words.
     persian_part = persian_ar + fi_w
     identifiable = n_ar + n_other + en_w + fi_w + ot_w
     if (
@@ -478,7 +676,7 @@ def detect_language(text: str) -> LanguageGuess:
 
     lat_votes = en_w + fi_w + ot_w
     if lat_votes <= 0 and not n_ar and not n_other:
-        # Only unknown Latin words (brand names, typos, "xyz"): English is the likeliest
+        # Only unknown Latin words (brand names, typos): English is the likeliest
         # Latin-script language in this project's data, but say so weakly.
         return LanguageGuess("en", script, False, 0.25, True)
     # Share unrecognised Latin words out in proportion to the recognised ones.
@@ -497,30 +695,3 @@ def detect_language(text: str) -> LanguageGuess:
         return LanguageGuess("en", script, False, _confidence(en_n, total, en_w), True)
     evidence = (ar_ev - fa_ev if arabic_ar else 0.0) + ot_w + n_other
     return LanguageGuess("other", script, False, _confidence(ot_n, total, evidence), True)
-
-
-def _confidence(winner: float, total: float, evidence: float) -> float:
-    """Winner's share of the words, discounted when there is little evidence behind it."""
-    share = winner / total if total > 0 else 0.0
-    return round(share * (0.35 + 0.6 * _strength(evidence)), 3)
-
-
-def _script(ar_tokens: list[str], lat_tokens: list[str]) -> Script:
-    """Dominant script; ``mixed`` when the minority has two words and a quarter of letters."""
-    if not lat_tokens:
-        return "arabic"
-    if not ar_tokens:
-        return "latin"
-    ar_letters = sum(map(len, ar_tokens))
-    lat_letters = sum(map(len, lat_tokens))
-    if ar_letters >= lat_letters:
-        minority_tokens, minority_letters = len(lat_tokens), lat_letters
-        majority: Script = "arabic"
-    else:
-        minority_tokens, minority_letters = len(ar_tokens), ar_letters
-        majority = "latin"
-    if minority_tokens >= 2 and minority_letters >= SCRIPT_MIXED_MIN_SHARE * (
-        ar_letters + lat_letters
-    ):
-        return "mixed"
-    return majority

@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 
 from voc.io.records import STATUS_TOO_LONG
 from voc.normalize.english import EnglishNormalizer
-from voc.normalize.persian import PersianNormalizer
 from voc.pipeline.base import Record, Tables, apply_per_record, register
+from voc.pipeline.resources import persian_normalizer
 
 # Redaction placeholders must survive normalization verbatim ("[PHONE]", not "[ PHONE ]"),
 # so the text between them is normalized piece by piece.
@@ -30,9 +30,10 @@ class NormalizeComponent:
     """Adds `text_normalized` (from the redacted text) and marks over-long answers."""
 
     name: ClassVar[str] = "normalize"
+    per_record: ClassVar[bool] = True
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
-        self.persian = PersianNormalizer(informal=settings.get("persian_informal", "lexicon"))
+        self.persian = persian_normalizer(settings.get("persian_informal", "lexicon"))
         self.english = EnglishNormalizer()
         self.max_chars = int(settings.get("max_chars", DEFAULT_MAX_CHARS))
 
@@ -42,7 +43,7 @@ class NormalizeComponent:
             normalized = normalizer.normalize(text)
         else:
             normalized = self._normalize_around_placeholders(text, normalizer.normalize)
-        if lang in ("mixed", "other") or (lang == "fa" and "[" in normalized):
+        if lang in ("mixed", "other"):
             # Mixed answers hold English runs too; apply the English character rules on top.
             normalized = self.english.normalize(normalized)
         return normalized

@@ -35,6 +35,9 @@ class Tables:
 
 class Component(Protocol):
     name: ClassVar[str]
+    # True when the component looks at one record at a time, so records can be split
+    # across worker processes (see voc.pipeline.parallel).
+    per_record: ClassVar[bool]
 
     def __call__(self, tables: Tables) -> Tables: ...
 

@@ -33,26 +33,28 @@ class RedactComponent:
     """Adds `text_redacted`: the original text with e-mails, phones, cards... replaced."""
 
     name: ClassVar[str] = "redact"
+    per_record: ClassVar[bool] = True
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         kinds = settings.get("kinds", PII_KINDS)
         finder = spacy_name_finder(settings.get("spacy_model", "auto")) if "NAME" in kinds \
             else None
         self.redactor = PiiRedactor(kinds=kinds, name_finder=finder)
-        self.counts: Counter[str] = Counter()
-
-    def redact(self, record: Record) -> dict[str, Any]:
-        result = self.redactor.redact(record["text"])
-        self.counts.update(result.counts)
-        return {"text_redacted": result.text, "pii_found": sum(result.counts.values())}
 
     def __call__(self, tables: Tables) -> Tables:
+        counts: Counter[str] = Counter()
+
+        def redact(record: Record) -> dict[str, Any]:
+            result = self.redactor.redact(record["text"])
+            counts.update(result.counts)
+            return {"text_redacted": result.text, "pii_found": sum(result.counts.values())}
+
         for record in tables.records:
             record.setdefault("text_redacted", "")
             record.setdefault("pii_found", 0)
         # Every record with text is redacted, analysed or not: all of them are written out.
-        apply_per_record((r for r in tables.records if r["text"]), self.name, self.redact)
-        tables.stats["redactions"] = dict(sorted(self.counts.items()))
+        apply_per_record((r for r in tables.records if r["text"]), self.name, redact)
+        tables.stats["redactions"] = dict(sorted(counts.items()))
         return tables
 
 

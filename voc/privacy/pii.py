@@ -19,8 +19,13 @@ Design decisions worth knowing:
   «شماره سفارش ...» is an order number while «سفارش رو با کارت ... دادم» is still a card.
   Strongly structured values (e-mails, URLs, Iranian mobiles, IR-prefixed IBANs) are always
   redacted: privacy wins over the rare order number that looks exactly like a mobile.
-* Bare 8-digit local landlines are only phones next to a phone cue (تلفن, تماس, شماره,
-  phone, tel, call, زنگ ...); a bare 24-digit IBAN only after «شبا»/IBAN.
+  «شماره»/"number" on its own is a phone cue, but directly after another cue it only
+  qualifies it: «سفارش شماره ...» / "order number ..." are order numbers.
+* Bare 8-digit local landlines (and mobiles without the trunk 0, ``912 123 4567``) are only
+  phones next to a phone cue (تلفن, تماس, شماره, phone, tel, call, زنگ ...); a bare 24-digit
+  IBAN only next to «شبا»/IBAN. Service numbers (1500) and short codes are never phones.
+* ``name_finder`` receives the original text; it must return valid ``(start, end)`` spans
+  (a bad span raises ``ValueError``). Without it NAME is never produced.
 * Bare domains are URLs only with a path (``digikala.com/product/1``): a shop name such as
   ``digikala.com`` is useful for analysis and is not personal data. URL bodies are ASCII
   (browsers copy non-ASCII paths percent-encoded), which keeps Persian text glued to a URL
@@ -97,8 +102,8 @@ _SEPQ = rf"{_SEP}?"
 _NUM_L = r"(?<![0-9])(?<![0-9][.,/:\u066b\u066c])"
 _NUM_R = r"(?![0-9])(?![.,/:\u066b\u066c][0-9])"
 # For fixed groupings (cards, local numbers): not a slice of a longer space/dash-grouped run.
-_GRP_L = r"(?<![0-9][\x20\u00a0\-\u2013])"
-_GRP_R = r"(?![\x20\u00a0\-\u2013][0-9])"
+_GRP_L = r"(?<![0-9][\x20\u00a0\-\u2010-\u2013\u2212])"
+_GRP_R = r"(?![\x20\u00a0\-\u2010-\u2013\u2212][0-9])"
 
 _EMAIL_RE = re.compile(
     r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@"
@@ -139,10 +144,12 @@ _PHONE_RE = re.compile(
     rf"{_NUM_L}(?:(?:{_MOBILE})(?:{_SEPQ}[0-9]){{7}}|(?P<land>{_LANDLINE})|(?P<intl>{_INTL}))"
     rf"{_NUM_R}"
 )
-# Iranian local numbers never start with 0 or 1, which also rules out years (1399-1402).
+# Cue-only phones: 8-digit local numbers (never starting with 0 or 1, which also rules out
+# years such as 1399-1402) and mobiles written without the trunk 0 (912 123 4567).
 _LOCAL_RE = re.compile(
     rf"{_NUM_L}{_GRP_L}(?:[2-9][0-9]{{7}}|[2-9][0-9]{{3}}{_SEP}[0-9]{{4}}"
-    rf"|[2-9][0-9]{_SEP}[0-9]{{2}}{_SEP}[0-9]{{2}}{_SEP}[0-9]{{2}}){_NUM_R}{_GRP_R}"
+    rf"|[2-9][0-9]{_SEP}[0-9]{{2}}{_SEP}[0-9]{{2}}{_SEP}[0-9]{{2}}"
+    rf"|9[0-9]{{2}}(?:{_SEPQ}[0-9]){{7}}){_NUM_R}{_GRP_R}"
 )
 _YEAR_RANGE_RE = re.compile(r"(?:19|20)[0-9]{2}\D+(?:19|20)[0-9]{2}")
 
@@ -151,9 +158,7 @@ _CARD_RE = re.compile(
     rf"|3[47][0-9]{{2}}{_SEP}[0-9]{{6}}{_SEP}[0-9]{{5}}"
     rf"|[2-6][0-9]{{12,18}}){_NUM_R}"
 )
-_NID_RE = re.compile(
-    rf"{_NUM_L}(?:[0-9]{{10}}|[0-9]{{3}}{_DASH}[0-9]{{6}}{_DASH}[0-9]){_NUM_R}"
-)
+_NID_RE = re.compile(rf"{_NUM_L}(?:[0-9]{{10}}|[0-9]{{3}}{_DASH}[0-9]{{6}}{_DASH}[0-9]){_NUM_R}")
 _IBAN_RE = re.compile(rf"(?<![A-Za-z0-9])[Ii][Rr]{_SEPQ}[0-9]{{2}}(?:{_SEPQ}[0-9]){{22}}{_NUM_R}")
 _SHEBA_RE = re.compile(rf"{_NUM_L}[0-9]{{2}}(?:{_SEPQ}[0-9]){{22}}{_NUM_R}")
 
@@ -168,13 +173,15 @@ _BARE_URL_GATE = re.compile(r"\.[a-z]{2,6}(?::[0-9]{1,5})?/")
 _NON_DIGIT = re.compile(r"[^0-9]")
 
 # Cue words. The *nearest* cue decides, so «شماره کارت» reads as card, «شماره سفارش» as order.
-# "stop" ends the look-back at a sentence boundary; Latin phone cues swallow a trailing dot so
-# that "Tel. 88776655" still works.
+# «شماره»/"number" alone means a phone number, but it only qualifies a cue right next to it
+# («سفارش شماره ...», "order number ..."). "stop" ends the look-back at a sentence boundary;
+# Latin phone cues swallow a trailing dot so that "Tel. 88776655" still works.
 _CUE_RE = re.compile(
     r"(?P<order>سفارش|پیگیری|رهگیری|فاکتور|مرسوله|تیکت"
     r"|(?<![A-Za-z])(?:order|track|invoice|ticket)|#)"
     r"|(?P<price>قیمت|مبلغ|هزینه|(?<![A-Za-z])(?:price|cost|amount|total))"
-    r"|(?P<phone>تلفن|تماس|شماره|موبایل|زنگ|واتساپ"
+    r"|(?P<number>شماره|(?<![A-Za-z])number)"
+    r"|(?P<phone>تلفن|تماس|موبایل|زنگ|واتساپ"
     r"|(?<![A-Za-z])(?:phone|tel|call|mobile|cell|fax|whatsapp)[a-z]*\.?)"
     r"|(?P<card>کارت|(?<![A-Za-z])card)"
     r"|(?P<nid>ملی|(?<![A-Za-z])national)"
@@ -192,7 +199,13 @@ _VETO_CUES = frozenset({"order", "price"})
 
 # Equal-length ties go to the more specific kind.
 _TIER: dict[str, int] = {
-    "IBAN": 0, "CARD": 1, "NATIONAL_ID": 2, "EMAIL": 3, "URL": 4, "PHONE": 5, "NAME": 6,
+    "IBAN": 0,
+    "CARD": 1,
+    "NATIONAL_ID": 2,
+    "EMAIL": 3,
+    "URL": 4,
+    "PHONE": 5,
+    "NAME": 6,
 }
 _TOKENS: dict[str, str] = {kind: f"[{kind}]" for kind in PII_KINDS}
 
@@ -200,6 +213,7 @@ _Span = tuple[int, int, str]
 
 
 # --------------------------------------------------------------------------- validators
+
 
 def _luhn_ok(digits: str) -> bool:
     total = 0
@@ -228,23 +242,38 @@ def _iban_ir_ok(digits: str) -> bool:
 
 # --------------------------------------------------------------------------- context
 
+
+def _qualify(cue: re.Match[str], neighbour: re.Match[str] | None, gap: int) -> str | None:
+    kind = cue.lastgroup
+    if kind == "stop":
+        return None
+    if kind != "number":
+        return kind
+    if neighbour is not None and gap <= 3 and neighbour.lastgroup not in ("stop", "number"):
+        return neighbour.lastgroup
+    return "phone"
+
+
 def _cue(text: str, start: int, end: int) -> str | None:
     """Nearest cue before the span (same sentence), else the first one right after it."""
-    last: str | None = None
+    prev: re.Match[str] | None = None
+    last: re.Match[str] | None = None
     for m in _CUE_RE.finditer(text, max(0, start - _CUE_BEFORE), start):
-        last = m.lastgroup
+        prev, last = last, m
     if last is not None:
-        return None if last == "stop" else last
-    m = _CUE_RE.search(text, end, end + _CUE_AFTER)
-    if m is None or m.lastgroup == "stop":
+        return _qualify(last, prev, last.start() - prev.end() if prev is not None else 0)
+    after = _CUE_RE.finditer(text, end, end + _CUE_AFTER)
+    first = next(after, None)
+    if first is None:
         return None
-    return m.lastgroup
+    following = next(after, None)
+    return _qualify(first, following, following.start() - first.end() if following else 0)
 
 
 def _is_money(text: str, start: int, end: int) -> bool:
     if _CURRENCY_AFTER_RE.match(text, end) is not None:
         return True
-    before = text[max(0, start - 2):start].strip()
+    before = text[max(0, start - 2) : start].strip()
     return before[-1:] in ("$", "€", "£")
 
 
@@ -256,18 +285,19 @@ def _url_end(text: str, start: int, end: int) -> int:
     """Drop trailing punctuation that belongs to the sentence, not the URL."""
     while end > start:
         ch = text[end - 1]
-        if ch in _URL_TRAIL:
-            end -= 1
-        elif ch in _URL_CLOSERS and text.count(_URL_CLOSERS[ch], start, end) < text.count(
+        opener = _URL_CLOSERS.get(ch)
+        # A closing bracket stays only when it balances one inside the URL (wiki-style paths).
+        unbalanced = opener is not None and text.count(opener, start, end) < text.count(
             ch, start, end
-        ):
-            end -= 1
-        else:
+        )
+        if ch not in _URL_TRAIL and not unbalanced:
             break
+        end -= 1
     return end
 
 
 # --------------------------------------------------------------------------- detectors
+
 
 def _find_emails(t: str, out: list[_Span]) -> None:
     for m in _EMAIL_RE.finditer(t):
@@ -341,6 +371,7 @@ def _resolve(cands: list[_Span]) -> list[_Span]:
 
 # --------------------------------------------------------------------------- public API
 
+
 class PiiRedactor:
     """Find and redact PII. Construct once and reuse: all patterns are module-level."""
 
@@ -386,8 +417,9 @@ class PiiRedactor:
             n = len(text)
             for s, e in self._name_finder(text):
                 if not 0 <= s < e <= n:
-                    raise ValueError(f"name_finder returned invalid span ({s}, {e}) for text "
-                                     f"of length {n}")
+                    raise ValueError(
+                        f"name_finder returned invalid span ({s}, {e}) for text of length {n}"
+                    )
                 cands.append((s, e, "NAME"))
         if not cands:
             return cands

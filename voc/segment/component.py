@@ -17,6 +17,7 @@ class SegmentComponent:
     """Splits each analysed record into sentence/clause segments with their language."""
 
     name: ClassVar[str] = "segment"
+    per_record: ClassVar[bool] = True
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.segmenter = Segmenter(

@@ -143,12 +143,11 @@ class Segmenter:
 
     @staticmethod
     def _english_terms(doc: Doc, start: int, end: int) -> str:
+        tokens = doc.char_span(start, end, alignment_mode="expand")
         hidden = [m.span() for m in _PLACEHOLDER.finditer(doc.text, start, end)]
-        return " ".join(
-            t.lemma_.lower() or t.lower_
-            for t in doc.char_span(start, end, alignment_mode="expand")
-            if t.is_alpha and not any(a <= t.idx < b for a, b in hidden)
-        )
+        if hidden:
+            tokens = [t for t in tokens if not any(a <= t.idx < b for a, b in hidden)]
+        return " ".join(t.lemma_.lower() or t.lower_ for t in tokens if t.is_alpha)
 
     def segment(self, texts: Sequence[str], langs: Sequence[str]) -> list[list[SegmentSpan]]:
         """Segment each text; `langs` selects the English (spaCy) or rule-based path."""

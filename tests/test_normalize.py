@@ -1,0 +1,94 @@
+"""Normalization rules for Persian (hazm) and English, and placeholder safety."""
+
+from __future__ import annotations
+
+import pytest
+
+from voc.normalize.component import NormalizeComponent, truncate_at_word
+from voc.normalize.english import EnglishNormalizer, load_english_pipeline
+from voc.normalize.persian import PersianNormalizer
+from voc.normalize.unicode import clean_unicode
+
+ZWNJ = "\u200c"
+
+
+@pytest.fixture(scope="module")
+def persian() -> PersianNormalizer:
+    return PersianNormalizer()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("كيفيت", "کیفیت"),  # Arabic kaf/yeh typed on an Arabic keyboard
+        ("ميخواستم", f"می{ZWNJ}خواستم"),  # missing half-space after the mi- prefix
+        ("می خواهم", f"می{ZWNJ}خواهم"),  # a space where the half-space belongs
+        ("نمیدانم", f"نمی{ZWNJ}دانم"),
+        ("کتاب ها", f"کتاب{ZWNJ}ها"),  # plural suffix
+        (f"کتاب{ZWNJ}{ZWNJ}ها", f"کتاب{ZWNJ}ها"),  # doubled half-space
+        ("خیییییلی", "خیلی"),  # letters stretched for emphasis
+        ("قیمت ۱۲۵۰۰۰ تومان و ٣ روز", "قیمت 125000 تومان و 3 روز"),  # Persian/Arabic digits
+        ("سَلامٌ", "سلام"),  # diacritics
+        ("سلام  \n\n  دنیا", "سلام\nدنیا"),  # whitespace, line breaks kept once
+    ],
+)
+def test_persian_rules(persian: PersianNormalizer, raw: str, expected: str) -> None:
+    assert persian.normalize(raw) == expected
+
+
+def test_informal_lexicon_and_off_mode() -> None:
+    assert PersianNormalizer("lexicon").normalize("اون یه روز دیر اومد") == "آن یک روز دیر آمد"
+    assert PersianNormalizer("off").normalize("اون یه روز") == "اون یه روز"
+    with pytest.raises(ValueError, match="informal must be one of"):
+        PersianNormalizer("sometimes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Soooo goooood!!!!!!", "Soo good!!!"),
+        ("“smart quotes” ’", "\"smart quotes\" '"),
+        ("ｆｕｌｌｗｉｄｔｈ", "fullwidth"),
+        ("I  love\u200b it", "I love it"),
+        ("ALL CAPS STAYS", "ALL CAPS STAYS"),
+    ],
+)
+def test_english_rules(raw: str, expected: str) -> None:
+    assert EnglishNormalizer().normalize(raw) == expected
+
+
+def test_bidi_controls_and_control_characters_are_removed() -> None:
+    assert clean_unicode("abc\u202edef\x07 ghi\u200f") == "abcdef ghi"
+    assert clean_unicode(f"نیم{ZWNJ}فاصله") == f"نیم{ZWNJ}فاصله"  # ZWNJ is spelling
+
+
+@pytest.fixture(scope="module")
+def component() -> NormalizeComponent:
+    return NormalizeComponent({"max_chars": 200})
+
+
+def test_placeholders_survive_persian_normalization(component: NormalizeComponent) -> None:
+    record = {"text_redacted": "شماره من [PHONE] هست و ايميلم [EMAIL]", "lang": "fa"}
+    assert component.normalize(record)["text_normalized"] == \
+        "شماره من [PHONE] هست و ایمیلم [EMAIL]"
+
+
+def test_long_answers_are_truncated_and_flagged(component: NormalizeComponent) -> None:
+    record = {"text_redacted": "word " * 100, "lang": "en"}
+    fields = component.normalize(record)
+    assert fields["status"] == "too_long"
+    assert len(fields["text_normalized"]) <= 200
+    assert fields["text_normalized"].endswith("word")
+
+
+def test_truncate_at_word() -> None:
+    assert truncate_at_word("short", 10) == "short"
+    assert truncate_at_word("alpha beta gamma", 12) == "alpha beta"
+    assert truncate_at_word("x" * 30, 10) == "x" * 10
+
+
+def test_blank_spacy_pipeline_has_sentences_and_lookup_lemmas() -> None:
+    nlp = load_english_pipeline("blank")
+    doc = nlp("The couriers were late. Refunds took weeks.")
+    assert [s.text for s in doc.sents] == ["The couriers were late.", "Refunds took weeks."]
+    assert [t.lemma_ for t in doc if t.is_alpha][:3] == ["The", "courier", "be"]

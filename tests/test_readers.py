@@ -1,0 +1,197 @@
+"""Readers: every format, the encodings Persian exports use, and broken files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import write_csv
+from voc.errors import InputError
+from voc.io.encoding import decode_bytes
+from voc.io.readers import ReadOptions, expand_inputs, read_table
+
+# Windows-1256 has no Persian yeh (ی): files in it carry the Arabic ي, as here.
+ROWS = [
+    ["id", "comment", "nps"],
+    ["1", "سفارش خيلي دير رسيد، ولي پيک مؤدب بود", "6"],
+    ["2", "Great prices, slow delivery", "8"],
+]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [
+        ("utf-8", "utf-8"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("utf-16", "utf-16"),  # Excel "Unicode text" writes a BOM
+        ("utf-16-le", "utf-16-le"),  # and some tools do not
+        ("cp1256", "cp1256"),  # Windows Arabic/Persian code page
+    ],
+)
+def test_csv_encodings_are_detected(tmp_path: Path, encoding: str, expected: str) -> None:
+    path = write_csv(tmp_path / "survey.csv", ROWS, encoding=encoding)
+    table = read_table(path)
+    assert table.encoding == expected
+    assert table.columns == ["id", "comment", "nps"]
+    assert table.rows[0]["comment"] == ROWS[1][1]
+    assert table.rows[1]["comment"] == ROWS[2][1]
+
+
+def test_explicit_encoding_overrides_detection(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "survey.csv", ROWS, encoding="cp1256")
+    table = read_table(path, ReadOptions(encoding="cp1256"))
+    assert table.rows[0]["comment"] == ROWS[1][1]
+
+
+def test_unknown_encoding_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "french.csv"
+    path.write_bytes("id,comment\n1,café crème très sucré à éviter\n".encode("latin-1"))
+    with pytest.raises(InputError, match="could not tell the text encoding.*--encoding"):
+        read_table(path)
+
+
+def test_a_few_broken_utf8_bytes_are_repaired_and_reported() -> None:
+    data = ("id,comment\n" + "1,خوب بود\n" * 200).encode("utf-8") + b"2,bad \xff byte\n"
+    decoded = decode_bytes(data, "x.csv")
+    assert decoded.encoding == "utf-8"
+    assert decoded.replaced_bytes == 1
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_csv_delimiter_is_sniffed(tmp_path: Path, delimiter: str) -> None:
+    path = write_csv(tmp_path / "survey.csv", ROWS, delimiter=delimiter)
+    table = read_table(path)
+    assert table.columns == ["id", "comment", "nps"]
+    assert table.rows[1]["comment"] == "Great prices, slow delivery"
+
+
+def test_tsv_and_quoted_multiline_fields(tmp_path: Path) -> None:
+    path = tmp_path / "tickets.tsv"
+    path.write_text('id\ttext\n1\t"line one\nline two"\n2\tsecond\n', encoding="utf-8")
+    table = read_table(path)
+    assert table.format == "tsv"
+    assert table.rows[0]["text"] == "line one\nline two"
+    assert table.row_numbers == [3, 4]
+
+
+def test_blank_lines_are_counted_ragged_rows_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_text("id,comment\n1,first\n\n2,second,EXTRA\n3\n", encoding="utf-8")
+    table = read_table(path)
+    assert [r["id"] for r in table.rows] == ["1", "2", "3"]
+    assert table.blank_rows == 1
+    assert "3 fields" in table.row_errors[1]
+    assert table.rows[2].get("comment") is None
+
+
+def test_duplicate_and_blank_headers_get_unique_names(tmp_path: Path) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_text("comment,comment,\na,b,c\n", encoding="utf-8")
+    assert read_table(path).columns == ["comment", "comment_2", "column_3"]
+
+
+def test_xlsx_reads_first_sheet_and_named_sheet(tmp_path: Path) -> None:
+    import datetime as dt
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "tickets"
+    sheet.append(["ticket_id", "created_at", "description", "csat"])
+    sheet.append([101, dt.datetime(2026, 8, 1, 9, 30), "پشتیبانی عالی بود", 5])
+    sheet.append([None, None, None, None])
+    sheet.append([102, dt.datetime(2026, 8, 2), "Refund took weeks", 1.0])
+    other = workbook.create_sheet("summary")
+    other.append(["total", 2])
+    path = tmp_path / "tickets.xlsx"
+    workbook.save(path)
+
+    table = read_table(path)
+    assert table.sheet == "tickets"
+    assert table.rows[0] == {"ticket_id": 101, "created_at": "2026-08-01T09:30:00",
+                             "description": "پشتیبانی عالی بود", "csat": 5}
+    assert table.rows[1]["csat"] == 1
+    assert table.blank_rows == 1
+    assert read_table(path, ReadOptions(sheet="summary")).columns == ["total", "2"]
+    with pytest.raises(InputError, match="sheet 'nope' not found.*tickets, summary"):
+        read_table(path, ReadOptions(sheet="nope"))
+
+
+def test_corrupt_xlsx_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 this is not really a workbook")
+    with pytest.raises(InputError, match="not a valid .xlsx"):
+        read_table(path)
+
+
+def test_json_array_and_wrapped_list_with_nested_fields(tmp_path: Path) -> None:
+    items = [{"id": 1, "review": "عالی", "user": {"tier": "gold"}, "tags": ["a"]},
+             {"id": 2, "review": "bad"}]
+    plain = tmp_path / "a.json"
+    plain.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    wrapped = tmp_path / "b.json"
+    wrapped.write_text(json.dumps({"meta": {"n": 2}, "reviews": items}), encoding="utf-8")
+    for path in (plain, wrapped):
+        table = read_table(path)
+        assert table.columns == ["id", "review", "user.tier", "tags"]
+        assert table.rows[0]["user.tier"] == "gold"
+        assert table.rows[0]["tags"] == '["a"]'
+
+
+def test_jsonl_keeps_invalid_lines_as_rows(tmp_path: Path) -> None:
+    path = tmp_path / "reviews.jsonl"
+    path.write_text('{"id": 1, "review": "good"}\n{broken\n\n{"id": 3, "review": "bad"}\n',
+                    encoding="utf-8")
+    table = read_table(path)
+    assert len(table.rows) == 3
+    assert table.rows[1] == {}
+    assert "line 2 is not valid JSON" in table.row_errors[1]
+    assert table.blank_rows == 1
+    assert table.row_numbers == [1, 2, 4]
+
+
+def test_parquet(tmp_path: Path) -> None:
+    path = tmp_path / "export.parquet"
+    pq.write_table(pa.table({"id": [1, 2], "text": ["خوب", "bad"],
+                             "meta": [{"tier": "gold"}, {"tier": "new"}]}), path)
+    table = read_table(path)
+    assert table.columns == ["id", "text", "meta.tier"]
+    assert table.rows[1] == {"id": 2, "text": "bad", "meta.tier": "new"}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "is empty"),
+        ("spaces.csv", b"  \n\n", "is empty"),
+        ("image.csv", b"\x89PNG\r\n\x1a\n\x00\x00", "not a text file: it looks like a PNG"),
+        ("binary.csv", b"id,text\x00\x01\x02\x03\xfe\x00\x00\x07", "binary file"),
+        ("book.xls", b"\xd0\xcf\x11\xe0", "old Excel .xls"),
+        ("notes.docx", b"PK", "unsupported file type"),
+        ("empty.jsonl", b"\n", "is empty"),
+        ("bad.json", b"{not json", "not valid JSON"),
+        ("broken.parquet", b"PAR1 nope", "not a valid Parquet"),
+    ],
+)
+def test_unreadable_inputs_raise_actionable_errors(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        read_table(path)
+
+
+def test_directories_expand_to_supported_files(tmp_path: Path) -> None:
+    write_csv(tmp_path / "b.csv", ROWS)
+    write_csv(tmp_path / "a.csv", ROWS)
+    (tmp_path / "README.md").write_text("notes", encoding="utf-8")
+    files, skipped = expand_inputs([tmp_path])
+    assert [f.name for f in files] == ["a.csv", "b.csv"]
+    assert [f.name for f in skipped] == ["README.md"]
+    with pytest.raises(InputError, match="input not found"):
+        expand_inputs([tmp_path / "missing.csv"])
