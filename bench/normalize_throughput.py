@@ -16,12 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import synthetic_answers  # noqa: E402
+from synthetic import synthetic_answers
 
-from voc.pipeline.base import Tables  # noqa: E402
-from voc.pipeline.config import DEFAULT_CONFIG  # noqa: E402
-from voc.pipeline.executor import default_workers, run_pipeline  # noqa: E402
-from voc.pipeline.run import build_components  # noqa: E402
+from voc.pipeline.base import Tables
+from voc.pipeline.config import DEFAULT_CONFIG
+from voc.pipeline.executor import default_workers, run_pipeline
+from voc.pipeline.run import build_components
 
 
 def _records(texts: list[str]) -> list[dict]:

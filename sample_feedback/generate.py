@@ -2162,23 +2162,21 @@ def gen_tickets(decks: Decks, rng: random.Random) -> list[Ticket]:
         csat, ces = satisfaction(rng, text.sentiment, category, effort)
         tickets.append(Ticket(ts, channel, category, text, csat, ces))
     # Customers re-open the same complaint by pasting it again a few hours later.
+    pairs = []
     for source in rng.sample([t for t in tickets if t.text.kind == "text" and t.text.sentiment == "negative"],
                              n_duplicates):
         later = source.created_at + timedelta(hours=rng.randint(2, 30), minutes=rng.randrange(60))
         dup = Ticket(later, rng.choice(TICKET_CHANNELS[0]), source.category, copy_text(source.text, ""),
                      rng.choice([1, 2]), rng.choice([6, 7]))
-        dup.text.duplicate_of = id(source)  # type: ignore[assignment]  # resolved below
         tickets.append(dup)
+        pairs.append((source, dup))
     tickets.sort(key=lambda t: t.created_at)
     next_id = 26_000
-    by_object = {}
     for t in tickets:
         next_id += rng.randint(1, 9)
         t.ticket_id = f"TCK-{next_id:06d}"
-        by_object[id(t)] = t.ticket_id
-    for t in tickets:
-        if isinstance(t.text.duplicate_of, int):
-            t.text.duplicate_of = f"support_tickets.xlsx:{by_object[t.text.duplicate_of]}:description"
+    for source, dup in pairs:
+        dup.text.duplicate_of = f"support_tickets.xlsx:{source.ticket_id}:description"
     return tickets
 
 

@@ -30,7 +30,7 @@ def _table(columns: dict[str, list[object]]) -> InputTable:
 def _survey() -> InputTable:
     return _table({
         "response_id": [f"R-{i}" for i in range(6)],
-        "submitted_at": ["2026-07-0%d 10:00" % (i + 1) for i in range(6)],
+        "submitted_at": [f"2026-07-0{i + 1} 10:00" for i in range(6)],
         "channel": ["app", "web", "app", "store", "call_center", "app"],
         "tier": ["gold", "new", "new", "regular", "gold", "new"],
         "nps_score": ["9", "3", "7", "10", "0", "N/A"],
@@ -74,13 +74,13 @@ def test_overrides_win_and_unknown_override_lists_columns() -> None:
                                                   scores=(("nps_score", "nps"),)))
     assert roles.text == ["q2_improve"]
     assert roles.id == "tier"
-    with pytest.raises(InputError, match="--text-col 'comments' is not a column.*q1_reason"):
+    with pytest.raises(InputError, match=r"--text-col 'comments' is not a column.*q1_reason"):
         detect_columns(table, ColumnOverrides(text=("comments",)))
 
 
 def test_no_text_column_lists_the_columns_found() -> None:
     table = _table({"id": ["1", "2"], "score": ["9", "10"]})
-    with pytest.raises(InputError, match="no free-text column found.*columns found: id, score"):
+    with pytest.raises(InputError, match=r"no free-text column found.*columns found: id, score"):
         detect_columns(table, ColumnOverrides())
 
 

@@ -51,7 +51,7 @@ def test_explicit_encoding_overrides_detection(tmp_path: Path) -> None:
 def test_unknown_encoding_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "french.csv"
     path.write_bytes("id,comment\n1,café crème très sucré à éviter\n".encode("latin-1"))
-    with pytest.raises(InputError, match="could not tell the text encoding.*--encoding"):
+    with pytest.raises(InputError, match=r"could not tell the text encoding.*--encoding"):
         read_table(path)
 
 
@@ -117,14 +117,14 @@ def test_xlsx_reads_first_sheet_and_named_sheet(tmp_path: Path) -> None:
     assert table.rows[1]["csat"] == 1
     assert table.blank_rows == 1
     assert read_table(path, ReadOptions(sheet="summary")).columns == ["total", "2"]
-    with pytest.raises(InputError, match="sheet 'nope' not found.*tickets, summary"):
+    with pytest.raises(InputError, match=r"sheet 'nope' not found.*tickets, summary"):
         read_table(path, ReadOptions(sheet="nope"))
 
 
 def test_corrupt_xlsx_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"PK\x03\x04 this is not really a workbook")
-    with pytest.raises(InputError, match="not a valid .xlsx"):
+    with pytest.raises(InputError, match=r"not a valid .xlsx"):
         read_table(path)
 
 

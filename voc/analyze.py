@@ -27,12 +27,11 @@ from voc.io.columns import ColumnOverrides, detect_columns
 from voc.io.readers import InputTable, ReadOptions, expand_inputs, read_table
 from voc.io.records import STATUSES, ValueProblems, iter_records
 from voc.io.schema import RECORDS_SCHEMA, SEGMENTS_SCHEMA
-from voc.io.writers import prepare_output_dir, rows_to_table, write_csv, write_json, \
-    write_parquet
+from voc.io.writers import prepare_output_dir, rows_to_table, write_csv, write_json, write_parquet
 from voc.pipeline.base import Tables
 from voc.pipeline.config import load_config
-from voc.pipeline.resources import english_pipeline
 from voc.pipeline.executor import default_workers, run_pipeline
+from voc.pipeline.resources import english_pipeline
 from voc.pipeline.run import StageCallback, build_components
 
 log = logging.getLogger(__name__)

@@ -9,6 +9,7 @@ so a report can highlight a segment inside its answer.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -98,7 +99,7 @@ def split_clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     sentence = text[start:end]
     cuts = [m.start() for m in _MARKERS.finditer(sentence) if _is_contrastive(sentence, m)]
     bounds = [0, *cuts, len(sentence)]
-    return [(start + a, start + b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    return [(start + a, start + b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
