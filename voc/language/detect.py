@@ -120,18 +120,22 @@ _DOMAIN_RE = re.compile(rf"[\w-]+(?:\.[\w-]+)*{_TLD}(?:/\S*)?", re.IGNORECASE)
 # Persian-only letters: پ چ ژ گ and ۀ cannot be typed on an Arabic keyboard layout.
 _FA_LETTER_RE = re.compile("[پچژگۀ]")
 # Any letter that is evidence against Persian; a quick search before counting them.
-_NON_FA_LETTER_RE = re.compile("[ةىإأٹڈڑںۓہۃڵڕێۆەټډړږښځڅۍېھے]")
-# Arabic-only letters. ة ى إ are practically absent from Persian; أ is weaker (تأخیر,
-# مأمور are Persian) and counted separately at a lower weight.
-_AR_ONLY_LETTER_RE = re.compile("[ةىإ]")
-# Urdu, Kurdish, Pashto and Sindhi letters: Arabic script, but not Persian. ے is left out
-# because some Persian writers use it decoratively for final ی ("خیلے"); it is weighed
-# separately and lower.
-_NON_FA_AR_LETTER_RE = re.compile("[ٹڈڑںۓہۃڵڕێۆەټډړږښځڅۍېھ]")
-_YEH_BARREE = "ے"
+_NON_FA_LETTER_RE = re.compile("[ةىإأٹڈڑںۓڵڕێۆټډړږښځڅۍېەہۃھے]")
+# Arabic-only letters ة and إ are practically absent from Persian.
+_AR_ONLY_LETTER_RE = re.compile("[ةإ]")
+# Weak non-Persian letters, counted at a lower weight: أ is Arabic but Persian writes it in
+# تأخیر and مأمور; ى is Arabic alef maksura but some Persian keyboards type it for final ی
+# ("خیلى"); ە ہ ھ ے ۃ are Kurdish/Urdu letters that Persian writers on those keyboards,
+# or for decoration, use for ه and ی ("کە", "کنندہ", "خیلے").
+_WEAK_NON_FA_LETTER_RE = re.compile("[أىەہۃھے]")
+# Urdu, Kurdish, Pashto and Sindhi letters that never stand in for a Persian letter.
+_NON_FA_AR_LETTER_RE = re.compile("[ٹڈڑںۓڵڕێۆټډړږښځڅۍې]")
 _ZWNJ = "\u200c"
 
-# Elongated words ("goooood", "kheiliii", "awlii") are looked up again with runs squeezed.
+# Elongated words ("goooood", "kheiliiii") are looked up again with letter runs squeezed.
+# Only runs of three or more count as elongation: "hell" squeezed to "hel" would match the
+# squeezed Dutch "heel".
+_ELONGATED_RE = re.compile(r"(.)\1\1")
 _REPEAT_RE = re.compile(r"(.)\1+")
 # English inflections stripped from unknown words before a second lexicon look-up.
 _EN_SUFFIXES = ("'s", "ing", "ers", "es", "ed", "er", "ly", "s", "d")
@@ -166,26 +170,28 @@ _FA_BASE = _words(
 )
 # Arabic function words and a few very common Arabic evaluative words, then Urdu function
 # words. Deliberately left out: words shared with Persian (من، ما، به، او، بین، بعد، یعنی،
-# والله، بس، جدا) and Persian words that look Arabic when typed with ي/ك (اين، علي، كل، كم).
+# والله، بس، جدا، مو، شو، انا as in "انا لله") and Persian words that look Arabic when typed
+# with ي/ك (اين، علي، كل، كم); Urdu کا/کے/کو/میں also occur inside Persian names.
 _AR_FUNCTION = _words(
     """
     في فى على إلى الى هذا هذه هذي التي الذي الذين كان كانت يكون تكون لقد قد لم لن ليس
-    ليست هل ذلك تلك جداً لكن ولكن أو عن مع ثم أنا انا نحن أنت انت هو هي كيف لماذا
+    ليست هل ذلك تلك جداً لكن ولكن أو عن مع ثم أنا نحن أنت انت هو هي كيف لماذا
     ماذا متى أين عندي عند لا شكرا شكراً إن أن أي منذ حتى فيه فيها منه منها لها لي
     لك عليه عليها إذا اذا لأن لان سيء سيئ سيئة جيد جيدة كثير شيء شي أفضل افضل يتم تم
-    ولا وهو وهي بعض جميع اللي مو مش ليش وين شو كتير
-    ہے ہیں کا کے میں سے نہیں تھا تھی تھے بہت یہ وہ اور ہم آپ
+    ولا وهو وهي بعض جميع اللي ليش وين كتير
+    ہے ہیں سے نہیں تھا تھی تھے بہت یہ وہ ہم آپ
     """
 )
 
 
 def _arabic_keyboard_variants(words: frozenset[str]) -> frozenset[str]:
-    """Add the spellings produced by Arabic keyboard layouts (ي for ی, ك for ک)."""
+    """Add the spellings produced by Arabic keyboard layouts (ي for ی, ك for ک, ى final)."""
     out = set(words)
     for word in words:
-        out.add(word.replace("ی", "ي"))
-        out.add(word.replace("ک", "ك"))
-        out.add(word.replace("ی", "ي").replace("ک", "ك"))
+        arabic = word.replace("ی", "ي").replace("ک", "ك")
+        out.update((word.replace("ی", "ي"), word.replace("ک", "ك"), arabic))
+        if word.endswith("ی"):
+            out.update((word[:-1] + "ى", arabic[:-1] + "ى"))
     return frozenset(out)
 
 
@@ -211,6 +217,8 @@ _EN_BASE = _words(
     don't doesn't didn't can't cannot won't wouldn't isn't aren't wasn't weren't haven't
     hasn't hadn't shouldn't couldn't i'm i've i'd i'll you're you've it's that's there's
     what's let's we're they're he's she's dont doesnt didnt cant wont isnt wasnt im ive
+    oh wow hell dude haha hahaha ugh damn shit fuck fucking bro yay nah yea yup hmm huh
+    ooh aww lmfao idk smh fr ngl rn af xd reddit post upvote downvote thread mods sub
     thanks thank please pls plz hello hey ok okay good great poor terrible awful horrible
     excellent amazing awesome love loved hate hated nice best worst fast slow late early
     delivery deliver delivered order ordered orders ordering service services customer
@@ -364,7 +372,7 @@ _FI_BASE = _words(
     mifrestid nemifrestid
     takhfif takhfifa takhfife kond kand kondi kandi konde kande
     aslan vaghean vaqean vaghan vaqan vaghen haghighatan
-    aali ali awli aliye alie awlie awliye olaviat mamoli maamooli zaif zaeef
+    aali ali awli awlii alii aliye alie awlie awliye olaviat mamoli maamooli zaif zaeef
     lotfan lotfn lotf khahesh khaheshan khahshan zahmat bebakhshid bebakhshin bebakhshid
     kasif tamiz sard garm khoshmaze bimaze khosh khoshgel zesht
     behtar behtarin badtar badtarin bozorg kuchik koochik ziad ziyad zyad kami
@@ -444,7 +452,7 @@ _NEUTRAL_LATIN = _words(
     bad to man in be are do am ham key age dad sad male raft too mi va pas ama por mal
     saat un uno se ne ma en de no me die so also an on plus son o e u y
     sale bar dar star mine park mo begin dare vase hala war hat con era ben biz
-    per van met
+    per van met jan
     """
 )
 # Latin vote classes, indexes into the vote list.
@@ -519,18 +527,21 @@ def _unknown_latin_vote(token: str) -> tuple[int, float]:
     if not token.isascii():
         # Diacritics (é, ü, ş, ñ, ß ...) are not used in English or Finglish spelling.
         return _OT, 1.0
-    squeezed = _REPEAT_RE.sub(r"\1", token)
-    if squeezed != token:
-        cls = _SQUEEZED.get(squeezed)
+    if _ELONGATED_RE.search(token):
+        token = _REPEAT_RE.sub(r"\1", token)
+        cls = _SQUEEZED.get(token)
         if cls is not None:
             return cls, 1.0
-        token = squeezed
     if token.endswith(_EN_SUFFIXES):
         for suffix in _EN_SUFFIXES:
-            if token.endswith(suffix):
-                stem = token[: -len(suffix)]
-                if _LATIN_LEX.get(stem) == _EN or _LATIN_LEX.get(stem + "e") == _EN:
-                    return _EN, 1.0
+            if not token.endswith(suffix):
+                continue
+            stem = token[: -len(suffix)]
+            # Short stems match too much by accident ("hd" -> "h" + "e" = "he").
+            if len(stem) >= 3 and (
+                _LATIN_LEX.get(stem) == _EN or _LATIN_LEX.get(stem + "e") == _EN
+            ):
+                return _EN, 1.0
     if _FI_CUE_RE.search(token):
         return _FI, 0.75
     if _EN_CUE_RE.search(token):
@@ -540,15 +551,21 @@ def _unknown_latin_vote(token: str) -> tuple[int, float]:
     return _NONE, 0.0
 
 
-def _latin_votes(tokens: list[str]) -> list[float]:
-    """Votes of Latin words per class: [english, loanword, finglish, other, none]."""
+def _latin_votes(tokens: list[str], use_cues: bool) -> list[float]:
+    """Votes of Latin words per class: [english, loanword, finglish, other, none].
+
+    With ``use_cues`` False only lexicon evidence counts (known words, their inflections and
+    elongations, diacritics): inside Persian-script text the unknown Latin words are mostly
+    brand and model names ("HTC", "amoled"), whose spelling says nothing about language.
+    """
     votes = [0.0, 0.0, 0.0, 0.0, 0.0]
     lookup = _LATIN_LEX.get
     for token in tokens:
         cls = lookup(token)
         if cls is None:
             cls, weight = _unknown_latin_vote(token)
-            votes[cls] += weight
+            if use_cues or weight >= 1.0:
+                votes[cls] += weight
         else:
             votes[cls] += 1.0
     return votes
@@ -565,8 +582,10 @@ def _persian_vs_arabic(text: str, tokens: list[str]) -> tuple[float, float]:
     # The article ال- starts most Arabic nouns but only a handful of Persian words.
     ar += 0.5 * (text.count(" ال") + text.startswith("ال"))
     if _NON_FA_LETTER_RE.search(text):
-        ar += 3.0 * len(_AR_ONLY_LETTER_RE.findall(text)) + text.count("أ")
-        ar += 2.0 * len(_NON_FA_AR_LETTER_RE.findall(text)) + text.count(_YEH_BARREE)
+        ar += 3.0 * len(_AR_ONLY_LETTER_RE.findall(text))
+        ar += 3.0 * len(_NON_FA_AR_LETTER_RE.findall(text))
+        # Per word, not per letter, so that an elongated "عالىىىىىى" counts once.
+        ar += 0.5 * sum(1 for t in tokens if _WEAK_NON_FA_LETTER_RE.search(t))
     return fa, ar
 
 
@@ -645,7 +664,9 @@ def detect_language(text: str) -> LanguageGuess:
     n_ar = len(ar_tokens)
     n_lat = len(lat_tokens)
     if not n_ar and not n_lat:
-        if n_other or any(map(str.isalpha, lowered)):
+        # Letters of a script not listed in _OTHER_WORD_RE still make it "other"; Latin
+        # letters left here belong to codes such as "SB98XRG1" and do not.
+        if n_other or any(ch.isalpha() and ch > "\u024f" for ch in lowered):
             return LanguageGuess("other", "none", False, 0.9, True)
         return _NO_LETTERS
 
@@ -659,7 +680,7 @@ def detect_language(text: str) -> LanguageGuess:
 
     en_core = loan = fi_w = ot_w = 0.0
     if n_lat:
-        en_core, loan, fi_w, ot_w, _ = _latin_votes(lat_tokens)
+        en_core, loan, fi_w, ot_w, _ = _latin_votes(lat_tokens, use_cues=not persian_ar)
     # Loanwords are half an English vote: Finglish and Persian text use them constantly.
     en_w = en_core + 0.5 * loan
 
@@ -672,15 +693,17 @@ def detect_language(text: str) -> LanguageGuess:
         and en_core >= MIXED_MIN_SHARE * identifiable
     ):
         balance = min(persian_part, en_core) / (persian_part + en_core)
-        return LanguageGuess("mixed", script, fi_w > persian_ar, min(0.95, 0.5 + balance), True)
+        confidence = round(min(0.95, 0.5 + balance), 3)
+        return LanguageGuess("mixed", script, fi_w > persian_ar, confidence, True)
 
     lat_votes = en_w + fi_w + ot_w
     if lat_votes <= 0 and not n_ar and not n_other:
         # Only unknown Latin words (brand names, typos): English is the likeliest
         # Latin-script language in this project's data, but say so weakly.
         return LanguageGuess("en", script, False, 0.25, True)
-    # Share unrecognised Latin words out in proportion to the recognised ones.
-    scale = n_lat / lat_votes if lat_votes > 0 else 0.0
+    # In Latin-only text, share unrecognised Latin words out in proportion to the recognised
+    # ones; next to Arabic-script words they are mostly names and stay out of the count.
+    scale = 1.0 if n_ar else (n_lat / lat_votes if lat_votes > 0 else 0.0)
     fa_n = persian_ar + fi_w * scale
     en_n = en_w * scale
     ot_n = arabic_ar + n_other + ot_w * scale
