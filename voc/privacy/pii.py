@@ -44,6 +44,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from voc.io.values import fold_digits
+
 __all__ = ["PII_KINDS", "PiiMatch", "PiiRedactor", "RedactionResult", "fold_digits"]
 
 PII_KINDS: tuple[str, ...] = ("EMAIL", "URL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "NAME")
@@ -66,26 +68,6 @@ class RedactionResult:
 
     text: str
     counts: dict[str, int]
-
-
-# --------------------------------------------------------------------------- digit folding
-
-# str.translate is ~10x slower than this on non-ASCII text (it boxes every code point), and
-# fold_digits runs on every record.
-_FOLD_PAIRS: tuple[tuple[str, str], ...] = tuple(
-    (chr(base + i), str(i)) for base in (0x06F0, 0x0660) for i in range(10)
-)
-_NON_ASCII_DIGIT = re.compile("[\u06f0-\u06f9\u0660-\u0669]")
-
-
-def fold_digits(text: str) -> str:
-    """Map Persian and Arabic-Indic digits to ASCII (1:1, so offsets are preserved)."""
-    if text.isascii() or _NON_ASCII_DIGIT.search(text) is None:
-        return text
-    for src, dst in _FOLD_PAIRS:
-        if src in text:
-            text = text.replace(src, dst)
-    return text
 
 
 # --------------------------------------------------------------------------- patterns

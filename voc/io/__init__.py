@@ -1,0 +1,1 @@
+"""Input and output: readers, encodings, column roles, records, output writers."""

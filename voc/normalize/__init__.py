@@ -1,0 +1,1 @@
+"""Text normalization: hazm for Persian, spaCy rules for English."""

@@ -1,0 +1,1 @@
+"""The component pipeline: registry, config, execution."""

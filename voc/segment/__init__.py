@@ -1,0 +1,1 @@
+"""Segmentation of answers into sentences and contrastive clauses."""
