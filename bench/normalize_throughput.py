@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from machine import machine_info
 from synthetic import synthetic_answers
 
 from voc.pipeline.base import Tables
@@ -52,8 +51,7 @@ def main() -> None:
         "stage_seconds": tables.stats["timings_s"],
         "goal_rows_per_s": 5000,
         "workers": args.workers,
-        "cpu": platform.processor() or platform.machine(),
-        "cores": os.cpu_count(),
+        **machine_info(),
         "mean_chars": round(sum(map(len, texts)) / len(texts), 1),
     }
     print(json.dumps(result, indent=2))

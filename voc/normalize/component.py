@@ -37,8 +37,9 @@ class NormalizeComponent:
         self.english = EnglishNormalizer()
         self.max_chars = int(settings.get("max_chars", DEFAULT_MAX_CHARS))
 
-    def normalize_text(self, text: str, lang: str) -> str:
-        normalizer = self.english if lang == "en" else self.persian
+    def normalize_text(self, text: str, lang: str, script: str = "arabic") -> str:
+        # Finglish is Persian in Latin letters: hazm's rules are for the Persian script.
+        normalizer = self.english if lang == "en" or script == "latin" else self.persian
         if "[" not in text:
             normalized = normalizer.normalize(text)
         else:
@@ -64,7 +65,8 @@ class NormalizeComponent:
 
     def normalize(self, record: Record) -> dict[str, Any]:
         fields: dict[str, Any] = {
-            "text_normalized": self.normalize_text(record["text_redacted"], record["lang"])
+            "text_normalized": self.normalize_text(record["text_redacted"], record["lang"],
+                                                   record.get("script") or "arabic")
         }
         if len(fields["text_normalized"]) > self.max_chars:
             fields["text_normalized"] = truncate_at_word(fields["text_normalized"],
