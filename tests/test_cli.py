@@ -189,3 +189,25 @@ def test_rerun_overwrites_atomically_leaving_no_temporary_files(
     assert run_cli("analyze", survey, "--out", out, "-q").code == 0
     assert pq.read_table(out / "records.parquet").to_pylist() == first
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_names_are_redacted_when_the_spacy_pipeline_finds_people(
+    run_cli, tmp_path: Path
+) -> None:
+    import spacy
+
+    # A user's own spaCy pipeline (here rule-based) plays the NER model's part.
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "PERSON", "pattern": "Sara Ahmadi"}])
+    nlp.to_disk(tmp_path / "people_model")
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(f"spacy_model: {tmp_path / 'people_model'}\n", encoding="utf-8")
+    path = write_csv(tmp_path / "t.csv", [["comment"], ["The agent Sara Ahmadi was great"],
+                                          ["پیک مودب بود و سریع رسید"]])
+    out = tmp_path / "out"
+    assert run_cli("analyze", path, "--out", out, "--config", config, "-q").code == 0
+    records, _, manifest = read_outputs(out)
+    assert records[0]["text_redacted"] == "The agent [NAME] was great"
+    assert manifest["redactions"] == {"NAME": 1}
+    assert manifest["models"]["spacy_english"].startswith("en_")

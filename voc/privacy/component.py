@@ -15,9 +15,9 @@ _LATIN = re.compile("[A-Za-z]")
 
 
 def spacy_name_finder(model: str) -> Any:
-    """Person-name spans from spaCy's NER, or None when the pipeline has no NER."""
+    """Person-name spans from spaCy's entities, or None when the pipeline finds none."""
     nlp = english_pipeline(model)
-    if "ner" not in nlp.pipe_names:
+    if not {"ner", "entity_ruler", "span_ruler"} & set(nlp.pipe_names):
         return None
 
     def find_names(text: str) -> list[tuple[int, int]]:
