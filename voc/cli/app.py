@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 import voc
 from voc.cli.logs import configure_logging
+from voc.cli.journeys import journeys_app
 from voc.cli.models import models_app
 from voc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, VocError
 
@@ -33,6 +34,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(models_app, name="models")
+app.add_typer(journeys_app, name="journeys")
 log = logging.getLogger("voc")
 _stderr = Console(stderr=True)
 

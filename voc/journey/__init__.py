@@ -1,0 +1,1 @@
+"""Customer-journey maps: stages, touchpoints and how feedback links to them."""
