@@ -1,0 +1,1 @@
+"""Customer KPIs from score columns: NPS, CSAT and CES with confidence intervals."""
