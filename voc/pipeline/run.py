@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 # Importing the component modules registers them by name.
+import voc.heads.component
 import voc.language.component
 import voc.normalize.component
 import voc.privacy.component

@@ -1,0 +1,134 @@
+"""Pipeline component: one encoder pass per segment, sentiment and emotion per segment and
+per record, and the embeddings later stages (themes, journey linking) reuse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
+from voc.pipeline.base import Record, Segment, Tables, register
+from voc.pipeline.resources import feedback_classifier
+
+log = logging.getLogger(__name__)
+
+# A record is "mixed" when it holds a clearly positive and a clearly negative segment
+# ("great food but the courier was rude"): averaging would call it neutral.
+MIXED_THRESHOLD = 0.35
+# A record's emotion is its strongest non-neutral emotion when some segment shows it
+# with at least this probability; one angry clause among neutral ones still counts.
+EMOTION_THRESHOLD = 0.4
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sentiment_score(probs: np.ndarray, labels: Sequence[str] = SENTIMENT_LABELS) -> np.ndarray:
+    """P(positive) - P(negative): -1 (surely negative) .. 1 (surely positive)."""
+    return probs[..., labels.index("positive")] - probs[..., labels.index("negative")]
+
+
+def aggregate_record(
+    sentiment_probs: np.ndarray, emotion_probs: np.ndarray, weights: np.ndarray,
+    sentiment_labels: Sequence[str] = SENTIMENT_LABELS,
+    emotion_labels: Sequence[str] = EMOTION_LABELS,
+) -> dict[str, Any]:
+    """Record-level sentiment and emotion from its segments' probabilities.
+
+    The score is the length-weighted mean of segment scores; the label is `mixed` when
+    segments clearly disagree, else the label of the weighted mean probabilities.
+    """
+    scores = sentiment_score(sentiment_probs, sentiment_labels)
+    weights = weights / weights.sum()
+    score = float(np.dot(weights, scores))
+    if scores.max() >= MIXED_THRESHOLD and scores.min() <= -MIXED_THRESHOLD:
+        label = "mixed"
+    else:
+        label = sentiment_labels[int(np.argmax(weights @ sentiment_probs))]
+    neutral = emotion_labels.index("neutral")
+    strongest = emotion_probs.copy()
+    strongest[:, neutral] = 0.0
+    segment, emotion = np.unravel_index(int(np.argmax(strongest)), strongest.shape)
+    if strongest[segment, emotion] >= EMOTION_THRESHOLD:
+        emotion_label = emotion_labels[int(emotion)]
+    else:
+        emotion_label = emotion_labels[int(np.argmax(weights @ emotion_probs))]
+    return {"sentiment": label, "sentiment_score": round(score, 4), "emotion": emotion_label}
+
+
+class ClassifyComponent:
+    """Adds sentiment/emotion to segments and records; keeps segment embeddings in memory."""
+
+    name: ClassVar[str] = "classify"
+    per_record: ClassVar[bool] = False
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        from voc.heads.predict import default_heads_path
+
+        self.heads_path = Path(settings.get("heads") or default_heads_path())
+        self.batch_size = int(settings.get("batch_size", 64))
+        self.classifier = feedback_classifier(settings.get("encoder"), str(self.heads_path),
+                                              settings.get("precision", "auto"))
+
+    def models(self) -> dict[str, Any]:
+        metadata = self.classifier.model.metadata
+        return {
+            "encoder": metadata.base_model,
+            "encoder_sha256": metadata.base_model_sha256,
+            "heads": str(self.heads_path),
+            "heads_sha256": _sha256(self.heads_path),
+        }
+
+    def __call__(self, tables: Tables) -> Tables:
+        segments = tables.segments
+        predictions = self.classifier.run([s["text"] for s in segments], self.batch_size)
+        sentiment_labels = predictions.sentiment_labels
+        emotion_labels = predictions.emotion_labels
+        scores = sentiment_score(predictions.sentiment_probs, sentiment_labels)
+        for index, segment in enumerate(segments):
+            segment["sentiment"] = sentiment_labels[int(predictions.sentiment_probs[index]
+                                                        .argmax())]
+            segment["sentiment_score"] = round(float(scores[index]), 4)
+            segment["emotion"] = emotion_labels[int(predictions.emotion_probs[index].argmax())]
+            segment["emotion_scores"] = {
+                label: round(float(p), 4)
+                for label, p in zip(emotion_labels, predictions.emotion_probs[index],
+                                    strict=True)
+            }
+        tables.embeddings = predictions.embeddings
+        _aggregate_records(tables.records, segments, predictions, sentiment_labels,
+                           emotion_labels)
+        tables.stats.setdefault("models", {}).update(self.models())
+        return tables
+
+
+def _aggregate_records(
+    records: list[Record], segments: list[Segment], predictions: Any,
+    sentiment_labels: Sequence[str], emotion_labels: Sequence[str],
+) -> None:
+    by_row: dict[int, list[int]] = {}
+    for index, segment in enumerate(segments):
+        by_row.setdefault(segment["row_id"], []).append(index)
+    for record in records:
+        members = by_row.get(record["row_id"])
+        if not members:
+            record.update(sentiment=None, sentiment_score=None, emotion=None)
+            continue
+        weights = np.array([max(len(segments[i]["text"]), 1) for i in members], dtype=float)
+        record.update(aggregate_record(
+            predictions.sentiment_probs[members], predictions.emotion_probs[members], weights,
+            sentiment_labels, emotion_labels))
+
+
+register(ClassifyComponent.name)(ClassifyComponent)
