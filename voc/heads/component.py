@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from voc.errors import ConfigError
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from voc.pipeline.base import Record, Segment, Tables, register
 from voc.pipeline.resources import feedback_classifier
@@ -77,9 +78,18 @@ class ClassifyComponent:
         from voc.heads.predict import default_heads_path
 
         self.heads_path = Path(settings.get("heads") or default_heads_path())
+        if not self.heads_path.is_file():
+            raise ConfigError(f"heads file not found: {self.heads_path}; train one with "
+                              "'voc train' or pass --heads")
+        self.encoder = settings.get("encoder")
+        self.precision = settings.get("precision", "auto")
         self.batch_size = int(settings.get("batch_size", 64))
-        self.classifier = feedback_classifier(settings.get("encoder"), str(self.heads_path),
-                                              settings.get("precision", "auto"))
+
+    @property
+    def classifier(self) -> Any:
+        # Loaded on first use, not at construction: the per-record stages fork worker
+        # processes first, and forking after torch has started its threads is unsafe.
+        return feedback_classifier(self.encoder, str(self.heads_path), self.precision)
 
     def models(self) -> dict[str, Any]:
         metadata = self.classifier.model.metadata
