@@ -90,3 +90,31 @@ def test_statuses_and_questions(analysed: tuple) -> None:
     assert statuses["ok"] >= 850
     assert set(manifest["counts"]["by_question"]) == {"q1_reason", "q2_improve", "review",
                                                       "description"}
+
+
+def test_sentiment_and_emotion_columns(analysed: tuple, truth: list[dict]) -> None:
+    records, segments, manifest = analysed
+    emotions = {"anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral"}
+    for segment in segments:
+        assert segment["sentiment"] in {"negative", "neutral", "positive"}
+        assert -1.0 <= segment["sentiment_score"] <= 1.0
+        assert segment["emotion"] in emotions
+        assert set(segment["emotion_scores"]) == emotions
+        assert abs(sum(segment["emotion_scores"].values()) - 1.0) < 0.01
+    for record in records:
+        if record["n_segments"]:
+            assert record["sentiment"] in {"negative", "neutral", "positive", "mixed"}
+            assert record["emotion"] in emotions
+        else:
+            assert record["sentiment"] is None
+    assert {"encoder", "encoder_sha256", "heads", "heads_sha256"} <= set(manifest["models"])
+
+    # Against the sample's truth: when the heads take a side, they mostly take the right one.
+    by_key = _by_key(records)
+    polar = [(t["sentiment"], by_key[(t["file"], t["id"], t["question"])]["sentiment"])
+             for t in truth if t["sentiment"] in ("positive", "negative")]
+    decided = [(gold, predicted) for gold, predicted in polar
+               if predicted in ("positive", "negative")]
+    assert sum(g == p for g, p in decided) / len(decided) >= 0.85
+    negatives = [p for g, p in polar if g == "negative"]
+    assert sum(p in ("negative", "mixed") for p in negatives) / len(negatives) >= 0.55

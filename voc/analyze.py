@@ -56,6 +56,14 @@ class AnalyzeOptions:
     heads: Path | None = None
 
 
+def spacy_model_id(nlp: Any) -> str:
+    """`en_core_web_sm-3.8.0`, or what the offline blank pipeline is made of."""
+    meta = nlp.meta
+    if meta.get("name") == "pipeline" and meta.get("version") == "0.0.0":
+        return f"spacy.blank({meta.get('lang')}):{'+'.join(nlp.pipe_names)}"
+    return f"{meta.get('lang')}_{meta.get('name')}-{meta.get('version')}"
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
@@ -183,8 +191,7 @@ def analyze(options: AnalyzeOptions, on_stage: StageCallback | None = None,
         "timings_s": tables.stats["timings_s"],
         "config": config,
         "models": {
-            "spacy_english": f"{english.meta.get('lang')}_{english.meta.get('name')}"
-                             f"-{english.meta.get('version')}",
+            "spacy_english": spacy_model_id(english),
             **tables.stats.get("models", {}),
         },
         "versions": _versions(),

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 import voc
+from voc.cli import heads as heads_cli
 from voc.cli.journeys import journeys_app
 from voc.cli.logs import configure_logging
 from voc.cli.models import models_app
@@ -34,9 +35,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(models_app, name="models")
-app.add_typer(journeys_app, name="journeys")
-app.command("report")(report)
 log = logging.getLogger("voc")
 _stderr = Console(stderr=True)
 
@@ -172,6 +170,14 @@ def analyze(
                                  "out": str(out), "counts": counts})
     elif not quiet:
         _stderr.print(f"{summary}; wrote {out}")
+
+
+# Registered after `analyze` so `voc --help` lists the main command first.
+app.command("report")(report)
+app.command("train")(heads_cli.train)
+app.command("eval")(heads_cli.evaluate)
+app.add_typer(models_app, name="models")
+app.add_typer(journeys_app, name="journeys")
 
 
 def _wants_debug(argv: list[str]) -> bool:

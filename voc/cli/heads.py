@@ -1,0 +1,216 @@
+"""`voc train` and `voc eval`: train the sentiment/emotion heads and score them on labelled data.
+
+Both are plain Typer command functions; `voc.cli.app` registers them. Errors a user can fix
+are raised as `VocError`s, so the app prints one line and exits 2.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from voc.cli.logs import configure_logging
+from voc.errors import ConfigError, OutputError
+
+log = logging.getLogger("voc")
+
+DEFAULT_OUT = Path("models/heads/voc-heads.safetensors")
+
+
+class TaskChoice(StrEnum):
+    sentiment = "sentiment"
+    emotion = "emotion"
+
+
+class ModeChoice(StrEnum):
+    all = "all"
+    binary = "binary"
+    negative_vs_rest = "negative-vs-rest"
+
+
+class LogFormatChoice(StrEnum):
+    text = "text"
+    json = "json"
+
+
+DebugOption = Annotated[bool, typer.Option(
+    "--debug", help="Show full tracebacks and debug logs when something fails.")]
+QuietOption = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="No progress or info messages; errors and the results only.")]
+LogFormatOption = Annotated[LogFormatChoice, typer.Option(
+    "--log-format", help="'json' writes one JSON object per log line on stderr, for schedulers.")]
+TextColOption = Annotated[str, typer.Option(
+    "--text-col", help="Column holding the text; a 0-based number for a headerless CSV/TSV.")]
+LabelColOption = Annotated[str, typer.Option(
+    "--label-col", help="Column holding the label; a 0-based number for a headerless CSV/TSV.")]
+LabelMapOption = Annotated[str | None, typer.Option(
+    "--label-map", help="Rename raw labels: 'HAPPY=positive,SAD=negative', or a YAML/JSON "
+    "file (optionally with 'sentiment:' and 'emotion:' sections). '*' matches every other "
+    "label; '-' drops the row.")]
+
+
+def _setup_logging(log_format: LogFormatChoice, quiet: bool, debug: bool) -> None:
+    configure_logging(log_format.value, quiet=quiet, debug=debug)
+    if not quiet:
+        # Training runs for minutes; its per-stage lines are the progress report.
+        logging.getLogger("voc.heads").setLevel(logging.DEBUG if debug else logging.INFO)
+
+
+def _write_json(path: Path, payload: dict[str, object]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n",
+                       encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def train(
+    recipe: Annotated[str | None, typer.Option(
+        "--recipe", help="Built-in training recipe ('default': the data the shipped heads "
+        "were trained on). Used when no data files are given; combined with them otherwise.")
+    ] = None,
+    sentiment_data: Annotated[list[Path] | None, typer.Option(
+        "--sentiment-data", help="Labelled sentiment file (negative/neutral/positive after "
+        "--label-map); repeatable.")] = None,
+    emotion_data: Annotated[list[Path] | None, typer.Option(
+        "--emotion-data", help="Labelled emotion file (anger, disgust, fear, joy, sadness, "
+        "surprise, neutral after --label-map); repeatable.")] = None,
+    text_col: TextColOption = "text",
+    label_col: LabelColOption = "label",
+    label_map: LabelMapOption = None,
+    data_root: Annotated[Path | None, typer.Option(
+        "--data-root", help="Folder the recipe's datasets are read from "
+        "(default: $VOC_DATASETS_DIR, else ../shared/datasets beside the repository).")
+    ] = None,
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Heads file to write (safetensors).")] = DEFAULT_OUT,
+    metrics: Annotated[Path | None, typer.Option(
+        "--metrics", help="Where to write the held-out metrics JSON "
+        "(default: metrics.json beside --out).")] = None,
+    split_layer: Annotated[int, typer.Option(
+        "--split-layer", min=1, help="Frozen lower layers; the layers above are tuned "
+        "(11 of 12: one tuned layer).")] = 11,
+    epochs: Annotated[int, typer.Option(
+        "--epochs", min=1, help="Most epochs over the training rows (early stopping on the "
+        "dev split may stop sooner).")] = 4,
+    seed: Annotated[int, typer.Option(
+        "--seed", help="Seed for the held-out/dev splits, sampling and training.")] = 13,
+    batch_size: Annotated[int, typer.Option(
+        "--batch-size", min=1, help="Training batch size.")] = 32,
+    lr_layers: Annotated[float, typer.Option(
+        "--lr-layers", min=0.0, help="Peak learning rate of the tuned encoder layer(s).")
+    ] = 1e-4,
+    lr_heads: Annotated[float, typer.Option(
+        "--lr-heads", min=0.0, help="Peak learning rate of the two linear heads.")] = 1e-3,
+    cache_dir: Annotated[Path | None, typer.Option(
+        "--cache-dir", help="Keep the lower-layer states here (bf16 safetensors) so a rerun "
+        "on the same texts skips the expensive pass.")] = None,
+    heldout_dir: Annotated[Path | None, typer.Option(
+        "--heldout-dir", help="Also write each held-out split as JSONL (text, label) here, "
+        "for 'voc eval'.")] = None,
+    baseline: Annotated[bool, typer.Option(
+        "--baseline/--no-baseline", help="Also score logistic regression on frozen "
+        "embeddings, for comparison (needs scikit-learn).")] = True,
+    quiet: QuietOption = False,
+    log_format: LogFormatOption = LogFormatChoice.text,
+    debug: DebugOption = False,
+) -> None:
+    """Train the sentiment and emotion heads and report held-out metrics."""
+    from voc.heads.recipes import DataSource, custom_recipe, get_recipe
+    from voc.heads.train import TrainOptions, train_heads, write_metrics
+
+    _setup_logging(log_format, quiet, debug)
+    files = [("sentiment", p) for p in sentiment_data or ()]
+    files += [("emotion", p) for p in emotion_data or ()]
+    sources = [
+        DataSource(name=path.stem if len(files) == 1 else f"{task}:{path.name}", task=task,
+                   path=str(path), text_col=text_col, label_col=label_col, label_map=label_map)
+        for task, path in files
+    ]
+    if len({s.name for s in sources}) != len(sources):
+        raise ConfigError("each data file may be given only once")
+    if recipe is None and not sources:
+        recipe = "default"
+    base = get_recipe(recipe, data_root) if recipe is not None else None
+    chosen = custom_recipe(sources, base=base) if sources or base is None else base
+    options = TrainOptions(
+        split_layer=split_layer, epochs=epochs, seed=seed, batch_size=batch_size,
+        lr_layers=lr_layers, lr_heads=lr_heads, baseline=baseline, cache_dir=cache_dir,
+        heldout_dir=heldout_dir,
+    )
+    result = train_heads(chosen, out, options)
+    metrics_path = metrics or out.with_name("metrics.json")
+    try:
+        write_metrics(metrics_path, result)
+    except OSError as exc:
+        raise OutputError(f"cannot write {metrics_path}: {exc.strerror or exc}") from exc
+    typer.echo(_summary(result))
+    typer.echo(f"wrote {out} and {metrics_path}")
+
+
+def _summary(result: dict[str, Any]) -> str:
+    heldout: dict[str, Any] = result["heldout"]
+    baseline: dict[str, Any] = result.get("baseline_frozen_lr") or {}
+    width = max(12, *(len(name) for name in heldout)) + 1
+    lines = [f"{'held-out set':<{width}} {'mode':<17}{'accuracy':>9}{'macro-F1':>10}"
+             f"{'LR acc':>9}{'LR F1':>8}"]
+    for name, m in heldout.items():
+        b = baseline.get(name)
+        tail = f"{b['accuracy']:9.4f}{b['macro_f1']:8.4f}" if b else ""
+        lines.append(f"{name:<{width}} {m['mode']:<17}{m['accuracy']:9.4f}"
+                     f"{m['macro_f1']:10.4f}{tail}")
+    return "\n".join(lines)
+
+
+def evaluate(
+    task: Annotated[TaskChoice, typer.Option(
+        "--task", help="Which head to score.", show_default=False)],
+    data: Annotated[Path, typer.Option(
+        "--data", help="Labelled file: CSV, TSV, XLSX, JSON, JSONL or Parquet.",
+        show_default=False)],
+    text_col: TextColOption = "text",
+    label_col: LabelColOption = "label",
+    label_map: LabelMapOption = None,
+    heads: Annotated[Path | None, typer.Option(
+        "--heads", help="Heads file (default: $VOC_HEADS_PATH, else the shipped "
+        "models/heads/voc-heads.safetensors).")] = None,
+    mode: Annotated[ModeChoice, typer.Option(
+        "--mode", help="'binary': sentiment as negative vs positive only (data without "
+        "neutral); 'negative-vs-rest': predicted negative or not.")] = ModeChoice.all,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="Also write the metrics as JSON to this file.")] = None,
+    batch_size: Annotated[int, typer.Option(
+        "--batch-size", min=1, help="Texts per encoder batch.")] = 64,
+    quiet: QuietOption = False,
+    log_format: LogFormatOption = LogFormatChoice.text,
+    debug: DebugOption = False,
+) -> None:
+    """Score a head on labelled data: accuracy, macro-F1, per-class P/R/F1, confusion."""
+    from voc.heads.data import load_labelled
+    from voc.heads.evaluate import evaluate as run_evaluation
+    from voc.heads.evaluate import format_report
+    from voc.heads.labels import labels_for
+    from voc.heads.predict import FeedbackClassifier
+
+    _setup_logging(log_format, quiet, debug)
+    task_name = task.value
+    mode_name = mode.value.replace("-", "_")
+    allowed = labels_for(task_name) if mode_name != "negative_vs_rest" else None
+    pairs = load_labelled(data, text_col, label_col, label_map, allowed_labels=allowed,
+                          task=task_name)
+    classifier = FeedbackClassifier.from_paths(heads_path=heads)
+    result = run_evaluation(task_name, [t for t, _ in pairs], [g for _, g in pairs],
+                            classifier, mode=mode_name, batch_size=batch_size)  # type: ignore[arg-type]
+    typer.echo(format_report(result))
+    if json_out is not None:
+        _write_json(json_out, {"data": str(data), "heads": str(heads or "default"), **result})
+        if not quiet:
+            typer.echo(f"wrote {json_out}")

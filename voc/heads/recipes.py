@@ -1,0 +1,208 @@
+"""Training recipes: which labelled files train the heads, how their labels map, and how each
+is held out for evaluation.
+
+The built-in ``default`` recipe trains the shipped heads from the project's shared data
+folder (``../shared/datasets/`` next to the repository, or ``$VOC_DATASETS_DIR``). Every
+source records its licence, so a model card can state exactly what the weights derive from.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from voc.errors import ConfigError
+from voc.heads.data import LabelMap
+from voc.heads.labels import Task
+
+Role = Literal["train", "eval"]
+# How a held-out set is scored: "all" labels; "binary" = argmax over negative/positive only
+# (for data without a neutral class); "negative_vs_rest" = predicted negative or not.
+EvalMode = Literal["all", "binary", "negative_vs_rest"]
+EVAL_MODES: tuple[EvalMode, ...] = ("all", "binary", "negative_vs_rest")
+
+DATASETS_ENV = "VOC_DATASETS_DIR"
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# GoEmotions label ids index each variant's labels.txt; multi-label rows ("3,6") and the
+# ambiguous group fall to "*" and are dropped.
+_GOEMOTIONS_EKMAN: LabelMap = {
+    "0": "anger", "1": "disgust", "2": "fear", "3": "joy", "4": "neutral", "5": "sadness",
+    "6": "surprise", "*": None,
+}
+_GOEMOTIONS_GROUP: LabelMap = {"0": None, "1": "negative", "2": "neutral", "3": "positive",
+                               "*": None}
+_PERSIAN_EMOTION: LabelMap = {
+    "ANGRY": "anger", "HATE": "disgust", "FEAR": "fear", "HAPPY": "joy", "SAD": "sadness",
+    "SURPRISE": "surprise", "OTHER": "neutral",
+}
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """One labelled file and how it is used.
+
+    ``heldout`` is the file scored for the report: ``None`` splits ``heldout_fraction`` off
+    ``path`` (stratified, seeded); a path uses that file instead (e.g. GoEmotions' dev set).
+    A source with ``role="eval"`` is never trained on: all of it is held out.
+    """
+
+    name: str
+    task: Task
+    path: str
+    text_col: str
+    label_col: str
+    label_map: LabelMap | str | None = None
+    language: str = ""
+    licence: str = "not stated"
+    origin: str = ""
+    role: Role = "train"
+    heldout: str | None = None
+    max_train_rows: int | None = None
+    eval_mode: EvalMode = "all"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    sources: tuple[DataSource, ...]
+    data_root: Path | None = None
+    heldout_fraction: float = 0.15
+    # Early stopping watches this share of each source's training part.
+    dev_fraction: float = 0.1
+    description: str = ""
+
+    def resolve(self, relative: str) -> Path:
+        path = Path(relative).expanduser()
+        if path.is_absolute() or self.data_root is None:
+            return path
+        return self.data_root / path
+
+
+def default_data_root() -> Path:
+    """``$VOC_DATASETS_DIR``, else ``../shared/datasets`` beside the repository."""
+    if override := os.environ.get(DATASETS_ENV):
+        return Path(override).expanduser()
+    return (_REPO_ROOT.parent / "shared" / "datasets").resolve()
+
+
+DEFAULT_SOURCES: tuple[DataSource, ...] = (
+    DataSource(
+        name="fa_snappfood_sentiment", task="sentiment",
+        path="fa_snappfood_sentiment/train.csv", text_col="comment", label_col="label",
+        label_map={"HAPPY": "positive", "SAD": "negative"}, language="fa",
+        licence="not stated (research use)",
+        origin="mehdighelich1379/snappfood-sentiment-classification (ParsBERT SnappFood)",
+        eval_mode="binary", note="food-delivery comments; some label noise",
+    ),
+    DataSource(
+        name="fa_deepsentipers", task="sentiment", path="fa_deepsentipers/train.csv",
+        text_col="text", label_col="label",
+        label_map={"-2": "negative", "-1": "negative", "0": "neutral", "1": "positive",
+                   "2": "positive"},
+        language="fa", licence="not stated (SentiPers: research use)",
+        origin="JoyeBright/DeepSentiPers",
+        note="Digikala product sentences; the main source of Persian neutral examples",
+    ),
+    DataSource(
+        name="fa_taaghche_reviews", task="sentiment", path="fa_taaghche_reviews/train.csv",
+        text_col="text", label_col="label",
+        label_map={"0": "negative", "1": "neutral", "2": "positive"}, language="fa",
+        licence="MIT repository; data licence not stated",
+        origin="miirzamiir/taaghche-feelings-analyzer",
+        note="labels derived from e-book star ratings",
+    ),
+    DataSource(
+        name="fa_digikala_quera", task="sentiment",
+        path="fa_digikala_reviews/quera_digikala_train.csv", text_col="comment",
+        label_col="recommend",
+        label_map={"recommended": "positive", "not_recommended": "negative"}, language="fa",
+        licence="not stated", origin="sina-negarandeh/naive-bayes-classifier-digikala-comments",
+        max_train_rows=2000, eval_mode="binary",
+        note="recommendation is a proxy for sentiment, so only a 2,000-row sample trains",
+    ),
+    DataSource(
+        name="en_uci_sentences", task="sentiment", path="en_uci_sentences/all.csv",
+        text_col="text", label_col="label", label_map={"0": "negative", "1": "positive"},
+        language="en", licence="CC BY 4.0",
+        origin="UCI Sentiment Labelled Sentences (Kotzias et al. 2015)", eval_mode="binary",
+    ),
+    DataSource(
+        name="en_goemotions_group", task="sentiment", path="en_goemotions/group/train.tsv",
+        text_col="0", label_col="1", label_map=_GOEMOTIONS_GROUP, language="en",
+        licence="Apache-2.0", origin="google-research GoEmotions",
+        heldout="en_goemotions/group/dev.tsv", max_train_rows=12000,
+        note="single-label rows; ambiguous dropped; seeded 12,000-row training sample",
+    ),
+    DataSource(
+        name="fa_armanemo", task="emotion", path="fa_armanemo/train.tsv", text_col="0",
+        label_col="1", label_map=_PERSIAN_EMOTION, language="fa",
+        licence="CC BY-NC-SA 4.0 (non-commercial)",
+        origin="Arman-Rayan-Sharif/arman-text-emotion",
+    ),
+    DataSource(
+        name="fa_shortpersianemo", task="emotion", path="fa_shortpersianemo/train.csv",
+        text_col="text", label_col="label", label_map=_PERSIAN_EMOTION, language="fa",
+        licence="GPL-3.0", origin="vkiani/ShortPersianEmo",
+        note="no disgust or surprise examples",
+    ),
+    DataSource(
+        name="en_goemotions_ekman", task="emotion", path="en_goemotions/ekman/train.tsv",
+        text_col="0", label_col="1", label_map=_GOEMOTIONS_EKMAN, language="en",
+        licence="Apache-2.0", origin="google-research GoEmotions",
+        heldout="en_goemotions/ekman/dev.tsv", max_train_rows=12000,
+        note="single-label rows; seeded 12,000-row training sample",
+    ),
+    DataSource(
+        name="en_complaints_social_media", task="sentiment",
+        path="en_complaints_social_media/complaints-data.csv", text_col="text",
+        label_col="is_complaint", label_map={"1": "negative", "0": "neutral"}, language="en",
+        licence="not stated", origin="danielpreotiuc/complaints-social-media (ACL 2019)",
+        role="eval", eval_mode="negative_vs_rest",
+        note="zero-shot proxy: is_complaint=1 scored as negative, 0 as not negative",
+    ),
+)
+
+
+def default_recipe(data_root: Path | str | None = None) -> Recipe:
+    """The recipe that trained the shipped heads, reading from ``data_root``."""
+    root = Path(data_root).expanduser() if data_root is not None else default_data_root()
+    return Recipe(
+        name="default",
+        sources=DEFAULT_SOURCES,
+        data_root=root,
+        description="Persian and English sentiment and emotion from the shared data folder",
+    )
+
+
+RECIPES = {"default": default_recipe}
+
+
+def get_recipe(name: str, data_root: Path | str | None = None) -> Recipe:
+    try:
+        factory = RECIPES[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown recipe {name!r}; built-in recipes: {', '.join(sorted(RECIPES))}"
+        ) from None
+    recipe = factory(data_root)
+    missing = [recipe.resolve(s.path) for s in recipe.sources]
+    missing = [path for path in missing if not path.is_file()]
+    if missing:
+        more = f" and {len(missing) - 1} more files" if len(missing) > 1 else ""
+        raise ConfigError(
+            f"recipe {name!r} needs {missing[0]}{more}; point --data-root or "
+            f"${DATASETS_ENV} at the datasets folder"
+        )
+    return recipe
+
+
+def custom_recipe(sources: list[DataSource], data_root: Path | None = None,
+                  base: Recipe | None = None) -> Recipe:
+    """A recipe from user-given files, optionally on top of a built-in one."""
+    if base is not None:
+        return replace(base, name=f"{base.name}+custom", sources=base.sources + tuple(sources))
+    return Recipe(name="custom", sources=tuple(sources), data_root=data_root)

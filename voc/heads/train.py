@@ -1,0 +1,681 @@
+"""Train the tuned top and heads over cached lower-layer states, then score held-out sets.
+
+The frozen lower layers dominate the cost of a forward pass, so they run once per text:
+their output (bf16, unpadded) is kept in memory, optionally on disk, and every epoch only
+runs the tuned top layer(s) and heads forward and backward over it. Held-out rows are
+split off each file (stratified, seeded) before anything else and never trained on; any
+training text that also occurs in a held-out set is dropped, so duplicates cannot leak.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import math
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from voc.errors import ConfigError, InputError
+from voc.heads.data import load_labelled, write_labelled_jsonl
+from voc.heads.evaluate import gold_for_mode, predict_labels, score
+from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS, TASKS, labels_for
+from voc.heads.model import (
+    E5_PREFIX,
+    HeadsMetadata,
+    TunedTop,
+    attention_mask_4d,
+    base_model_sha256,
+    check_split_layer,
+    mean_pool,
+    new_tuned_top,
+    write_heads_file,
+)
+from voc.heads.predict import native_bf16
+from voc.heads.recipes import DataSource, Recipe, custom_recipe
+
+logger = logging.getLogger(__name__)
+
+TASK_INDEX = {task: i for i, task in enumerate(TASKS)}
+EVAL_MAX_LENGTH = 512
+_CACHE_FORMAT = 1
+_LOG_EVERY = 200
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Hyper-parameters; the defaults trained the shipped heads."""
+
+    split_layer: int = 11
+    epochs: int = 4
+    seed: int = 13
+    batch_size: int = 32
+    lr_layers: float = 5e-5
+    lr_heads: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.06
+    # Training texts are cut to this many tokens: 99% of the training rows fit, and the cost
+    # of the cache and of each epoch grows with it. Held-out texts use the inference limit.
+    max_length: int = 128
+    dropout: float = 0.1
+    emotion_loss_weight: float = 1.0
+    patience: int = 1
+    baseline: bool = True
+    cache_dir: Path | None = None
+    heldout_dir: Path | None = None
+    encode_batch_size: int = 64
+
+
+@dataclass
+class _Held:
+    """One held-out set as scored in the report."""
+
+    source: DataSource
+    texts: list[str]
+    gold: list[str]
+
+
+@dataclass
+class _Examples:
+    """Multi-task rows: each text has a label index per task, -1 where it has none."""
+
+    texts: list[str] = field(default_factory=list)
+    labels: list[list[int]] = field(default_factory=list)
+    _row: dict[str, int] = field(default_factory=dict)
+    conflicts: int = 0
+
+    def add(self, text: str, task: str, label: int) -> None:
+        row = self._row.get(text)
+        if row is None:
+            row = self._row[text] = len(self.texts)
+            self.texts.append(text)
+            self.labels.append([-1] * len(TASKS))
+        slot = TASK_INDEX[task]
+        if self.labels[row][slot] == -1:
+            self.labels[row][slot] = label
+        elif self.labels[row][slot] != label:
+            self.conflicts += 1
+
+    def targets(self) -> torch.Tensor:
+        return torch.tensor(self.labels, dtype=torch.long).reshape(-1, len(TASKS))
+
+
+def _key(seed: int, purpose: str, text: str) -> int:
+    """A seeded pseudo-random rank of a text, the same whichever file the text comes from,
+    so GoEmotions' group and Ekman files sample and split the same texts."""
+    digest = hashlib.blake2b(f"{seed}\0{purpose}\0{text}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def _stratified_split(
+    pairs: list[tuple[str, str]], fraction: float, seed: int, name: str
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(kept, held-out): ``fraction`` of each label's rows, chosen by seeded rank."""
+    by_label: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for pair in pairs:
+        by_label[pair[1]].append(pair)
+    kept: list[tuple[str, str]] = []
+    held: list[tuple[str, str]] = []
+    for label in sorted(by_label):
+        group = sorted(by_label[label], key=lambda p: _key(seed, f"heldout:{name}", p[0]))
+        cut = round(len(group) * fraction)
+        held += group[:cut]
+        kept += group[cut:]
+    return kept, held
+
+
+def _dedupe(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    out = []
+    for text, label in pairs:
+        if text not in seen:
+            seen.add(text)
+            out.append((text, label))
+    return out
+
+
+def _load(recipe: Recipe, source: DataSource, path: str) -> list[tuple[str, str]]:
+    return load_labelled(recipe.resolve(path), source.text_col, source.label_col,
+                         source.label_map, allowed_labels=labels_for(source.task),
+                         task=source.task)
+
+
+@dataclass
+class _Data:
+    train: _Examples
+    dev: _Examples
+    heldout: list[_Held]
+    counts: dict[str, dict[str, Any]]
+
+
+def prepare_data(recipe: Recipe, seed: int) -> _Data:
+    """Load every source, split off held-out and dev rows, and merge the tasks' rows."""
+    if not recipe.sources:
+        raise ConfigError("nothing to train on: give a recipe or --sentiment-data/--emotion-data")
+    if not 0 < recipe.heldout_fraction < 1 or not 0 < recipe.dev_fraction < 1:
+        raise ConfigError("held-out and dev fractions must be between 0 and 1")
+    pools: list[tuple[DataSource, list[tuple[str, str]]]] = []
+    heldout: list[_Held] = []
+    for source in recipe.sources:
+        pairs = _load(recipe, source, source.path)
+        if source.role == "eval":
+            pool, held = [], pairs
+        elif source.heldout is not None:
+            pool, held = pairs, _load(recipe, source, source.heldout)
+        else:
+            pool, held = _stratified_split(pairs, recipe.heldout_fraction, seed, source.name)
+        pools.append((source, _dedupe(pool)))
+        if held:
+            heldout.append(_Held(source, [t for t, _ in held], [g for _, g in held]))
+
+    held_texts = {text for h in heldout for text in h.texts}
+    dev_cut = recipe.dev_fraction * 2**64
+    train, dev = _Examples(), _Examples()
+    counts: dict[str, dict[str, Any]] = {}
+    for source, pool in pools:
+        clean = [p for p in pool if p[0] not in held_texts]
+        leaked = len(pool) - len(clean)
+        if source.max_train_rows is not None and len(clean) > source.max_train_rows:
+            clean = sorted(clean, key=lambda p: _key(seed, "sample", p[0]))
+            clean = clean[: source.max_train_rows]
+        labels = labels_for(source.task)
+        n_dev = 0
+        for text, label in clean:
+            to_dev = _key(seed, "dev", text) < dev_cut
+            n_dev += to_dev
+            (dev if to_dev else train).add(text, source.task, labels.index(label))
+        held = next((h for h in heldout if h.source is source), None)
+        counts[source.name] = {
+            "task": source.task, "language": source.language, "licence": source.licence,
+            "role": source.role, "train": len(clean) - n_dev, "dev": n_dev,
+            "heldout": len(held.texts) if held else 0, "dropped_as_heldout_duplicates": leaked,
+            "train_dev_labels": dict(sorted(Counter(label for _, label in clean).items())),
+        }
+    if not train.texts:
+        raise InputError("no training rows left after splitting off held-out and dev rows")
+    if train.conflicts or dev.conflicts:
+        logger.warning("%d texts carry conflicting labels for a task; kept the first label",
+                       train.conflicts + dev.conflicts)
+    return _Data(train, dev, heldout, counts)
+
+
+# --- lower-layer states -------------------------------------------------------------------
+
+
+class LowerStates:
+    """Output of the frozen lower layers for a list of texts, unpadded, bf16 on the CPU."""
+
+    def __init__(self, states: list[torch.Tensor]) -> None:
+        self.states = states
+
+    def batch(self, rows: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Padded fp32 ``(hidden, mask)`` for ``rows``."""
+        items = [self.states[i] for i in rows]
+        hidden = nn.utils.rnn.pad_sequence(items, batch_first=True).float()
+        lengths = torch.tensor([len(item) for item in items])
+        mask = (torch.arange(hidden.shape[1])[None, :] < lengths[:, None]).long()
+        return hidden, mask
+
+    def lengths(self) -> np.ndarray:
+        return np.array([len(s) for s in self.states])
+
+
+def _tokenize(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[list[int]]:
+    return tokenizer([E5_PREFIX + t for t in texts], truncation=True,
+                     max_length=max_length)["input_ids"]
+
+
+def _run_layers(
+    base: nn.Module, layers: Sequence[nn.Module], hidden: torch.Tensor, mask: torch.Tensor
+) -> torch.Tensor:
+    mask_4d = attention_mask_4d(base.config, hidden, mask)
+    for layer in layers:
+        hidden = layer(hidden, mask_4d)
+    return hidden
+
+
+def compute_lower_states(
+    base: nn.Module,
+    token_ids: Sequence[Sequence[int]],
+    split_layer: int,
+    *,
+    batch_size: int = 64,
+    progress: Callable[[int, int], None] | None = None,
+) -> LowerStates:
+    """Run embeddings and layers ``0..split_layer-1`` once per text."""
+    from voc.heads.predict import pad_batch
+
+    pad_id = int(base.config.pad_token_id)
+    order = np.argsort([len(ids) for ids in token_ids], kind="stable")
+    states: list[torch.Tensor] = [torch.empty(0)] * len(token_ids)
+    # bf16 autocast only pays off where the CPU has bf16 arithmetic; stored as bf16 either way.
+    with (
+        torch.inference_mode(),
+        torch.autocast("cpu", dtype=torch.bfloat16, enabled=native_bf16()),
+    ):
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            ids, mask = pad_batch([token_ids[i] for i in rows], pad_id)
+            hidden = base.embeddings(input_ids=ids)
+            hidden = _run_layers(base, base.encoder.layer[:split_layer], hidden, mask)
+            hidden = hidden.to(torch.bfloat16)
+            for r, i in enumerate(rows):
+                states[i] = hidden[r, : len(token_ids[i])].clone()
+            if progress is not None:
+                progress(min(start + batch_size, len(order)), len(order))
+    return LowerStates(states)
+
+
+def advance_states(base: nn.Module, states: LowerStates, start: int, stop: int,
+                   batch_size: int = 64) -> LowerStates:
+    """Run the original layers ``start..stop-1`` over cached states (cache at a lower split)."""
+    order = np.argsort(states.lengths(), kind="stable")
+    out: list[torch.Tensor] = [torch.empty(0)] * len(states.states)
+    with torch.inference_mode():
+        for begin in range(0, len(order), batch_size):
+            rows = order[begin : begin + batch_size].tolist()
+            hidden, mask = states.batch(rows)
+            hidden = _run_layers(base, base.encoder.layer[start:stop], hidden, mask)
+            hidden = hidden.to(torch.bfloat16)
+            for r, i in enumerate(rows):
+                out[i] = hidden[r, : int(mask[r].sum())].clone()
+    return LowerStates(out)
+
+
+def _cache_key(model_sha: str, token_ids: Sequence[Sequence[int]]) -> str:
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}:{model_sha}".encode())
+    for ids in token_ids:
+        digest.update(np.asarray(ids, dtype=np.int32).tobytes())
+        digest.update(b"\xff\xff\xff\xff")
+    return digest.hexdigest()[:24]
+
+
+def _save_states(path: Path, states: LowerStates) -> None:
+    from safetensors.torch import save_file
+
+    lengths = torch.tensor(states.lengths(), dtype=torch.int64)
+    flat = torch.cat(states.states) if states.states else torch.empty(0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    save_file({"states": flat.contiguous(), "lengths": lengths}, str(tmp))
+    tmp.replace(path)
+
+
+def _load_states(path: Path) -> LowerStates:
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(path))
+    return LowerStates(list(torch.split(tensors["states"], tensors["lengths"].tolist())))
+
+
+def lower_states(
+    base: nn.Module,
+    token_ids: Sequence[Sequence[int]],
+    split_layer: int,
+    *,
+    model_sha: str,
+    cache_dir: Path | None,
+    batch_size: int = 64,
+) -> LowerStates:
+    """Lower states from ``cache_dir`` when present (for this or a lower split), else computed.
+
+    A cache for a lower split layer is advanced through the missing original layers, so
+    comparing split layers costs one full pass, not one per split.
+    """
+    key = _cache_key(model_sha, token_ids) if cache_dir is not None else ""
+    if cache_dir is not None:
+        for layer in range(split_layer, 0, -1):
+            path = cache_dir / f"lower-{key}-L{layer}.safetensors"
+            if path.is_file():
+                logger.info("reusing cached layer-%d states %s", layer, path)
+                states = _load_states(path)
+                if layer < split_layer:
+                    states = advance_states(base, states, layer, split_layer, batch_size)
+                return states
+    started = time.perf_counter()
+    total_tokens = sum(len(ids) for ids in token_ids)
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % (batch_size * 50) < batch_size:
+            logger.info("lower layers: %d/%d texts (%.0fs)", done, total,
+                        time.perf_counter() - started)
+
+    states = compute_lower_states(base, token_ids, split_layer, batch_size=batch_size,
+                                  progress=progress)
+    logger.info("computed layer-%d states for %d texts (%d tokens) in %.0fs", split_layer,
+                len(token_ids), total_tokens, time.perf_counter() - started)
+    if cache_dir is not None:
+        _save_states(cache_dir / f"lower-{key}-L{split_layer}.safetensors", states)
+    return states
+
+
+# --- training -----------------------------------------------------------------------------
+
+
+def _class_weights(targets: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """Square-root inverse frequency, normalised to mean 1 over the labelled rows: rare
+    emotions count more without letting a handful of rows dominate the loss."""
+    valid = targets[targets >= 0]
+    counts = torch.bincount(valid, minlength=n_classes).float().clamp_min(1.0)
+    weights = (counts.sum() / counts).sqrt()
+    return weights / (weights[valid].mean() if len(valid) else 1.0)
+
+
+def _batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Shuffled batches of similar length: sort within random chunks of 50 batches."""
+    order = rng.permutation(len(lengths))
+    chunk = batch_size * 50
+    batches: list[np.ndarray] = []
+    for start in range(0, len(order), chunk):
+        part = order[start : start + chunk]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        batches += [part[i : i + batch_size] for i in range(0, len(part), batch_size)]
+    rng.shuffle(batches)  # type: ignore[arg-type]
+    return batches
+
+
+def _masked_loss(logits: torch.Tensor, targets: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    valid = targets >= 0
+    if not bool(valid.any()):
+        return logits.sum() * 0.0
+    return nn.functional.cross_entropy(logits[valid], targets[valid], weight=weight)
+
+
+def _top_logits(
+    base: nn.Module, top: TunedTop, states: LowerStates, rows: Sequence[int]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    hidden, mask = states.batch(rows)
+    return top(hidden, attention_mask_4d(base.config, hidden, mask), mask)
+
+
+def predict_probs(
+    base: nn.Module, top: TunedTop, states: LowerStates, batch_size: int = 64
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sentiment and emotion probabilities of the tuned top over cached states."""
+    top.eval()
+    order = np.argsort(states.lengths(), kind="stable")
+    sentiment = np.zeros((len(order), len(SENTIMENT_LABELS)), dtype=np.float32)
+    emotion = np.zeros((len(order), len(EMOTION_LABELS)), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            sent, emo = _top_logits(base, top, states, rows.tolist())
+            sentiment[rows] = torch.softmax(sent, dim=-1).numpy()
+            emotion[rows] = torch.softmax(emo, dim=-1).numpy()
+    return sentiment, emotion
+
+
+def _dev_scores(probs: tuple[np.ndarray, np.ndarray], targets: torch.Tensor) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for task, slot in TASK_INDEX.items():
+        gold_idx = targets[:, slot].numpy()
+        keep = gold_idx >= 0
+        if not keep.any():
+            continue
+        labels = labels_for(task)
+        predicted, _ = predict_labels(probs[slot][keep], labels)
+        out[task] = score([labels[i] for i in gold_idx[keep]], predicted, labels)["macro_f1"]
+    return out
+
+
+def _fit_top(
+    base: nn.Module,
+    top: TunedTop,
+    train_states: LowerStates,
+    train_targets: torch.Tensor,
+    dev_states: LowerStates,
+    dev_targets: torch.Tensor,
+    options: TrainOptions,
+) -> tuple[TunedTop, list[dict[str, Any]], int]:
+    """AdamW over the tuned layers (low LR) and heads (high LR); keep the best dev epoch."""
+    layer_params = [p for p in top.layers.parameters()]
+    head_params = [p for n, p in top.named_parameters() if not n.startswith("layers.")]
+    optimizer = torch.optim.AdamW(
+        [{"params": layer_params, "lr": options.lr_layers},
+         {"params": head_params, "lr": options.lr_heads}],
+        weight_decay=options.weight_decay,
+    )
+    steps_per_epoch = math.ceil(len(train_states.states) / options.batch_size)
+    total = max(1, steps_per_epoch * options.epochs)
+    warmup = max(1, int(total * options.warmup_fraction))
+
+    def schedule(step: int) -> float:
+        return min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup)))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    weights = [_class_weights(train_targets[:, slot], len(labels_for(task)))
+               for task, slot in TASK_INDEX.items()]
+    task_weight = [1.0, options.emotion_loss_weight]
+    rng = np.random.default_rng(options.seed)
+    lengths = train_states.lengths()
+    history: list[dict[str, Any]] = []
+    best_state = copy.deepcopy(top.state_dict())
+    best_score, best_epoch, stale = -math.inf, 1, 0
+    for epoch in range(1, options.epochs + 1):
+        started = time.perf_counter()
+        top.train()
+        running = 0.0
+        batches = _batches(lengths, options.batch_size, rng)
+        for step, rows in enumerate(batches, start=1):
+            logits = _top_logits(base, top, train_states, rows.tolist())
+            targets = train_targets[rows]
+            loss = sum(
+                task_weight[slot] * _masked_loss(logits[slot], targets[:, slot], weights[slot])
+                for slot in range(len(TASKS))
+            )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()  # type: ignore[union-attr]
+            torch.nn.utils.clip_grad_norm_(top.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            running += float(loss.detach())
+            if step % _LOG_EVERY == 0:
+                logger.info("epoch %d: %d/%d batches, loss %.4f (%.0fs)", epoch, step,
+                            len(batches), running / step, time.perf_counter() - started)
+        dev = _dev_scores(predict_probs(base, top, dev_states), dev_targets)
+        dev_score = float(np.mean(list(dev.values()))) if dev else -float(running)
+        history.append({"epoch": epoch, "train_loss": running / len(batches),
+                        "dev_macro_f1": dev, "seconds": time.perf_counter() - started})
+        logger.info("epoch %d: loss %.4f, dev macro-F1 %s (%.0fs)", epoch,
+                    running / len(batches), {k: round(v, 4) for k, v in dev.items()},
+                    history[-1]["seconds"])
+        if dev_score > best_score:
+            best_score, best_epoch, stale = dev_score, epoch, 0
+            best_state = copy.deepcopy(top.state_dict())
+        else:
+            stale += 1
+            if stale > options.patience:
+                logger.info("dev score stopped improving; stopping after epoch %d", epoch)
+                break
+    top.load_state_dict(best_state)
+    return top.eval(), history, best_epoch
+
+
+def _as_stored(top: TunedTop) -> TunedTop:
+    """The top as it will be loaded back: tuned layers rounded through fp16."""
+    stored = copy.deepcopy(top)
+    with torch.no_grad():
+        for param in stored.layers.parameters():
+            param.copy_(param.half().float())
+    return stored
+
+
+def _score_heldout(held: _Held, probs: np.ndarray) -> dict[str, Any]:
+    mode = held.source.eval_mode
+    predicted, labels = predict_labels(probs, labels_for(held.source.task), mode)
+    return {"task": held.source.task, "mode": mode, "language": held.source.language,
+            **score(gold_for_mode(held.gold, mode), predicted, labels)}
+
+
+def _original_embeddings(base: nn.Module, states: LowerStates, split_layer: int,
+                         batch_size: int = 64) -> np.ndarray:
+    """The plain e5 embeddings, finished from cached lower states by the original top."""
+    order = np.argsort(states.lengths(), kind="stable")
+    out = np.zeros((len(order), int(base.config.hidden_size)), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            hidden, mask = states.batch(rows.tolist())
+            hidden = _run_layers(base, base.encoder.layer[split_layer:], hidden, mask)
+            pooled = nn.functional.normalize(mean_pool(hidden, mask), p=2.0, dim=-1)
+            out[rows] = pooled.numpy()
+    return out
+
+
+def frozen_baseline(
+    train_emb: np.ndarray, train_targets: torch.Tensor, heldout: list[_Held],
+    heldout_emb: list[np.ndarray], seed: int,
+) -> dict[str, Any]:
+    """Logistic regression on frozen e5 embeddings, same training rows, same held-out sets."""
+    from sklearn.linear_model import LogisticRegression
+
+    probs_by_task: dict[str, Any] = {}
+    for task, slot in TASK_INDEX.items():
+        gold = train_targets[:, slot].numpy()
+        keep = gold >= 0
+        if not keep.any():
+            continue
+        clf = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced",
+                                 random_state=seed)
+        clf.fit(train_emb[keep], gold[keep])
+        probs_by_task[task] = clf
+    results: dict[str, Any] = {}
+    for held, emb in zip(heldout, heldout_emb, strict=True):
+        clf = probs_by_task.get(held.source.task)
+        if clf is None:
+            continue
+        probs = np.zeros((len(emb), len(labels_for(held.source.task))), dtype=np.float64)
+        probs[:, clf.classes_] = clf.predict_proba(emb)
+        results[held.source.name] = _score_heldout(held, probs)
+    return results
+
+
+def train_heads(
+    recipe: Recipe | Sequence[DataSource],
+    out_path: str | Path,
+    options: TrainOptions | None = None,
+    *,
+    model_dir: str | Path | None = None,
+) -> dict[str, Any]:
+    """Train a heads file at ``out_path`` from ``recipe``; return its metrics.
+
+    The metrics hold, per held-out set, accuracy, macro-F1, per-class scores and the
+    confusion matrix for the tuned heads and (with ``options.baseline``) for logistic
+    regression on frozen embeddings, plus the dev history, data counts and timings.
+    """
+    from transformers import AutoModel, AutoTokenizer
+
+    from voc.encoder.cache import ensure_default_model
+
+    options = options or TrainOptions()
+    if isinstance(recipe, Sequence):
+        recipe = custom_recipe(list(recipe))
+    if options.epochs < 1 or options.batch_size < 1:
+        raise ConfigError("epochs and batch size must be at least 1")
+    started = time.perf_counter()
+    torch.manual_seed(options.seed)
+    model_dir = Path(model_dir) if model_dir is not None else ensure_default_model()
+    base = AutoModel.from_pretrained(str(model_dir), dtype=torch.float32).eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    num_layers = len(base.encoder.layer)
+    check_split_layer(options.split_layer, num_layers)
+    model_sha = base_model_sha256(model_dir)
+
+    data = prepare_data(recipe, options.seed)
+    if options.heldout_dir is not None:
+        options.heldout_dir.mkdir(parents=True, exist_ok=True)
+        for held in data.heldout:
+            write_labelled_jsonl(options.heldout_dir / f"{held.source.name}.jsonl",
+                                 zip(held.texts, held.gold, strict=True))
+    logger.info("training rows %d, dev rows %d, held-out sets %d", len(data.train.texts),
+                len(data.dev.texts), len(data.heldout))
+
+    # One cache covers training, dev and held-out texts; held-out ones at the inference limit.
+    held_texts = list(dict.fromkeys(t for h in data.heldout for t in h.texts))
+    token_ids = (_tokenize(tokenizer, data.train.texts + data.dev.texts, options.max_length)
+                 + _tokenize(tokenizer, held_texts, EVAL_MAX_LENGTH))
+    t0 = time.perf_counter()
+    states = lower_states(base, token_ids, options.split_layer, model_sha=model_sha,
+                          cache_dir=options.cache_dir, batch_size=options.encode_batch_size)
+    encode_seconds = time.perf_counter() - t0
+    n_train, n_dev = len(data.train.texts), len(data.dev.texts)
+    train_states = LowerStates(states.states[:n_train])
+    dev_states = LowerStates(states.states[n_train : n_train + n_dev])
+    held_index = {text: i for i, text in enumerate(held_texts)}
+    held_states = states.states[n_train + n_dev :]
+
+    t0 = time.perf_counter()
+    top = new_tuned_top(base, options.split_layer, dropout=options.dropout)
+    top, history, best_epoch = _fit_top(base, top, train_states, data.train.targets(), dev_states,
+                            data.dev.targets(), options)
+    train_seconds = time.perf_counter() - t0
+    stored = _as_stored(top)
+
+    heldout_metrics: dict[str, Any] = {}
+    per_set_states = [LowerStates([held_states[held_index[t]] for t in held.texts])
+                      for held in data.heldout]
+    for held, set_states in zip(data.heldout, per_set_states, strict=True):
+        sentiment, emotion = predict_probs(base, stored, set_states)
+        probs = sentiment if held.source.task == "sentiment" else emotion
+        heldout_metrics[held.source.name] = _score_heldout(held, probs)
+
+    baseline: dict[str, Any] = {}
+    if options.baseline:
+        t0 = time.perf_counter()
+        train_emb = _original_embeddings(base, train_states, options.split_layer)
+        held_emb = [_original_embeddings(base, s, options.split_layer) for s in per_set_states]
+        baseline = frozen_baseline(train_emb, data.train.targets(), data.heldout, held_emb,
+                                   options.seed)
+        logger.info("frozen-embedding baseline in %.0fs", time.perf_counter() - t0)
+
+    total_seconds = time.perf_counter() - started
+    summary = {name: {"accuracy": round(m["accuracy"], 4), "macro_f1": round(m["macro_f1"], 4),
+                      "mode": m["mode"]} for name, m in heldout_metrics.items()}
+    training = {
+        "recipe": recipe.name,
+        "sources": [{"name": s.name, "task": s.task, "path": s.path, "licence": s.licence,
+                     "origin": s.origin, "role": s.role} for s in recipe.sources],
+        "options": {k: (str(v) if isinstance(v, Path) else v)
+                    for k, v in asdict(options).items() if k not in ("cache_dir", "heldout_dir")},
+        "epochs_run": len(history),
+        "best_epoch": best_epoch,
+        "heldout": summary,
+    }
+    metadata = HeadsMetadata(
+        split_layer=options.split_layer, num_layers=num_layers,
+        base_model=f"multilingual-e5-small ({model_dir.name})", base_model_sha256=model_sha,
+        training=training,
+    )
+    out_path = write_heads_file(out_path, stored, metadata)
+    metrics = {
+        "heads_file": str(out_path),
+        "heads_bytes": out_path.stat().st_size,
+        "split_layer": options.split_layer,
+        "tuned_layers": num_layers - options.split_layer,
+        "training": training,
+        "data": data.counts,
+        "dev_history": history,
+        "heldout": heldout_metrics,
+        "baseline_frozen_lr": baseline,
+        "timings_s": {"lower_states": round(encode_seconds, 1),
+                      "training": round(train_seconds, 1), "total": round(total_seconds, 1)},
+        "torch_threads": torch.get_num_threads(),
+    }
+    logger.info("wrote %s (%d bytes) in %.0fs", out_path, metrics["heads_bytes"], total_seconds)
+    return metrics
+
+
+def write_metrics(path: str | Path, metrics: dict[str, Any]) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
