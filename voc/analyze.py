@@ -8,7 +8,6 @@ finished run, and it accounts for every input row.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import platform
 import sys
@@ -24,6 +23,7 @@ from typing import Any
 import voc
 from voc.errors import InputError
 from voc.io.columns import ColumnOverrides, detect_columns
+from voc.io.hashing import sha256_file
 from voc.io.readers import InputTable, ReadOptions, expand_inputs, read_table
 from voc.io.records import STATUSES, ValueProblems, iter_records
 from voc.io.schema import RECORDS_SCHEMA, SEGMENTS_SCHEMA
@@ -64,14 +64,6 @@ def spacy_model_id(nlp: Any) -> str:
     return f"{meta.get('lang')}_{meta.get('name')}-{meta.get('version')}"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _versions() -> dict[str, str]:
     versions = {"voc": voc.__version__, "python": platform.python_version()}
     for package in _VERSIONED_PACKAGES:
@@ -101,7 +93,7 @@ def read_records(
             "encoding": table.encoding,
             "replaced_bytes": table.replaced_bytes or None,
             "sheet": table.sheet,
-            "sha256": _sha256(path),
+            "sha256": sha256_file(path),
             "rows": len(table.rows),
             "blank_rows_skipped": table.blank_rows,
             "rows_with_problems": len(table.row_errors),

@@ -24,6 +24,7 @@ from voc.cli import heads as heads_cli
 from voc.cli.journeys import journeys_app
 from voc.cli.logs import configure_logging
 from voc.cli.models import models_app
+from voc.cli.options import DebugOption, LogFormatChoice, LogFormatOption, QuietOption
 from voc.cli.report import report
 from voc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, VocError
 
@@ -53,24 +54,9 @@ def _root(
     """Voice-of-customer analysis for Persian and English feedback, offline on a CPU."""
 
 
-DebugOption = Annotated[bool, typer.Option(
-    "--debug", help="Show full tracebacks and debug logs when something fails.")]
-QuietOption = Annotated[bool, typer.Option(
-    "--quiet", "-q", help="No progress bars or info messages; errors only.")]
-
-
-class LogFormatChoice(StrEnum):
-    text = "text"
-    json = "json"
-
-
 class OutputFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
-
-
-LogFormatOption = Annotated[LogFormatChoice, typer.Option(
-    "--log-format", help="'json' writes one JSON object per log line on stderr, for schedulers.")]
 
 
 @contextmanager

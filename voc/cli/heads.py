@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from voc.cli.logs import configure_logging
+from voc.cli.options import DebugOption, LogFormatChoice, LogFormatOption, QuietOption
 from voc.errors import ConfigError, OutputError
 
 log = logging.getLogger("voc")
@@ -33,17 +34,6 @@ class ModeChoice(StrEnum):
     negative_vs_rest = "negative-vs-rest"
 
 
-class LogFormatChoice(StrEnum):
-    text = "text"
-    json = "json"
-
-
-DebugOption = Annotated[bool, typer.Option(
-    "--debug", help="Show full tracebacks and debug logs when something fails.")]
-QuietOption = Annotated[bool, typer.Option(
-    "--quiet", "-q", help="No progress or info messages; errors and the results only.")]
-LogFormatOption = Annotated[LogFormatChoice, typer.Option(
-    "--log-format", help="'json' writes one JSON object per log line on stderr, for schedulers.")]
 TextColOption = Annotated[str, typer.Option(
     "--text-col", help="Column holding the text; a 0-based number for a headerless CSV/TSV.")]
 LabelColOption = Annotated[str, typer.Option(

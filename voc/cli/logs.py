@@ -42,5 +42,9 @@ def configure_logging(log_format: LogFormat, *, quiet: bool, debug: bool) -> Non
     if log_format == "text" and not debug:
         level = max(level, logging.WARNING)
     root.setLevel(level)
-    for noisy in ("urllib3", "filelock", "numba", "transformers", "torch"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    for noisy in ("urllib3", "filelock", "numba", "transformers", "torch", "spacy"):
+        library = logging.getLogger(noisy)
+        library.setLevel(max(level, logging.WARNING))
+        # spaCy installs its own stderr handler; route it through ours so JSON logs stay JSON.
+        library.handlers.clear()
+        library.propagate = True

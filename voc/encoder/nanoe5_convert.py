@@ -9,7 +9,6 @@ writes a ``tokenizers`` tokenizer that reproduces ``e5.c``'s tokenizer, so that 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from voc.io.hashing import sha256_file
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -52,7 +53,6 @@ _DTYPE_Q4_0 = 1
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (_QK // 2,))])
 _METASPACE = "\u2581"
 _SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
-_HASH_CHUNK = 1 << 22
 
 # e5.c tensor name suffix -> BertModel layer sub-module.
 _LAYER_NAMES: dict[str, str] = {
@@ -428,14 +428,6 @@ def _tokenizer_configs(
         **names,
     }
     return tokenizer_config, names
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _write_json(path: Path, obj: Any) -> None:

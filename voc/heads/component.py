@@ -4,7 +4,6 @@ per record, and the embeddings later stages (themes, journey linking) reuse.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -14,6 +13,7 @@ import numpy as np
 
 from voc.errors import ConfigError
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
+from voc.io.hashing import sha256_file
 from voc.pipeline.base import Record, Segment, Tables, register
 from voc.pipeline.resources import feedback_classifier
 
@@ -25,14 +25,6 @@ MIXED_THRESHOLD = 0.35
 # A record's emotion is its strongest non-neutral emotion when some segment shows it
 # with at least this probability; one angry clause among neutral ones still counts.
 EMOTION_THRESHOLD = 0.4
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def sentiment_score(probs: np.ndarray, labels: Sequence[str] = SENTIMENT_LABELS) -> np.ndarray:
@@ -97,7 +89,7 @@ class ClassifyComponent:
             "encoder": metadata.base_model,
             "encoder_sha256": metadata.base_model_sha256,
             "heads": str(self.heads_path),
-            "heads_sha256": _sha256(self.heads_path),
+            "heads_sha256": sha256_file(self.heads_path),
         }
 
     def __call__(self, tables: Tables) -> Tables:
