@@ -127,13 +127,19 @@ def _counts(tables: Tables, inputs: list[dict[str, Any]]) -> dict[str, Any]:
 def write_outputs(tables: Tables, out: Path, formats: Sequence[str]) -> list[str]:
     records = rows_to_table(tables.records, RECORDS_SCHEMA)
     segments = rows_to_table(tables.segments, SEGMENTS_SCHEMA)
+    tables_out = [("records", records), ("segments", segments)]
+    tables_out += [(name, rows_to_table(extra.rows, extra.schema))
+                   for name, extra in tables.outputs.items()]
     written = []
-    for name, table in (("records", records), ("segments", segments)):
+    for name, table in tables_out:
         write_parquet(out / f"{name}.parquet", table)
         written.append(f"{name}.parquet")
         if "csv" in formats:
             write_csv(out / f"{name}.csv", table)
             written.append(f"{name}.csv")
+    for name, document in tables.documents.items():
+        write_json(out / f"{name}.json", document)
+        written.append(f"{name}.json")
     return written
 
 

@@ -14,12 +14,21 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
+import pyarrow as pa
 
 from voc.errors import ConfigError
 from voc.io.records import ANALYZED_STATUSES, STATUS_ERROR
 
 Record = dict[str, Any]
 Segment = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OutputTable:
+    """Rows of one extra output table and its fixed column types (the output contract)."""
+
+    rows: list[dict[str, Any]]
+    schema: pa.Schema
 
 
 @dataclass
@@ -32,6 +41,11 @@ class Tables:
     # One row per segment, in segment order: the encoder's output that later stages reuse
     # so no text is encoded twice in a run.
     embeddings: np.ndarray | None = None
+    # Run-level tables a component produces beside records and segments (themes, pain
+    # points, the journey matrix...): written as DIR/<name>.parquet (and .csv).
+    outputs: dict[str, OutputTable] = field(default_factory=dict)
+    # Run-level JSON documents (KPIs, changes...): written as DIR/<name>.json.
+    documents: dict[str, Any] = field(default_factory=dict)
 
     def analyzed(self) -> Iterable[Record]:
         """Records whose text later stages analyse (not empty, not unsupported...)."""
