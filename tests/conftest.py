@@ -37,6 +37,19 @@ def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     return run
 
 
+@pytest.fixture(scope="session")
+def sample_run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped sample data analysed once per test session (all outputs, CSV too).
+
+    Tests only read this directory; a test that needs to change a run copies it first.
+    """
+    from voc.analyze import AnalyzeOptions, analyze
+
+    out = tmp_path_factory.mktemp("sample_run")
+    analyze(AnalyzeOptions(inputs=[SAMPLES], out=out, formats=("parquet", "csv")))
+    return out
+
+
 def read_outputs(out: Path) -> tuple[list[dict], list[dict], dict]:
     records = pq.read_table(out / "records.parquet").to_pylist()
     segments = pq.read_table(out / "segments.parquet").to_pylist()

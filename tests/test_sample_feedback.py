@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SAMPLES, read_outputs
+from tests.conftest import REPO, read_outputs
 
 TRUTH = REPO / "tests" / "data" / "sample_feedback_truth.jsonl"
 # Truth names phone kinds more finely than the redactor's placeholders do.
@@ -17,12 +17,8 @@ PLACEHOLDER_OF = {"mobile": "PHONE", "landline": "PHONE", "email": "EMAIL", "url
 
 
 @pytest.fixture(scope="module")
-def analysed(tmp_path_factory: pytest.TempPathFactory) -> tuple[list, list, dict]:
-    from voc.analyze import AnalyzeOptions, analyze
-
-    out = tmp_path_factory.mktemp("sample_run")
-    analyze(AnalyzeOptions(inputs=[SAMPLES], out=out))
-    return read_outputs(out)
+def analysed(sample_run_dir: Path) -> tuple[list, list, dict]:
+    return read_outputs(sample_run_dir)
 
 
 @pytest.fixture(scope="module")
