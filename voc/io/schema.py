@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from voc.heads.labels import EMOTION_LABELS
+from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 
 EMOTION_SCORES = pa.struct([(label, pa.float64()) for label in EMOTION_LABELS])
 
@@ -36,6 +36,8 @@ RECORDS_SCHEMA = pa.schema([
     ("sentiment", pa.string()),
     ("sentiment_score", pa.float64()),
     ("emotion", pa.string()),
+    # Ids of the themes the record's segments belong to (see THEMES_SCHEMA), sorted, once each.
+    ("themes", pa.list_(pa.int64())),
     ("status", pa.string()),
     ("status_detail", pa.string()),
 ])
@@ -53,4 +55,33 @@ SEGMENTS_SCHEMA = pa.schema([
     ("sentiment_score", pa.float64()),
     ("emotion", pa.string()),
     ("emotion_scores", EMOTION_SCORES),
+    # The segment's theme (a row of themes.parquet); null when it fits no theme (outlier).
+    ("theme_id", pa.int64()),
+    ("theme_label", pa.string()),
+])
+
+SENTIMENT_MIX = pa.struct([(label, pa.float64()) for label in SENTIMENT_LABELS])
+
+# DIR/themes.parquet (and themes.json): one row per theme, largest first. Ids are stable
+# across runs that pass the previous run's theme state (see voc.themes).
+THEMES_SCHEMA = pa.schema([
+    ("theme_id", pa.int64()),
+    ("label", pa.string()),
+    ("label_fa", pa.string()),
+    ("label_en", pa.string()),
+    ("keywords_fa", pa.list_(pa.string())),
+    ("keywords_en", pa.list_(pa.string())),
+    ("size", pa.int64()),  # segments in the theme
+    ("share", pa.float64()),  # size / all segments of the run (unthemed included)
+    ("sentiment_mix", SENTIMENT_MIX),  # share of the theme's segments per sentiment label
+    ("top_emotion", pa.string()),  # most frequent non-neutral emotion, else neutral
+    ("examples", pa.list_(pa.string())),  # 3-5 representative redacted segment texts
+    ("origin", pa.string()),  # discovered | seeded | curated (pinned, split or merged)
+    ("records", pa.int64()),  # distinct records with a segment in the theme
+    ("size_fa", pa.int64()),
+    ("size_en", pa.int64()),
+    ("sentiment_score", pa.float64()),  # mean segment sentiment score, -1..1
+    ("pain_points", pa.int64()),  # segments flagged is_pain_point (null before journey ran)
+    ("stages", pa.list_(pa.string())),  # journey stages touched, most frequent first
+    ("touchpoints", pa.list_(pa.string())),
 ])
