@@ -38,6 +38,11 @@ RECORDS_SCHEMA = pa.schema([
     ("emotion", pa.string()),
     # Ids of the themes the record's segments belong to (see THEMES_SCHEMA), sorted, once each.
     ("themes", pa.list_(pa.int64())),
+    # journey component: the distinct stages/touchpoints its segments were linked to
+    # (journey order, `unassigned` left out) and whether any segment is a pain point.
+    ("journey_stages", pa.list_(pa.string())),
+    ("touchpoints", pa.list_(pa.string())),
+    ("is_pain_point", pa.bool_()),
     ("status", pa.string()),
     ("status_detail", pa.string()),
 ])
@@ -58,6 +63,18 @@ SEGMENTS_SCHEMA = pa.schema([
     # The segment's theme (a row of themes.parquet); null when it fits no theme (outlier).
     ("theme_id", pa.int64()),
     ("theme_label", pa.string()),
+    # journey component (voc/journey): pain point, its severity and effort signal (0..1),
+    # and the link to a journey-map stage and touchpoint (`unassigned` when unsure).
+    ("is_pain_point", pa.bool_()),
+    ("severity", pa.float64()),
+    ("effort", pa.float64()),
+    ("journey_stage", pa.string()),
+    ("touchpoint", pa.string()),
+    # Confidence of the stage link (0..1); the touchpoint's own is `touchpoint_confidence`.
+    ("link_confidence", pa.float64()),
+    ("touchpoint_confidence", pa.float64()),
+    # Why: "keywords: checkout, payment; description: Purchase (0.84); channel: app"
+    ("link_evidence", pa.string()),
 ])
 
 SENTIMENT_MIX = pa.struct([(label, pa.float64()) for label in SENTIMENT_LABELS])
@@ -85,3 +102,100 @@ THEMES_SCHEMA = pa.schema([
     ("stages", pa.list_(pa.string())),  # journey stages touched, most frequent first
     ("touchpoints", pa.list_(pa.string())),
 ])
+
+# DIR/pain_points.parquet: one row per pain-point segment, with what a CX team filters on.
+PAIN_POINTS_SCHEMA = pa.schema([
+    ("row_id", pa.int64()),
+    ("segment_id", pa.string()),
+    ("id", pa.string()),
+    ("date", pa.string()),
+    ("channel", pa.string()),
+    ("lang", pa.string()),
+    ("text", pa.string()),
+    ("journey_stage", pa.string()),
+    ("touchpoint", pa.string()),
+    ("link_confidence", pa.float64()),
+    ("link_evidence", pa.string()),
+    ("severity", pa.float64()),
+    ("effort", pa.float64()),
+    # What made it a pain point: any of negative, effort, unmet_expectation (comma-joined).
+    ("cues", pa.string()),
+    ("sentiment", pa.string()),
+    ("sentiment_score", pa.float64()),
+    ("emotion", pa.string()),
+    ("theme_id", pa.int64()),
+    ("nps", pa.float64()),
+    ("csat", pa.float64()),
+    ("ces", pa.float64()),
+])
+
+# DIR/journey.parquet: the journey matrix, one row per stage x touchpoint seen in the run
+# (`unassigned` included), in journey-map order. Shares and NPS are over that cell.
+JOURNEY_SCHEMA = pa.schema([
+    ("journey_stage", pa.string()),
+    ("touchpoint", pa.string()),
+    ("stage_name", pa.string()),
+    ("touchpoint_name", pa.string()),
+    ("segments", pa.int64()),  # volume: linked segments
+    ("records", pa.int64()),  # distinct answers behind them
+    ("pain_points", pa.int64()),
+    ("pain_point_share", pa.float64()),  # 0..1
+    ("mean_severity", pa.float64()),  # over the cell's pain points (null: none)
+    ("dominant_emotion", pa.string()),  # most frequent non-neutral emotion, else neutral
+    ("nps", pa.float64()),  # over the distinct records behind the cell
+    ("nps_low", pa.float64()),
+    ("nps_high", pa.float64()),
+    ("nps_n", pa.int64()),
+])
+
+# DIR/drivers.parquet: key drivers of a score, one row per group (a theme, or a stage x
+# touchpoint cell) and metric, ranked by impact among the groups with enough support.
+DRIVERS_SCHEMA = pa.schema([
+    ("kind", pa.string()),  # theme | stage_touchpoint
+    ("group", pa.string()),  # theme id, or "stage/touchpoint"
+    ("label", pa.string()),
+    ("theme_id", pa.int64()),
+    ("journey_stage", pa.string()),
+    ("touchpoint", pa.string()),
+    ("metric", pa.string()),  # nps | csat
+    ("n", pa.int64()),  # scored records mentioning the group
+    ("share", pa.float64()),  # of all scored records, 0..1
+    ("score_group", pa.float64()),  # the metric among those records
+    ("score_rest", pa.float64()),  # ... and among all the others
+    # Thematic-style impact, in score points: the overall score if the group's
+    # detractors (NPS 0-6; CSAT 1-3) scored like the rest of the answers, minus the actual
+    # overall score. Positive = the group drags the score down by that much.
+    ("impact", pa.float64()),
+    ("impact_low", pa.float64()),
+    ("impact_high", pa.float64()),
+    # Regression estimate: least-squares fit of each record's score (NPS: promoter 100,
+    # passive 0, detractor -100; CSAT: 100 for top-2-box) on all groups' indicators at
+    # once, times the group's share, sign flipped so positive = drags the score down.
+    ("regression_impact", pa.float64()),
+    ("regression_low", pa.float64()),
+    ("regression_high", pa.float64()),
+    ("supported", pa.bool_()),  # n >= drivers.min_support: only these are ranked
+    ("rank", pa.int64()),  # 1 = biggest supported driver per kind and metric
+])
+
+KPIS_DOCUMENT_DOC = """DIR/kpis.json (written by the drivers component):
+
+{
+  "overall": {"records": 120, "nps": KPI, "csat": KPI, "ces": KPI},
+  "by": {
+    "theme":      [{"key": "3", "label": "delivery delays", "records": 40,
+                    "nps": KPI, "csat": KPI, "ces": KPI}, ...],
+    "stage":      [{"key": "delivery", "label": "Delivery", ...}, ...],
+    "touchpoint": [...], "channel": [...], "lang": [...],
+    "meta.<column>": [...]       # one per column of `meta` with few distinct values
+  },
+  "min_support": 10
+}
+
+KPI = {"name": "nps", "value": 12.5, "low": -3.1, "high": 28.0, "n": 80}: value and the
+95% interval bounds (null when n is too small; value null when n is 0). NPS in points
+-100..100, CSAT in percent (top-2-box), CES mean on 1..7. A record counts once per group
+it belongs to (a record touching two stages counts in both); `records` is the group's
+record count, `n` the records with that score. Groups are sorted by `records`, largest
+first; `unassigned` is its own group for stage and touchpoint.
+"""
