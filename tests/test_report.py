@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from tests.conftest import write_csv
+from voc.report.data import RunData
 from voc.report.render import md_quote, render_report
 
 HOSTILE = [
@@ -36,7 +37,7 @@ def _segments(texts: list[str]) -> list[dict]:
 def _render(texts: list[str]) -> tuple[str, str]:
     manifest = {"run_id": "r1", "finished_at": "now", "redactions": {"PHONE": 2},
                 "models": {"heads": "x"}, "inputs": [], "versions": {"voc": "0"}}
-    return render_report(_records(texts), _segments(texts), manifest)
+    return render_report(RunData(_records(texts), _segments(texts), manifest))
 
 
 class _Elements(HTMLParser):
@@ -97,3 +98,32 @@ def test_analyze_writes_the_report_and_voc_report_rerenders_it(run_cli, tmp_path
     assert result.code == 0
     assert "Changes since the previous run" in (out / "report.md").read_text(encoding="utf-8")
     assert run_cli("report", tmp_path / "nothing").code == 2
+
+
+def _write_run(directory: Path, texts: list[str], outputs: list[str]) -> Path:
+    from voc.io.schema import RECORDS_SCHEMA, SEGMENTS_SCHEMA
+    from voc.io.writers import rows_to_table, write_json, write_parquet
+
+    directory.mkdir()
+    write_parquet(directory / "records.parquet", rows_to_table(_records(texts), RECORDS_SCHEMA))
+    write_parquet(directory / "segments.parquet",
+                  rows_to_table(_segments(texts), SEGMENTS_SCHEMA))
+    write_json(directory / "run.json", {"run_id": "r1", "outputs": outputs})
+    return directory
+
+
+def test_load_run_data_reads_only_this_runs_optional_outputs(tmp_path: Path) -> None:
+    from voc.report.data import load_run_data
+
+    run_dir = _write_run(tmp_path / "run", ["late", "rude"],
+                         ["records.parquet", "segments.parquet", "drivers.parquet",
+                          "changes.json"])
+    (run_dir / "themes.parquet").write_bytes(b"left over from an older run")
+    (run_dir / "drivers.parquet").write_bytes(b"truncated")
+    (run_dir / "changes.json").write_text('{"themes": []}', encoding="utf-8")
+    run = load_run_data(run_dir)
+    assert [r["text"] for r in run.records] == ["late", "rude"]
+    assert run.themes is None  # not listed in run.json: another run's file
+    assert run.drivers is None and any("drivers.parquet" in p for p in run.problems)
+    assert run.changes == {"themes": []}
+    assert run.journey is None and run.kpis is None

@@ -33,6 +33,7 @@ from voc.pipeline.config import load_config
 from voc.pipeline.executor import default_workers, run_pipeline
 from voc.pipeline.resources import english_pipeline
 from voc.pipeline.run import StageCallback, build_components
+from voc.report.data import load_run_data
 from voc.report.render import write_report
 
 log = logging.getLogger(__name__)
@@ -194,8 +195,10 @@ def analyze(options: AnalyzeOptions, on_stage: StageCallback | None = None,
         },
         "versions": _versions(),
     }
-    # The report is rendered from the same tables and manifest a later `voc report` reads.
-    manifest["outputs"] = [*outputs, *write_report(out, tables.records, tables.segments,
-                                                   manifest), "run.json"]
+    # The report is rendered from the files just written (the path `voc report DIR` takes),
+    # with the manifest that is written last, so both show exactly what the run holds.
+    manifest["outputs"] = outputs
+    report = write_report(out, load_run_data(out, manifest=manifest))
+    manifest["outputs"] = [*outputs, *report, "run.json"]
     write_json(out / "run.json", manifest)
     return manifest

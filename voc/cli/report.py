@@ -14,9 +14,10 @@ def report(
         "--previous", help="An earlier run's directory to compare with.")] = None,
 ) -> None:
     """Write DIR/report.html and DIR/report.md from the run's tables."""
-    from voc.report.render import load_run, write_report
+    from voc.report.data import load_run_data
+    from voc.report.render import write_report
 
-    current = load_run(run_dir)
-    earlier = load_run(previous) if previous is not None else None
-    written = write_report(run_dir, *current, previous=earlier)
+    current = load_run_data(run_dir)
+    earlier = load_run_data(previous) if previous is not None else None
+    written = write_report(run_dir, current, previous=earlier)
     typer.echo(", ".join(str(run_dir / name) for name in written))

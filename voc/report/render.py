@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from voc.errors import InputError
 from voc.io.writers import atomic_write
 from voc.report import charts
 from voc.report.context import build_context, compare_runs
+from voc.report.data import RunData
 
 Row = Mapping[str, Any]
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~-])")
@@ -53,16 +51,12 @@ def _chart_inputs(context: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-RunTables = tuple[Sequence[Row], Sequence[Row], Mapping[str, Any]]
-
-
-def render_report(records: Sequence[Row], segments: Sequence[Row],
-                  manifest: Mapping[str, Any], previous: RunTables | None = None
-                  ) -> tuple[str, str]:
+def render_report(run: RunData, previous: RunData | None = None) -> tuple[str, str]:
     """Return (html, markdown) for a run, compared with an earlier run when given."""
-    context = build_context(records, segments, manifest)
+    context = build_context(run.records, run.segments, run.manifest)
     if previous is not None:
-        context["changes"] = compare_runs(context, build_context(*previous))
+        context["changes"] = compare_runs(
+            context, build_context(previous.records, previous.segments, previous.manifest))
     context.update(_chart_inputs(context))
     environment = _environment()
     html = environment.get_template("report.html.j2").render(**context)
@@ -70,24 +64,8 @@ def render_report(records: Sequence[Row], segments: Sequence[Row],
     return html, markdown
 
 
-def write_report(out: Path, records: Sequence[Row], segments: Sequence[Row],
-                 manifest: Mapping[str, Any], previous: RunTables | None = None) -> list[str]:
-    html, markdown = render_report(records, segments, manifest, previous)
+def write_report(out: Path, run: RunData, previous: RunData | None = None) -> list[str]:
+    html, markdown = render_report(run, previous)
     atomic_write(out / "report.html", lambda stream: stream.write(html.encode("utf-8")))
     atomic_write(out / "report.md", lambda stream: stream.write(markdown.encode("utf-8")))
     return ["report.html", "report.md"]
-
-
-def load_run(run_dir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
-    """Read a finished run's tables; a directory without run.json is not a finished run."""
-    manifest_path = run_dir / "run.json"
-    if not manifest_path.is_file():
-        raise InputError(f"{run_dir} is not a finished voc run (no run.json); run "
-                         "'voc analyze ... --out DIR' first")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        records = pq.read_table(run_dir / "records.parquet").to_pylist()
-        segments = pq.read_table(run_dir / "segments.parquet").to_pylist()
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the run in {run_dir}: {exc}") from exc
-    return records, segments, manifest
