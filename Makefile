@@ -14,7 +14,7 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && \
 	    { command -v $$p; break; }; done)
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup browser run test lint bench clean
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -30,10 +30,26 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 	$(BIN)/voc models prepare
 
+# The browser tests render the report in Debian's headless Chromium with Noto fonts (Persian
+# glyphs). Installed with apt where this user may (root or password-less sudo); elsewhere
+# those tests skip with the reason, and CI (VOC_REQUIRE_BROWSER=1) fails instead.
+browser:
+	@if dpkg -s chromium fonts-noto-core >/dev/null 2>&1 || { command -v chromium >/dev/null 2>&1 \
+	    && fc-list 2>/dev/null | grep -q "Noto Sans Arabic"; }; then :; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "note: no apt-get; install Chromium and Noto fonts yourself for the browser tests" >&2; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core \
+	    || echo "warning: could not install chromium fonts-noto-core; browser tests will skip" >&2; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core \
+	    || echo "warning: could not install chromium fonts-noto-core; browser tests will skip" >&2; \
+	else echo "note: run 'sudo apt-get install chromium fonts-noto-core' for the browser tests" >&2; fi
+
 run: setup
 	$(BIN)/voc analyze sample_feedback --out out --format csv
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -q
 
 lint: setup

@@ -83,19 +83,27 @@ def _trend(records: Sequence[Row]) -> list[dict[str, Any]]:
 
 
 def _quotes(segments: Sequence[Row], sentiment: str) -> list[dict[str, Any]]:
-    """The clearest examples of a sentiment, strongest first, one per record."""
-    chosen, seen = [], set()
-    ranked = sorted((s for s in segments if s.get("sentiment") == sentiment),
-                    key=lambda s: abs(s.get("sentiment_score") or 0), reverse=True)
-    for segment in ranked:
-        if segment["row_id"] in seen or len(segment["text"]) < 12:
-            continue
-        seen.add(segment["row_id"])
-        chosen.append({"text": segment["text"], "lang": segment.get("lang"),
-                       "emotion": segment.get("emotion"),
-                       "score": segment.get("sentiment_score")})
-        if len(chosen) == QUOTES_PER_LIST:
-            break
+    """The clearest examples of a sentiment, one per record, taking turns across languages
+    (strongest first within each) so a bilingual run shows both voices."""
+    by_lang: dict[str, list[Row]] = {}
+    for segment in sorted((s for s in segments if s.get("sentiment") == sentiment),
+                          key=lambda s: abs(s.get("sentiment_score") or 0), reverse=True):
+        if len(segment["text"]) >= 12:
+            by_lang.setdefault(segment.get("lang") or "other", []).append(segment)
+    queues = sorted(by_lang.values(), key=len, reverse=True)
+    chosen: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    while queues and len(chosen) < QUOTES_PER_LIST:
+        for members in queues:
+            while members and members[0]["row_id"] in seen:
+                members.pop(0)
+            if members and len(chosen) < QUOTES_PER_LIST:
+                segment = members.pop(0)
+                seen.add(segment["row_id"])
+                chosen.append({"text": segment["text"], "lang": segment.get("lang"),
+                               "emotion": segment.get("emotion"),
+                               "score": segment.get("sentiment_score")})
+        queues = [members for members in queues if members]
     return chosen
 
 
