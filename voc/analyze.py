@@ -30,11 +30,19 @@ from voc.io.schema import RECORDS_SCHEMA, SEGMENTS_SCHEMA
 from voc.io.writers import prepare_output_dir, rows_to_table, write_csv, write_json, write_parquet
 from voc.pipeline.base import Tables
 from voc.pipeline.config import load_config
-from voc.pipeline.executor import default_workers, run_pipeline
+from voc.pipeline.executor import default_workers
 from voc.pipeline.resources import english_pipeline
 from voc.pipeline.run import StageCallback, build_components
 from voc.report.data import load_run_data
 from voc.report.render import write_report
+from voc.store.incremental import DEFAULT_COMMIT_EVERY, ExecuteOptions, execute
+from voc.store.session import (
+    add_changes_and_alerts,
+    manifest_section,
+    record_run,
+    reused_models,
+)
+from voc.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +63,12 @@ class AnalyzeOptions:
     workers: int | None = None
     encoder: str | None = None
     heads: Path | None = None
+    # Incremental runs: a DuckDB store path or duckdb: URL; wait for its lock or fail.
+    store: str | None = None
+    wait_for_store: bool = False
+    commit_every: int = DEFAULT_COMMIT_EVERY
+    engine: str = "local"
+    alert_rules: Path | None = None
 
 
 def spacy_model_id(nlp: Any) -> str:
@@ -147,7 +161,20 @@ def write_outputs(tables: Tables, out: Path, formats: Sequence[str]) -> list[str
 def analyze(options: AnalyzeOptions, on_stage: StageCallback | None = None,
             on_read: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Run a whole analysis; return the manifest that was written to `run.json`."""
+    if options.store is None:
+        return _analyze(options, None, on_stage, on_read)
+    # Opened (locked, integrity-checked) before any work, so a busy store fails fast.
+    with Store.open(options.store, wait=options.wait_for_store) as store:
+        return _analyze(options, store, on_stage, on_read)
+
+
+def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallback | None,
+             on_read: Callable[[int], None] | None) -> dict[str, Any]:
+    from voc.alerts.rules import load_rules
+
     started_at = dt.datetime.now(dt.UTC)
+    run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    rules = load_rules(options.alert_rules) if options.alert_rules else None
     clock = time.perf_counter()
     config = load_config(options.config_path)
     if options.max_chars is not None:
@@ -167,8 +194,11 @@ def analyze(options: AnalyzeOptions, on_stage: StageCallback | None = None,
     tables = Tables(records=records)
     tables.stats["timings_s"] = {"setup": round(setup_seconds, 3),
                                  "read": round(time.perf_counter() - read_started, 3)}
-    tables = run_pipeline(components, tables, workers=options.workers or default_workers(),
-                          on_stage=on_stage)
+    execution = ExecuteOptions(workers=options.workers or default_workers(),
+                               engine=options.engine, commit_every=options.commit_every)
+    tables, store_run = execute(components, tables, config, execution, store=store,
+                                run_id=run_id, started_at=started_at, on_stage=on_stage)
+    groups = add_changes_and_alerts(tables, run_id, store_run, rules)
 
     write_started = time.perf_counter()
     outputs = write_outputs(tables, out, options.formats)
@@ -177,7 +207,7 @@ def analyze(options: AnalyzeOptions, on_stage: StageCallback | None = None,
 
     english = english_pipeline(config.get("spacy_model", "auto"))
     manifest = {
-        "run_id": f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}",
+        "run_id": run_id,
         "started_at": started_at.isoformat(timespec="seconds"),
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": sys.argv,
@@ -191,14 +221,20 @@ def analyze(options: AnalyzeOptions, on_stage: StageCallback | None = None,
         "config": config,
         "models": {
             "spacy_english": spacy_model_id(english),
-            **tables.stats.get("models", {}),
+            **reused_models(store_run, tables.stats.get("models", {})),
         },
         "versions": _versions(),
+        "engine": options.engine,
     }
+    if store_run is not None:
+        manifest["store"] = manifest_section(store_run, tables)
+    if "alerts" in tables.documents:
+        manifest["alerts_fired"] = len(tables.documents["alerts"]["fired"])
     # The report is rendered from the files just written (the path `voc report DIR` takes),
     # with the manifest that is written last, so both show exactly what the run holds.
     manifest["outputs"] = outputs
     report = write_report(out, load_run_data(out, manifest=manifest))
     manifest["outputs"] = [*outputs, *report, "run.json"]
     write_json(out / "run.json", manifest)
+    record_run(store_run, tables, manifest, groups, out)
     return manifest

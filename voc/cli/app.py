@@ -26,7 +26,8 @@ from voc.cli.logs import configure_logging
 from voc.cli.models import models_app
 from voc.cli.options import DebugOption, LogFormatChoice, LogFormatOption, QuietOption
 from voc.cli.report import report
-from voc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, VocError
+from voc.cli.runs import query, runs_app
+from voc.errors import EXIT_ALERTS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, VocError
 
 app = typer.Typer(
     name="voc",
@@ -52,6 +53,11 @@ def _root(
         "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
     """Voice-of-customer analysis for Persian and English feedback, offline on a CPU."""
+
+
+class Engine(StrEnum):
+    local = "local"
+    ray = "ray"
 
 
 class OutputFormat(StrEnum):
@@ -119,6 +125,24 @@ def analyze(
     output_format: Annotated[OutputFormat, typer.Option(
         "--format", help="'csv' also writes CSV copies of the tables (safe to open in Excel).")
     ] = OutputFormat.parquet,
+    store: Annotated[str | None, typer.Option(
+        "--store", help="DuckDB store (a path or duckdb: URL) for incremental runs: only new "
+        "or changed rows are analysed, the rest reused; writes changes.json against the "
+        "previous run.")] = None,
+    wait: Annotated[bool, typer.Option(
+        "--wait", help="If another run holds the store, wait for it instead of exiting "
+        "with code 2.")] = False,
+    commit_every: Annotated[int, typer.Option(
+        "--commit-every", min=1, help="Records per store transaction; a killed run loses at "
+        "most one batch.")] = 5000,
+    engine: Annotated[Engine, typer.Option(
+        "--engine", help="'ray' runs the per-record stages on Ray Data (pip install "
+        "'voc[ray]'; uses RAY_ADDRESS when set, else a local Ray).")] = Engine.local,
+    alert_rules: Annotated[Path | None, typer.Option(
+        "--alert-rules", help="YAML rules checked against this run's changes; fired alerts "
+        "go to alerts.json.")] = None,
+    fail_on_alert: Annotated[bool, typer.Option(
+        "--fail-on-alert", help="Exit with code 1 when an alert rule fires.")] = False,
     quiet: QuietOption = False,
     log_format: LogFormatOption = LogFormatChoice.text,
     debug: DebugOption = False,
@@ -144,6 +168,11 @@ def analyze(
         workers=workers,
         encoder=encoder,
         heads=heads,
+        store=store,
+        wait_for_store=wait,
+        commit_every=commit_every,
+        engine=engine.value,
+        alert_rules=alert_rules,
     )
     show_progress = not quiet and log_format == "text" and sys.stderr.isatty()
     with _stage_progress(show_progress) as on_stage:
@@ -151,11 +180,22 @@ def analyze(
     counts = manifest["counts"]
     summary = (f"analysed {counts['records_out']} records ({counts['by_status']['ok']} ok) "
                f"into {counts['segments']} segments in {manifest['timings_s']['total']:.1f}s")
+    if manifest.get("store"):
+        summary += (f" ({manifest['store']['analyzed']} analysed, "
+                    f"{manifest['store']['reused']} reused from the store)")
     if log_format == "json":
         log.info(summary, extra={"event": "run_summary", "run_id": manifest["run_id"],
-                                 "out": str(out), "counts": counts})
+                                 "out": str(out), "counts": counts,
+                                 "store": manifest.get("store"),
+                                 "alerts_fired": manifest.get("alerts_fired")})
     elif not quiet:
         _stderr.print(f"{summary}; wrote {out}")
+    fired = manifest.get("alerts_fired", 0)
+    if fired:
+        log.warning("%d alert(s) fired; see %s", fired, out / "alerts.json",
+                    extra={"event": "alerts_fired", "alerts": fired})
+        if fail_on_alert:
+            raise typer.Exit(EXIT_ALERTS)
 
 
 # Registered after `analyze` so `voc --help` lists the main command first.
@@ -164,6 +204,8 @@ app.command("train")(heads_cli.train)
 app.command("eval")(heads_cli.evaluate)
 app.add_typer(models_app, name="models")
 app.add_typer(journeys_app, name="journeys")
+app.add_typer(runs_app, name="runs")
+app.command("query")(query)
 
 
 def _wants_debug(argv: list[str]) -> bool:

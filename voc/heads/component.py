@@ -65,6 +65,8 @@ class ClassifyComponent:
 
     name: ClassVar[str] = "classify"
     per_record: ClassVar[bool] = False
+    # Batches cross records for speed, but each segment's result depends only on its text.
+    row_local: ClassVar[bool] = True
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         from voc.heads.predict import default_heads_path
@@ -82,6 +84,13 @@ class ClassifyComponent:
         # Loaded on first use, not at construction: the per-record stages fork worker
         # processes first, and forking after torch has started its threads is unsafe.
         return feedback_classifier(self.encoder, str(self.heads_path), self.precision)
+
+    def identity(self) -> dict[str, Any]:
+        """Which models this stage uses, without loading them (for incremental runs)."""
+        from voc.encoder.cache import default_model_dir
+
+        return {"encoder": self.encoder or default_model_dir().name,
+                "heads_sha256": sha256_file(self.heads_path)}
 
     def models(self) -> dict[str, Any]:
         metadata = self.classifier.model.metadata

@@ -33,6 +33,8 @@ class LanguageComponent:
 
     name: ClassVar[str] = "language"
     per_record: ClassVar[bool] = True
+    # Its output for a record depends only on that record: an incremental run reuses it.
+    row_local: ClassVar[bool] = True
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.supported = frozenset(settings.get("supported", ("fa", "en", "mixed")))

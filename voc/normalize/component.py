@@ -31,6 +31,8 @@ class NormalizeComponent:
 
     name: ClassVar[str] = "normalize"
     per_record: ClassVar[bool] = True
+    # Its output for a record depends only on that record: an incremental run reuses it.
+    row_local: ClassVar[bool] = True
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         informal = settings.get("persian_informal", "lexicon")

@@ -34,6 +34,8 @@ class RedactComponent:
 
     name: ClassVar[str] = "redact"
     per_record: ClassVar[bool] = True
+    # Its output for a record depends only on that record: an incremental run reuses it.
+    row_local: ClassVar[bool] = True
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         kinds = settings.get("kinds", PII_KINDS)

@@ -18,6 +18,8 @@ class SegmentComponent:
 
     name: ClassVar[str] = "segment"
     per_record: ClassVar[bool] = True
+    # Its output for a record depends only on that record: an incremental run reuses it.
+    row_local: ClassVar[bool] = True
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.segmenter = Segmenter(

@@ -1,0 +1,203 @@
+"""Incremental runs over a DuckDB store: reuse, invalidation, crashes, locks, damage."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import REPO, write_csv
+from voc.store.store import Store, store_path
+
+ANSWERS = [
+    "The delivery was two days late and the courier was rude",
+    "سفارشم خیلی دیر رسید ولی کیفیت غذا عالی بود",
+    "Great prices and fast shipping",
+    "",
+    "پشتیبانی اصلا جواب نمیده",
+    "The app crashes every time I try to pay",
+    "کد تخفیف موقع خرید اعمال نشد",
+    "Love the new loyalty program!!",
+]
+
+
+def export(path: Path, n: int, edits: dict[int, str] | None = None) -> Path:
+    rows = [["id", "comment", "nps", "channel"]]
+    for index in range(n):
+        text = (edits or {}).get(index, f"{ANSWERS[index % len(ANSWERS)]} #{index}"
+                                 if ANSWERS[index % len(ANSWERS)] else "")
+        rows.append([f"r{index}", text, str(index % 11), "app" if index % 2 else "web"])
+    return write_csv(path, rows)
+
+
+def manifest(out: Path) -> dict:
+    return json.loads((out / "run.json").read_text(encoding="utf-8"))
+
+
+def analysed_columns(out: Path) -> list[dict]:
+    rows = pq.read_table(out / "records.parquet").to_pylist()
+    return [{k: v for k, v in r.items() if k not in ("source",)} for r in rows]
+
+
+def test_rerun_reuses_everything_and_gives_the_same_outputs(run_cli, tmp_path: Path) -> None:
+    data = export(tmp_path / "export.csv", 6)
+    store = tmp_path / "voc.duckdb"
+    first = run_cli("analyze", data, "--out", tmp_path / "a", "--store", store, "--quiet")
+    assert first.code == 0, first.stderr
+    assert manifest(tmp_path / "a")["store"]["analyzed"] == 6
+    second = run_cli("analyze", data, "--out", tmp_path / "b", "--store", f"duckdb:{store}",
+                     "--quiet")
+    assert second.code == 0, second.stderr
+    facts = manifest(tmp_path / "b")["store"]
+    assert (facts["analyzed"], facts["reused"], facts["new"], facts["changed"]) == (0, 6, 0, 0)
+    assert analysed_columns(tmp_path / "a") == analysed_columns(tmp_path / "b")
+    assert pq.read_table(tmp_path / "a" / "segments.parquet").to_pylist() == \
+        pq.read_table(tmp_path / "b" / "segments.parquet").to_pylist()
+    # The models that produced the reused analyses are still named.
+    assert "encoder_sha256" in manifest(tmp_path / "b")["models"]
+
+
+def test_grown_and_edited_exports_analyse_only_what_is_new(run_cli, tmp_path: Path) -> None:
+    store = tmp_path / "voc.duckdb"
+    assert run_cli("analyze", export(tmp_path / "day1.csv", 5), "--out", tmp_path / "a",
+                   "--store", store, "--quiet").code == 0
+    grown = export(tmp_path / "day2.csv", 8, edits={1: "Refund took THREE WEEKS"})
+    result = run_cli("analyze", grown, "--out", tmp_path / "b", "--store", store, "--quiet")
+    assert result.code == 0, result.stderr
+    facts = manifest(tmp_path / "b")["store"]
+    assert facts["new"] == 3 and facts["changed"] == 1
+    assert facts["analyzed"] == 4 and facts["reused"] == 4
+    records = pq.read_table(tmp_path / "b" / "records.parquet").to_pylist()
+    assert [r["id"] for r in records] == [f"r{i}" for i in range(8)]
+    assert records[1]["text"] == "Refund took THREE WEEKS"
+    assert "Refund" in records[1]["text_normalized"] and records[1]["n_segments"] == 1
+
+
+def test_changed_row_local_config_reanalyses_and_other_settings_do_not(
+        run_cli, tmp_path: Path) -> None:
+    data = export(tmp_path / "export.csv", 4)
+    store = tmp_path / "voc.duckdb"
+    assert run_cli("analyze", data, "--out", tmp_path / "a", "--store", store,
+                   "--quiet").code == 0
+    # Batch size of store commits and the output format do not change any analysis.
+    same = run_cli("analyze", data, "--out", tmp_path / "b", "--store", store, "--quiet",
+                   "--commit-every", "1", "--format", "csv")
+    assert same.code == 0 and manifest(tmp_path / "b")["store"]["analyzed"] == 0
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("segment:\n  contrastive: false\n", encoding="utf-8")
+    changed = run_cli("analyze", data, "--out", tmp_path / "c", "--store", store, "--quiet",
+                      "--config", config)
+    assert changed.code == 0, changed.stderr
+    assert manifest(tmp_path / "c")["store"]["analyzed"] == 4
+    segments = pq.read_table(tmp_path / "c" / "segments.parquet").to_pylist()
+    # Without contrastive splitting the "ولی" answer stays one segment.
+    assert len([s for s in segments if s["row_id"] == 1]) == 1
+    # Going back to the default config finds the first analyses again.
+    back = run_cli("analyze", data, "--out", tmp_path / "d", "--store", store, "--quiet")
+    assert back.code == 0 and manifest(tmp_path / "d")["store"]["analyzed"] == 0
+
+
+def _voc(*args: str | Path) -> list[str]:
+    return [str(Path(sys.executable).with_name("voc")), *map(str, args)]
+
+
+def test_killed_run_loses_nothing_committed_and_the_next_run_resumes(tmp_path: Path) -> None:
+    data = export(tmp_path / "export.csv", 40)
+    store = tmp_path / "voc.duckdb"
+    command = _voc("analyze", data, "--out", tmp_path / "killed", "--store", store,
+                   "--commit-every", "2", "--log-format", "json", "--workers", "1")
+    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert process.stderr is not None
+    for line in process.stderr:
+        if '"store_commit"' in line:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=120)
+    assert process.returncode == -signal.SIGKILL
+    assert not (tmp_path / "killed" / "run.json").exists()  # it really died mid-run
+
+    with Store.open(store) as opened:
+        assert opened.check() == []
+        committed = opened.query("SELECT count(*) AS n FROM records").to_pylist()[0]["n"]
+        assert 2 <= committed < 40
+        assert [r["status"] for r in opened.runs()] == ["interrupted"]
+    resumed = subprocess.run(_voc("analyze", data, "--out", tmp_path / "resumed", "--store",
+                                  store, "--quiet"), cwd=REPO, capture_output=True, text=True,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    facts = manifest(tmp_path / "resumed")["store"]
+    assert facts["reused"] >= committed
+    assert facts["analyzed"] == 40 - facts["reused"]
+    assert len(pq.read_table(tmp_path / "resumed" / "records.parquet")) == 40
+
+
+def test_a_second_run_on_a_busy_store_exits_2_or_waits(run_cli, tmp_path: Path) -> None:
+    data = export(tmp_path / "export.csv", 2)
+    store = tmp_path / "voc.duckdb"
+    holder = Store.open(store)
+    try:
+        busy = run_cli("analyze", data, "--out", tmp_path / "a", "--store", store, "--quiet")
+        assert busy.code == 2
+        assert "in use by another voc run" in busy.stderr and "--wait" in busy.stderr
+        assert len(busy.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "a" / "run.json").exists()
+        released = threading.Timer(1.5, holder.close)
+        released.start()
+        started = time.monotonic()
+        waited = run_cli("analyze", data, "--out", tmp_path / "b", "--store", store,
+                         "--quiet", "--wait")
+        assert waited.code == 0, waited.stderr
+        assert time.monotonic() - started >= 1.0
+    finally:
+        holder.close()
+
+
+def test_concurrent_processes_serialise_on_the_lock(tmp_path: Path) -> None:
+    data = export(tmp_path / "export.csv", 3)
+    store = tmp_path / "voc.duckdb"
+    runs = [subprocess.Popen(_voc("analyze", data, "--out", tmp_path / f"run{i}", "--store",
+                                  store, "--wait", "--quiet"), cwd=REPO,
+                             stderr=subprocess.PIPE, text=True) for i in range(2)]
+    for process in runs:
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    analysed = sorted(manifest(tmp_path / f"run{i}")["store"]["analyzed"] for i in range(2))
+    assert analysed == [0, 3]
+    with Store.open(store) as opened:
+        assert opened.check() == []
+        assert [r["status"] for r in opened.runs()] == ["done", "done"]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_store_gives_one_line_saying_what_to_do(run_cli, tmp_path: Path,
+                                                          damage: str) -> None:
+    store = tmp_path / "voc.duckdb"
+    data = export(tmp_path / "export.csv", 2)
+    if damage == "garbage":
+        store.write_bytes(b"this is not a database\n" * 200)
+    else:
+        assert run_cli("analyze", data, "--out", tmp_path / "a", "--store", store,
+                       "--quiet").code == 0
+        content = store.read_bytes()
+        store.write_bytes(content[: len(content) // 3] + b"\0" * 4096)
+    result = run_cli("analyze", data, "--out", tmp_path / "b", "--store", store, "--quiet")
+    assert result.code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "move it aside" in lines[0] or "integrity" in lines[0]
+
+
+def test_store_locations() -> None:
+    assert store_path("duckdb:voc.duckdb") == Path("voc.duckdb")
+    assert store_path("duckdb:///data/voc.duckdb") == Path("data/voc.duckdb")
+    assert store_path("duckdb:////srv/voc.duckdb") == Path("/srv/voc.duckdb")
+    assert store_path("/srv/voc.duckdb") == Path("/srv/voc.duckdb")
