@@ -1,10 +1,14 @@
-"""The report: same numbers in HTML and Markdown, and inert with hostile feedback."""
+"""The report: every section on a synthetic run with known numbers, the same numbers in
+HTML and Markdown, sections left out (with a note) when a stage did not run, and inert
+with hostile feedback."""
 
 from __future__ import annotations
 
+import random
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import write_csv
 from voc.report.data import RunData
@@ -47,18 +51,21 @@ class _Elements(HTMLParser):
         super().__init__()
         self.tags: set[str] = set()
         self.attributes: set[str] = set()
+        self.links: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.add(tag)
         self.attributes.update(name for name, _ in attrs)
+        self.links.extend(value or "" for name, value in attrs if name == "href")
 
 
 def test_hostile_feedback_is_escaped_in_html() -> None:
     html, _ = _render(HOSTILE)
     elements = _Elements()
     elements.feed(html)
-    assert not {"script", "img", "iframe", "a"} & elements.tags
+    assert not {"script", "img", "iframe"} & elements.tags
     assert not [a for a in elements.attributes if a.startswith("on")]
+    assert elements.links and all(link.startswith("#") for link in elements.links)  # nav only
     assert "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;" in html
     assert 'http-equiv="Content-Security-Policy"' in html
     assert "default-src 'none'" in html
@@ -73,7 +80,7 @@ def test_report_is_self_contained() -> None:
 
 def test_markdown_quotes_are_inert_single_lines() -> None:
     assert md_quote("**bold** [x](http://e) <b>\nnext") == \
-        r"\*\*bold\*\* \[x\]\(http://e\) &lt;b&gt; next"
+        r"\*\*bold\*\* \[x\](http://e) &lt;b&gt; next"
     _, markdown = _render(HOSTILE)
     assert "<script>" not in markdown
     assert "[link](" not in markdown
@@ -127,3 +134,280 @@ def test_load_run_data_reads_only_this_runs_optional_outputs(tmp_path: Path) -> 
     assert run.drivers is None and any("drivers.parquet" in p for p in run.problems)
     assert run.changes == {"themes": []}
     assert run.journey is None and run.kpis is None
+
+
+# A complete synthetic run (themes, journey, drivers, KPIs, changes, alerts), built by hand
+# with known counts so each section is checked independently of the stages that make
+# these tables for real.
+# (theme id, label, label_en, label_fa, stage, touchpoint, sentiment, emotion, fa text, en text)
+THEMES = [
+    (1, "late delivery", "late delivery", "تاخیر در ارسال", "delivery", "courier",
+     "negative", "anger", "سفارشم دو هفته دیر رسید و پیک جواب نداد",
+     "my order arrived two weeks late and the courier never called"),
+    (2, "payment failure", "payment failure", "خطای پرداخت", "purchase", "payment_gateway",
+     "negative", "anger", "پرداخت انجام شد ولی سفارش ثبت نشد",
+     "payment went through but the order was not placed"),
+    (3, "rude support", "rude support", "پشتیبانی بی‌ادب", "support", "call_center",
+     "negative", "sadness", "پشتیبانی خیلی بد برخورد کرد",
+     "the support agent was rude and hung up on me"),
+    (4, "product quality", "product quality", "کیفیت کالا", "usage", "mobile_app",
+     "positive", "joy", "کیفیت کالا عالی بود و راضی هستم",
+     "great quality, exactly as described, very happy"),
+]
+MONTHS = ("2026-07", "2026-08", "2026-09", "2026-10")
+# records per theme and month: late delivery jumps in the last month.
+VOLUME = {1: (6, 6, 6, 30), 2: (8, 8, 8, 8), 3: (5, 5, 5, 5), 4: (10, 10, 10, 10)}
+
+
+def synthetic_run(scale: int = 1) -> RunData:
+    rng = random.Random(7)
+    records: list[dict[str, Any]] = []
+    segments: list[dict[str, Any]] = []
+    for theme_id, label, _, _, stage, touchpoint, sentiment, emotion, fa, en in THEMES:
+        for month_index, month in enumerate(MONTHS):
+            for k in range(VOLUME[theme_id][month_index] * scale):
+                row_id = len(records)
+                lang = "fa" if k % 2 else "en"
+                text = f"{fa if lang == 'fa' else en} ({row_id})"
+                negative = sentiment == "negative"
+                nps = float(rng.randint(0, 5) if negative else rng.randint(9, 10))
+                records.append({
+                    "row_id": row_id, "source": "survey.csv", "source_row": row_id + 2,
+                    "question": "q1", "id": f"R-{row_id}", "date": f"{month}-{1 + k % 27:02d}",
+                    "channel": ("app", "web", "call_center")[k % 3], "nps": nps,
+                    "csat": None, "ces": None,
+                    "meta": '{"customer_tier": "%s"}' % ("gold" if k % 4 == 0 else "new"),
+                    "text": text, "text_redacted": text, "lang": lang, "status": "ok",
+                    "finglish": False, "sentiment": sentiment,
+                    "sentiment_score": -0.8 if negative else 0.8, "emotion": emotion,
+                    "themes": [theme_id], "journey_stages": [stage],
+                    "touchpoints": [touchpoint], "is_pain_point": negative,
+                })
+                segments.append({
+                    "row_id": row_id, "segment_id": f"{row_id}-0", "segment_index": 0,
+                    "text": text, "lang": lang, "sentiment": sentiment,
+                    "sentiment_score": -0.8 if negative else 0.8, "emotion": emotion,
+                    "theme_id": theme_id, "theme_label": label, "is_pain_point": negative,
+                    "severity": 0.8 if negative else None, "effort": 0.0,
+                    "journey_stage": stage if k % 5 else "unassigned",
+                    "touchpoint": touchpoint if k % 5 else "unassigned",
+                    "link_confidence": 0.9 if k % 5 else 0.2, "link_evidence": "keywords",
+                })
+    themes = [{
+        "theme_id": t[0], "label": t[1], "label_en": t[2], "label_fa": t[3],
+        "keywords_en": t[9].split()[:4], "keywords_fa": t[8].split()[:4],
+        "size": sum(VOLUME[t[0]]) * scale,
+        "share": sum(VOLUME[t[0]]) * scale / len(segments),
+        "sentiment_mix": {"negative": 1.0 if t[6] == "negative" else 0.0, "neutral": 0.0,
+                          "positive": 1.0 if t[6] == "positive" else 0.0},
+        "top_emotion": t[7], "examples": [t[8], t[9], t[8] + " دوباره"],
+        "records": sum(VOLUME[t[0]]) * scale, "stages": [t[4]], "touchpoints": [t[5]],
+    } for t in THEMES]
+    drivers = [
+        {"kind": "theme", "group": "2", "label": "payment failure", "theme_id": 2,
+         "metric": "nps", "n": 32, "share": 0.27, "score_group": -100.0, "score_rest": 10.0,
+         "impact": 12.5, "impact_low": 8.0, "impact_high": 17.0, "regression_impact": 11.0,
+         "supported": True, "rank": 1},
+        {"kind": "theme", "group": "1", "label": "late delivery", "theme_id": 1,
+         "metric": "nps", "n": 48, "share": 0.3, "score_group": -100.0, "score_rest": 20.0,
+         "impact": 9.25, "impact_low": 5.5, "impact_high": 13.0, "regression_impact": 8.0,
+         "supported": True, "rank": 2},
+        {"kind": "stage_touchpoint", "group": "purchase/payment_gateway", "label": None,
+         "theme_id": None, "journey_stage": "purchase", "touchpoint": "payment_gateway",
+         "metric": "nps", "n": 26, "share": 0.2, "score_group": -100.0, "score_rest": 5.0,
+         "impact": 10.0, "impact_low": 6.0, "impact_high": 14.0, "regression_impact": None,
+         "supported": True, "rank": 1},
+    ]
+    kpis = {"overall": {"records": len(records),
+                        "nps": {"name": "nps", "value": -13.33, "low": -30.1, "high": 3.4,
+                                "n": len(records)}}}
+    changes = {"run_id": "r2", "previous_run_id": "r1",
+               "emerging_themes": [{"dimension": "theme", "key": "1", "label": "late delivery",
+                                    "current": {"share": 0.3}, "status": "growing"}],
+               "shifts": [{"dimension": "stage", "key": "delivery", "label": "delivery",
+                           "metric": "nps", "change": -21.5, "q": 0.004}],
+               "new_pain_points": []}
+    alerts = {"fired": [{"rule": "delivery NPS drop", "metric": "nps", "dimension": "stage",
+                         "key": "delivery", "label": "delivery", "change": -21.5}]}
+    manifest = {"run_id": "r2", "finished_at": "2026-11-01T00:00:00+00:00",
+                "redactions": {"PHONE": 3}, "models": {"heads": "heads.safetensors"},
+                "inputs": [], "versions": {"voc": "0"},
+                "config": {"pipeline": ["language", "journey", "themes", "drivers"],
+                           "journey": {"map": "ecommerce"}}}
+    metrics = {"heldout": {"fa_set": {"task": "sentiment", "language": "fa", "n": 100,
+                                      "accuracy": 0.7, "macro_f1": 0.65},
+                           "en_set": {"task": "sentiment", "language": "en", "n": 100,
+                                      "accuracy": 0.9, "macro_f1": 0.88}}}
+    return RunData(records=records, segments=segments, manifest=manifest, themes=themes,
+                   drivers=drivers, kpis=kpis, changes=changes, alerts=alerts,
+                   head_metrics=metrics)
+
+
+def _context(run: RunData, previous: RunData | None = None) -> dict[str, Any]:
+    from voc.report.context import build_context
+
+    return build_context(run, previous)
+
+
+def _plain(text: str) -> str:
+    """Text without the bidi isolates that wrap names inside sentences."""
+    return text.replace("\u2068", "").replace("\u2069", "")
+
+
+def test_summary_answers_what_hurts_most_how_many_and_how_sure() -> None:
+    context = _context(synthetic_run())
+    pains = context["top_pains"]
+    # Ranked by NPS impact from drivers.parquet, not by volume (late delivery is bigger).
+    assert [p["label"] for p in pains] == ["payment failure", "late delivery", "rude support"]
+    assert [p["customers"] for p in pains] == [32, 48, 20]
+    assert pains[0]["share"] == f"{100 * 32 / 140:.1f}%"
+    assert "Purchase" in _plain(pains[0]["where"]) and "Payment gateway" in _plain(
+        pains[0]["where"])
+    assert pains[1]["trend"].startswith("getting worse")
+    assert pains[0]["impact"] == "NPS impact +12.5 points (95% CI +8.0 to +17.0)"
+    nps = next(k for k in context["kpis"] if k["name"] == "nps")
+    assert (nps["text"], nps["interval"]) == ("-13", "95% CI -30 to +3")  # from kpis.json
+    assert context["volume"]["pain_customers"] == 100
+    summary = _plain(context["takeaways"]["summary"])
+    assert "What hurts most: payment failure (32 customers)" in summary
+    assert any("growing theme: late delivery" in _plain(c) for c in context["changes"])
+    assert context["alerts"][0]["rule"] == "delivery NPS drop"
+
+
+def test_themes_ranked_by_impact_then_size_with_both_labels_and_quotes() -> None:
+    run = synthetic_run()
+    cards = _context(run)["themes"]
+    assert [c["label"] for c in cards] == ["payment failure", "late delivery",
+                                           "product quality", "rude support"]
+    late = cards[1]
+    assert (late["label_en"], late["label_fa"]) == ("late delivery", "تاخیر در ارسال")
+    assert (late["customers"], late["pain_points"], late["top_emotion"]) == (48, 48, "anger")
+    assert late["direction"] == "rising" and cards[2]["direction"] == "falling"
+    assert late["sentiment"] == [("negative", 100.0)]
+    assert 3 <= len(late["quotes"]) <= 5
+    assert {q["lang"] for q in late["quotes"]} == {"fa", "en"}
+    assert late["stages"][0].startswith("Delivery")
+    run.drivers = None
+    by_size = [c["label"] for c in _context(run)["themes"]]
+    assert by_size == ["late delivery", "product quality", "payment failure", "rude support"]
+    html, _ = render_report(synthetic_run())
+    assert "تاخیر در ارسال" in html and 'class="spark"' in html
+
+
+def test_journey_heatmap_in_stage_order_with_top_pain_point_per_cell() -> None:
+    heat = _context(synthetic_run())["heatmap"]
+    assert [_plain(r["name"]).split(" · ")[0] for r in heat["rows"]] == [
+        "Purchase", "Delivery", "Customer support", "Unassigned"]
+    delivery = heat["rows"][1]
+    column = next(i for i, c in enumerate(heat["columns"]) if c.startswith("Courier"))
+    cell = delivery["cells"][column]
+    # 48 late-delivery pain points, every fifth left unassigned rather than guessed.
+    assert (cell["pain_points"], cell["severity"], cell["top"]) == (36, 0.8, "late delivery")
+    assert heat["linked_share"] == 76.0
+    assert heat["hottest"]["top"] == "late delivery"
+
+
+def test_drivers_chart_shows_impact_with_intervals() -> None:
+    run = synthetic_run()
+    drivers = _context(run)["drivers"]
+    assert drivers["metric"] == "NPS"
+    themes, cells = drivers["groups"]
+    assert [i["label"] for i in themes["items"]] == ["payment failure", "late delivery"]
+    assert themes["items"][0]["text"] == "+12.5 (+8.0 to +17.0)"
+    assert _plain(cells["items"][0]["label"]).startswith("Purchase")
+    html, _ = render_report(run)
+    assert "+12.5 (+8.0 to +17.0)" in html and "<line" in html
+
+
+def test_emotions_along_the_journey_are_shares_per_stage() -> None:
+    rows = _context(synthetic_run())["stage_emotions"]
+    assert [r["stage"] for r in rows] == ["purchase", "delivery", "usage", "support"]
+    assert rows[0]["emotions"] == [{"key": "anger", "count": 24, "share": 100.0}]
+    assert rows[3]["emotions"][0]["key"] == "sadness"
+
+
+def test_trends_by_month_with_rising_and_falling_themes() -> None:
+    context = _context(synthetic_run())
+    assert context["period_unit"] == "month"
+    assert [(r["period"], r["count"]) for r in context["trend"]] == [
+        ("2026-07", 29), ("2026-08", 29), ("2026-09", 29), ("2026-10", 53)]
+    assert context["trend"][-1]["nps"] is not None and context["trend"][-1]["nps_low"] < \
+        context["trend"][-1]["nps"] < context["trend"][-1]["nps_high"]
+    moving = context["moving_themes"]
+    assert [t["label"] for t in moving["rising"]] == ["late delivery"]
+    assert [t["label"] for t in moving["falling"]] == ["product quality"]
+
+
+def test_breakdowns_by_channel_language_and_segment_columns() -> None:
+    breakdowns = _context(synthetic_run())["breakdowns"]
+    assert list(breakdowns) == ["Channel", "Language", "Customer tier"]
+    assert {r["value"] for r in breakdowns["Language"]} == {"English", "Persian"}
+    tiers = {r["value"]: r["count"] for r in breakdowns["Customer tier"]}
+    assert tiers == {"gold": 42, "new": 98}
+
+
+def test_method_shows_measured_accuracy_counts_and_settings() -> None:
+    context = _context(synthetic_run())
+    assert [(r["set"], r["accuracy"]) for r in context["head_accuracy"]] == [
+        ("fa_set", "0.70"), ("en_set", "0.90")]
+    assert "70%–90%" in context["takeaways"]["method"]
+    assert ("pipeline", "language → journey → themes → drivers") in context["settings"]
+    assert context["notes"] == {}  # a full run leaves nothing out
+
+
+def test_sections_a_run_did_not_measure_are_left_out_with_a_note() -> None:
+    context = _context(RunData(_records(["late again", "rude courier"]),
+                               _segments(["late again", "rude courier"]), {}))
+    assert context["themes"] == [] and context["heatmap"] is None
+    assert context["drivers"] is None and context["stage_emotions"] == []
+    assert set(context["notes"]) == {"themes", "pain", "journey", "emotions", "drivers",
+                                     "trends"}
+    html, markdown = render_report(RunData(_records(["late again"]),
+                                           _segments(["late again"]), {}))
+    assert "This run has no themes" in html
+    assert "No key-driver table in this run" in html and "pain-point detection" in markdown
+
+
+def test_html_and_markdown_agree_on_the_headline_numbers() -> None:
+    run = synthetic_run()
+    context = _context(run)
+    html, markdown = render_report(run)
+    for pain in context["top_pains"]:
+        line = next(x for x in markdown.splitlines() if f"**{pain['label']}**" in x)
+        assert f"{pain['customers']} customers ({pain['share']} of analysed answers)" in line
+        assert f"<b>{pain['customers']}</b> customers ({pain['share']} of analysed answers)" \
+            in html
+    for kpi in context["kpis"]:
+        assert f"| {kpi['label']} | {kpi['text']} ({kpi['interval']})" in markdown
+        assert f'<div class="value">{kpi["text"]}</div>' in html
+
+
+def test_comparison_with_a_previous_run() -> None:
+    previous = synthetic_run()
+    for record in previous.records:
+        record["nps"] = 10.0
+    previous.kpis = None
+    changes = _context(synthetic_run(), previous)["changes"]
+    assert any(c.startswith("NPS +100 → -13") for c in changes)
+
+
+def test_hostile_theme_labels_and_quotes_stay_text() -> None:
+    run = synthetic_run()
+    run.themes[0]["label"] = "<script>alert(1)</script>"
+    run.themes[0]["examples"] = ['<img src=x onerror="alert(2)">', "\u202eevil"]
+    run.drivers[0]["label"] = '<svg onload="alert(3)">'
+    html, markdown = render_report(run)
+    elements = _Elements()
+    elements.feed(html)
+    assert not {"script", "img"} & elements.tags
+    assert not [a for a in elements.attributes if a.startswith("on")]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in markdown and "<img" not in markdown
+
+
+def test_ten_thousand_answers_stay_well_under_five_megabytes() -> None:
+    run = synthetic_run(scale=72)  # 10,080 answers
+    assert len(run.records) > 10_000
+    html, markdown = render_report(run)
+    assert len(html.encode()) < 5_000_000
+    assert len(markdown.encode()) < 100_000

@@ -66,6 +66,8 @@ SEGMENTS_SCHEMA = pa.schema([
     # journey component (voc/journey): pain point, its severity and effort signal (0..1),
     # and the link to a journey-map stage and touchpoint (`unassigned` when unsure).
     ("is_pain_point", pa.bool_()),
+    # What made it one: any of negative, effort, unmet_expectation (comma-joined).
+    ("pain_cues", pa.string()),
     ("severity", pa.float64()),
     ("effort", pa.float64()),
     ("journey_stage", pa.string()),

@@ -17,16 +17,21 @@ import yaml
 from voc.errors import ConfigError
 
 DEFAULT_CONFIG: dict[str, Any] = {
-    "pipeline": ["language", "redact", "normalize", "segment", "classify"],
+    "pipeline": ["language", "redact", "normalize", "segment", "classify", "journey"],
     "spacy_model": "auto",
     "language": {"supported": ["fa", "en", "mixed"]},
     "redact": {"kinds": ["EMAIL", "URL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "NAME"]},
     "normalize": {"persian_informal": "lexicon", "max_chars": 5000},
     "segment": {"contrastive": True, "max_segment_chars": 600},
     "classify": {"encoder": None, "heads": None, "precision": "auto", "batch_size": 64},
+    "journey": {"map": "ecommerce", "min_confidence": 0.4, "min_touchpoint_confidence": 0.5,
+                "use_channel": True},
 }
 # Settings every component sees, so that shared resources are configured in one place.
 _SHARED_KEYS = ("spacy_model",)
+# Sections a component sees besides its own: journey encodes its map's descriptions with
+# the very encoder classify used, so it reads classify's settings.
+_SECTIONS_SEEN = {"journey": ("classify",)}
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -67,4 +72,6 @@ def load_config(path: Path | None) -> dict[str, Any]:
 def component_settings(config: Mapping[str, Any], name: str) -> dict[str, Any]:
     settings = {key: config[key] for key in _SHARED_KEYS if key in config}
     settings.update(config.get(name) or {})
+    for section in _SECTIONS_SEEN.get(name, ()):
+        settings[section] = dict(config.get(section) or {})
     return settings

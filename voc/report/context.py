@@ -1,85 +1,44 @@
-"""The numbers a report shows, computed from a finished run's tables (no model needed).
+"""The numbers a report shows, computed from a finished run's files (no model needed).
 
-Everything here is a pure function of records, segments and the manifest, so the HTML and
-Markdown reports show the same figures and `voc report` can re-render any past run.
+Everything here is a pure function of a `RunData`, so the HTML and Markdown reports show
+the same figures (both print the strings made here) and `voc report` can re-render any
+past run. A section whose inputs the run lacks (no themes stage, no scores, no dates) is
+left out, and `notes` says why, so a reader never mistakes "not measured" for "zero".
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from voc.io.records import ANALYZED_STATUSES
-from voc.kpi.scores import KPI_FUNCTIONS, Kpi
+from voc.kpi.scores import KPI_FUNCTIONS
+from voc.report import journey as journey_section
+from voc.report import themes as theme_section
+from voc.report.data import RunData
+from voc.report.stats import (
+    isolate,
+    kpi_display,
+    kpi_text,
+    parse_date,
+    per_respondent_kpis,
+    period_of,
+    period_unit,
+    script_lang,
+    share_table,
+    shorten,
+)
 
 Row = Mapping[str, Any]
-SENTIMENT_ORDER = ("negative", "mixed", "neutral", "positive")
-EMOTION_ORDER = ("anger", "disgust", "fear", "sadness", "surprise", "joy", "neutral")
+SENTIMENT_ORDER = theme_section.SENTIMENT_ORDER
+EMOTION_ORDER = journey_section.EMOTION_ORDER
 LANGUAGE_NAMES = {"fa": "Persian", "en": "English", "mixed": "Mixed", "other": "Other"}
 QUOTES_PER_LIST = 5
-
-
-def share_table(values: Iterable[Any], order: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """Counts and percentages of each value, in `order` first, then by count."""
-    counts = Counter(v for v in values if v is not None)
-    total = sum(counts.values())
-    keys = [k for k in order if k in counts] + [
-        k for k, _ in counts.most_common() if k not in order]
-    return [{"key": k, "count": counts[k], "share": round(100 * counts[k] / total, 1)}
-            for k in keys] if total else []
-
-
-def _kpis(records: Sequence[Row]) -> list[Kpi]:
-    """KPIs per respondent: a multi-question survey repeats a score on each answer."""
-    kpis = []
-    for name, function in KPI_FUNCTIONS.items():
-        per_respondent = {(r["source"], r["id"]): r.get(name) for r in records}
-        kpi = function(per_respondent.values())
-        if kpi.n:
-            kpis.append(kpi)
-    return kpis
-
-
-def _breakdown(records: Sequence[Row], key: str) -> list[dict[str, Any]]:
-    groups: dict[Any, list[Row]] = {}
-    for record in records:
-        groups.setdefault(record.get(key) or "—", []).append(record)
-    rows = []
-    for value, members in sorted(groups.items(), key=lambda item: -len(item[1])):
-        scored = [m["sentiment_score"] for m in members if m.get("sentiment_score") is not None]
-        negative = sum(m.get("sentiment") in ("negative", "mixed") for m in members)
-        analysed = sum(m.get("sentiment") is not None for m in members)
-        rows.append({
-            "value": str(value),
-            "count": len(members),
-            "mean_sentiment": round(sum(scored) / len(scored), 3) if scored else None,
-            "negative_share": round(100 * negative / analysed, 1) if analysed else None,
-            "kpis": {k.name: k.as_dict() for k in _kpis(members)},
-        })
-    return rows
-
-
-def _period(date: str | None) -> str | None:
-    return date[:7] if date else None  # YYYY-MM
-
-
-def _trend(records: Sequence[Row]) -> list[dict[str, Any]]:
-    months: dict[str, list[Row]] = {}
-    for record in records:
-        month = _period(record.get("date"))
-        if month:
-            months.setdefault(month, []).append(record)
-    rows = []
-    for month in sorted(months):
-        members = months[month]
-        scored = [m["sentiment_score"] for m in members if m.get("sentiment_score") is not None]
-        nps = KPI_FUNCTIONS["nps"]({(m["source"], m["id"]): m.get("nps")
-                                    for m in members}.values())
-        rows.append({"period": month, "count": len(members),
-                     "mean_sentiment": round(sum(scored) / len(scored), 3) if scored else None,
-                     "nps": nps.value})
-    return rows
+MAX_BREAKDOWN_ROWS = 15
+MAX_META_VALUES = 12
+MAX_DRIVERS = 10
 
 
 def _quotes(segments: Sequence[Row], sentiment: str) -> list[dict[str, Any]]:
@@ -92,112 +51,432 @@ def _quotes(segments: Sequence[Row], sentiment: str) -> list[dict[str, Any]]:
             by_lang.setdefault(segment.get("lang") or "other", []).append(segment)
     queues = sorted(by_lang.values(), key=len, reverse=True)
     chosen: list[dict[str, Any]] = []
-    seen: set[int] = set()
+    seen: set[Any] = set()  # records and texts already quoted: no answer twice
     while queues and len(chosen) < QUOTES_PER_LIST:
         for members in queues:
-            while members and members[0]["row_id"] in seen:
+            while members and ({members[0]["row_id"], members[0]["text"].casefold()} & seen):
                 members.pop(0)
             if members and len(chosen) < QUOTES_PER_LIST:
                 segment = members.pop(0)
-                seen.add(segment["row_id"])
-                chosen.append({"text": segment["text"], "lang": segment.get("lang"),
+                seen.update((segment["row_id"], segment["text"].casefold()))
+                chosen.append({"text": shorten(segment["text"], 400),
+                               "lang": script_lang(segment["text"], segment.get("lang")),
                                "emotion": segment.get("emotion"),
                                "score": segment.get("sentiment_score")})
         queues = [members for members in queues if members]
     return chosen
 
 
-def build_context(records: Sequence[Row], segments: Sequence[Row],
-                  manifest: Mapping[str, Any]) -> dict[str, Any]:
+def _negative_share(rows: Sequence[Row]) -> float | None:
+    if not rows:
+        return None
+    return sum(row["share"] for row in rows if row["key"] in ("negative", "mixed"))
+
+
+def _meta_columns(records: Sequence[Row]) -> dict[str, dict[int, str]]:
+    """Segment columns kept in `meta` (e.g. customer_tier) with few distinct values."""
+    values: dict[str, dict[int, str]] = defaultdict(dict)
+    for record in records:
+        if not record.get("meta"):
+            continue
+        try:
+            meta = json.loads(record["meta"])
+        except ValueError:
+            continue
+        for key, value in meta.items() if isinstance(meta, dict) else ():
+            if isinstance(value, str | int | bool) and value not in ("", None):
+                values[key][record["row_id"]] = str(value)
+    return {key: by_row for key, by_row in values.items()
+            if 2 <= len(set(by_row.values())) <= MAX_META_VALUES
+            and len(by_row) >= 0.3 * len(records)}
+
+
+def _breakdown(records: Sequence[Row], value_of: Any, pain_rows: set[int] | None
+               ) -> list[dict[str, Any]]:
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for record in records:
+        value = value_of(record)
+        groups[str(value) if value not in (None, "") else "—"].append(record)
+    ranked = sorted(groups.items(), key=lambda item: -len(item[1]))
+    if len(ranked) > MAX_BREAKDOWN_ROWS:
+        rest = [r for _, members in ranked[MAX_BREAKDOWN_ROWS - 1:] for r in members]
+        ranked = [*ranked[:MAX_BREAKDOWN_ROWS - 1],
+                  (f"{len(ranked) - MAX_BREAKDOWN_ROWS + 1} others", rest)]
+    rows = []
+    for value, members in ranked:
+        scored = [m["sentiment_score"] for m in members if m.get("sentiment_score") is not None]
+        negative = sum(m.get("sentiment") in ("negative", "mixed") for m in members)
+        analysed = sum(m.get("sentiment") is not None for m in members)
+        kpis = {k.name: kpi_display(k.as_dict()) for k in per_respondent_kpis(members)}
+        rows.append({
+            "value": value, "count": len(members),
+            "mean_sentiment": f"{sum(scored) / len(scored):+.2f}" if scored else "—",
+            "negative_share": f"{100 * negative / analysed:.0f}%" if analysed else "—",
+            "pain_share": "—" if pain_rows is None else
+            f"{100 * sum(m['row_id'] in pain_rows for m in members) / len(members):.0f}%",
+            "kpis": {name: kpis[name]["text"] if name in kpis else "—"
+                     for name in KPI_FUNCTIONS},
+        })
+    return rows
+
+
+def _periods(analysed: Sequence[Row]) -> tuple[str, list[str], dict[int, str]]:
+    dates = {r["row_id"]: d for r in analysed if (d := parse_date(r.get("date")))}
+    unit = period_unit(dates.values())
+    period_of_row = {row_id: period_of(date, unit) for row_id, date in dates.items()}
+    return unit, sorted(set(period_of_row.values())), period_of_row
+
+
+def _trend(analysed: Sequence[Row], periods: Sequence[str], period_of_row: Mapping[int, str],
+           pain_rows: set[int] | None) -> list[dict[str, Any]]:
+    by_period: dict[str, list[Row]] = defaultdict(list)
+    for record in analysed:
+        if record["row_id"] in period_of_row:
+            by_period[period_of_row[record["row_id"]]].append(record)
+    rows = []
+    for period in periods:
+        members = by_period[period]
+        scored = [m["sentiment_score"] for m in members if m.get("sentiment_score") is not None]
+        nps = KPI_FUNCTIONS["nps"]({(m["source"], m["id"]): m.get("nps")
+                                    for m in members}.values())
+        negative = sum(m.get("sentiment") in ("negative", "mixed") for m in members)
+        rows.append({
+            "period": period, "count": len(members),
+            "mean_sentiment": round(sum(scored) / len(scored), 3) if scored else None,
+            "negative_share": round(100 * negative / len(members), 1) if members else None,
+            "pain_share": round(100 * sum(m["row_id"] in pain_rows for m in members)
+                                / len(members), 1) if pain_rows is not None and members
+            else None,
+            "nps": nps.value, "nps_low": nps.low, "nps_high": nps.high, "nps_n": nps.n,
+        })
+    return rows
+
+
+def _impact_text(impact: Row | None, metric: str | None) -> str | None:
+    if not impact or metric is None:
+        return None
+    text = f"{metric.upper()} impact {impact['impact']:+.1f} points"
+    if impact.get("impact_low") is not None and impact.get("impact_high") is not None:
+        text += f" (95% CI {impact['impact_low']:+.1f} to {impact['impact_high']:+.1f})"
+    return text
+
+
+def _pain_item(card: Mapping[str, Any], analysed: int, metric: str | None) -> dict[str, Any]:
+    where = " / ".join(isolate(part) for part in (*card["stages"][:1], *card["touchpoints"][:1]))
+    customers = card["pain_customers"]
+    share = 100 * customers / analysed if analysed else 0.0
+    trend = {"rising": f"getting worse ({card['change']:+.1f} points in the latest period)",
+             "falling": f"easing ({card['change']:+.1f} points in the latest period)",
+             "stable": "steady", "not enough data": "trend unknown"}[card["direction"]]
+    return {"label": card["label"], "customers": customers, "share": f"{share:.1f}%",
+            "where": where or "not linked to a stage", "trend": trend,
+            "severity": card["mean_severity"],
+            "impact": _impact_text(card["impact"], metric),
+            "quote": card["quotes"][0] if card["quotes"] else None}
+
+
+def _drivers(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
+    metric = theme_section.driver_metric(run)
+    if metric is None:
+        return None
+    groups = []
+    for kind, title in (("theme", "Themes"), ("stage_touchpoint", "Journey stage × touchpoint")):
+        rows = sorted((d for d in run.drivers or () if d.get("kind") == kind
+                       and d.get("metric") == metric and d.get("supported")
+                       and d.get("impact") is not None), key=lambda d: -d["impact"])
+        if not rows:
+            continue
+        items = []
+        for driver in rows[:MAX_DRIVERS]:
+            label = driver.get("label") or driver.get("group") or "?"
+            if kind == "stage_touchpoint":
+                label = " / ".join(str(names[k].get(driver.get(c), driver.get(c)))
+                                   for k, c in (("stages", "journey_stage"),
+                                                ("touchpoints", "touchpoint")))
+            low, high = driver.get("impact_low"), driver.get("impact_high")
+            interval = (f" ({low:+.1f} to {high:+.1f})"
+                        if low is not None and high is not None else "")
+            regression = driver.get("regression_impact")
+            items.append({
+                "label": label, "impact": driver["impact"], "low": low, "high": high,
+                "text": f"{driver['impact']:+.1f}{interval}",
+                "n": driver.get("n"),
+                "score_group": kpi_text(metric, driver.get("score_group")),
+                "score_rest": kpi_text(metric, driver.get("score_rest")),
+                "regression": f"{regression:+.1f}" if regression is not None else "—",
+            })
+        groups.append({"kind": kind, "title": title, "items": items})
+    if not groups:
+        return None
+    return {"metric": metric.upper(), "groups": groups}
+
+
+def _changes(run: RunData, current: Mapping[str, Any], previous: RunData | None
+             ) -> list[str]:
+    """Plain-language changes: against `--previous`, then the run's own changes.json."""
+    changes: list[tuple[float, str]] = []
+    if previous is not None:
+        before = {k["name"]: k for k in _overall_kpis(previous)}
+        for kpi in current["kpis"]:
+            old = before.get(kpi["name"])
+            if old and old["value"] is not None and kpi["value"] is not None:
+                delta = kpi["value"] - old["value"]
+                changes.append((abs(delta), f"{kpi['name'].upper()} "
+                                            f"{kpi_text(kpi['name'], old['value'])} → "
+                                            f"{kpi['text']} ({delta:+.1f})"))
+        old_analysed = [r for r in previous.records if r["status"] in ANALYZED_STATUSES]
+        old_share = _negative_share(share_table((r.get("sentiment") for r in old_analysed),
+                                                SENTIMENT_ORDER))
+        new_share = _negative_share(current["sentiment_mix"])
+        if new_share is not None and old_share is not None:
+            delta = new_share - old_share
+            changes.append((abs(delta), f"answers with a complaint {old_share:.0f}% → "
+                                        f"{new_share:.0f}% ({delta:+.0f} points)"))
+        changes.append((0.0, f"volume {len(previous.records)} → {len(run.records)} answers"))
+    document = run.changes or {}
+    for theme in document.get("emerging_themes") or ():
+        share = (theme.get("current") or {}).get("share")
+        status = "new theme" if theme.get("status") == "new" else "growing theme"
+        changes.append((50.0, f"{status}: {isolate(theme.get('label') or theme.get('key'))}"
+                              + (f" ({100 * share:.1f}% of segments)" if share else "")))
+    for shift in document.get("shifts") or ():
+        if shift.get("dimension") == "overall" or shift.get("change") is None:
+            continue
+        scale = 100 if shift.get("metric") == "sentiment" else 1
+        changes.append((abs(shift["change"]) * scale,
+                        f"{shift.get('metric')} of {shift.get('dimension')} "
+                        f"{isolate(shift.get('label') or shift.get('key'))} {shift['change']:+.2f} "
+                        f"(significant, q={shift.get('q') or 0:.3f})"))
+    for pain in document.get("new_pain_points") or ():
+        changes.append((40.0, f"new pain point at {isolate(pain.get('label') or pain.get('key'))}"))
+    return [text for _, text in sorted(changes, key=lambda item: -item[0])]
+
+
+def _overall_kpis(run: RunData) -> list[dict[str, Any]]:
+    """The run's official KPIs (kpis.json) when written, else computed per respondent."""
+    overall = (run.kpis or {}).get("overall") or {}
+    from_document = [kpi_display(overall[name]) for name in KPI_FUNCTIONS
+                     if isinstance(overall.get(name), dict) and overall[name].get("n")
+                     and overall[name].get("value") is not None]
+    if from_document:
+        return from_document
+    return [kpi_display(k.as_dict()) for k in per_respondent_kpis(run.records)]
+
+
+def _head_accuracy(metrics: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    rows = []
+    for name, result in ((metrics or {}).get("heldout") or {}).items():
+        if isinstance(result, dict) and result.get("accuracy") is not None:
+            rows.append({"set": name, "task": result.get("task"),
+                         "language": result.get("language"), "n": result.get("n"),
+                         "accuracy": f"{result['accuracy']:.2f}",
+                         "macro_f1": f"{result.get('macro_f1') or 0:.2f}"})
+    return rows
+
+
+def _settings(config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    rows = [("pipeline", " → ".join(map(str, config.get("pipeline") or [])))]
+    for key, value in config.items():
+        if key != "pipeline":
+            rows.append((key, shorten(json.dumps(value, ensure_ascii=False, default=str), 300)))
+    return rows
+
+
+def build_context(run: RunData, previous: RunData | None = None) -> dict[str, Any]:
     """Everything the report templates render."""
+    records, segments, manifest = run.records, run.segments, run.manifest
     analysed = [r for r in records if r["status"] in ANALYZED_STATUSES]
     has_sentiment = any(r.get("sentiment") for r in analysed)
-    counts = manifest.get("counts", {})
+    notes: dict[str, str] = {}
+    unit, periods, period_of_row = _periods(analysed)
+    records_per_period = Counter(period_of_row.values())
+    names = journey_section.journey_names(run)
+    has_pain = journey_section.has_pain_points(run)
+    pain_rows = ({s["row_id"] for s in segments if s.get("is_pain_point")}
+                 if has_pain else None)
+    cards = theme_section.theme_cards(run, periods, records_per_period, period_of_row, names)
+    metric = theme_section.driver_metric(run)
+
     context: dict[str, Any] = {
         "run_id": manifest.get("run_id"),
         "finished_at": manifest.get("finished_at"),
         "volume": {"records": len(records), "analysed": len(analysed),
-                   "segments": len(segments), "respondents": len({(r["source"], r["id"])
-                                                                  for r in records}),
-                   "sources": sorted({r["source"] for r in records})},
+                   "segments": len(segments),
+                   "respondents": len({(r["source"], r["id"]) for r in records}),
+                   "sources": sorted({r["source"] for r in records}),
+                   "pain_customers": len(pain_rows) if pain_rows is not None else None,
+                   "pain_share": f"{100 * len(pain_rows) / len(analysed):.0f}%"
+                   if pain_rows is not None and analysed else None},
         "languages": [{**row, "name": LANGUAGE_NAMES.get(row["key"], row["key"])}
                       for row in share_table(r["lang"] for r in records)],
         "finglish": sum(bool(r.get("finglish")) for r in records),
         "statuses": share_table(r["status"] for r in records),
-        "kpis": [k.as_dict() for k in _kpis(records)],
+        "kpis": _overall_kpis(run),
         "has_sentiment": has_sentiment,
         "sentiment_mix": share_table((r.get("sentiment") for r in analysed), SENTIMENT_ORDER),
         "emotion_mix": share_table((r.get("emotion") for r in analysed), EMOTION_ORDER),
         "negative_quotes": _quotes(segments, "negative"),
         "positive_quotes": _quotes(segments, "positive"),
-        "breakdowns": {
-            name: _breakdown(records, key)
-            for name, key in (("Channel", "channel"), ("Language", "lang"),
-                              ("Source", "source"), ("Question", "question"))
-            if len({r.get(key) for r in records}) > 1
-        },
-        "trend": _trend(records),
+        "themes": cards[:15],
+        "themes_total": len(cards),
+        "unthemed_share": f"{100 * sum(s.get('theme_id') is None for s in segments)
+                                 / len(segments):.0f}%" if cards and segments else None,
+        "driver_metric": metric.upper() if metric else None,
+        "top_pains": [_pain_item(c, len(analysed), metric)
+                      for c in theme_section.top_pain_points(cards)],
+        "heatmap": journey_section.heatmap(run, names),
+        "stage_path": journey_section.stage_path(run, names)
+        if journey_section.has_journey(run) else [],
+        "stage_emotions": journey_section.emotions_by_stage(run, names),
+        "drivers": _drivers(run, names),
+        "period_unit": unit,
+        "trend": _trend(analysed, periods, period_of_row, pain_rows),
+        "moving_themes": theme_section.rising_and_falling(cards),
+        "alerts": list((run.alerts or {}).get("fired") or []),
         "redactions": manifest.get("redactions", {}),
         "models": manifest.get("models", {}),
+        "head_accuracy": _head_accuracy(run.head_metrics),
         "inputs": manifest.get("inputs", []),
-        "counts": counts,
-        "timings": manifest.get("timings_s", {}),
+        "counts": manifest.get("counts", {}),
+        "settings": _settings(manifest.get("config") or {}),
         "versions": manifest.get("versions", {}),
+        "problems": list(run.problems),
     }
+    pain_of_row = pain_rows
+    breakdown_keys: list[tuple[str, Any]] = [
+        (name, (lambda r: LANGUAGE_NAMES.get(r.get("lang"), r.get("lang"))) if key == "lang"
+         else (lambda r, key=key: r.get(key)))
+        for name, key in (("Channel", "channel"), ("Language", "lang"), ("Source", "source"),
+                          ("Question", "question"))
+        if len({r.get(key) for r in analysed}) > 1]
+    for column, by_row in sorted(_meta_columns(analysed).items()):
+        breakdown_keys.append((column.replace("_", " ").capitalize(),
+                               lambda r, by_row=by_row: by_row.get(r["row_id"])))
+    context["breakdowns"] = {name: _breakdown(analysed, value_of, pain_of_row)
+                             for name, value_of in breakdown_keys}
+    if not context["top_pains"] and context["heatmap"]:
+        context["top_pains"] = _hotspot_pains(context["heatmap"], len(analysed))
+    context["changes"] = _changes(run, context, previous)
+    context["notes"] = _notes(run, context, notes)
     context["takeaways"] = _takeaways(context)
-    context["changes"] = []
     return context
+
+
+def _hotspot_pains(heat: Mapping[str, Any], analysed: int) -> list[dict[str, Any]]:
+    """Without themes, the hottest journey cells stand in for the top pain points."""
+    cells = sorted(((row, heat["columns"][i], cell) for row in heat["rows"]
+                    for i, cell in enumerate(row["cells"]) if cell),
+                   key=lambda item: -item[2]["weight"])[:3]
+    return [{"label": cell["top"], "customers": cell["customers"],
+             "share": f"{100 * cell['customers'] / analysed:.1f}%" if analysed else "—",
+             "where": f"{isolate(row['name'])} / {isolate(touchpoint)}",
+             "trend": "trend needs themes",
+             "severity": cell["severity"], "impact": None, "quote": None}
+            for row, touchpoint, cell in cells]
+
+
+def _notes(run: RunData, context: Mapping[str, Any], notes: dict[str, str]) -> dict[str, str]:
+    """Why a section is missing: the run did not measure it (not: it found nothing)."""
+    if not context["themes"]:
+        notes["themes"] = ("This run has no themes (the themes stage did not run: older run "
+                           "or a config without it).")
+    if not journey_section.has_pain_points(run):
+        notes["pain"] = "This run has no pain-point detection (the journey stage did not run)."
+    if not context["heatmap"]:
+        notes["journey"] = ("No journey map links in this run (the journey stage did not run "
+                            "or found no pain points).")
+    if not context["stage_emotions"]:
+        notes["emotions"] = "Emotions per journey stage need journey links and emotions."
+    if not context["drivers"]:
+        notes["drivers"] = ("No key-driver table in this run: drivers need an NPS or CSAT "
+                            "score column and the drivers stage.")
+    if len(context["trend"]) < 2:
+        notes["trends"] = "Trends need a date column spanning at least two periods."
+    return notes
 
 
 def _takeaways(context: Mapping[str, Any]) -> dict[str, str]:
     """One plain-language line per section."""
     volume = context["volume"]
-    languages = ", ".join(f"{row['name']} {row['share']}%" for row in context["languages"])
-    summary = (f"{volume['analysed']} of {volume['records']} answers analysed "
-               f"({languages}).")
-    if context["sentiment_mix"]:
-        negative = sum(row["share"] for row in context["sentiment_mix"]
-                       if row["key"] in ("negative", "mixed"))
+    languages = ", ".join(f"{row['name']} {row['share']:.0f}%" for row in context["languages"])
+    summary = f"{volume['analysed']} of {volume['records']} answers analysed ({languages})."
+    if volume["pain_customers"] is not None:
+        summary += (f" {volume['pain_customers']} customers ({volume['pain_share']}) "
+                    "reported a problem.")
+    elif (negative := _negative_share(context["sentiment_mix"])) is not None:
         summary += f" {negative:.0f}% contain a complaint (negative or mixed)."
+    if context["top_pains"]:
+        top = context["top_pains"][0]
+        summary += f" What hurts most: {isolate(top['label'])} ({top['customers']} customers)."
     kpis = {k["name"]: k for k in context["kpis"]}
     if "nps" in kpis:
-        k = kpis["nps"]
-        summary += f" NPS {k['value']:+.0f} (95% CI {k['low']:+.0f} to {k['high']:+.0f})."
+        summary += f" NPS {kpis['nps']['text']} ({kpis['nps']['interval']})."
+
+    takeaways = {"summary": summary}
+    themes = context["themes"]
+    if themes:
+        first = themes[0]
+        ranking = (f"ranked by impact on {context['driver_metric']}"
+                   if context["driver_metric"] else "ranked by size")
+        takeaways["themes"] = (f"{context['themes_total']} themes, {ranking}; "
+                               f"{isolate(first['label'])} leads with {first['customers']} "
+                               "customers "
+                               f"({first['negative_share']:.0f}% negative or mixed).")
+    heat = context["heatmap"]
+    if heat:
+        hottest = heat["hottest"]
+        takeaways["journey"] = (f"Pain concentrates at {isolate(hottest['stage'])} / "
+                                f"{isolate(hottest['touchpoint'])}: {hottest['pain_points']} "
+                                f"pain points from {hottest['customers']} customers, mean "
+                                f"severity {hottest['severity']:.2f}; top issue: "
+                                f"{isolate(hottest['top'])}.")
+    if context["drivers"]:
+        group = context["drivers"]["groups"][0]
+        top_driver = group["items"][0]
+        takeaways["drivers"] = (f"{isolate(top_driver['label'])} costs "
+                                f"{context['drivers']['metric']} "
+                                f"{top_driver['text']} points: the score would be that much "
+                                "higher if those customers scored like the rest.")
+    if context["stage_emotions"]:
+        angriest = max(context["stage_emotions"], key=lambda row: next(
+            (e["share"] for e in row["emotions"] if e["key"] == "anger"), 0))
+        anger = next((e["share"] for e in angriest["emotions"] if e["key"] == "anger"), 0)
+        takeaways["emotions"] = (f"Anger peaks at {isolate(angriest['name'])} ({anger:.0f}% "
+                                 "of what customers said about that stage).")
     trend = context["trend"]
-    trend_line = "No dates in the input, so no trend."
     if len(trend) >= 2:
         first, last = trend[0], trend[-1]
-        trend_line = f"{len(trend)} months, {first['period']} to {last['period']}."
+        line = f"{len(trend)} {context['period_unit']}s, {first['period']} to {last['period']}."
         if first["mean_sentiment"] is not None and last["mean_sentiment"] is not None:
             change = last["mean_sentiment"] - first["mean_sentiment"]
-            direction = "better" if change > 0.05 else "worse" if change < -0.05 else "stable"
-            trend_line += f" Sentiment is {direction} ({change:+.2f})."
-    return {"summary": summary, "trend": trend_line,
-            "method": "How far to trust these numbers: models, data counts and settings."}
+            word = "better" if change > 0.05 else "worse" if change < -0.05 else "about the same"
+            line += f" Sentiment is {word} ({change:+.2f})."
+        rising = context["moving_themes"]["rising"]
+        if rising:
+            line += (f" Rising: {isolate(rising[0]['label'])} "
+                     f"({rising[0]['change']:+.1f} points).")
+        takeaways["trends"] = line
+    if context["breakdowns"]:
+        takeaways["breakdowns"] = _breakdown_takeaway(context["breakdowns"])
+    accuracy = [float(row["accuracy"]) for row in context["head_accuracy"]
+                if row["task"] == "sentiment"]
+    method = "How far to trust these numbers: models, data counts and settings."
+    if accuracy:
+        method = (f"Sentiment is right {min(accuracy):.0%}–{max(accuracy):.0%} of the time on "
+                  "held-out data (lower on Persian); treat small differences with care.")
+    takeaways["method"] = method
+    return takeaways
 
 
-def _negative_share(context: Mapping[str, Any]) -> float | None:
-    if not context["sentiment_mix"]:
-        return None
-    return sum(row["share"] for row in context["sentiment_mix"]
-               if row["key"] in ("negative", "mixed"))
-
-
-def compare_runs(current: Mapping[str, Any], previous: Mapping[str, Any]) -> list[str]:
-    """Plain-language changes since an earlier run, biggest KPI moves first."""
-    changes: list[tuple[float, str]] = []
-    before = {k["name"]: k for k in previous["kpis"]}
-    for kpi in current["kpis"]:
-        old = before.get(kpi["name"])
-        if old and old["value"] is not None and kpi["value"] is not None:
-            delta = kpi["value"] - old["value"]
-            changes.append((abs(delta), f"{kpi['name'].upper()} {old['value']:.1f} → "
-                                        f"{kpi['value']:.1f} ({delta:+.1f})"))
-    new, old_share = _negative_share(current), _negative_share(previous)
-    if new is not None and old_share is not None:
-        delta = new - old_share
-        changes.append((abs(delta), f"answers with a complaint {old_share:.0f}% → {new:.0f}% "
-                                    f"({delta:+.0f} points)"))
-    changes.append((0.0, f"volume {previous['volume']['records']} → "
-                         f"{current['volume']['records']} answers"))
-    return [text for _, text in sorted(changes, key=lambda item: -item[0])]
+def _breakdown_takeaway(breakdowns: Mapping[str, Sequence[Row]]) -> str:
+    worst: tuple[float, str, str] | None = None
+    for name, rows in breakdowns.items():
+        for row in rows:
+            if row["count"] >= 20 and row["negative_share"] != "—":
+                share = float(row["negative_share"].rstrip("%"))
+                if worst is None or share > worst[0]:
+                    worst = (share, name, row["value"])
+    if worst is None:
+        return "Where answers come from and how each group feels."
+    return (f"Most negative group: {worst[1].lower()} {isolate(worst[2])} "
+            f"({worst[0]:.0f}% negative or mixed, groups of 20+ answers).")

@@ -11,11 +11,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from voc.io.writers import atomic_write
 from voc.report import charts
-from voc.report.context import build_context, compare_runs
+from voc.report.context import build_context
 from voc.report.data import RunData
 
 Row = Mapping[str, Any]
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~-])")
+# Characters that start Markdown markup mid-line; `&<>` become entities first, and line
+# breaks are folded, so nothing can start a heading, list or quote either.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 
 
 def md_quote(text: str) -> str:
@@ -39,6 +41,9 @@ def _environment() -> Environment:
 
 
 def _chart_inputs(context: Mapping[str, Any]) -> dict[str, Any]:
+    """Chart rows (label, value, text) prepared once, so templates stay declarative."""
+    trend = context["trend"]
+    drivers = context["drivers"]
     return {
         "charts": charts,
         "languages_bars": [(row["name"], row["share"], f"{row['count']} ({row['share']}%)")
@@ -46,17 +51,25 @@ def _chart_inputs(context: Mapping[str, Any]) -> dict[str, Any]:
         "sentiment_stack": [(row["key"], row["share"]) for row in context["sentiment_mix"]],
         "emotion_bars": [(row["key"], row["share"], f"{row['share']}%")
                          for row in context["emotion_mix"]],
-        "trend_points": [(row["period"], row["mean_sentiment"]) for row in context["trend"]],
-        "model_card_metrics": None,
+        "volume_points": [(row["period"], row["count"]) for row in trend],
+        "sentiment_points": [(row["period"], row["mean_sentiment"]) for row in trend],
+        "nps_points": [(row["period"], row["nps"]) for row in trend],
+        "nps_band": [(row["nps_low"], row["nps_high"]) for row in trend],
+        "has_trend_nps": any(row["nps"] is not None for row in trend),
+        "driver_charts": [
+            (group["title"], charts.interval_chart(
+                [(i["label"], i["impact"], i["low"], i["high"], i["text"])
+                 for i in group["items"]], label=f"{drivers['metric']} impact of "
+                                                  f"{group['title'].lower()}"))
+            for group in drivers["groups"]] if drivers else [],
+        "stage_emotion_rows": [(row["name"], [(e["key"], e["share"]) for e in row["emotions"]])
+                               for row in context["stage_emotions"]],
     }
 
 
 def render_report(run: RunData, previous: RunData | None = None) -> tuple[str, str]:
     """Return (html, markdown) for a run, compared with an earlier run when given."""
-    context = build_context(run.records, run.segments, run.manifest)
-    if previous is not None:
-        context["changes"] = compare_runs(
-            context, build_context(previous.records, previous.segments, previous.manifest))
+    context = build_context(run, previous)
     context.update(_chart_inputs(context))
     environment = _environment()
     html = environment.get_template("report.html.j2").render(**context)

@@ -1,0 +1,160 @@
+"""Report sections about the journey: stage order, the pain heatmap, emotions per stage."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from voc.errors import VocError
+from voc.report.data import RunData
+from voc.report.stats import UNASSIGNED, isolate, share_table, shorten
+
+Row = Mapping[str, Any]
+EMOTION_ORDER = ("anger", "disgust", "fear", "sadness", "surprise", "joy", "neutral")
+MAX_TOUCHPOINT_COLUMNS = 8
+
+
+def has_journey(run: RunData) -> bool:
+    return any(s.get("journey_stage") is not None for s in run.segments)
+
+
+def has_pain_points(run: RunData) -> bool:
+    return any(s.get("is_pain_point") is not None for s in run.segments)
+
+
+def _journey_map(run: RunData) -> Any:
+    """The run's journey map, when its config names one this machine can load."""
+    from voc.journey.maps import load_journey_map
+
+    section = (run.manifest.get("config") or {}).get("journey") or {}
+    name = section.get("map") or section.get("journey") if isinstance(section, dict) else None
+    if not name:
+        return None
+    try:
+        return load_journey_map(name)
+    except (VocError, OSError, ValueError):
+        return None
+
+
+def journey_names(run: RunData) -> dict[str, Any]:
+    """Stage and touchpoint ids in journey order with display names (English · Persian)."""
+    stages: dict[str, str] = {}
+    touchpoints: dict[str, str] = {}
+    journey_map = _journey_map(run)
+    if journey_map is not None:
+        for item in journey_map.stages:
+            stages[item.id] = _bilingual(item.name)
+        for item in journey_map.touchpoints:
+            touchpoints[item.id] = _bilingual(item.name)
+    for row in run.journey or ():  # journey.parquet is in journey-map order
+        stage, touchpoint = row.get("journey_stage"), row.get("touchpoint")
+        if stage not in UNASSIGNED:
+            stages.setdefault(stage, row.get("stage_name") or stage)
+        if touchpoint not in UNASSIGNED:
+            touchpoints.setdefault(touchpoint, row.get("touchpoint_name") or touchpoint)
+    for key, names in (("journey_stage", stages), ("touchpoint", touchpoints)):
+        for value in sorted({s.get(key) for s in run.segments} - set(UNASSIGNED) - set(names)):
+            names[value] = str(value).replace("_", " ")
+    return {"stages": stages, "touchpoints": touchpoints}
+
+
+def _bilingual(name: Mapping[str, str]) -> str:
+    english, persian = name.get("en"), name.get("fa")
+    if english and persian:
+        return f"{english} · {isolate(persian)}"
+    return english or persian or ""
+
+
+def _top_label(members: Sequence[Row]) -> str | None:
+    labels = Counter(s["theme_label"] for s in members if s.get("theme_label"))
+    if labels:
+        return labels.most_common(1)[0][0]
+    worst = max(members, key=lambda s: s.get("severity") or 0)
+    return shorten(worst["text"], 60)
+
+
+def heatmap(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Pain per stage x touchpoint: count, customers, mean severity, top pain point.
+
+    The cell's weight is volume x mean severity (= the sum of severities), so a few
+    severe complaints and many mild ones compare on one scale.
+    """
+    pains = [s for s in run.segments if s.get("is_pain_point")]
+    if not pains or not has_journey(run):
+        return None
+    stage_ids = [*names["stages"], "unassigned"]
+    cells: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for segment in pains:
+        stage = segment.get("journey_stage")
+        touchpoint = segment.get("touchpoint")
+        cells[(stage if stage not in UNASSIGNED else "unassigned",
+               touchpoint if touchpoint not in UNASSIGNED else "unassigned")].append(segment)
+    weight_by_touchpoint: Counter[str] = Counter()
+    for (_, touchpoint), members in cells.items():
+        weight_by_touchpoint[touchpoint] += sum(s.get("severity") or 0 for s in members)
+    ordered = [t for t in [*names["touchpoints"], "unassigned"] if t in weight_by_touchpoint]
+    shown = sorted(ordered, key=lambda t: -weight_by_touchpoint[t])[:MAX_TOUCHPOINT_COLUMNS]
+    columns = [t for t in ordered if t in shown]
+    others = [t for t in ordered if t not in shown]
+    rows, top = [], 0.0
+    for stage in stage_ids:
+        row_cells = []
+        for touchpoint in [*columns, *(["other"] if others else [])]:
+            keys = [touchpoint] if touchpoint != "other" else others
+            members = [s for t in keys for s in cells.get((stage, t), ())]
+            if not members:
+                row_cells.append(None)
+                continue
+            weight = sum(s.get("severity") or 0 for s in members)
+            top = max(top, weight)
+            row_cells.append({
+                "pain_points": len(members),
+                "customers": len({s["row_id"] for s in members}),
+                "severity": round(weight / len(members), 2),
+                "weight": weight,
+                "top": _top_label(members),
+            })
+        if any(row_cells):
+            rows.append({"stage": stage, "name": names["stages"].get(stage, "Unassigned"),
+                         "cells": row_cells,
+                         "pain_points": sum(c["pain_points"] for c in row_cells if c)})
+    column_names = [names["touchpoints"].get(t, "Unassigned") for t in columns]
+    if others:
+        column_names.append(f"Other ({len(others)} touchpoints)")
+    hottest = max(((r, c, i) for r in rows for i, c in enumerate(r["cells"]) if c),
+                  key=lambda item: item[1]["weight"])
+    linked = sum(1 for s in pains if s.get("journey_stage") not in UNASSIGNED)
+    return {"columns": column_names, "rows": rows, "top_weight": top,
+            "pain_points": len(pains), "linked_share": round(100 * linked / len(pains), 1),
+            "hottest": {"stage": hottest[0]["name"], "touchpoint": column_names[hottest[2]],
+                        **hottest[1]}}
+
+
+def stage_path(run: RunData, names: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The journey in stage order with pain volume per stage (the drawn journey line)."""
+    by_stage: dict[str, list[Row]] = defaultdict(list)
+    for segment in run.segments:
+        if segment.get("journey_stage") not in UNASSIGNED:
+            by_stage[segment["journey_stage"]].append(segment)
+    path = []
+    for stage, name in names["stages"].items():
+        members = by_stage.get(stage, [])
+        pains = [s for s in members if s.get("is_pain_point")]
+        path.append({"stage": stage, "name": name, "segments": len(members),
+                     "pain_points": len(pains),
+                     "customers": len({s["row_id"] for s in pains}),
+                     "pain_share": round(100 * len(pains) / len(members), 0) if members else None})
+    return path
+
+
+def emotions_by_stage(run: RunData, names: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Emotion shares of every segment linked to each stage, in journey order."""
+    rows = []
+    for stage, name in names["stages"].items():
+        members = [s for s in run.segments if s.get("journey_stage") == stage]
+        emotions = share_table((s.get("emotion") for s in members), EMOTION_ORDER)
+        if emotions:
+            rows.append({"stage": stage, "name": name, "segments": len(members),
+                         "emotions": emotions})
+    return rows

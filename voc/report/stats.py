@@ -1,0 +1,128 @@
+"""Small pure helpers the report sections share: shares, KPIs, periods and change tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from voc.kpi.scores import KPI_FUNCTIONS, Kpi
+
+Row = Mapping[str, Any]
+UNASSIGNED = ("unassigned", "", None)
+Z95 = 1.959963984540054
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def share_table(values: Iterable[Any], order: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Counts and percentages of each value, in `order` first, then by count."""
+    counts = Counter(v for v in values if v is not None)
+    total = sum(counts.values())
+    keys = [k for k in order if k in counts] + [
+        k for k, _ in counts.most_common() if k not in order]
+    return [{"key": k, "count": counts[k], "share": round(100 * counts[k] / total, 1)}
+            for k in keys] if total else []
+
+
+def per_respondent_kpis(records: Sequence[Row]) -> list[Kpi]:
+    """KPIs per respondent: a multi-question survey repeats a score on each answer."""
+    kpis = []
+    for name, function in KPI_FUNCTIONS.items():
+        per_respondent = {(r["source"], r["id"]): r.get(name) for r in records}
+        kpi = function(per_respondent.values())
+        if kpi.n:
+            kpis.append(kpi)
+    return kpis
+
+
+def kpi_text(name: str, value: float | None) -> str:
+    """A KPI as people read it: NPS signed points, CSAT percent, CES two decimals."""
+    if value is None:
+        return "—"
+    if name == "nps":
+        return f"{value:+.0f}"
+    if name == "csat":
+        return f"{value:.0f}%"
+    return f"{value:.2f}"
+
+
+def kpi_display(kpi: Mapping[str, Any]) -> dict[str, Any]:
+    """A KPI dict with the strings both report formats print."""
+    name = str(kpi["name"])
+    low, high = kpi.get("low"), kpi.get("high")
+    interval = (f"95% CI {kpi_text(name, low)} to {kpi_text(name, high)}"
+                if low is not None and high is not None
+                and not (math.isnan(low) or math.isnan(high)) else "no interval (too few)")
+    return {**kpi, "label": name.upper(), "text": kpi_text(name, kpi.get("value")),
+            "interval": interval}
+
+
+def script_lang(text: str, fallback: str | None = None) -> str:
+    """`fa` when the first letter is Persian script, `en` when Latin: for `lang=` only."""
+    persian, latin = _ARABIC_SCRIPT.search(text), _LATIN.search(text)
+    if persian and (not latin or persian.start() < latin.start()):
+        return "fa"
+    if latin:
+        return "en" if fallback in (None, "fa", "mixed") else fallback
+    return fallback or "und"
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def period_unit(dates: Iterable[dt.date]) -> str:
+    """Weeks for data spanning under 13 weeks, else months: enough points either way."""
+    known = sorted(dates)
+    if not known:
+        return "month"
+    return "week" if (known[-1] - known[0]).days < 91 else "month"
+
+
+def period_of(date: dt.date, unit: str) -> str:
+    if unit == "week":
+        year, week, _ = date.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{date:%Y-%m}"
+
+
+def proportion_change(x_recent: int, n_recent: int, x_before: int, n_before: int
+                      ) -> tuple[float, float | None]:
+    """Change in a share (points) and its two-proportion z statistic (None: too few)."""
+    if not n_recent or not n_before:
+        return 0.0, None
+    p1, p0 = x_recent / n_recent, x_before / n_before
+    pooled = (x_recent + x_before) / (n_recent + n_before)
+    variance = pooled * (1 - pooled) * (1 / n_recent + 1 / n_before)
+    z = (p1 - p0) / math.sqrt(variance) if variance > 0 else None
+    return 100 * (p1 - p0), z
+
+
+def direction(z: float | None, change: float) -> str:
+    """rising / falling when the change is unlikely to be chance (|z| > 1.96), else stable."""
+    if z is None:
+        return "not enough data"
+    if abs(z) <= Z95:
+        return "stable"
+    return "rising" if change > 0 else "falling"
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def isolate(text: Any) -> str:
+    """Text wrapped in Unicode first-strong isolates, for putting a name (often Persian,
+    or feedback carrying bidi overrides) inside an English sentence: its direction can
+    then neither reorder the sentence around it nor leak past its end."""
+    return f"\u2068{text}\u2069"
