@@ -1,0 +1,144 @@
+"""Run comparison (changes.json), alert rules (alerts.json, exit 1) and `voc runs`/`voc query`."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from tests.test_store import export
+from voc.alerts.changes import benjamini_hochberg, compare
+from voc.alerts.rules import Rule, evaluate, load_rules
+from voc.errors import ConfigError
+
+
+def group(dimension: str, key: str, scores: list[float] | None = None, segments: int = 0,
+          nps: list[int] | None = None, pain_points: int = 0) -> dict:
+    scores = scores or []
+    nps = nps or []
+    return {"dimension": dimension, "key": key, "label": key,
+            "records": max(len(nps), 1), "segments": segments or len(scores),
+            "sentiment_n": len(scores), "sentiment_sum": float(sum(scores)),
+            "sentiment_sumsq": float(sum(s * s for s in scores)), "nps_n": len(nps),
+            "promoters": sum(s >= 9 for s in nps), "detractors": sum(s <= 6 for s in nps),
+            "pain_points": pain_points}
+
+
+def test_sentiment_shift_matches_welch_t_test_on_the_raw_scores() -> None:
+    rng = np.random.default_rng(1)
+    before, after = rng.normal(0.2, 0.4, 60), rng.normal(-0.1, 0.5, 50)
+    changes = compare("now", [group("stage", "payment", list(after)),
+                              group("overall", "all", list(after))],
+                      [group("stage", "payment", list(before)),
+                       group("overall", "all", list(before))], {"run_id": "then",
+                                                                "started_at": "x"})
+    payment = next(g for g in changes["groups"] if g["key"] == "payment")
+    expected = stats.ttest_ind(after, before, equal_var=False).pvalue
+    assert payment["sentiment_p"] == pytest.approx(expected, rel=1e-6)
+    assert payment["sentiment_change"] == pytest.approx(after.mean() - before.mean(), abs=1e-3)
+    assert any(s["key"] == "payment" and s["metric"] == "sentiment" for s in changes["shifts"])
+
+
+def test_nps_shift_uses_the_variance_of_plus_one_zero_minus_one_scores() -> None:
+    before = [10] * 50 + [7] * 40 + [3] * 10  # NPS 40
+    after = [10] * 20 + [7] * 30 + [3] * 50  # NPS -30
+    changes = compare("now", [group("overall", "all", nps=after)],
+                      [group("overall", "all", nps=before)], {"run_id": "then",
+                                                              "started_at": "x"})
+    overall = changes["groups"][0]
+    assert (overall["previous"]["nps"], overall["current"]["nps"]) == (40.0, -30.0)
+    variance = (0.6 - 0.4 ** 2) / 100 + (0.7 - 0.3 ** 2) / 100
+    z = -0.7 / math.sqrt(variance)
+    assert overall["nps_p"] == pytest.approx(math.erfc(abs(z) / math.sqrt(2)), rel=1e-9)
+    assert overall["nps_significant"]
+
+
+def test_new_and_growing_themes_and_new_pain_points() -> None:
+    previous = [group("overall", "all", segments=100), group("theme", "1", segments=10),
+                group("theme", "2", segments=40)]
+    current = [group("overall", "all", segments=100), group("theme", "1", segments=30),
+               group("theme", "2", segments=38), group("theme", "9", segments=5),
+               group("stage_pain", "payment/theme 9", pain_points=4),
+               group("stage_pain", "delivery/theme 2", pain_points=1)]
+    changes = compare("now", current, previous, {"run_id": "then", "started_at": "x"})
+    emerging = {t["key"]: t["status"] for t in changes["emerging_themes"]}
+    assert emerging == {"1": "growing", "9": "new"}
+    theme1 = next(g for g in changes["groups"] if g["key"] == "1")
+    pooled = 0.2
+    z = 0.2 / math.sqrt(pooled * (1 - pooled) * 2 / 100)
+    assert theme1["share_p"] == pytest.approx(0.5 * math.erfc(z / math.sqrt(2)), rel=1e-9)
+    assert [p["key"] for p in changes["new_pain_points"]] == ["payment/theme 9"]
+
+
+def test_benjamini_hochberg() -> None:
+    assert benjamini_hochberg([0.01, 0.04, 0.03, 0.005]) == pytest.approx(
+        [0.02, 0.04, 0.04, 0.02])
+
+
+def test_without_a_previous_run_nothing_is_new_and_change_rules_are_skipped() -> None:
+    changes = compare("now", [group("overall", "all", nps=[1, 2, 10])], None, None)
+    assert changes["previous_run_id"] is None and not changes["groups"][0]["new"]
+    result = evaluate([Rule("drop", "nps", drops_by=5), Rule("low", "nps", below=0)], changes)
+    assert [a["rule"] for a in result["fired"]] == ["low"]
+    assert result["skipped"][0]["rule"] == "drop"
+
+
+def test_rules_file_validation(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules:\n  - name: ok\n    metric: nps\n    drops_by: 5\n"
+                    "  - metric: happiness\n    below: 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="rule 2: metric must be one of"):
+        load_rules(path)
+    path.write_text("rules:\n  - metric: nps\n    dimension: stage\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="give a condition"):
+        load_rules(path)
+    path.write_text("rules:\n  - metric: nps\n    drops_by: five\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="drops_by must be a number"):
+        load_rules(path)
+
+
+def test_alerts_fail_the_run_and_runs_commands_read_the_store(run_cli, tmp_path: Path) -> None:
+    store = tmp_path / "voc.duckdb"
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n"
+        "  - name: volume above 6 records\n    metric: records\n    above: 6\n"
+        "  - name: NPS drops\n    metric: nps\n    drops_by: 1000\n", encoding="utf-8")
+    first = run_cli("analyze", export(tmp_path / "d1.csv", 4), "--out", tmp_path / "a",
+                    "--store", store, "--alert-rules", rules, "--fail-on-alert", "--quiet")
+    assert first.code == 0, first.stderr
+    alerts = json.loads((tmp_path / "a" / "alerts.json").read_text(encoding="utf-8"))
+    assert alerts["fired"] == [] and alerts["skipped"][0]["rule"] == "NPS drops"
+    second = run_cli("analyze", export(tmp_path / "d2.csv", 9), "--out", tmp_path / "b",
+                     "--store", store, "--alert-rules", rules, "--fail-on-alert", "--quiet")
+    assert second.code == 1, second.stderr
+    alerts = json.loads((tmp_path / "b" / "alerts.json").read_text(encoding="utf-8"))
+    assert [(a["rule"], a["previous"], a["current"]) for a in alerts["fired"]] == [
+        ("volume above 6 records", 3, 8)]
+    changes = json.loads((tmp_path / "b" / "changes.json").read_text(encoding="utf-8"))
+    assert changes["previous_run_id"] == json.loads(
+        (tmp_path / "a" / "run.json").read_text(encoding="utf-8"))["run_id"]
+    # Without --fail-on-alert the same run succeeds, with the alert still written.
+    third = run_cli("analyze", export(tmp_path / "d2.csv", 9), "--out", tmp_path / "c",
+                    "--store", store, "--alert-rules", rules, "--quiet")
+    assert third.code == 0 and (tmp_path / "c" / "alerts.json").exists()
+
+    listed = run_cli("runs", "list", "--store", store, "--json")
+    runs = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [r["records_analyzed"] for r in runs] == [4, 5, 0]
+    shown = json.loads(run_cli("runs", "show", "latest", "--store", store).stdout)
+    assert shown["run"]["records_reused"] == 9 and shown["manifest"]["store"]["reused"] == 9
+    diff = json.loads(run_cli("runs", "diff", runs[0]["run_id"][:20], "latest", "--store",
+                              store, "--json").stdout)
+    assert diff["records"] == {"added": 5, "removed": 0, "edited": 0}
+    query = run_cli("query", "SELECT lang, count(*) AS n FROM records GROUP BY lang "
+                    "ORDER BY lang", "--store", store, "--format", "json")
+    assert query.code == 0, query.stderr
+    assert sum(json.loads(line)["n"] for line in query.stdout.splitlines()) == 9
+    write = run_cli("query", "DELETE FROM runs", "--store", store)
+    assert write.code == 2 and "read-only" in write.stderr
+    assert len(run_cli("runs", "list", "--store", store, "--json").stdout.splitlines()) == 3
