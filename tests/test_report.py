@@ -411,3 +411,15 @@ def test_ten_thousand_answers_stay_well_under_five_megabytes() -> None:
     html, markdown = render_report(run)
     assert len(html.encode()) < 5_000_000
     assert len(markdown.encode()) < 100_000
+
+
+def test_without_themes_the_hottest_linked_journey_cells_are_the_top_pain_points() -> None:
+    run = synthetic_run()
+    run.themes, run.drivers = None, None
+    for segment in run.segments:
+        segment["theme_id"] = segment["theme_label"] = None
+    pains = _context(run)["top_pains"]
+    assert [_plain(p["label"]).split(" · ")[0] for p in pains] == [
+        "Problems at Delivery", "Problems at Purchase", "Problems at Customer support"]
+    assert pains[0]["customers"] == 36 and pains[0]["quote"]["text"]
+    assert all("Unassigned" not in _plain(p["label"]) for p in pains)

@@ -27,7 +27,14 @@ from voc.io.hashing import sha256_file
 from voc.io.readers import InputTable, ReadOptions, expand_inputs, read_table
 from voc.io.records import STATUSES, ValueProblems, iter_records
 from voc.io.schema import RECORDS_SCHEMA, SEGMENTS_SCHEMA
-from voc.io.writers import prepare_output_dir, rows_to_table, write_csv, write_json, write_parquet
+from voc.io.writers import (
+    atomic_write,
+    prepare_output_dir,
+    rows_to_table,
+    write_csv,
+    write_json,
+    write_parquet,
+)
 from voc.pipeline.base import Tables
 from voc.pipeline.config import load_config
 from voc.pipeline.executor import default_workers
@@ -155,6 +162,9 @@ def write_outputs(tables: Tables, out: Path, formats: Sequence[str]) -> list[str
     for name, document in tables.documents.items():
         write_json(out / f"{name}.json", document)
         written.append(f"{name}.json")
+    for name, payload in tables.files.items():
+        atomic_write(out / name, lambda stream, data=payload: stream.write(data))
+        written.append(name)
     return written
 
 

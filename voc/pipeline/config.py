@@ -17,7 +17,7 @@ import yaml
 from voc.errors import ConfigError
 
 DEFAULT_CONFIG: dict[str, Any] = {
-    "pipeline": ["language", "redact", "normalize", "segment", "classify", "journey"],
+    "pipeline": ["language", "redact", "normalize", "segment", "classify", "journey", "themes"],
     "spacy_model": "auto",
     "language": {"supported": ["fa", "en", "mixed"]},
     "redact": {"kinds": ["EMAIL", "URL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "NAME"]},
@@ -26,6 +26,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "classify": {"encoder": None, "heads": None, "precision": "auto", "batch_size": 64},
     "journey": {"map": "ecommerce", "min_confidence": 0.4, "min_touchpoint_confidence": 0.5,
                 "use_channel": True},
+    "themes": {"seeds": [], "curation": None, "previous": None, "max_fit": 50000,
+               "max_outlier_share": 0.15, "random_state": 42},
 }
 # Settings every component sees, so that shared resources are configured in one place.
 _SHARED_KEYS = ("spacy_model",)

@@ -13,7 +13,8 @@ import voc.journey.component
 import voc.language.component
 import voc.normalize.component
 import voc.privacy.component
-import voc.segment.component  # noqa: F401
+import voc.segment.component
+import voc.themes.component  # noqa: F401
 from voc.errors import ConfigError
 from voc.pipeline.base import Component, Tables, create_component
 from voc.pipeline.config import component_settings

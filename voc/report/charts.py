@@ -76,13 +76,13 @@ def stacked_rows(rows: Sequence[tuple[str, Sequence[tuple[str, float]]]], width:
     """One 100% bar per group (label, [(key, percent)]), keys named inside the bars."""
     if not rows:
         return Markup("")
-    label_width, row_height = 150, 30
+    label_width, row_height = 200, 30
     bar_space = width - label_width
     parts = [_svg(width, row_height * len(rows) + 4, label)]
     for index, (name, shares) in enumerate(rows):
         y = 2 + row_height * index
         parts.append(f'<text x="{label_width - 6}" y="{y + 18}" text-anchor="end">'
-                     f'{escape(shorten(name, 22))}</text>')
+                     f'{escape(shorten(name, 30))}</text>')
         x = float(label_width)
         for key, share in shares:
             length = share / 100 * bar_space

@@ -114,8 +114,9 @@ def _breakdown(records: Sequence[Row], value_of: Any, pain_rows: set[int] | None
             "negative_share": f"{100 * negative / analysed:.0f}%" if analysed else "—",
             "pain_share": "—" if pain_rows is None else
             f"{100 * sum(m['row_id'] in pain_rows for m in members) / len(members):.0f}%",
-            "kpis": {name: kpis[name]["text"] if name in kpis else "—"
-                     for name in KPI_FUNCTIONS},
+            # n next to each score: a group of 12 answers moves NPS by 8 points per person.
+            "kpis": {name: f"{kpis[name]['text']} (n={kpis[name]['n']})" if name in kpis
+                     else "—" for name in KPI_FUNCTIONS},
         })
     return rows
 
@@ -363,15 +364,16 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
 
 
 def _hotspot_pains(heat: Mapping[str, Any], analysed: int) -> list[dict[str, Any]]:
-    """Without themes, the hottest journey cells stand in for the top pain points."""
+    """Without themes, the hottest linked journey cells stand in for the top pain points
+    (a cell with neither stage nor touchpoint says nothing about where it hurts)."""
     cells = sorted(((row, heat["columns"][i], cell) for row in heat["rows"]
-                    for i, cell in enumerate(row["cells"]) if cell),
+                    for i, cell in enumerate(row["cells"]) if cell and cell["linked"]),
                    key=lambda item: -item[2]["weight"])[:3]
-    return [{"label": cell["top"], "customers": cell["customers"],
+    return [{"label": f"Problems at {isolate(row['name'])} / {isolate(touchpoint)}",
+             "customers": cell["customers"],
              "share": f"{100 * cell['customers'] / analysed:.1f}%" if analysed else "—",
-             "where": f"{isolate(row['name'])} / {isolate(touchpoint)}",
-             "trend": "trend needs themes",
-             "severity": cell["severity"], "impact": None, "quote": None}
+             "where": None, "trend": "trend needs themes", "severity": cell["severity"],
+             "impact": None, "quote": cell["quote"]}
             for row, touchpoint, cell in cells]
 
 

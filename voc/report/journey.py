@@ -8,7 +8,7 @@ from typing import Any
 
 from voc.errors import VocError
 from voc.report.data import RunData
-from voc.report.stats import UNASSIGNED, isolate, share_table, shorten
+from voc.report.stats import UNASSIGNED, isolate, script_lang, share_table, shorten
 
 Row = Mapping[str, Any]
 EMOTION_ORDER = ("anger", "disgust", "fear", "sadness", "surprise", "joy", "neutral")
@@ -67,11 +67,15 @@ def _bilingual(name: Mapping[str, str]) -> str:
 
 
 def _top_label(members: Sequence[Row]) -> str | None:
+    """The cell's most frequent theme; without themes, its most severe complaint."""
     labels = Counter(s["theme_label"] for s in members if s.get("theme_label"))
     if labels:
         return labels.most_common(1)[0][0]
-    worst = max(members, key=lambda s: s.get("severity") or 0)
-    return shorten(worst["text"], 60)
+    return shorten(_worst(members)["text"], 45)
+
+
+def _worst(members: Sequence[Row]) -> Row:
+    return max(members, key=lambda s: (s.get("severity") or 0, len(s["text"]) >= 12))
 
 
 def heatmap(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -114,6 +118,10 @@ def heatmap(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
                 "severity": round(weight / len(members), 2),
                 "weight": weight,
                 "top": _top_label(members),
+                "quote": {"text": shorten(_worst(members)["text"], 400),
+                          "lang": script_lang(_worst(members)["text"],
+                                              _worst(members).get("lang"))},
+                "linked": stage != "unassigned" or touchpoint != "unassigned",
             })
         if any(row_cells):
             rows.append({"stage": stage, "name": names["stages"].get(stage, "Unassigned"),
