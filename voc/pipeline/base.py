@@ -46,6 +46,8 @@ class Tables:
     outputs: dict[str, OutputTable] = field(default_factory=dict)
     # Run-level JSON documents (KPIs, changes...): written as DIR/<name>.json.
     documents: dict[str, Any] = field(default_factory=dict)
+    # Run-level binary files (a fitted model's safetensors...): written as DIR/<name>.
+    files: dict[str, bytes] = field(default_factory=dict)
 
     def analyzed(self) -> Iterable[Record]:
         """Records whose text later stages analyse (not empty, not unsupported...)."""

@@ -1,0 +1,344 @@
+"""Themes: Persian-aware theme words, clustering across languages, seeds, curation, stable
+ids, and the outputs of the sample run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from voc.errors import ConfigError
+from voc.io.schema import THEMES_SCHEMA
+from voc.themes.cluster import OUTLIER, ClusterSettings, center_languages, stratified_sample
+from voc.themes.curation import parse_curation, parse_seeds
+from voc.themes.describe import keywords_by_language
+from voc.themes.model import (
+    STATE_JSON,
+    STATE_TENSORS,
+    ThemeSettings,
+    fit_themes,
+    load_previous,
+    state_files,
+)
+from voc.themes.vectorizer import BOUNDARY, ThemeTokenizer, join_documents, theme_vectorizer
+
+# --------------------------------------------------------------------------- tokenizer
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> ThemeTokenizer:
+    return ThemeTokenizer()
+
+
+def test_half_space_compounds_stay_one_token(tokenizer: ThemeTokenizer) -> None:
+    tokens = tokenizer.tokens("بسته‌بندی خراب بود و می‌خواهم پولم را پس بدهید")
+    assert "بسته‌بندی" in tokens
+    assert "می‌خواهم" in tokens
+    assert "بسته" not in tokens and "بندی" not in tokens
+
+
+def test_stop_words_placeholders_numbers_and_single_letters_are_dropped(
+        tokenizer: ThemeTokenizer) -> None:
+    words = tokenizer.phrases("The courier called me at [PHONE] and [EMAIL], 3 times a day "
+                              "و پیک ۱۲ بار زنگ زد x")
+    assert "courier" in words and "پیک" in words
+    for unwanted in ("the", "and", "at", "phone", "email", "PHONE", "3", "۱۲", "x", "a", "و"):
+        assert unwanted not in words
+    assert not any(ch.isdigit() for word in words for ch in word)
+
+
+def test_persian_plurals_are_lemmatized_but_verbs_kept_readable(
+        tokenizer: ThemeTokenizer) -> None:
+    tokens = tokenizer.tokens("کالاها و سفارش‌های من")
+    assert "کالا" in tokens and "سفارش" in tokens
+    # hazm lemmatizes verbs to "past#present" stems; theme words keep the written form.
+    assert all("#" not in t for t in tokenizer.tokens("رفتم و می‌خواهم"))
+
+
+def test_phrases_join_adjacent_content_words_only(tokenizer: ThemeTokenizer) -> None:
+    words = tokenizer.phrases("late delivery and rude courier")
+    assert "late delivery" in words and "rude courier" in words
+    # "delivery rude" would jump over the removed stop word "and".
+    assert "delivery rude" not in words
+    joined = tokenizer.phrases(join_documents(["late delivery", "rude courier"]))
+    assert "delivery rude" not in joined
+    assert BOUNDARY not in joined
+
+
+def test_vectorizer_vocabulary_is_readable_words(tokenizer: ThemeTokenizer) -> None:
+    vectorizer = theme_vectorizer(tokenizer)
+    vectorizer.fit(["ارسال با تأخیر ۳ روزه انجام شد [PHONE]", "delivery 3 days late!!",
+                    "بسته‌بندی‌ها خیلی ضعیف بود"])
+    vocabulary = set(vectorizer.get_feature_names_out())
+    assert {"ارسال", "تأخیر", "delivery", "late", "days late"} <= vocabulary
+    assert all(len(word) > 1 and not any(c.isdigit() for c in word) for word in vocabulary)
+    assert all(len(word.split()) <= 2 for word in vocabulary)
+
+
+# --------------------------------------------------------------------------- synthetic data
+
+TOPICS = {
+    "delivery": ({"en": "late delivery courier package", "fa": "ارسال دیر پیک بسته"}),
+    "refund": ({"en": "refund money back card", "fa": "مرجوعی پول برگشت کارت"}),
+    "app": ({"en": "app crash update login", "fa": "اپلیکیشن خطا آپدیت ورود"}),
+    "price": ({"en": "price expensive discount cost", "fa": "قیمت گران تخفیف هزینه"}),
+}
+
+
+def synthetic(n_per_topic_lang: int, seed: int = 0, dim: int = 64,
+              language_strength: float = 2.0) -> tuple[np.ndarray, list[str], list[str],
+                                                        list[str]]:
+    """Embeddings where the language direction is stronger than the topic direction (as
+    in multilingual encoders), with one theme document per segment."""
+    rng = np.random.default_rng(seed)
+    topic_dirs = {t: rng.normal(size=dim) for t in TOPICS}
+    lang_dirs = {"fa": rng.normal(size=dim), "en": rng.normal(size=dim)}
+    vectors, langs, docs, truth = [], [], [], []
+    for topic, words in TOPICS.items():
+        for lang in ("fa", "en"):
+            for i in range(n_per_topic_lang):
+                vectors.append(topic_dirs[topic] + language_strength * lang_dirs[lang]
+                               + 0.35 * rng.normal(size=dim))
+                vocabulary = words[lang].split()
+                docs.append(" ".join(vocabulary[(i + k) % len(vocabulary)] for k in range(3)))
+                langs.append(lang)
+                truth.append(topic)
+    matrix = np.asarray(vectors, dtype=np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix, langs, docs, truth
+
+
+def purity(labels: np.ndarray, truth: list[str]) -> float:
+    total = 0
+    for label in set(labels.tolist()) - {OUTLIER}:
+        members = [truth[i] for i in np.flatnonzero(labels == label)]
+        total += max(members.count(t) for t in set(members))
+    return total / len(truth)
+
+
+def test_language_centering_removes_the_language_direction() -> None:
+    vectors, langs, _, truth = synthetic(10)
+    fa_delivery, en_delivery, fa_refund = 0, 10, 20
+    assert truth[fa_delivery] == truth[en_delivery] == "delivery"
+    assert truth[fa_refund] == "refund" and langs[fa_refund] == "fa"
+    # Raw: same language beats same topic, as with multilingual encoders.
+    assert vectors[fa_delivery] @ vectors[fa_refund] > vectors[fa_delivery] @ vectors[en_delivery]
+    centred = center_languages(vectors, langs)
+    assert centred[fa_delivery] @ centred[en_delivery] > centred[fa_delivery] @ centred[fa_refund]
+    assert np.allclose(np.linalg.norm(centred, axis=1), 1.0, atol=1e-5)
+
+
+def test_small_input_falls_back_to_ward_and_themes_mix_languages() -> None:
+    vectors, langs, docs, truth = synthetic(6)  # 48 segments
+    fit = fit_themes(vectors, langs, docs)
+    assert fit.method == "ward"
+    assert (fit.labels != OUTLIER).all()
+    assert 2 <= len(fit.themes) <= 12
+    assert purity(fit.labels, truth) >= 0.9
+    for theme_id in fit.themes:
+        member_langs = {langs[i] for i in np.flatnonzero(fit.labels == theme_id)}
+        assert member_langs == {"fa", "en"}
+
+
+def test_bertopic_path_is_deterministic_and_bilingual() -> None:
+    vectors, langs, docs, truth = synthetic(50, dim=48)  # 400 segments
+    settings = ThemeSettings(cluster=ClusterSettings(small_input=300))
+    first = fit_themes(vectors, langs, docs, settings=settings)
+    second = fit_themes(vectors, langs, docs, settings=settings)
+    assert first.method == "bertopic"
+    assert np.array_equal(first.labels, second.labels)
+    assert purity(first.labels, truth) >= 0.9
+    assert (first.labels == OUTLIER).mean() <= 0.15
+    mixed = [t for t in first.themes
+             if {langs[i] for i in np.flatnonzero(first.labels == t)} == {"fa", "en"}]
+    assert len(mixed) == len(first.themes)
+
+
+def test_keywords_per_language(tokenizer: ThemeTokenizer) -> None:
+    vectors, langs, docs, _ = synthetic(6)
+    fit = fit_themes(vectors, langs, docs)
+    ids = sorted(fit.themes)
+    words = keywords_by_language(docs, np.asarray(langs, dtype=object), fit.labels, ids,
+                                 tokenizer)
+    delivery = fit.labels[0]
+    english, persian = " ".join(words["en"][delivery]), " ".join(words["fa"][delivery])
+    assert "courier" in english and "late" in english
+    assert "پیک" in persian and "ارسال" in persian
+    assert not any(w in english for w in ("refund", "crash", "price", "پیک"))
+    assert "courier" not in persian
+
+
+def test_stratified_sample_keeps_every_stratum() -> None:
+    strata = ["fa"] * 900 + ["en"] * 90 + ["mixed"] * 10
+    sample = stratified_sample(strata, 100, seed=1)
+    chosen = [strata[i] for i in sample]
+    assert chosen.count("fa") == 90 and chosen.count("en") == 9 and chosen.count("mixed") == 1
+    assert np.array_equal(sample, np.sort(sample))
+    assert np.array_equal(sample, stratified_sample(strata, 100, seed=1))
+
+
+def test_large_inputs_are_fitted_on_a_sample_and_the_rest_assigned() -> None:
+    vectors, langs, docs, truth = synthetic(50, dim=48)
+    settings = ThemeSettings(cluster=ClusterSettings(small_input=100, max_fit=320))
+    fit = fit_themes(vectors, langs, docs, settings=settings)
+    assert fit.method == "bertopic-sampled"
+    assert purity(fit.labels, truth) >= 0.9
+
+
+# --------------------------------------------------------------------------- seeds
+
+
+def test_seeded_theme_collects_its_segments_in_both_languages() -> None:
+    vectors, langs, docs, truth = synthetic(6)
+    seeds = parse_seeds([{"name": "delivery", "label": {"en": "Delivery", "fa": "ارسال"},
+                          "keywords": {"en": ["courier"], "fa": ["پیک"]}}], "test")
+    fit = fit_themes(vectors, langs, docs, seeds=seeds)
+    seeded = [t for t in fit.themes.values() if t.key == "seed:delivery"]
+    assert len(seeded) == 1 and seeded[0].origin == "seeded"
+    members = np.flatnonzero(fit.labels == seeded[0].theme_id)
+    # Zero-shot: segments without the keyword join by similarity, in both languages.
+    assert {truth[i] for i in members} == {"delivery"}
+    assert len(members) == truth.count("delivery")
+    assert any("courier" not in docs[i] and "پیک" not in docs[i] for i in members)
+
+
+def test_seed_config_errors_say_what_to_fix() -> None:
+    with pytest.raises(ConfigError, match="needs 'keywords' or 'examples'"):
+        parse_seeds([{"name": "x"}], "cfg")
+    with pytest.raises(ConfigError, match="used twice"):
+        parse_seeds([{"name": "x", "keywords": ["a"]}, {"name": "x", "keywords": ["b"]}],
+                    "cfg")
+    with pytest.raises(ConfigError, match="unknown key 'keyword'"):
+        parse_seeds([{"name": "x", "keyword": ["a"]}], "cfg")
+
+
+# --------------------------------------------------------------------------- curation
+
+
+def _ids_by_topic(fit, truth: list[str]) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return {topic: int(fit.labels[truth.index(topic)]) for topic in TOPICS}
+
+
+def test_curation_merges_renames_splits_and_pins() -> None:
+    vectors, langs, docs, truth = synthetic(6)
+    base = fit_themes(vectors, langs, docs)
+    ids = _ids_by_topic(base, truth)
+    curation = parse_curation({
+        "merge": [[ids["delivery"], ids["refund"]]],
+        "rename": {ids["app"]: {"en": "App problems", "fa": "مشکلات اپ"}},
+        "split": [{"theme": ids["price"],
+                   "into": [{"name": "discounts", "keywords": ["discount", "تخفیف"]}]}],
+        "pin": [ids["app"]],
+    })
+    fit = fit_themes(vectors, langs, docs, curation=curation)
+    merged = fit.labels[truth.index("delivery")]
+    assert merged == ids["delivery"]
+    assert (fit.labels[[i for i, t in enumerate(truth) if t == "refund"]] == merged).all()
+    assert ids["refund"] not in fit.themes and fit.aliases[ids["refund"]] == merged
+    app = fit.themes[ids["app"]]
+    assert app.label.en == "App problems" and app.pinned and app.origin == "curated"
+    split = [t for t in fit.themes.values() if t.key == "split:discounts"]
+    assert len(split) == 1
+    split_members = np.flatnonzero(fit.labels == split[0].theme_id)
+    assert all("discount" in docs[i] or "تخفیف" in docs[i] for i in split_members)
+    assert (fit.labels == ids["price"]).any()  # the rest of the price theme stays
+
+
+def test_curation_file_errors_name_the_key() -> None:
+    with pytest.raises(ConfigError, match="unknown key 'renam'"):
+        parse_curation({"renam": {}})
+    with pytest.raises(ConfigError, match="at least two theme ids"):
+        parse_curation({"merge": [[3]]})
+    with pytest.raises(ConfigError, match="theme id"):
+        parse_curation({"pin": ["late"]})
+    with pytest.raises(ConfigError, match="'theme'"):
+        parse_curation({"split": [{"into": []}]})
+
+
+# --------------------------------------------------------------------------- stable ids
+
+
+def _save_state(fit, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    from voc.themes.curation import Label
+
+    tensors, document = state_files(fit, {i: Label(f"t{i}") for i in fit.themes})
+    (tmp_path / STATE_TENSORS).write_bytes(tensors)
+    (tmp_path / STATE_JSON).write_text(json.dumps(document), encoding="utf-8")
+    return tmp_path
+
+
+def test_ids_stay_stable_across_runs_on_overlapping_data(tmp_path: Path) -> None:
+    vectors, langs, docs, truth = synthetic(6, seed=0)
+    first = fit_themes(vectors, langs, docs)
+    previous = load_previous(_save_state(first, tmp_path))
+    # The same feedback in another order: every segment keeps its theme id.
+    order = np.random.default_rng(3).permutation(len(truth))
+    again = fit_themes(vectors[order], [langs[i] for i in order], [docs[i] for i in order],
+                       previous=previous)
+    assert np.array_equal(again.labels, first.labels[order])
+    # A later run over part of it: each theme takes an id the first run gave its topic.
+    part = order[:40]
+    later = fit_themes(vectors[part], [langs[i] for i in part], [docs[i] for i in part],
+                       previous=previous)
+    for row, index in enumerate(part):
+        same_topic = {int(first.labels[i]) for i, t in enumerate(truth) if t == truth[index]}
+        assert int(later.labels[row]) in same_topic
+    assert later.next_id == previous.next_id  # nothing new was discovered
+    # Without the previous state, ids follow this run's own sizes instead.
+    fresh = fit_themes(vectors[order], [langs[i] for i in order], [docs[i] for i in order])
+    assert sorted(fresh.themes) == list(range(len(fresh.themes)))
+
+
+def test_pinned_theme_is_kept_as_a_seed_in_the_next_run(tmp_path: Path) -> None:
+    vectors, langs, docs, truth = synthetic(6)
+    base = fit_themes(vectors, langs, docs)
+    app = _ids_by_topic(base, truth)["app"]
+    pinned = fit_themes(vectors, langs, docs, curation=parse_curation({"pin": [app]}))
+    previous = load_previous(_save_state(pinned, tmp_path))
+    assert previous.themes[app].pinned
+    again = fit_themes(vectors, langs, docs, previous=previous)
+    assert again.themes[app].origin == "curated"
+    app_members = np.flatnonzero(again.labels == app)
+    assert {truth[i] for i in app_members} == {"app"}
+
+
+def test_missing_previous_state_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no saved themes"):
+        load_previous(tmp_path)
+
+
+# --------------------------------------------------------------------------- sample run
+
+
+def test_sample_run_writes_themes_per_contract(sample_run_dir: Path) -> None:
+    themes = pq.read_table(sample_run_dir / "themes.parquet")
+    assert themes.schema.names[: len(THEMES_SCHEMA.names)] == THEMES_SCHEMA.names
+    rows = themes.to_pylist()
+    assert 5 <= len(rows) <= 60
+    segments = pq.read_table(sample_run_dir / "segments.parquet").to_pylist()
+    records = pq.read_table(sample_run_dir / "records.parquet").to_pylist()
+    document = json.loads((sample_run_dir / "themes.json").read_text(encoding="utf-8"))
+    assert document["unthemed_share"] <= 0.15
+    assert [t["theme_id"] for t in document["themes"]] == [r["theme_id"] for r in rows]
+    ids = {r["theme_id"] for r in rows}
+    assert {s["theme_id"] for s in segments} - {None} == ids
+    sizes = {r["theme_id"]: r["size"] for r in rows}
+    for theme_id, size in sizes.items():
+        assert sum(s["theme_id"] == theme_id for s in segments) == size
+    for record in records:
+        own = {s["theme_id"] for s in segments if s["row_id"] == record["row_id"]} - {None}
+        assert record["themes"] == sorted(own)
+    bilingual = [r for r in rows if r["size_fa"] and r["size_en"]]
+    assert len(bilingual) >= len(rows) // 2
+    for row in rows:
+        assert row["label"] and 3 <= len(row["examples"]) <= 5
+        assert sum(row["sentiment_mix"].values()) == pytest.approx(1.0, abs=1e-3)
+        for word in row["keywords_fa"] + row["keywords_en"]:
+            assert len(word.split()) <= 2 and not any(c.isdigit() for c in word)
+            assert "[" not in word
+        assert not any("@" in example for example in row["examples"])  # redacted quotes
+    assert (sample_run_dir / STATE_TENSORS).is_file()
+    assert load_previous(sample_run_dir).ids == sorted(ids)

@@ -1,0 +1,380 @@
+"""Fit themes on segment embeddings: seeds first, discovery for the rest, then stable ids
+and the researcher's curation. Plain arrays in, plain arrays and theme facts out.
+
+Theme ids are what a researcher's curation file and a report's trend refer to, so they
+must survive a re-run: the fitted state (theme centres in the language-centred space, and
+which ids came from seeds, splits and pins) is saved with safetensors + JSON, and the next
+run gives a new theme the id of the previous theme whose centre it is closest to.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voc.errors import ConfigError
+from voc.themes.cluster import (
+    OUTLIER,
+    ClusterSettings,
+    center_languages,
+    centroids,
+    cluster,
+    language_means,
+)
+from voc.themes.curation import Curation, Label, SeedTheme
+from voc.themes.vectorizer import ThemeTokenizer
+
+log = logging.getLogger(__name__)
+
+STATE_FORMAT = "voc-themes/1"
+STATE_JSON = "themes_model.json"
+STATE_TENSORS = "themes_model.safetensors"
+
+
+@dataclass(frozen=True)
+class ThemeSettings:
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    # A segment joins a seed (or pinned theme) when this similar to its centre.
+    seed_similarity: float = 0.45
+    # Discovered themes whose centres are this similar are one theme in two languages.
+    cross_lingual_merge: float = 0.6
+    # A new theme takes a previous theme's id when its centre is this similar.
+    match_similarity: float = 0.6
+
+
+@dataclass
+class Theme:
+    theme_id: int
+    origin: str  # discovered | seeded | curated
+    key: str | None = None  # seed:NAME / split:NAME: ids of named themes survive re-runs
+    label: Label = field(default_factory=Label)
+    pinned: bool = False
+    keywords: tuple[str, ...] = ()  # from a seed or split: shown first among keywords
+
+
+@dataclass
+class ThemeFit:
+    """Per segment a theme id (OUTLIER when unthemed); the themes; the fitted state."""
+
+    labels: np.ndarray
+    themes: dict[int, Theme]
+    vectors: np.ndarray  # language-centred segment vectors
+    means: dict[str, np.ndarray]
+    method: str
+    next_id: int
+    aliases: dict[int, int] = field(default_factory=dict)  # merged-away id -> kept id
+
+    def centres(self) -> tuple[list[int], np.ndarray]:
+        ids = [i for i in sorted(self.themes) if (self.labels == i).any()]
+        return ids, centroids(self.vectors, self.labels, ids)
+
+
+@dataclass
+class PreviousThemes:
+    """The saved state of an earlier run."""
+
+    ids: list[int]
+    centres: np.ndarray
+    themes: dict[int, Theme]
+    next_id: int
+    aliases: dict[int, int]
+
+
+# ---------------------------------------------------------------- seeds and phrases
+
+
+def _phrase_sets(documents: Sequence[str], tokenizer: ThemeTokenizer) -> list[set[str]]:
+    return [set(tokenizer.phrases(doc, ngram_max=3)) for doc in documents]
+
+
+def keyword_matches(seed: SeedTheme, phrase_sets: Sequence[set[str]],
+                    documents: Sequence[str], tokenizer: ThemeTokenizer) -> np.ndarray:
+    """Segments that contain one of the seed's keywords (tokenized like the documents, so
+    «بسته‌بندی‌ها» matches «بسته‌بندی») or one of its examples verbatim."""
+    wanted = {" ".join(t for t in tokenizer.tokens(k) if t != "||") for k in seed.keywords}
+    wanted.discard("")
+    examples = [e.casefold() for e in seed.examples]
+    return np.array([bool(wanted & phrases) or any(e in doc.casefold() for e in examples)
+                     for phrases, doc in zip(phrase_sets, documents, strict=True)], dtype=bool)
+
+
+def _seed_assign(vectors: np.ndarray, anchors: list[np.ndarray], centres: np.ndarray,
+                 threshold: float) -> np.ndarray:
+    """Index of the seed each segment joins (-1: none): anchored segments to their seed,
+    others to the most similar seed when similar enough."""
+    n = len(vectors)
+    if not len(centres):
+        return np.full(n, -1, dtype=np.int64)
+    similarity = vectors @ centres.T
+    for index, anchor in enumerate(anchors):
+        similarity[anchor, index] += 1.0  # a keyword match outranks similarity alone
+    best = similarity.argmax(axis=1)
+    return np.where(similarity[np.arange(n), best] >= threshold, best, -1)
+
+
+# ---------------------------------------------------------------- cross-lingual merging
+
+
+def merge_across_languages(vectors: np.ndarray, labels: np.ndarray, langs: np.ndarray,
+                           threshold: float) -> np.ndarray:
+    """Merge a mostly-Persian and a mostly-English cluster whose centres agree."""
+    ids = sorted(set(labels.tolist()) - {OUTLIER})
+    if len(ids) < 2:
+        return labels
+    centres = centroids(vectors, labels, ids)
+    dominant = []
+    for i in ids:
+        members = langs[labels == i]
+        fa, en = (members == "fa").mean(), (members == "en").mean()
+        dominant.append("fa" if fa >= 0.7 else "en" if en >= 0.7 else "both")
+    similarity = centres @ centres.T
+    parent = list(range(len(ids)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    pairs = [(similarity[a, b], a, b) for a in range(len(ids)) for b in range(a + 1, len(ids))
+             if {dominant[a], dominant[b]} == {"fa", "en"} and similarity[a, b] >= threshold]
+    merged = labels.copy()
+    # Best pairs first; each cluster joins at most one partner in the other language.
+    used: set[int] = set()
+    for _, a, b in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
+        if a in used or b in used:
+            continue
+        used.update((a, b))
+        parent[root(b)] = root(a)
+    for index, theme in enumerate(ids):
+        merged[labels == theme] = ids[root(index)]
+    return merged
+
+
+# ---------------------------------------------------------------- ids
+
+
+def _match_previous(centres: np.ndarray, previous: PreviousThemes | None,
+                    claimed: set[int], threshold: float) -> list[int | None]:
+    """Previous id for each new centre (None: new theme). Several new clusters may take one
+    previous id: a theme that fell apart in this run is kept whole, so ids stay meaningful."""
+    if previous is None or not len(previous.ids) or not len(centres):
+        return [None] * len(centres)
+    free = [k for k, i in enumerate(previous.ids) if i not in claimed]
+    if not free:
+        return [None] * len(centres)
+    similarity = centres @ previous.centres[free].T
+    best = similarity.argmax(axis=1)
+    return [previous.ids[free[b]] if similarity[row, b] >= threshold else None
+            for row, b in enumerate(best)]
+
+
+# ---------------------------------------------------------------- fit
+
+
+def fit_themes(
+    embeddings: np.ndarray, langs: Sequence[str], documents: Sequence[str], *,
+    settings: ThemeSettings | None = None, seeds: Sequence[SeedTheme] = (),
+    curation: Curation | None = None, previous: PreviousThemes | None = None,
+    tokenizer: ThemeTokenizer | None = None,
+) -> ThemeFit:
+    """Themes for segments given their encoder embeddings, languages and theme documents."""
+    settings = settings or ThemeSettings()
+    curation = curation or Curation()
+    tokenizer = tokenizer or ThemeTokenizer()
+    langs_array = np.asarray(langs, dtype=object).astype(str)
+    means = language_means(embeddings, langs_array)
+    vectors = center_languages(embeddings, langs_array, means)
+    n = len(vectors)
+    phrase_sets = _phrase_sets(documents, tokenizer)
+
+    # 1. Seeds from the config and curation file, and themes pinned in an earlier run.
+    all_seeds = [*seeds, *(s for s in curation.seeds if s.name not in {x.name for x in seeds})]
+    seed_themes: list[Theme] = []
+    anchors, seed_centres = [], []
+    for seed in all_seeds:
+        anchor = keyword_matches(seed, phrase_sets, documents, tokenizer)
+        if not anchor.any():
+            log.warning("seeded theme '%s' matches no segment; its keywords may need "
+                        "other forms", seed.name)
+            continue
+        anchors.append(anchor)
+        seed_centres.append(vectors[anchor].mean(axis=0))
+        seed_themes.append(Theme(-1, "seeded", f"seed:{seed.name}", seed.label,
+                                 keywords=seed.keywords))
+    if previous is not None:
+        for index, theme_id in enumerate(previous.ids):
+            theme = previous.themes[theme_id]
+            if theme.pinned and theme.key not in {t.key for t in seed_themes}:
+                anchors.append(np.zeros(n, dtype=bool))
+                seed_centres.append(previous.centres[index])
+                seed_themes.append(replace(theme, origin="curated"))
+    centres = (np.stack(seed_centres) / np.linalg.norm(np.stack(seed_centres), axis=1,
+                                                       keepdims=True)
+               if seed_centres else np.zeros((0, vectors.shape[1]), dtype=np.float32))
+    seeded = _seed_assign(vectors, anchors, centres, settings.seed_similarity)
+
+    # 2. Discovery on everything no seed claimed.
+    rest = np.flatnonzero(seeded < 0)
+    local, method = cluster(vectors[rest], [documents[i] for i in rest],
+                            [str(x) for x in langs_array[rest]], settings.cluster)
+    local = merge_across_languages(vectors[rest], local, langs_array[rest],
+                                   settings.cross_lingual_merge)
+
+    # 3. Ids: named themes by name, discovered ones by their closest previous theme.
+    next_id = previous.next_id if previous else 0
+    known_keys = {t.key: i for i, t in (previous.themes.items() if previous else ())
+                  if t.key}
+    themes: dict[int, Theme] = {}
+    labels = np.full(n, OUTLIER, dtype=np.int64)
+    for index, theme in enumerate(seed_themes):
+        if theme.theme_id < 0:
+            theme_id = known_keys.get(theme.key)
+            if theme_id is None:
+                theme_id, next_id = next_id, next_id + 1
+            theme.theme_id = theme_id
+        themes[theme.theme_id] = theme
+        labels[seeded == index] = theme.theme_id
+    cluster_ids = sorted(set(local.tolist()) - {OUTLIER},
+                         key=lambda c: (-(local == c).sum(), int(np.argmax(local == c))))
+    matches = _match_previous(centroids(vectors[rest], local, cluster_ids), previous,
+                              set(themes), settings.match_similarity)
+    for cluster_id, match in zip(cluster_ids, matches, strict=True):
+        if match is None:
+            match, next_id = next_id, next_id + 1
+            themes[match] = Theme(match, "discovered")
+        elif match not in themes:
+            old = previous.themes[match] if previous else Theme(match, "discovered")
+            themes[match] = replace(old, origin="discovered" if old.origin != "curated"
+                                    else "curated")
+        labels[rest[local == cluster_id]] = match
+
+    fit = ThemeFit(labels, themes, vectors, means, method, next_id,
+                   dict(previous.aliases) if previous else {})
+    return apply_curation(fit, curation, documents, phrase_sets, tokenizer)
+
+
+def apply_curation(fit: ThemeFit, curation: Curation, documents: Sequence[str],
+                   phrase_sets: Sequence[set[str]], tokenizer: ThemeTokenizer) -> ThemeFit:
+    """Merge, split, rename and pin themes as the researcher's file says, in that order."""
+    def resolve(theme_id: int) -> int:
+        while theme_id in fit.aliases:
+            theme_id = fit.aliases[theme_id]
+        return theme_id
+
+    for group in curation.merge:
+        keep = resolve(group[0])
+        for other in (resolve(t) for t in group[1:]):
+            if other == keep or other not in fit.themes:
+                continue
+            fit.labels[fit.labels == other] = keep
+            fit.aliases[other] = keep
+            del fit.themes[other]
+            if keep in fit.themes:
+                fit.themes[keep].origin = "curated"
+    known_keys = {t.key: i for i, t in fit.themes.items() if t.key}
+    for split in curation.split:
+        source = resolve(split.theme)
+        members = np.flatnonzero(fit.labels == source)
+        for part in split.into:
+            key = f"split:{part.name}"
+            hit = keyword_matches(part, [phrase_sets[i] for i in members],
+                                  [documents[i] for i in members], tokenizer)
+            theme_id = known_keys.get(key)
+            if theme_id is None:
+                theme_id, fit.next_id = fit.next_id, fit.next_id + 1
+            fit.themes[theme_id] = Theme(theme_id, "curated", key, part.label,
+                                         keywords=part.keywords)
+            fit.labels[members[hit]] = theme_id
+            members = members[~hit]
+    for theme_id, label in curation.rename.items():
+        theme = fit.themes.get(resolve(theme_id))
+        if theme is None:
+            log.warning("themes curation renames theme %d, which this run does not have",
+                        theme_id)
+            continue
+        theme.label, theme.origin = label, "curated"
+    for theme_id in curation.pin:
+        theme = fit.themes.get(resolve(theme_id))
+        if theme is not None:
+            theme.pinned, theme.origin = True, "curated"
+    # Themes emptied by merges and splits (or seeds nobody matched) are not themes.
+    present = set(fit.labels.tolist())
+    fit.themes = {i: t for i, t in fit.themes.items() if i in present}
+    return fit
+
+
+# ---------------------------------------------------------------- state
+
+
+def state_files(fit: ThemeFit, labels_text: dict[int, Label]) -> tuple[bytes, dict[str, Any]]:
+    """The fitted state: safetensors bytes (theme centres, language means) and JSON."""
+    from safetensors.numpy import save
+
+    ids, centres = fit.centres()
+    languages = sorted(fit.means)
+    tensors = {
+        "centroids": np.ascontiguousarray(centres, dtype=np.float32),
+        "language_means": np.ascontiguousarray(
+            np.stack([fit.means[lang] for lang in languages]) if languages
+            else np.zeros((0, centres.shape[1] if centres.ndim == 2 else 0)), dtype=np.float32),
+    }
+    document = {
+        "format": STATE_FORMAT,
+        "dim": int(fit.vectors.shape[1]) if fit.vectors.ndim == 2 else 0,
+        "method": fit.method,
+        "next_id": fit.next_id,
+        "languages": languages,
+        "aliases": {str(k): v for k, v in sorted(fit.aliases.items())},
+        "themes": [
+            {"theme_id": i, "origin": fit.themes[i].origin, "key": fit.themes[i].key,
+             "pinned": fit.themes[i].pinned, "keywords": list(fit.themes[i].keywords),
+             "label": labels_text[i].text, "label_fa": labels_text[i].fa,
+             "label_en": labels_text[i].en, "curated_label": _label_dict(fit.themes[i].label)}
+            for i in ids
+        ],
+    }
+    return save(tensors), document
+
+
+def _label_dict(label: Label) -> dict[str, str] | None:
+    values = {k: v for k, v in (("text", label.text), ("fa", label.fa), ("en", label.en)) if v}
+    return values or None
+
+
+def load_previous(path: str | Path) -> PreviousThemes:
+    """The state saved by an earlier run: its directory or its themes_model.json."""
+    from safetensors.numpy import load_file
+
+    path = Path(path).expanduser()
+    json_path = path / STATE_JSON if path.is_dir() else path
+    tensor_path = json_path.with_name(STATE_TENSORS)
+    if not json_path.is_file() or not tensor_path.is_file():
+        raise ConfigError(f"no saved themes at {path}: expected {STATE_JSON} and "
+                          f"{STATE_TENSORS} from an earlier 'voc analyze' run")
+    try:
+        document = json.loads(json_path.read_text(encoding="utf-8"))
+        tensors = load_file(str(tensor_path))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"saved themes at {path} cannot be read: {exc}") from exc
+    if document.get("format") != STATE_FORMAT:
+        raise ConfigError(f"{json_path} is not a voc themes state ({STATE_FORMAT})")
+    themes = {}
+    for entry in document["themes"]:
+        curated = entry.get("curated_label") or {}
+        themes[entry["theme_id"]] = Theme(
+            entry["theme_id"], entry["origin"], entry.get("key"),
+            Label(curated.get("text"), curated.get("fa"), curated.get("en")),
+            bool(entry.get("pinned")), tuple(entry.get("keywords") or ()))
+    centres = tensors["centroids"]
+    if len(themes) != len(centres):
+        raise ConfigError(f"saved themes at {path} are inconsistent: "
+                          f"{len(themes)} themes, {len(centres)} centres")
+    return PreviousThemes(ids=[e["theme_id"] for e in document["themes"]], centres=centres,
+                          themes=themes, next_id=int(document["next_id"]),
+                          aliases={int(k): int(v) for k, v in document["aliases"].items()})

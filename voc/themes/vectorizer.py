@@ -1,0 +1,139 @@
+"""Theme words: Persian-aware tokens, stop words and 1-2 word phrases for c-TF-IDF.
+
+BERTopic's default CountVectorizer splits «می‌خواهم» and «بسته‌بندی» at the half-space
+(ZWNJ) and keeps stop words, numbers and redaction placeholders, so Persian themes come
+out as word fragments. Here Persian is tokenized by one shared hazm WordTokenizer (which
+keeps half-space compounds whole), plural and comparative nouns are lemmatized with hazm
+where the lemma is a plain word, English is lower-cased (segments already carry spaCy
+lemmas in `terms`), and phrases are pairs of *adjacent* content words, so a bigram never
+jumps over a removed stop word or from one segment into the next.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+import hazm
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+# Redaction placeholders ("[PHONE]") are not the customer's words.
+PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
+# Ends a phrase: the tokenizer emits it between documents BERTopic joins per topic.
+BOUNDARY = "||"
+_PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
+_LETTER = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"[\d\u06F0-\u06F9\u0660-\u0669]")
+# Latin words, and any other non-space character as its own token (it ends a phrase).
+_LATIN_TOKEN = re.compile(r"[a-z][a-z'\-]*[a-z]|[^\sa-z]|[a-z]")
+_ZWNJ = "\u200c"
+
+# Colloquial and light-verb forms hazm's (formal) stop list misses; as theme words they
+# say nothing about what a customer talks about.
+_EXTRA_PERSIAN_STOP_TEXT = """
+رو را هم خیلی واقعا واقعاً اصلا اصلاً یه یک دیگه دیگر هست هستش نیست بود بودم بودیم شد شده
+شدم شدیم میشه نمیشه می‌شود نمی‌شود کردم کردیم کرده کردند کنید کنم کنیم می‌کنم نمی‌کنم
+می‌کنه نمی‌کنه می‌کنند دارم داره داریم دارید ندارم نداره دادم داده دادند بدید بدین
+خودم خودش شما ما من اون این اینو اونو چون ولی اما که تا با بی برای از به در و یا هر
+چی چیزی چیز کلا کلاً فقط حتی همه همیشه الان بار دفعه لطفا لطفاً ممنون مرسی تشکر
+آقا خانم سلام خب خوب بد عالی افتضاح
+"""
+_EXTRA_ENGLISH_STOP_TEXT = """
+im ive dont didnt doesnt cant wont isnt wasnt arent u ur ok okay really just like get got
+also would could one thing things still even much lot lots thanks thank please hi hello
+good bad great terrible awful nice well way time
+"""
+# Finglish (Persian in Latin letters) function words and fillers.
+_FINGLISH_STOP_TEXT = """
+va ke ham ro ra az be ba dar ta ya man ma shoma in oon un an yek ye kheili kheyli kheyli
+kheli bood bud shod shode kard kardam kardim mikonam mikone konid konam hast nist dare
+daram nadare hamin ino oono chon vali ama faghat hata hame hamishe alan dige lotfan
+mamnoon merci khob khoob bad ali aali ha hay haye
+"""
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Persian (hazm's list plus colloquial forms) and English (scikit-learn's) stop words."""
+    persian = {word.replace("_", " ") for word in hazm.stopwords_list()}
+    return frozenset(persian | set(_EXTRA_PERSIAN_STOP_TEXT.split()) | ENGLISH_STOP_WORDS
+                     | set(_EXTRA_ENGLISH_STOP_TEXT.split()) | set(_FINGLISH_STOP_TEXT.split()))
+
+
+class ThemeTokenizer:
+    """Text -> content tokens, with BOUNDARY where a phrase must not continue.
+
+    One instance holds one hazm WordTokenizer and Lemmatizer for a whole run (building
+    them per call is what makes `hazm.word_tokenize` slow in a loop).
+    """
+
+    def __init__(self, lemmatize: bool = True) -> None:
+        self._persian = hazm.WordTokenizer(join_verb_parts=False)
+        self._lemmatizer = hazm.Lemmatizer() if lemmatize else None
+        self._stop = stop_words()
+        self._lemma_cache: dict[str, str] = {}
+
+    def _lemma(self, token: str) -> str:
+        if self._lemmatizer is None or (
+                _ZWNJ not in token and not token.endswith(("ها", "ان", "تر", "ترین"))):
+            return token
+        cached = self._lemma_cache.get(token)
+        if cached is None:
+            lemma = self._lemmatizer.lemmatize(token)
+            # Verb lemmas come back as "past#present" stems: not a word a reader knows.
+            cached = token if "#" in lemma or len(lemma) < 2 else lemma
+            self._lemma_cache[token] = cached
+        return cached
+
+    def _keep(self, token: str) -> bool:
+        return (len(token) > 1 and token not in self._stop and _LETTER.search(token) is not None
+                and _DIGIT.search(token) is None)
+
+    def tokens(self, text: str) -> list[str]:
+        """Content tokens in order; BOUNDARY marks a removed word, a placeholder or a break."""
+        out: list[str] = []
+        for chunk in PLACEHOLDER.split(text.replace(BOUNDARY, "\n")):
+            for line in chunk.split("\n"):
+                if _PERSIAN_LETTER.search(line):
+                    raw = self._persian.tokenize(line)
+                else:
+                    raw = _LATIN_TOKEN.findall(line.lower())
+                for token in raw:
+                    token = token.strip(_ZWNJ).lower()
+                    if _PERSIAN_LETTER.search(token):
+                        token = self._lemma(token)
+                    out.append(token if self._keep(token) else BOUNDARY)
+                out.append(BOUNDARY)
+            out.append(BOUNDARY)
+        return out
+
+    def phrases(self, text: str, ngram_max: int = 2) -> list[str]:
+        """Unigrams and phrases of up to `ngram_max` adjacent content words."""
+        tokens = self.tokens(text)
+        grams = [t for t in tokens if t != BOUNDARY]
+        for n in range(2, ngram_max + 1):
+            for start in range(len(tokens) - n + 1):
+                window = tokens[start: start + n]
+                # "تحویل تحویل" or "late late" is repetition, not a phrase.
+                if BOUNDARY not in window and len(set(window)) == n:
+                    grams.append(" ".join(window))
+        return grams
+
+
+def theme_analyzer(tokenizer: ThemeTokenizer | None = None,
+                   ngram_max: int = 2) -> Callable[[str], list[str]]:
+    """A CountVectorizer `analyzer`: document -> its words and phrases."""
+    shared = tokenizer or ThemeTokenizer()
+    return lambda text: shared.phrases(text, ngram_max)
+
+
+def theme_vectorizer(tokenizer: ThemeTokenizer | None = None, *, ngram_max: int = 2,
+                     min_df: int = 1) -> CountVectorizer:
+    """The vectorizer BERTopic's c-TF-IDF uses for theme keywords."""
+    return CountVectorizer(analyzer=theme_analyzer(tokenizer, ngram_max), min_df=min_df)
+
+
+def join_documents(texts: Iterable[str]) -> str:
+    """Concatenate texts so that no phrase spans two of them."""
+    return f" {BOUNDARY} ".join(texts)
