@@ -38,6 +38,15 @@ def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
+def model_dir() -> Path:
+    """The default encoder from the user's (or CI's) voc cache, built there when missing:
+    rebuilding it per test would cost many seconds each time."""
+    from voc.encoder.cache import ensure_default_model
+
+    return ensure_default_model()
+
+
+@pytest.fixture(scope="session")
 def sample_run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped sample data analysed once per test session (all outputs, CSV too).
 

@@ -13,7 +13,6 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from voc.encoder import engine as engine_mod  # noqa: E402
-from voc.encoder.cache import ensure_default_model  # noqa: E402
 from voc.encoder.embed import embed_texts  # noqa: E402
 from voc.encoder.engine import (  # noqa: E402
     QUALITY_MIN_COSINE,
@@ -46,12 +45,6 @@ SENTENCES = [
     "ersal dir shod va gheymat bala raft :(",
     "The coupon code did not work at checkout",
 ]
-
-
-@pytest.fixture(scope="module")
-def model_dir() -> Path:
-    # The user's (or CI's) model cache: rebuilding the model per test run would cost a minute.
-    return ensure_default_model()
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +145,8 @@ def test_auto_calibration_is_cached_and_reused(
     monkeypatch.setattr(engine_mod, "_calibrate", counting)
     # Caching is under test, not timing: a few texts keep the calibration quick.
     monkeypatch.setattr(engine_mod, "calibration_texts", lambda: SENTENCES[:8])
+    load = [1.0]
+    monkeypatch.setattr(engine_mod, "_load_average", lambda: load[0])
     first = EncoderEngine.from_model_dir(model_dir, candidates=("torch",))
     assert first.backend == "torch" and calls == [("torch",)]
     (record_path,) = (tmp_path / "engine").glob("calibration-*.json")
@@ -163,6 +158,14 @@ def test_auto_calibration_is_cached_and_reused(
     second = EncoderEngine.from_model_dir(model_dir, candidates=("torch",))
     assert second.backend == "torch" and len(calls) == 1
     assert second.calibration == first.calibration
+
+    # A decision timed on an oversubscribed machine is measured again once it is quiet.
+    record["load_1m"] = 64.0
+    record_path.write_text(json.dumps(record), encoding="utf-8")
+    load[0] = 0.0
+    EncoderEngine.from_model_dir(model_dir, candidates=("torch",))
+    assert len(calls) == 2
+    assert json.loads(record_path.read_text(encoding="utf-8"))["load_1m"] == 0.0
 
 
 def test_decision_rule() -> None:

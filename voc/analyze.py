@@ -235,6 +235,7 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
         },
         "versions": _versions(),
         "engine": options.engine,
+        "encoder_cache": tables.stats.get("encoder_cache"),
     }
     if store_run is not None:
         manifest["store"] = manifest_section(store_run, tables)

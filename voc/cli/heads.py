@@ -15,7 +15,14 @@ from typing import Annotated, Any
 import typer
 
 from voc.cli.logs import configure_logging
-from voc.cli.options import DebugOption, LogFormatChoice, LogFormatOption, QuietOption
+from voc.cli.options import (
+    BackendChoice,
+    BackendOption,
+    DebugOption,
+    LogFormatChoice,
+    LogFormatOption,
+    QuietOption,
+)
 from voc.errors import ConfigError, OutputError
 
 log = logging.getLogger("voc")
@@ -177,8 +184,7 @@ def evaluate(
         "neutral); 'negative-vs-rest': predicted negative or not.")] = ModeChoice.all,
     json_out: Annotated[Path | None, typer.Option(
         "--json", help="Also write the metrics as JSON to this file.")] = None,
-    batch_size: Annotated[int, typer.Option(
-        "--batch-size", min=1, help="Texts per encoder batch.")] = 64,
+    backend: BackendOption = BackendChoice.auto,
     quiet: QuietOption = False,
     log_format: LogFormatOption = LogFormatChoice.text,
     debug: DebugOption = False,
@@ -196,9 +202,10 @@ def evaluate(
     allowed = labels_for(task_name) if mode_name != "negative_vs_rest" else None
     pairs = load_labelled(data, text_col, label_col, label_map, allowed_labels=allowed,
                           task=task_name)
-    classifier = FeedbackClassifier.from_paths(heads_path=heads)
+    classifier = FeedbackClassifier.from_paths(heads_path=heads, backend=backend.value)
     result = run_evaluation(task_name, [t for t, _ in pairs], [g for _, g in pairs],
-                            classifier, mode=mode_name, batch_size=batch_size)  # type: ignore[arg-type]
+                            classifier, mode=mode_name)  # type: ignore[arg-type]
+    result["backend"] = classifier.backend
     typer.echo(format_report(result))
     if json_out is not None:
         _write_json(json_out, {"data": str(data), "heads": str(heads or "default"), **result})

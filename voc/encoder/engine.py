@@ -774,6 +774,21 @@ class EncoderEngine:
         return self.run(texts, prefix=prefix, token_budget=token_budget)[0]
 
 
+def _load_average() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):  # not available on this platform
+        return None
+
+
+def _measured_under_load(then: float | None, now: float | None, threads: int) -> bool:
+    """Whether a cached calibration was timed while other work competed for the CPUs and the
+    machine is markedly quieter now: such timings mislead, so they are measured again."""
+    if then is None or now is None:
+        return False
+    return then > threads and now <= threads / 2
+
+
 def _cached_calibration(
     source: _Source, candidates: Sequence[str] | None, threads: int, token_budget: int
 ) -> dict[str, Any]:
@@ -790,15 +805,20 @@ def _cached_calibration(
     }
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     path = source.cache_dir / "engine" / f"calibration-{digest}.json"
+    load = _load_average()
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
         if cached.get("key") == key and cached.get("backend") in usable:
-            logger.debug("reusing calibration %s", path)
-            return dict(cached)
+            if not _measured_under_load(cached.get("load_1m"), load, threads):
+                logger.debug("reusing calibration %s", path)
+                return dict(cached)
+            logger.info("re-calibrating: the cached decision was measured on a busy machine "
+                        "(load %.1f on %d threads), it is quieter now", cached["load_1m"], threads)
     except (OSError, ValueError):
         pass
     logger.info("calibrating encoder backends %s (one-off for this machine and model)", wanted)
-    record = {"key": key, **_calibrate(source, wanted, threads, token_budget)}
+    record = {"key": key, "load_1m": load,
+              **_calibrate(source, wanted, threads, token_budget)}
     _atomic_write_text(path, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     logger.info("auto picked %s; decision cached at %s", record["backend"], path)
     return record

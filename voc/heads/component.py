@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from voc.encoder.engine import DEFAULT_TOKEN_BUDGET
 from voc.errors import ConfigError
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from voc.io.hashing import sha256_file
@@ -76,14 +77,18 @@ class ClassifyComponent:
             raise ConfigError(f"heads file not found: {self.heads_path}; train one with "
                               "'voc train' or pass --heads")
         self.encoder = settings.get("encoder")
-        self.precision = settings.get("precision", "auto")
-        self.batch_size = int(settings.get("batch_size", 64))
+        self.backend = str(settings.get("backend", "auto"))
+        self.cache = bool(settings.get("cache", True))
+        self.token_budget = int(settings.get("token_budget", DEFAULT_TOKEN_BUDGET))
+        if self.token_budget < 1:
+            raise ConfigError("classify.token_budget must be at least 1")
 
     @property
     def classifier(self) -> Any:
         # Loaded on first use, not at construction: the per-record stages fork worker
         # processes first, and forking after torch has started its threads is unsafe.
-        return feedback_classifier(self.encoder, str(self.heads_path), self.precision)
+        return feedback_classifier(self.encoder, str(self.heads_path), self.backend,
+                                   self.cache)
 
     def identity(self) -> dict[str, Any]:
         """Which models this stage uses, without loading them (for incremental runs)."""
@@ -99,11 +104,12 @@ class ClassifyComponent:
             "encoder_sha256": metadata.base_model_sha256,
             "heads": str(self.heads_path),
             "heads_sha256": sha256_file(self.heads_path),
+            "encoder_backend": self.classifier.backend,
         }
 
     def __call__(self, tables: Tables) -> Tables:
         segments = tables.segments
-        predictions = self.classifier.run([s["text"] for s in segments], self.batch_size)
+        predictions = self.classifier.run([s["text"] for s in segments], self.token_budget)
         sentiment_labels = predictions.sentiment_labels
         emotion_labels = predictions.emotion_labels
         scores = sentiment_score(predictions.sentiment_probs, sentiment_labels)
@@ -118,6 +124,8 @@ class ClassifyComponent:
                                     strict=True)
             }
         tables.embeddings = predictions.embeddings
+        tables.stats["encoder_cache"] = {"unique_texts": self.classifier.last_unique,
+                                         "from_cache": self.classifier.last_cache_hits}
         _aggregate_records(tables.records, segments, predictions, sentiment_labels,
                            emotion_labels)
         tables.stats.setdefault("models", {}).update(self.models())

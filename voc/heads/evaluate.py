@@ -105,7 +105,6 @@ def evaluate(
     classifier: FeedbackClassifier,
     *,
     mode: EvalMode = "all",
-    batch_size: int = 64,
 ) -> dict[str, Any]:
     """Classify ``texts`` and score the ``task`` head against ``gold_labels``."""
     if mode not in EVAL_MODES:
@@ -114,7 +113,7 @@ def evaluate(
     if len(texts) != len(gold_labels):
         raise ValueError(f"{len(texts)} texts but {len(gold_labels)} gold labels")
     gold = gold_for_mode(gold_labels, mode)
-    predictions = classifier.run(texts, batch_size=batch_size)
+    predictions = classifier.run(texts)
     probs = predictions.sentiment_probs if task == "sentiment" else predictions.emotion_probs
     predicted, labels = predict_labels(probs, task_labels, mode)
     return {"task": task, "mode": mode, **score(gold, predicted, labels)}

@@ -7,22 +7,24 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from voc.heads.model import BranchedEncoder
 
 logger = logging.getLogger(__name__)
 
-Precision = Literal["auto", "fp32", "bf16"]
 HEADS_ENV = "VOC_HEADS_PATH"
 DEFAULT_HEADS_PATH = (
     Path(__file__).resolve().parents[2] / "models" / "heads" / "voc-heads.safetensors"
 )
-MAX_LENGTH = 512
+# What `backend="auto"` weighs against torch fp32 for the branched model. torch-int8 is left
+# out: its worst-case embedding cosine on feedback text sits just above the 0.99 bar.
+AUTO_CANDIDATES = ("torch", "torch-bf16", "onnx", "onnx-int8")
 
 
 def default_heads_path() -> Path:
@@ -36,10 +38,26 @@ def native_bf16() -> bool:
     """Whether this CPU computes bf16 natively (AVX512-BF16 or AMX).
 
     Without it PyTorch emulates bf16 matmuls and autocast is several times slower than
-    fp32 (measured 6x on an AVX2-only EPYC), so "auto" uses fp32 there.
+    fp32 (measured 6x on an AVX2-only EPYC), so training uses fp32 there.
     """
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
+class ClassifierOutputs(nn.Module):
+    """A ``BranchedEncoder`` that returns finished per-text outputs, so any engine backend
+    (ONNX graphs included) hands back embeddings and probabilities, never token states."""
+
+    def __init__(self, model: BranchedEncoder) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        embeddings, sentiment_logits, emotion_logits = self.model(input_ids, attention_mask)
+        return (embeddings.float(), torch.softmax(sentiment_logits, dim=-1),
+                torch.softmax(emotion_logits, dim=-1))
 
 
 @dataclass(frozen=True)
@@ -60,22 +78,46 @@ class Predictions:
 
 
 class FeedbackClassifier:
-    """Runs a ``BranchedEncoder`` over texts: e5 embeddings plus sentiment and emotion."""
+    """Runs a ``BranchedEncoder`` over texts: e5 embeddings plus sentiment and emotion.
+
+    Inference goes through :class:`voc.encoder.engine.EncoderEngine`: identical texts are
+    encoded once, batches are cut by token budget in length order, and the backend (torch
+    fp32, ONNX Runtime fp32/int8, bf16 where native) is picked by measurement on this
+    machine unless one is named.
+    """
 
     def __init__(
         self,
         model: BranchedEncoder,
         tokenizer: Any,
         *,
-        precision: Precision = "auto",
-        max_length: int = MAX_LENGTH,
+        backend: str = "auto",
+        cache_key: str | None = None,
+        threads: int | None = None,
+        output_cache_dir: Path | None = None,
     ) -> None:
-        if precision not in ("auto", "fp32", "bf16"):
-            raise ValueError(f"precision must be auto, fp32 or bf16; got {precision!r}")
+        """``output_cache_dir`` (with a ``cache_key``) keeps every text's outputs on disk, so
+        later runs never encode a text this model, heads and backend have seen before."""
+        from voc.encoder.engine import BACKENDS, EncoderEngine
+        from voc.encoder.output_cache import OutputCache
+
+        if backend != "auto" and backend not in BACKENDS:
+            raise ValueError(f"backend must be auto or one of {', '.join(BACKENDS)}; "
+                             f"got {backend!r}")
         self.model = model.eval()
         self.tokenizer = tokenizer
-        self.max_length = max_length
-        self.use_bf16 = precision == "bf16" or (precision == "auto" and native_bf16())
+        self.engine = EncoderEngine.from_module(
+            ClassifierOutputs(self.model), tokenizer, backend=backend, threads=threads,
+            cache_key=cache_key, candidates=AUTO_CANDIDATES if backend == "auto" else None)
+        self.output_cache: OutputCache | None = None
+        if output_cache_dir is not None and cache_key is not None:
+            # The backend is part of the key: int8 outputs differ slightly from fp32 ones,
+            # and a run must not mix them.
+            path = output_cache_dir / f"{cache_key}-{self.engine.backend}.sqlite"
+            self.output_cache = OutputCache(path, self.engine.output_shapes)
+        #: Texts of the last ``run`` that were unique / came from the output cache.
+        self.last_unique = 0
+        self.last_cache_hits = 0
 
     @classmethod
     def from_paths(
@@ -83,19 +125,35 @@ class FeedbackClassifier:
         model_dir: str | Path | None = None,
         heads_path: str | Path | None = None,
         *,
-        precision: Precision = "auto",
+        backend: str = "auto",
+        threads: int | None = None,
+        cache_outputs: bool = True,
     ) -> FeedbackClassifier:
         """Load from a base model dir (default: the e5 cache, built on first use) and a heads
-        file (default: ``default_heads_path()``)."""
+        file (default: ``default_heads_path()``); ``cache_outputs`` keeps outputs by text
+        hash under the voc cache root."""
         from transformers import AutoTokenizer
+        from transformers.utils import logging as transformers_logging
 
-        from voc.encoder.cache import ensure_default_model
+        from voc.encoder.cache import cache_root, ensure_default_model
+        from voc.io.hashing import sha256_file
 
+        # A progress bar per model load is noise in scheduled jobs' logs and --quiet output.
+        transformers_logging.disable_progress_bar()
         model_dir = Path(model_dir) if model_dir is not None else ensure_default_model()
         heads_path = Path(heads_path) if heads_path is not None else default_heads_path()
         model = BranchedEncoder.from_paths(model_dir, heads_path)
         tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-        return cls(model, tokenizer, precision=precision)
+        # Names the ONNX graphs and calibration of exactly this base + heads pair, without
+        # hashing every weight on each load.
+        cache_key = (f"branched-{model.metadata.base_model_sha256[:16]}-"
+                     f"{sha256_file(heads_path)[:16]}")
+        return cls(model, tokenizer, backend=backend, cache_key=cache_key, threads=threads,
+                   output_cache_dir=cache_root() / "outputs" if cache_outputs else None)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.backend
 
     @property
     def sentiment_labels(self) -> tuple[str, ...]:
@@ -105,51 +163,46 @@ class FeedbackClassifier:
     def emotion_labels(self) -> tuple[str, ...]:
         return self.model.metadata.emotion_labels
 
-    def run(self, texts: Sequence[str], batch_size: int = 64) -> Predictions:
-        """Embed and classify ``texts``; identical texts are encoded once."""
-        if batch_size < 1:
-            raise ValueError("batch_size must be >= 1")
-        unique: dict[str, int] = {}
-        index = np.fromiter((unique.setdefault(t, len(unique)) for t in texts), dtype=np.int64,
-                            count=len(texts))
-        embeddings, sentiment, emotion = self._run_unique(list(unique), batch_size)
+    def run(self, texts: Sequence[str], token_budget: int | None = None) -> Predictions:
+        """Embed and classify ``texts``; identical texts are encoded once, and texts in the
+        output cache not at all."""
+        embeddings, sentiment, emotion = self._outputs(texts, token_budget)
         return Predictions(
-            embeddings=embeddings[index],
-            sentiment_probs=sentiment[index],
-            emotion_probs=emotion[index],
+            embeddings=embeddings,
+            sentiment_probs=sentiment,
+            emotion_probs=emotion,
             sentiment_labels=self.sentiment_labels,
             emotion_labels=self.emotion_labels,
         )
 
-    def _run_unique(
-        self, texts: list[str], batch_size: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        n = len(texts)
-        embeddings = np.zeros((n, self.model.hidden_size), dtype=np.float32)
-        sentiment = np.zeros((n, len(self.sentiment_labels)), dtype=np.float32)
-        emotion = np.zeros((n, len(self.emotion_labels)), dtype=np.float32)
-        if not n:
-            return embeddings, sentiment, emotion
-        prefix = self.model.metadata.prefix
-        encoded = self.tokenizer(
-            [prefix + text for text in texts], truncation=True, max_length=self.max_length
-        )["input_ids"]
-        # Length-sorted batches keep padding, and so wasted attention/FFN work, to a minimum.
-        order = np.argsort([len(ids) for ids in encoded], kind="stable")
-        pad_id = self.tokenizer.pad_token_id
-        with (
-            torch.inference_mode(),
-            torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.use_bf16),
-        ):
-            for start in range(0, n, batch_size):
-                rows = order[start : start + batch_size]
-                ids, mask = pad_batch([encoded[i] for i in rows], pad_id)
-                emb, sent_logits, emo_logits = self.model(ids, mask)
-                embeddings[rows] = emb.float().numpy()
-                sentiment[rows] = torch.softmax(sent_logits.float(), dim=-1).numpy()
-                emotion[rows] = torch.softmax(emo_logits.float(), dim=-1).numpy()
-        return embeddings, sentiment, emotion
 
+    def _outputs(self, texts: Sequence[str], token_budget: int | None) -> tuple[np.ndarray, ...]:
+        prefix = self.model.metadata.prefix
+        unique = list(dict.fromkeys(texts))
+        self.last_unique = len(unique)
+        if self.output_cache is None:
+            self.last_cache_hits = 0
+            return self.engine.run(texts, prefix=prefix, token_budget=token_budget)
+        from voc.encoder.output_cache import text_key
+
+        keys = [text_key(prefix, text) for text in unique]
+        cached = self.output_cache.get(keys)
+        missing = [i for i, key in enumerate(keys) if key not in cached]
+        fresh = self.engine.run([unique[i] for i in missing], prefix=prefix,
+                                token_budget=token_budget)
+        self.output_cache.put([keys[i] for i in missing], fresh)
+        self.last_cache_hits = len(unique) - len(missing)
+        outputs = tuple(np.empty((len(unique), *shape), dtype=np.float32)
+                        for shape in self.engine.output_shapes)
+        for out, new in zip(outputs, fresh, strict=True):
+            out[missing] = new
+        hits = [i for i, key in enumerate(keys) if key in cached]
+        for position, out in enumerate(outputs):
+            for i in hits:
+                out[i] = cached[keys[i]][position]
+        position_of = {text: i for i, text in enumerate(unique)}
+        inverse = np.fromiter((position_of[t] for t in texts), dtype=np.int64, count=len(texts))
+        return tuple(out[inverse] for out in outputs)
 
 def pad_batch(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Right-pad token id lists into ``(input_ids, attention_mask)`` tensors."""

@@ -26,16 +26,13 @@ def persian_normalizer(informal: InformalMode = "lexicon") -> PersianNormalizer:
 
 
 @lru_cache(maxsize=2)
-def feedback_classifier(encoder: str | None, heads: str | None, precision: str = "auto") -> Any:
+def feedback_classifier(encoder: str | None, heads: str | None, backend: str = "auto",
+                        cache_outputs: bool = True) -> Any:
     """The encoder + heads, loaded once per process (seconds) and shared by every run."""
-    from transformers.utils import logging as transformers_logging
-
     from voc.heads.predict import FeedbackClassifier
 
-    # A progress bar per model load is noise in scheduled jobs' logs.
-    transformers_logging.disable_progress_bar()
-    return FeedbackClassifier.from_paths(resolve_encoder(encoder), heads,
-                                         precision=precision)  # type: ignore[arg-type]
+    return FeedbackClassifier.from_paths(resolve_encoder(encoder), heads, backend=backend,
+                                         cache_outputs=cache_outputs)
 
 
 def resolve_encoder(encoder: str | None) -> Path | None:
