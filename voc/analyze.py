@@ -70,6 +70,10 @@ class AnalyzeOptions:
     workers: int | None = None
     encoder: str | None = None
     heads: Path | None = None
+    backend: str | None = None
+    # Themes: a curation file (themes.yaml) and an earlier run whose theme ids to keep.
+    themes_curation: Path | None = None
+    previous_themes: Path | None = None
     # Incremental runs: a DuckDB store path or duckdb: URL; wait for its lock or fail.
     store: str | None = None
     wait_for_store: bool = False
@@ -193,6 +197,12 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
         config.setdefault("classify", {})["encoder"] = options.encoder
     if options.heads is not None:
         config.setdefault("classify", {})["heads"] = str(options.heads)
+    if options.backend is not None:
+        config.setdefault("classify", {})["backend"] = options.backend
+    if options.themes_curation is not None:
+        config.setdefault("themes", {})["curation"] = str(options.themes_curation)
+    if options.previous_themes is not None:
+        config.setdefault("themes", {})["previous"] = str(options.previous_themes)
     out = prepare_output_dir(options.out)
     components = build_components(config)
     setup_seconds = time.perf_counter() - clock
