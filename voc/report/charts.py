@@ -22,8 +22,9 @@ _LABEL_CHARS = 30
 
 
 def _svg(width: int, height: int, label: str) -> str:
-    return (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-            f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">')
+    # The box scrolls sideways on a phone instead of shrinking the labels out of reading size.
+    return (f'<div class="chart-box"><svg class="chart" viewBox="0 0 {width} {height}" '
+            f'role="img" aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">')
 
 
 def bar_chart(rows: Sequence[tuple[str, float, str]], width: int = 560,
@@ -45,7 +46,7 @@ def bar_chart(rows: Sequence[tuple[str, float, str]], width: int = 560,
             f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="18" '
             f'fill="{colour}"><title>{escape(name)}: {escape(text)}</title></rect>'
             f'<text x="{label_width + length + 6:.1f}" y="{y + 14}">{escape(text)}</text>')
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return Markup("".join(parts))
 
 
@@ -67,7 +68,7 @@ def stacked_bar(rows: Sequence[tuple[str, float]], width: int = 560, height: int
             parts.append(f'<text x="{x + 5:.1f}" y="{height / 2 + 5:.1f}" class="on-dark">'
                          f'{escape(text)}</text>')
         x += length
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return Markup("".join(parts))
 
 
@@ -95,7 +96,7 @@ def stacked_rows(rows: Sequence[tuple[str, Sequence[tuple[str, float]]]], width:
                 parts.append(f'<text x="{x + 4:.1f}" y="{y + 17}" class="on-dark">'
                              f'{escape(text)}</text>')
             x += length
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return Markup("".join(parts))
 
 
@@ -137,7 +138,7 @@ def interval_chart(rows: Sequence[tuple[str, float, float | None, float | None, 
                 f'<line x1="{x_of(high):.1f}" y1="{y + 3}" x2="{x_of(high):.1f}" '
                 f'y2="{y + 15}" stroke="#1d2530"/>')
         parts.append(f'<text x="{width - text_width + 8}" y="{y + 14}">{escape(text)}</text>')
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return Markup("".join(parts))
 
 
@@ -183,7 +184,7 @@ def line_chart(points: Sequence[tuple[str, float | None]], low: float, high: flo
             parts.append(f'<circle cx="{x:.1f}" cy="{y_of(value):.1f}" r="3" '
                          f'fill="{_DEFAULT}"/><text x="{x:.1f}" y="{y_of(value) - 8:.1f}" '
                          f'text-anchor="middle">{escape(value_format.format(value))}</text>')
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return Markup("".join(parts))
 
 
@@ -208,7 +209,7 @@ def column_chart(points: Sequence[tuple[str, int]], width: int = 560, height: in
         if index % every == 0 or index == len(points) - 1:
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 8}" '
                          f'text-anchor="middle">{escape(name)}</text>')
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return Markup("".join(parts))
 
 
