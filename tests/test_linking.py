@@ -1,0 +1,255 @@
+"""Linking segments to journey stages and touchpoints: keywords, embeddings, channel."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import REPO
+from voc.journey.component import JourneyComponent, keyword_tokenizer, summarize_records
+from voc.journey.keywords import Keyword, KeywordMatcher
+from voc.journey.linking import UNASSIGNED, JourneyLinker, LinkSettings
+from voc.journey.maps import load_journey_map, parse_journey_map
+from voc.pipeline.base import Tables
+from voc.pipeline.config import component_settings, load_config
+
+TRUTH = REPO / "tests" / "data" / "sample_feedback_truth.jsonl"
+
+MAP = """
+name: Test shop
+stages:
+  - id: purchase
+    name: {en: Purchase, fa: خرید}
+    description: {en: "paying for the order", fa: "پرداخت سفارش"}
+    keywords: {en: [payment, checkout], fa: [پرداخت, سبد خرید]}
+  - id: delivery
+    name: {en: Delivery, fa: ارسال}
+    description: {en: "getting the parcel", fa: "دریافت بسته"}
+    keywords: {en: [courier, late], fa: [پیک, دیر]}
+  - id: support
+    name: {en: Support}
+    keywords: {en: [support, agent]}
+touchpoints:
+  - id: gateway
+    name: {en: Payment gateway}
+    keywords: {en: [gateway, bank], fa: [درگاه]}
+    stages: [purchase]
+  - id: courier
+    name: {en: Courier}
+    keywords: {en: [courier, driver], fa: [پیک]}
+    stages: [delivery]
+  - id: call_center
+    name: {en: Call center}
+    keywords: {en: [phone, called]}
+  - id: chat
+    name: {en: Chat}
+    keywords: {en: [chat]}
+channel_map:
+  phone: call_center
+"""
+
+
+class BagOfWordsEncoder:
+    """A deterministic stand-in for the encoder: counts of a few topic words."""
+
+    VOCAB = ("pay", "order", "parcel", "courier", "help", "bank", "پرداخت", "پیک", "phone")
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        rows = np.array([[t.lower().count(w) for w in self.VOCAB] for t in texts], dtype=float)
+        rows += 1e-3  # no all-zero rows
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+@pytest.fixture(scope="module")
+def tokenize():  # type: ignore[no-untyped-def]
+    return keyword_tokenizer("auto")
+
+
+@pytest.fixture(scope="module")
+def linker(tokenize) -> JourneyLinker:  # type: ignore[no-untyped-def]
+    return JourneyLinker(parse_journey_map(MAP, "test.yaml"), BagOfWordsEncoder(), tokenize,
+                         LinkSettings(anchor_weight=0.0))
+
+
+def test_keyword_matching_allows_suffixes_not_prefixes_of_short_words() -> None:
+    matcher = KeywordMatcher([
+        Keyword(0, "crash", ("crash",)), Keyword(1, "ad", ("ad",)),
+        Keyword(2, "پرداخت", ("پرداخت",)), Keyword(3, "discount code", ("discount", "code")),
+        Keyword(4, "بسته", ("بسته",)),
+    ])
+    found = lambda terms: sorted(k.text for k in matcher.match(terms))  # noqa: E731
+    assert found(["app", "crashes"]) == ["crash"]
+    assert found(["wrong", "address"]) == []
+    assert found(["an", "ad"]) == ["ad"]
+    assert found(["پرداختم", "نشد"]) == ["پرداخت"]
+    assert found(["the", "discount", "code", "fail"]) == ["discount code"]
+    assert found(["discount", "was", "code"]) == []
+    assert found(["بسته\u200cها", "رسید"]) == ["بسته"]
+
+
+def test_keywords_are_normalized_like_segment_terms(tokenize) -> None:  # type: ignore[no-untyped-def]
+    assert tokenize("crashes", "en") == ("crash",)
+    # Persian goes through hazm's normalizer: Arabic yeh/kaf become Persian ones.
+    assert tokenize("كيفيت", "fa") == ("کیفیت",)
+    assert tokenize("سبد خرید", "fa") == ("سبد", "خرید")
+
+
+def test_keywords_link_in_both_languages(linker: JourneyLinker) -> None:
+    # Zero vectors: similar to no description, so the keywords alone decide.
+    links = linker.link(np.zeros((3, len(BagOfWordsEncoder.VOCAB))),
+                        [["the", "courier", "be", "late"], ["پیک", "دیر", "اومد"],
+                         ["checkout", "fail", "at", "the", "gateway"]],
+                        [None, None, None])
+    assert [link.journey_stage for link in links] == ["delivery", "delivery", "purchase"]
+    assert [link.touchpoint for link in links] == ["courier", "courier", "gateway"]
+    assert all(link.link_confidence >= 0.5 for link in links)
+    assert links[0].link_evidence.startswith("keywords: courier, late")
+    assert "description: Delivery" in links[0].link_evidence
+
+
+def test_no_evidence_means_unassigned_not_a_forced_guess(linker: JourneyLinker) -> None:
+    # Equally (dis)similar to every description, no keyword, no channel.
+    [link] = linker.link(np.zeros((1, len(BagOfWordsEncoder.VOCAB))), [["thank", "you"]],
+                         [None])
+    assert link.journey_stage == UNASSIGNED and link.touchpoint == UNASSIGNED
+    assert 0.0 <= link.link_confidence < 0.5
+
+
+def test_embedding_similarity_links_without_keywords(linker: JourneyLinker) -> None:
+    [link] = linker.link(BagOfWordsEncoder()(["pay pay order"]), [["nothing", "match"]], [None])
+    assert link.journey_stage == "purchase"
+    assert "keywords" not in link.link_evidence
+
+
+def test_channel_column_names_the_touchpoint(linker: JourneyLinker) -> None:
+    embeddings = np.zeros((2, len(BagOfWordsEncoder.VOCAB)))
+    terms = [["the", "support", "agent", "be", "rude"]] * 2
+    with_channel, without = linker.link(embeddings, terms, ["Phone", None])
+    assert with_channel.journey_stage == without.journey_stage == "support"
+    assert with_channel.touchpoint == "call_center"
+    assert with_channel.touchpoint_confidence > without.touchpoint_confidence
+    assert "channel: Phone" in with_channel.link_evidence
+
+
+def test_touchpoints_respect_their_stages(linker: JourneyLinker) -> None:
+    # "bank" names the gateway, which only occurs at purchase: it pulls the stage there,
+    # and a delivery-stage segment never gets the gateway touchpoint.
+    links = linker.link(np.zeros((2, len(BagOfWordsEncoder.VOCAB))),
+                        [["bank", "error"], ["courier", "late", "bank"]], [None, None])
+    assert links[0].journey_stage == "purchase" and links[0].touchpoint == "gateway"
+    assert links[1].journey_stage == "delivery" and links[1].touchpoint != "gateway"
+
+
+class FakeClassifier:
+    class _Predictions:
+        def __init__(self, embeddings: np.ndarray) -> None:
+            self.embeddings = embeddings
+
+    def run(self, texts: list[str], *args: object, **kwargs: object) -> _Predictions:
+        return self._Predictions(BagOfWordsEncoder()(texts))
+
+
+def test_component_annotates_segments_and_records(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    path = tmp_path / "shop.yaml"
+    path.write_text(MAP, encoding="utf-8")
+    config = load_config(None)
+    config["journey"]["map"] = str(path)
+    component = JourneyComponent(component_settings(config, "journey"))
+    monkeypatch.setattr(JourneyComponent, "classifier", property(lambda self: FakeClassifier()))
+    records = [{"row_id": 0, "status": "ok", "channel": "phone"},
+               {"row_id": 1, "status": "ok", "channel": None},
+               {"row_id": 2, "status": "empty", "channel": None}]
+    texts = [(0, "I had to call three times", "i have to call three time"),
+             (0, "the courier was late", "the courier be late"),
+             (1, "سه بار زنگ زدم", "سه بار زنگ زدم"),
+             (1, "پرداخت خیلی راحت بود", "پرداخت خیلی راحت بود")]
+    segments = [{"row_id": r, "text": text, "terms": terms, "sentiment": "neutral",
+                 "sentiment_score": 0.0, "emotion_scores": None} for r, text, terms in texts]
+    segments[3].update(sentiment="positive", sentiment_score=0.9)
+    embeddings = BagOfWordsEncoder()([s["text"] for s in segments])
+    embeddings[2] = 0.0  # no topic at all: only its keywords (none) could link it
+    tables = Tables(records=records, segments=segments, embeddings=embeddings)
+    tables = component(tables)
+    assert [s["is_pain_point"] for s in segments] == [True, False, True, False]
+    assert segments[0]["effort"] > 0 and segments[2]["effort"] > 0
+    assert segments[0]["touchpoint"] == "call_center"  # from the channel column
+    assert segments[1]["journey_stage"] == "delivery"
+    assert segments[3]["journey_stage"] == "purchase"
+    assert segments[2]["journey_stage"] == "unassigned"
+    assert records[0]["is_pain_point"] and records[0]["journey_stages"] == ["delivery"]
+    assert records[1]["journey_stages"] == ["purchase"]
+    assert records[2]["journey_stages"] is None and records[2]["is_pain_point"] is None
+
+
+def test_component_needs_classify_first(tmp_path: Path) -> None:
+    from voc.errors import ConfigError
+
+    component = JourneyComponent(component_settings(load_config(None), "journey"))
+    tables = Tables(records=[{"row_id": 0, "status": "ok"}],
+                    segments=[{"row_id": 0, "text": "hi", "terms": "hi"}])
+    with pytest.raises(ConfigError, match="classify"):
+        component(tables)
+
+
+def test_records_list_stages_in_journey_order() -> None:
+    journey = load_journey_map("ecommerce")
+    records = [{"row_id": 0}]
+    segments = [{"row_id": 0, "journey_stage": s, "touchpoint": t, "is_pain_point": p}
+                for s, t, p in [("returns", "unassigned", False), ("discovery", "search_ads", True),
+                                ("unassigned", "courier", False)]]
+    summarize_records(records, segments, journey)
+    assert records[0]["journey_stages"] == ["discovery", "returns"]
+    assert records[0]["touchpoints"] == ["search_ads", "courier"]
+    assert records[0]["is_pain_point"] is True
+
+
+def test_sample_run_links_agree_with_the_truth(sample_run_dir: Path) -> None:
+    """Segments of answers whose truth lists one aspect per segment, aligned in order."""
+    records = pq.read_table(sample_run_dir / "records.parquet").to_pylist()
+    segments = pq.read_table(sample_run_dir / "segments.parquet").to_pylist()
+    journey = load_journey_map("ecommerce")
+    assert {s["journey_stage"] for s in segments} <= {*journey.stage_ids(), UNASSIGNED}
+    assert {s["touchpoint"] for s in segments} <= {*journey.touchpoint_ids(), UNASSIGNED}
+    assert all(0.0 <= s["link_confidence"] <= 1.0 and s["link_evidence"] for s in segments)
+    assert all(0.0 <= s["severity"] <= 1.0 and 0.0 <= s["effort"] <= 1.0 for s in segments)
+    truth = {(t["file"], t["id"], t["question"]): t
+             for t in map(json.loads, TRUTH.read_text(encoding="utf-8").splitlines())}
+    by_row: dict[int, list[dict]] = {}
+    for segment in segments:
+        by_row.setdefault(segment["row_id"], []).append(segment)
+    pairs = []
+    for record in records:
+        members = by_row.get(record["row_id"], [])
+        aspects = truth.get((record["source"], record["id"], record["question"]),
+                            {}).get("aspects", [])
+        if members and len(members) == len(aspects):
+            pairs += [(a["stage"], s["journey_stage"]) for a, s in zip(aspects, members,
+                                                                       strict=True)
+                      if a["stage"]]
+    assigned = [(want, got) for want, got in pairs if got != UNASSIGNED]
+    accuracy = sum(want == got for want, got in assigned) / len(assigned)
+    unassigned = 1 - len(assigned) / len(pairs)
+    assert len(pairs) > 400
+    # Measured 0.74 accuracy with 19% unassigned (the truth itself is debatable at times:
+    # "support was patient" under delivery); pure nearest-description scores 0.58.
+    assert accuracy >= 0.68, Counter(assigned)
+    assert unassigned <= 0.25
+    # Pain points: negative truth aspects are mostly flagged, positive ones mostly not.
+    polarity = []
+    for record in records:
+        members = by_row.get(record["row_id"], [])
+        aspects = truth.get((record["source"], record["id"], record["question"]),
+                            {}).get("aspects", [])
+        if members and len(members) == len(aspects):
+            polarity += [(a["polarity"], s["is_pain_point"]) for a, s in zip(aspects, members,
+                                                                            strict=True)]
+    negative = [flag for p, flag in polarity if p == "negative"]
+    positive = [flag for p, flag in polarity if p == "positive"]
+    assert sum(negative) / len(negative) >= 0.75
+    assert sum(positive) / len(positive) <= 0.2

@@ -1,0 +1,180 @@
+"""Pipeline component `journey`: pain points, and every segment linked to a journey stage
+and touchpoint of the configured journey map (after `classify`, whose embeddings it reuses).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any, ClassVar
+
+import hazm
+import numpy as np
+
+from voc.errors import ConfigError
+from voc.journey.keywords import simple_tokens
+from voc.journey.linking import UNASSIGNED, JourneyLinker, LinkSettings
+from voc.journey.maps import DEFAULT_JOURNEY, JourneyMap, load_journey_map
+from voc.journey.painpoints import assess
+from voc.pipeline.base import Record, Segment, Tables, register
+from voc.pipeline.resources import english_pipeline, persian_normalizer
+
+log = logging.getLogger(__name__)
+
+# Calibrated on the sample data's truth (bench/linking_calibrate.py): the lowest
+# confidence at which assigned links stay accurate while at most ~20% are left unassigned.
+DEFAULT_MIN_CONFIDENCE = 0.33
+DEFAULT_MIN_TOUCHPOINT_CONFIDENCE = 0.6
+
+
+@lru_cache(maxsize=1)
+def _persian_tokenizer() -> hazm.WordTokenizer:
+    # The same tokenizer settings the segmenter uses for Persian `terms`.
+    return hazm.WordTokenizer(join_verb_parts=False)
+
+
+def keyword_tokenizer(spacy_model: str = "auto") -> Callable[[str, str], tuple[str, ...]]:
+    """Normalize a map keyword the way segments' `terms` were made, per language."""
+    english = english_pipeline(spacy_model)  # type: ignore[arg-type]
+    persian = persian_normalizer("lexicon")
+    tokenizer = _persian_tokenizer()
+
+    def tokenize(word: str, lang: str) -> tuple[str, ...]:
+        if lang == "fa":
+            return tuple(t.lower() for t in tokenizer.tokenize(persian.normalize(word)))
+        return tuple(t.lemma_.lower() or t.lower_ for t in english(word) if t.is_alpha)
+
+    return tokenize
+
+
+def _map_fingerprint(journey: JourneyMap) -> str:
+    return hashlib.sha256(repr(journey).encode("utf-8")).hexdigest()
+
+
+# One linker per (map, encoder, tokenizer, settings): the map's descriptions are encoded
+# once per process, not once per run or per batch.
+_LINKERS: dict[tuple[str, int, str, LinkSettings], JourneyLinker] = {}
+
+
+def journey_linker(journey: JourneyMap, classifier: Any, settings: LinkSettings,
+                   spacy_model: str = "auto") -> JourneyLinker:
+    key = (_map_fingerprint(journey), id(classifier), spacy_model, settings)
+    linker = _LINKERS.get(key)
+    if linker is None:
+        def encode(texts: list[str]) -> np.ndarray:
+            return np.asarray(classifier.run(texts).embeddings)
+
+        linker = JourneyLinker(journey, encode, keyword_tokenizer(spacy_model), settings)
+        if len(_LINKERS) >= 8:
+            _LINKERS.clear()
+        _LINKERS[key] = linker
+    return linker
+
+
+def _settings(section: Mapping[str, Any]) -> LinkSettings:
+    defaults = LinkSettings()
+    min_confidence = float(section.get("min_confidence", DEFAULT_MIN_CONFIDENCE))
+    min_touch = float(section.get("min_touchpoint_confidence",
+                                  DEFAULT_MIN_TOUCHPOINT_CONFIDENCE))
+    for name, value in (("min_confidence", min_confidence),
+                        ("min_touchpoint_confidence", min_touch)):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"journey.{name} must be between 0 and 1, got {value}")
+    return LinkSettings(
+        channel_weight=defaults.channel_weight if section.get("use_channel", True) else 0.0,
+        min_confidence=min_confidence,
+        min_touchpoint_confidence=min_touch,
+    )
+
+
+def annotate_pain_points(segments: Sequence[Segment]) -> None:
+    """Add is_pain_point, severity, effort (and the private `_cues`) to each segment."""
+    for segment in segments:
+        result = assess(segment["text"], segment.get("sentiment"),
+                        segment.get("sentiment_score"), segment.get("emotion_scores"))
+        segment["is_pain_point"] = result.is_pain_point
+        segment["severity"] = result.severity
+        segment["effort"] = result.effort
+        segment["pain_cues"] = ",".join(result.cues) or None
+
+
+def summarize_records(records: Sequence[Record], segments: Sequence[Segment],
+                      journey: JourneyMap) -> None:
+    """Record-level journey columns from the record's segments, in journey-map order."""
+    stage_order = {s: i for i, s in enumerate(journey.stage_ids())}
+    touch_order = {t: i for i, t in enumerate(journey.touchpoint_ids())}
+    by_row: dict[int, list[Segment]] = {}
+    for segment in segments:
+        by_row.setdefault(segment["row_id"], []).append(segment)
+    for record in records:
+        members = by_row.get(record["row_id"])
+        if members is None:
+            record.update(journey_stages=None, touchpoints=None, is_pain_point=None)
+            continue
+        stages = {s["journey_stage"] for s in members} - {UNASSIGNED}
+        touchpoints = {s["touchpoint"] for s in members} - {UNASSIGNED}
+        record["journey_stages"] = sorted(stages, key=stage_order.__getitem__)
+        record["touchpoints"] = sorted(touchpoints, key=touch_order.__getitem__)
+        record["is_pain_point"] = any(s["is_pain_point"] for s in members)
+
+
+class JourneyComponent:
+    """Pain points and stage/touchpoint links for every segment."""
+
+    name: ClassVar[str] = "journey"
+    per_record: ClassVar[bool] = False
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        # A bad map fails here, before any input is read, with its file, line and field.
+        self.journey = load_journey_map(settings.get("map") or DEFAULT_JOURNEY)
+        self.link_settings = _settings(settings)
+        self.spacy_model = str(settings.get("spacy_model", "auto"))
+        self.classify_settings = dict(settings.get("classify") or {})
+
+    @property
+    def classifier(self) -> Any:
+        # The very encoder classify used (same settings, same cached instance), so the
+        # map's descriptions live in the same space as the segments' embeddings.
+        from voc.heads.component import ClassifyComponent
+
+        return ClassifyComponent(self.classify_settings).classifier
+
+    def __call__(self, tables: Tables) -> Tables:
+        segments = tables.segments
+        tables.stats["journey_map"] = self.journey
+        if segments and (tables.embeddings is None or len(tables.embeddings) != len(segments)):
+            raise ConfigError("the journey component needs 'classify' before it in the "
+                              "pipeline (it reuses the segment embeddings)")
+        annotate_pain_points(segments)
+        if segments:
+            linker = journey_linker(self.journey, self.classifier, self.link_settings,
+                                    self.spacy_model)
+            channels = {r["row_id"]: r.get("channel") for r in tables.records}
+            terms = [s["terms"].split() if s.get("terms") else simple_tokens(s["text"])
+                     for s in segments]
+            links = linker.link(np.asarray(tables.embeddings), terms,
+                                [channels.get(s["row_id"]) for s in segments])
+            for segment, link in zip(segments, links, strict=True):
+                segment.update(
+                    journey_stage=link.journey_stage,
+                    touchpoint=link.touchpoint,
+                    link_confidence=link.link_confidence,
+                    touchpoint_confidence=link.touchpoint_confidence,
+                    link_evidence=link.link_evidence,
+                )
+        summarize_records(tables.records, segments, self.journey)
+        assigned = sum(s["journey_stage"] != UNASSIGNED for s in segments)
+        tables.stats["journey"] = {
+            "map": self.journey.source,
+            "segments": len(segments),
+            "pain_points": sum(s["is_pain_point"] for s in segments),
+            "assigned_stage": assigned,
+        }
+        log.info("journey: %d of %d segments linked to a stage, %d pain points", assigned,
+                 len(segments), tables.stats["journey"]["pain_points"])
+        return tables
+
+
+register(JourneyComponent.name)(JourneyComponent)
