@@ -54,8 +54,11 @@ def ensure_ray(workers: int) -> Any:
     ray = _ray()
     if not ray.is_initialized():
         address = os.environ.get("RAY_ADDRESS")
+        # Ray's own INFO lines would break `--log-format json` on stderr.
+        for name in ("ray", "ray.data"):
+            logging.getLogger(name).setLevel(logging.ERROR)
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
-                                   "configure_logging": False}
+                                   "logging_level": logging.ERROR}
         if not address:
             options["num_cpus"] = workers
         ray.init(address=address or None, **options)
@@ -76,7 +79,8 @@ def ray_chunks(config: Mapping[str, Any], workers: int, chunk_size: int):  # typ
         dataset = ray.data.from_items(rows).map_batches(
             RowLocalActor,
             fn_constructor_kwargs={"config": dict(config), "stages": stages},
-            batch_size=size, batch_format="numpy", concurrency=max(workers, 1), num_cpus=1,
+            batch_size=size, batch_format="numpy", num_cpus=1,
+            compute=ray.data.ActorPoolStrategy(size=max(workers, 1)),
         )
         log.info("ray: %d records in batches of %d on %d workers", len(rows), size, workers,
                  extra={"event": "ray_plan", "records": len(rows), "batch": size})
