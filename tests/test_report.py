@@ -304,7 +304,15 @@ def test_journey_heatmap_in_stage_order_with_top_pain_point_per_cell() -> None:
     # 48 late-delivery pain points, every fifth left unassigned rather than guessed.
     assert (cell["pain_points"], cell["severity"], cell["top"]) == (36, 0.8, "late delivery")
     assert heat["linked_share"] == 76.0
+    # The unassigned cell (24 pain points) is heavier than support's, but it is no place.
     assert heat["hottest"]["top"] == "late delivery"
+    run = synthetic_run()
+    for segment in run.segments:
+        if segment["theme_id"] == 1 and segment["journey_stage"] == "delivery":
+            segment["journey_stage"] = segment["touchpoint"] = "unassigned"
+    hottest = _context(run)["heatmap"]["hottest"]
+    assert (_plain(hottest["stage"]).split(" · ")[0], hottest["top"]) == ("Purchase",
+                                                                           "payment failure")
 
 
 def test_drivers_chart_shows_impact_with_intervals() -> None:

@@ -71,6 +71,7 @@ class AnalyzeOptions:
     encoder: str | None = None
     heads: Path | None = None
     backend: str | None = None
+    journey: str | None = None  # a shipped journey map's name or a map file's path
     # Themes: a curation file (themes.yaml) and an earlier run whose theme ids to keep.
     themes_curation: Path | None = None
     previous_themes: Path | None = None
@@ -199,6 +200,8 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
         config.setdefault("classify", {})["heads"] = str(options.heads)
     if options.backend is not None:
         config.setdefault("classify", {})["backend"] = options.backend
+    if options.journey is not None:
+        config.setdefault("journey", {})["map"] = options.journey
     if options.themes_curation is not None:
         config.setdefault("themes", {})["curation"] = str(options.themes_curation)
     if options.previous_themes is not None:

@@ -119,6 +119,10 @@ def analyze(
     heads: Annotated[Path | None, typer.Option(
         "--heads", help="Sentiment/emotion heads file from 'voc train' "
         "(default: models/heads/voc-heads.safetensors).")] = None,
+    journey: Annotated[str | None, typer.Option(
+        "--journey", help="Journey map for pain-point linking: a shipped map's name "
+        "(ecommerce, food_delivery, banking, telecom; see 'voc journeys list') or a YAML "
+        "file's path (default: the config's, ecommerce).", show_default=False)] = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, help="Processes for the per-record stages "
         "(default: one per CPU core).")] = None,
@@ -168,6 +172,7 @@ def analyze(
         workers=workers,
         encoder=encoder,
         heads=heads,
+        journey=journey,
         store=store,
         wait_for_store=wait,
         commit_every=commit_every,

@@ -17,7 +17,8 @@ import yaml
 from voc.errors import ConfigError
 
 DEFAULT_CONFIG: dict[str, Any] = {
-    "pipeline": ["language", "redact", "normalize", "segment", "classify", "journey", "themes"],
+    "pipeline": ["language", "redact", "normalize", "segment", "classify", "journey", "themes",
+                 "drivers"],
     "spacy_model": "auto",
     "language": {"supported": ["fa", "en", "mixed"]},
     "redact": {"kinds": ["EMAIL", "URL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "NAME"]},
@@ -29,6 +30,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
                 "use_channel": True},
     "themes": {"seeds": [], "curation": None, "previous": None, "max_fit": 50000,
                "max_outlier_share": 0.15, "random_state": 42},
+    "drivers": {"min_support": 10},
 }
 # Settings every component sees, so that shared resources are configured in one place.
 _SHARED_KEYS = ("spacy_model",)

@@ -10,6 +10,7 @@ from typing import Any
 # Importing the component modules registers them by name.
 import voc.heads.component
 import voc.journey.component
+import voc.kpi.component
 import voc.language.component
 import voc.normalize.component
 import voc.privacy.component

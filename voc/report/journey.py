@@ -130,7 +130,10 @@ def heatmap(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
     column_names = [names["touchpoints"].get(t, "Unassigned") for t in columns]
     if others:
         column_names.append(f"Other ({len(others)} touchpoints)")
-    hottest = max(((r, c, i) for r in rows for i, c in enumerate(r["cells"]) if c),
+    # "Where it hurts" points at a place: a cell with neither stage nor touchpoint only
+    # wins when nothing was linked at all.
+    candidates = [(r, c, i) for r in rows for i, c in enumerate(r["cells"]) if c]
+    hottest = max([item for item in candidates if item[1]["linked"]] or candidates,
                   key=lambda item: item[1]["weight"])
     linked = sum(1 for s in pains if s.get("journey_stage") not in UNASSIGNED)
     return {"columns": column_names, "rows": rows, "top_weight": top,
