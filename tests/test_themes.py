@@ -342,3 +342,21 @@ def test_sample_run_writes_themes_per_contract(sample_run_dir: Path) -> None:
         assert not any("@" in example for example in row["examples"])  # redacted quotes
     assert (sample_run_dir / STATE_TENSORS).is_file()
     assert load_previous(sample_run_dir).ids == sorted(ids)
+
+
+def test_voc_themes_prints_the_table_and_writes_a_curation_file(
+        sample_run_dir: Path, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+
+    rows = pq.read_table(sample_run_dir / "themes.parquet").to_pylist()
+    template = tmp_path / "themes.yaml"
+    result = run_cli("themes", sample_run_dir, "--limit", "3", "--write-curation", template)
+    assert result.code == 0, result.stderr
+    assert rows[0]["label"][:10] in result.stdout
+    assert "unthemed" in result.stdout
+    # The template parses as an (empty) curation and lists every theme id.
+    assert parse_curation(yaml.safe_load(template.read_text(encoding="utf-8"))).rename == {}
+    text = template.read_text(encoding="utf-8")
+    assert all(f"# {row['theme_id']}: " in text for row in rows)
+    missing = run_cli("themes", tmp_path)
+    assert missing.code == 2 and "themes.parquet" in missing.stderr

@@ -70,6 +70,9 @@ class AnalyzeOptions:
     workers: int | None = None
     encoder: str | None = None
     heads: Path | None = None
+    # Themes: a curation file (themes.yaml) and an earlier run whose theme ids to keep.
+    themes_curation: Path | None = None
+    previous_themes: Path | None = None
     backend: str | None = None
     journey: str | None = None  # a shipped journey map's name or a map file's path
     # Themes: a curation file (themes.yaml) and an earlier run whose theme ids to keep.
@@ -198,6 +201,10 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
         config.setdefault("classify", {})["encoder"] = options.encoder
     if options.heads is not None:
         config.setdefault("classify", {})["heads"] = str(options.heads)
+    if options.themes_curation is not None:
+        config.setdefault("themes", {})["curation"] = str(options.themes_curation)
+    if options.previous_themes is not None:
+        config.setdefault("themes", {})["previous"] = str(options.previous_themes)
     if options.backend is not None:
         config.setdefault("classify", {})["backend"] = options.backend
     if options.journey is not None:

@@ -27,6 +27,7 @@ from voc.cli.models import models_app
 from voc.cli.options import DebugOption, LogFormatChoice, LogFormatOption, QuietOption
 from voc.cli.report import report
 from voc.cli.runs import query, runs_app
+from voc.cli.themes import themes
 from voc.errors import EXIT_ALERTS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, VocError
 
 app = typer.Typer(
@@ -119,6 +120,12 @@ def analyze(
     heads: Annotated[Path | None, typer.Option(
         "--heads", help="Sentiment/emotion heads file from 'voc train' "
         "(default: models/heads/voc-heads.safetensors).")] = None,
+    themes_file: Annotated[Path | None, typer.Option(
+        "--themes", help="Theme curation file (rename, merge, split, pin by theme id); "
+        "'voc themes DIR --write-curation FILE' starts one.")] = None,
+    previous_themes: Annotated[Path | None, typer.Option(
+        "--previous-themes", help="An earlier run's directory: themes found again keep "
+        "their ids from it.")] = None,
     journey: Annotated[str | None, typer.Option(
         "--journey", help="Journey map for pain-point linking: a shipped map's name "
         "(ecommerce, food_delivery, banking, telecom; see 'voc journeys list') or a YAML "
@@ -172,6 +179,8 @@ def analyze(
         workers=workers,
         encoder=encoder,
         heads=heads,
+        themes_curation=themes_file,
+        previous_themes=previous_themes,
         journey=journey,
         store=store,
         wait_for_store=wait,
@@ -205,6 +214,7 @@ def analyze(
 
 # Registered after `analyze` so `voc --help` lists the main command first.
 app.command("report")(report)
+app.command("themes")(themes)
 app.command("train")(heads_cli.train)
 app.command("eval")(heads_cli.evaluate)
 app.add_typer(models_app, name="models")
