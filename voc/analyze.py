@@ -75,9 +75,6 @@ class AnalyzeOptions:
     previous_themes: Path | None = None
     backend: str | None = None
     journey: str | None = None  # a shipped journey map's name or a map file's path
-    # Themes: a curation file (themes.yaml) and an earlier run whose theme ids to keep.
-    themes_curation: Path | None = None
-    previous_themes: Path | None = None
     # Incremental runs: a DuckDB store path or duckdb: URL; wait for its lock or fail.
     store: str | None = None
     wait_for_store: bool = False
@@ -209,10 +206,6 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
         config.setdefault("classify", {})["backend"] = options.backend
     if options.journey is not None:
         config.setdefault("journey", {})["map"] = options.journey
-    if options.themes_curation is not None:
-        config.setdefault("themes", {})["curation"] = str(options.themes_curation)
-    if options.previous_themes is not None:
-        config.setdefault("themes", {})["previous"] = str(options.previous_themes)
     out = prepare_output_dir(options.out)
     components = build_components(config)
     setup_seconds = time.perf_counter() - clock
