@@ -1,0 +1,162 @@
+"""KPIs per group, key drivers, the journey matrix and pain points, against hand counts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from voc.journey.maps import load_journey_map
+from voc.kpi.component import DriversComponent, journey_matrix, respondents
+from voc.kpi.drivers import coded_scores, key_drivers
+from voc.pipeline.base import Tables
+
+
+def test_impact_is_the_gain_if_the_groups_detractors_scored_like_the_rest() -> None:
+    # 10 respondents: group A = first 4 (scores 0, 2, 9, 7), the rest 10, 10, 9, 8, 3, 10.
+    values = [0, 2, 9, 7, 10, 10, 9, 8, 3, 10]
+    in_a = [True] * 4 + [False] * 6
+    [a] = key_drivers(values, {"a": in_a}, "nps", min_support=1)
+    # Coded: A = -100, -100, 100, 0; rest = 100, 100, 100, 0, -100, 100 -> mean 50.
+    # Two detractors in A: impact = 2/10 * (50 - (-100)) = 30 NPS points.
+    assert a.impact == pytest.approx(30.0)
+    assert a.score_group == pytest.approx(-25.0)
+    assert a.score_rest == pytest.approx(50.0)
+    assert a.n == 4 and a.share == pytest.approx(0.4)
+    assert a.impact_low is not None and a.impact_high is not None
+    assert a.impact_low <= a.impact <= a.impact_high
+    # One indicator: the least-squares coefficient is the difference of means (-75),
+    # times the share 0.4, sign flipped: 30 points as well.
+    assert a.regression_impact == pytest.approx(30.0, abs=0.1)
+    assert a.regression_low < a.regression_impact < a.regression_high
+
+
+def test_csat_impact_and_the_minimum_support_rule() -> None:
+    values = [1, 2, 5, 4, 5, 5, 4, 2]
+    groups = {"big": [True, True, True, False, False, False, False, False],
+              "tiny": [False, False, False, False, False, False, False, True]}
+    big, tiny = key_drivers(values, groups, "csat", min_support=3)
+    # big: detractors (1-3) are 1, 2 -> 2 of 8; rest = 4, 5, 5, 4, 2 -> 80% top-2-box.
+    assert big.impact == pytest.approx(2 / 8 * 80)
+    assert big.supported and big.rank == 1
+    # tiny: one detractor, rest mean 5/7 top-2 = 71.43%: impact 1/8 * 71.43 = 8.93,
+    # but one respondent is below the support of 3, so it is not ranked.
+    assert tiny.impact == pytest.approx(1 / 8 * 500 / 7, abs=1e-3)
+    assert not tiny.supported and tiny.rank is None and tiny.regression_impact is None
+
+
+def test_coded_scores() -> None:
+    coded, detractor = coded_scores("nps", [0, 6, 7, 8, 9, 10])
+    assert coded.tolist() == [-100, -100, 0, 0, 100, 100]
+    assert detractor.tolist() == [True, True, False, False, False, False]
+    with pytest.raises(ValueError):
+        coded_scores("ces", [3])
+
+
+def _tables() -> Tables:
+    # Two answers of one survey row share its score: it must count once.
+    records = [
+        {"row_id": 0, "source": "s.csv", "source_row": 1, "nps": 2.0, "csat": None, "ces": 6.0,
+         "channel": "app", "lang": "en", "meta": json.dumps({"tier": "gold"}), "id": "a"},
+        {"row_id": 1, "source": "s.csv", "source_row": 1, "nps": 2.0, "csat": None, "ces": 6.0,
+         "channel": "app", "lang": "en", "meta": json.dumps({"tier": "gold"}), "id": "a"},
+        {"row_id": 2, "source": "s.csv", "source_row": 2, "nps": 10.0, "csat": None,
+         "ces": 2.0, "channel": "web", "lang": "fa", "meta": json.dumps({"tier": "new"}),
+         "id": "b"},
+        {"row_id": 3, "source": "s.csv", "source_row": 3, "nps": 9.0, "csat": None, "ces": None,
+         "channel": "web", "lang": "fa", "meta": json.dumps({"tier": "new"}), "id": "c"},
+    ]
+    segment = {"lang": "en", "sentiment": "negative", "sentiment_score": -0.8,
+               "emotion": "anger", "link_confidence": 0.9, "link_evidence": "keywords: x",
+               "effort": 0.0, "pain_cues": "negative"}
+    segments = [
+        {**segment, "row_id": 0, "segment_id": "0-0", "text": "courier late",
+         "journey_stage": "delivery", "touchpoint": "courier", "is_pain_point": True,
+         "severity": 0.8, "theme_id": 1, "theme_label": "late delivery"},
+        {**segment, "row_id": 1, "segment_id": "1-0", "text": "had to call twice",
+         "journey_stage": "support", "touchpoint": "call_center", "is_pain_point": True,
+         "severity": 0.6, "effort": 0.84, "theme_id": None, "theme_label": None},
+        {**segment, "row_id": 2, "segment_id": "2-0", "text": "پیک خوب بود",
+         "journey_stage": "delivery", "touchpoint": "courier", "is_pain_point": False,
+         "severity": 0.0, "emotion": "joy", "sentiment": "positive", "theme_id": 1,
+         "theme_label": "late delivery"},
+        {**segment, "row_id": 3, "segment_id": "3-0", "text": "ok",
+         "journey_stage": "unassigned", "touchpoint": "unassigned", "is_pain_point": False,
+         "severity": 0.0, "emotion": "neutral", "theme_id": None, "theme_label": None},
+    ]
+    tables = Tables(records=records, segments=segments)
+    tables.stats["journey_map"] = load_journey_map("ecommerce")
+    return tables
+
+
+def test_kpis_count_each_respondent_once_and_break_down_by_group() -> None:
+    tables = DriversComponent({"min_support": 1})(_tables())
+    kpis = tables.documents["kpis"]
+    # Respondents: 2 (detractor), 10, 9 -> NPS (2 - 1) / 3 = 33.33
+    assert kpis["overall"]["records"] == 3
+    assert kpis["overall"]["nps"]["value"] == pytest.approx(33.33)
+    assert kpis["overall"]["nps"]["n"] == 3
+    assert kpis["overall"]["ces"]["value"] == pytest.approx(4.0)  # (6 + 2) / 2
+    stage = {row["key"]: row for row in kpis["by"]["stage"]}
+    # delivery: respondents 1 (NPS 2) and 2 (NPS 10) -> 0
+    assert stage["delivery"]["nps"]["value"] == 0.0 and stage["delivery"]["records"] == 2
+    assert stage["delivery"]["label"] == "Delivery"
+    assert stage["support"]["nps"]["value"] == -100.0
+    theme = {row["key"]: row for row in kpis["by"]["theme"]}
+    assert theme["1"]["label"] == "late delivery" and theme["1"]["records"] == 2
+    tier = {row["key"]: row for row in kpis["by"]["meta.tier"]}
+    assert tier["new"]["nps"]["value"] == 100.0 and tier["gold"]["nps"]["value"] == -100.0
+    assert {row["key"] for row in kpis["by"]["channel"]} == {"app", "web"}
+    assert {row["key"] for row in kpis["by"]["lang"]} == {"en", "fa"}
+
+
+def test_journey_matrix_cells() -> None:
+    tables = _tables()
+    people, of_row = respondents(tables.records, tables.segments)
+    rows = journey_matrix(tables.segments, people, of_row, tables.stats["journey_map"])
+    cells = {(r["journey_stage"], r["touchpoint"]): r for r in rows}
+    delivery = cells[("delivery", "courier")]
+    assert delivery["segments"] == 2 and delivery["records"] == 2
+    assert delivery["pain_points"] == 1 and delivery["pain_point_share"] == 0.5
+    assert delivery["mean_severity"] == 0.8
+    assert delivery["dominant_emotion"] in {"anger", "joy"}
+    assert delivery["nps"] == 0.0 and delivery["nps_n"] == 2
+    assert cells[("unassigned", "unassigned")]["dominant_emotion"] == "neutral"
+    # Journey order: delivery before support, unassigned last.
+    assert [r["journey_stage"] for r in rows] == ["delivery", "support", "unassigned"]
+
+
+def test_outputs_and_tolerates_missing_themes() -> None:
+    tables = _tables()
+    for segment in tables.segments:
+        del segment["theme_id"], segment["theme_label"]
+    tables = DriversComponent({"min_support": 1})(tables)
+    pains = tables.outputs["pain_points"].rows
+    assert [p["segment_id"] for p in pains] == ["0-0", "1-0"]  # by severity
+    assert pains[0]["nps"] == 2.0 and pains[0]["theme_id"] is None
+    drivers = tables.outputs["drivers"].rows
+    assert {d["kind"] for d in drivers} == {"stage_touchpoint"}
+    cell = next(d for d in drivers if d["group"] == "support/call_center" and d["metric"] == "nps")
+    # 1 detractor of 3 respondents; rest (10, 9) mean +100: impact 1/3 * 200
+    assert cell["impact"] == pytest.approx(66.667, abs=1e-3)
+    assert cell["label"] == "Customer support / Call center"
+
+
+def test_sample_run_writes_the_journey_and_driver_files(sample_run_dir: Path) -> None:
+    kpis = json.loads((sample_run_dir / "kpis.json").read_text(encoding="utf-8"))
+    assert kpis["overall"]["nps"]["n"] > 300
+    assert {"theme", "stage", "touchpoint", "channel", "lang"} <= set(kpis["by"])
+    assert any(key.startswith("meta.") for key in kpis["by"])
+    drivers = pq.read_table(sample_run_dir / "drivers.parquet").to_pylist()
+    ranked = [d for d in drivers if d["rank"] is not None]
+    assert ranked and all(d["n"] >= kpis["min_support"] for d in ranked)
+    matrix = pq.read_table(sample_run_dir / "journey.parquet").to_pylist()
+    assert sum(r["segments"] for r in matrix) == pq.read_metadata(
+        sample_run_dir / "segments.parquet").num_rows
+    pains = pq.read_table(sample_run_dir / "pain_points.parquet").to_pylist()
+    assert pains and all(p["severity"] > 0 for p in pains)
+    # The sample's detractors mostly complain: the top NPS driver drags the score down.
+    top = next(d for d in ranked if d["metric"] == "nps" and d["rank"] == 1)
+    assert top["impact"] > 0 and top["score_group"] < top["score_rest"]

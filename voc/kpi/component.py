@@ -1,0 +1,271 @@
+"""Pipeline component `drivers` (last): KPIs per group, key drivers, the journey matrix
+and the pain-point table, from the records' scores and the segments' journey links and
+themes. Writes DIR/kpis.json, drivers.parquet, journey.parquet and pain_points.parquet.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from voc.io.schema import DRIVERS_SCHEMA, JOURNEY_SCHEMA, PAIN_POINTS_SCHEMA
+from voc.journey.linking import UNASSIGNED
+from voc.journey.maps import JourneyMap
+from voc.kpi.drivers import key_drivers
+from voc.kpi.scores import KPI_FUNCTIONS, nps
+from voc.pipeline.base import OutputTable, Record, Segment, Tables, register
+
+DEFAULT_MIN_SUPPORT = 10
+# A meta column becomes a KPI breakdown when it looks like a segment (tier, region):
+# at most this many distinct values, and fewer than the respondents.
+MAX_SEGMENT_VALUES = 20
+DRIVER_METRICS = ("nps", "csat")
+_NON_EMOTIONS = {"neutral", None}
+
+
+@dataclass
+class Respondent:
+    """One survey response / review / ticket: the records of its answers together."""
+
+    scores: dict[str, float | None]
+    channel: str | None
+    langs: set[str] = field(default_factory=set)
+    meta: dict[str, Any] = field(default_factory=dict)
+    themes: set[str] = field(default_factory=set)
+    stages: set[str] = field(default_factory=set)
+    touchpoints: set[str] = field(default_factory=set)
+    cells: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _meta(record: Record) -> dict[str, Any]:
+    raw = record.get("meta")
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def respondents(records: Sequence[Record], segments: Sequence[Segment]
+                ) -> tuple[list[Respondent], dict[int, int]]:
+    """Group records by input row (source, source_row); map row_id -> respondent index."""
+    index: dict[tuple[Any, Any], int] = {}
+    people: list[Respondent] = []
+    of_row: dict[int, int] = {}
+    for record in records:
+        key = (record.get("source"), record.get("source_row", record["row_id"]))
+        if key not in index:
+            index[key] = len(people)
+            people.append(Respondent(
+                scores={m: record.get(m) for m in KPI_FUNCTIONS},
+                channel=record.get("channel"), meta=_meta(record)))
+        person = people[index[key]]
+        of_row[record["row_id"]] = index[key]
+        if record.get("lang"):
+            person.langs.add(record["lang"])
+    for segment in segments:
+        person = people[of_row[segment["row_id"]]]
+        if segment.get("theme_id") is not None:
+            person.themes.add(str(segment["theme_id"]))
+        stage = segment.get("journey_stage") or UNASSIGNED
+        touchpoint = segment.get("touchpoint") or UNASSIGNED
+        person.stages.add(stage)
+        person.touchpoints.add(touchpoint)
+        person.cells.add((stage, touchpoint))
+    return people, of_row
+
+
+def kpis(people: Sequence[Respondent]) -> dict[str, Any]:
+    return {name: function(p.scores[name] for p in people).as_dict()
+            for name, function in KPI_FUNCTIONS.items()}
+
+
+def _breakdown(people: Sequence[Respondent], keys: Callable[[Respondent], Iterable[str]],
+               labels: Mapping[str, str]) -> list[dict[str, Any]]:
+    groups: dict[str, list[Respondent]] = {}
+    for person in people:
+        for key in keys(person):
+            groups.setdefault(key, []).append(person)
+    rows = [{"key": key, "label": labels.get(key, key), "records": len(members),
+             **kpis(members)} for key, members in groups.items()]
+    return sorted(rows, key=lambda row: (-row["records"], row["key"]))
+
+
+def segment_columns(people: Sequence[Respondent]) -> list[str]:
+    """Meta columns with few distinct values (a CRM tier, a region) to break KPIs down by."""
+    values: dict[str, set[str]] = {}
+    for person in people:
+        for column, value in person.meta.items():
+            if value is not None and not isinstance(value, dict | list):
+                values.setdefault(column, set()).add(str(value))
+    return sorted(c for c, v in values.items()
+                  if 1 < len(v) <= MAX_SEGMENT_VALUES and len(v) < len(people))
+
+
+def kpi_document(people: Sequence[Respondent], labels: Mapping[str, Mapping[str, str]],
+                 min_support: int) -> dict[str, Any]:
+    """The kpis.json document (shape: voc.io.schema.KPIS_DOCUMENT_DOC)."""
+    by: dict[str, list[dict[str, Any]]] = {
+        "theme": _breakdown(people, lambda p: p.themes, labels.get("theme", {})),
+        "stage": _breakdown(people, lambda p: p.stages, labels.get("stage", {})),
+        "touchpoint": _breakdown(people, lambda p: p.touchpoints,
+                                 labels.get("touchpoint", {})),
+        "channel": _breakdown(people, lambda p: [p.channel] if p.channel else [], {}),
+        "lang": _breakdown(people, lambda p: p.langs, {}),
+    }
+    for column in segment_columns(people):
+        by[f"meta.{column}"] = _breakdown(
+            people, lambda p, c=column: [str(p.meta[c])] if p.meta.get(c) is not None else [],
+            {})
+    return {"overall": {"records": len(people), **kpis(people)}, "by": by,
+            "min_support": min_support}
+
+
+def driver_rows(people: Sequence[Respondent], labels: Mapping[str, Mapping[str, str]],
+                min_support: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    kinds: dict[str, Callable[[Respondent], set[Any]]] = {
+        "theme": lambda p: p.themes,
+        "stage_touchpoint": lambda p: {c for c in p.cells if UNASSIGNED not in c},
+    }
+    for metric in DRIVER_METRICS:
+        scored = [p for p in people if p.scores.get(metric) is not None]
+        values = [float(p.scores[metric]) for p in scored]  # type: ignore[arg-type]
+        for kind, groups_of in kinds.items():
+            groups = sorted({g for p in scored for g in groups_of(p)}, key=str)
+            memberships = {_group_key(g): [g in groups_of(p) for p in scored] for g in groups}
+            for estimate in key_drivers(values, memberships, metric, min_support):
+                row = {"kind": kind, "group": estimate.group, "metric": metric,
+                       **{k: v for k, v in vars(estimate).items() if k != "group"}}
+                if kind == "theme":
+                    row.update(theme_id=_int_or_none(estimate.group),
+                               label=labels.get("theme", {}).get(estimate.group,
+                                                                 estimate.group))
+                else:
+                    stage, touchpoint = estimate.group.split("/", 1)
+                    row.update(journey_stage=stage, touchpoint=touchpoint,
+                               label=f"{labels['stage'].get(stage, stage)} / "
+                                     f"{labels['touchpoint'].get(touchpoint, touchpoint)}")
+                rows.append(row)
+    return sorted(rows, key=lambda r: (r["metric"], r["kind"], r["rank"] is None,
+                                       r["rank"] or 0, -r["n"]))
+
+
+def _group_key(group: Any) -> str:
+    return "/".join(group) if isinstance(group, tuple) else str(group)
+
+
+def _int_or_none(value: str) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def dominant_emotion(emotions: Iterable[str | None]) -> str:
+    counts = Counter(e for e in emotions if e not in _NON_EMOTIONS)
+    return counts.most_common(1)[0][0] if counts else "neutral"
+
+
+def journey_matrix(segments: Sequence[Segment], people: Sequence[Respondent],
+                   of_row: Mapping[int, int], journey: JourneyMap | None
+                   ) -> list[dict[str, Any]]:
+    cells: dict[tuple[str, str], list[Segment]] = {}
+    for segment in segments:
+        key = (segment.get("journey_stage") or UNASSIGNED,
+               segment.get("touchpoint") or UNASSIGNED)
+        cells.setdefault(key, []).append(segment)
+    stage_order = {s: i for i, s in enumerate(journey.stage_ids())} if journey else {}
+    touch_order = {t: i for i, t in enumerate(journey.touchpoint_ids())} if journey else {}
+    stage_names = {s.id: s.label() for s in journey.stages} if journey else {}
+    touch_names = {t.id: t.label() for t in journey.touchpoints} if journey else {}
+    rows = []
+    for (stage, touchpoint), members in cells.items():
+        pains = [s for s in members if s.get("is_pain_point")]
+        who = {of_row[s["row_id"]] for s in members}
+        score = nps(people[i].scores.get("nps") for i in who)
+        rows.append({
+            "journey_stage": stage, "touchpoint": touchpoint,
+            "stage_name": stage_names.get(stage, stage),
+            "touchpoint_name": touch_names.get(touchpoint, touchpoint),
+            "segments": len(members),
+            "records": len({s["row_id"] for s in members}),
+            "pain_points": len(pains),
+            "pain_point_share": round(len(pains) / len(members), 4),
+            "mean_severity": round(sum(s["severity"] for s in pains) / len(pains), 4)
+            if pains else None,
+            "dominant_emotion": dominant_emotion(s.get("emotion") for s in members),
+            "nps": score.value, "nps_low": score.low, "nps_high": score.high,
+            "nps_n": score.n,
+        })
+    last = len(stage_order) + len(touch_order) + 1
+    return sorted(rows, key=lambda r: (stage_order.get(r["journey_stage"], last),
+                                       touch_order.get(r["touchpoint"], last)))
+
+
+def pain_point_rows(records: Sequence[Record], segments: Sequence[Segment]
+                    ) -> list[dict[str, Any]]:
+    by_row = {r["row_id"]: r for r in records}
+    rows = []
+    for segment in segments:
+        if not segment.get("is_pain_point"):
+            continue
+        record = by_row[segment["row_id"]]
+        rows.append({
+            "row_id": segment["row_id"], "segment_id": segment.get("segment_id"),
+            "id": record.get("id"), "date": record.get("date"),
+            "channel": record.get("channel"), "lang": segment.get("lang"),
+            "text": segment["text"],
+            **{k: segment.get(k) for k in ("journey_stage", "touchpoint", "link_confidence",
+                                           "link_evidence", "severity", "effort",
+                                           "sentiment", "sentiment_score", "emotion",
+                                           "theme_id")},
+            "cues": segment.get("pain_cues"),
+            **{m: record.get(m) for m in KPI_FUNCTIONS},
+        })
+    return sorted(rows, key=lambda r: -(r["severity"] or 0.0))
+
+
+def _labels(segments: Sequence[Segment], journey: JourneyMap | None
+            ) -> dict[str, dict[str, str]]:
+    themes = {str(s["theme_id"]): s.get("theme_label") or str(s["theme_id"])
+              for s in segments if s.get("theme_id") is not None}
+    return {
+        "theme": themes,
+        "stage": {s.id: s.label() for s in journey.stages} if journey else {},
+        "touchpoint": {t.id: t.label() for t in journey.touchpoints} if journey else {},
+    }
+
+
+class DriversComponent:
+    """KPIs, key drivers, the journey matrix and the pain-point table for the run."""
+
+    name: ClassVar[str] = "drivers"
+    per_record: ClassVar[bool] = False
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        self.min_support = int(settings.get("min_support", DEFAULT_MIN_SUPPORT))
+        if self.min_support < 1:
+            raise ValueError(f"drivers.min_support must be at least 1, got {self.min_support}")
+
+    def __call__(self, tables: Tables) -> Tables:
+        journey = tables.stats.get("journey_map")
+        segments = tables.segments
+        people, of_row = respondents(tables.records, segments)
+        labels = _labels(segments, journey)
+        tables.documents["kpis"] = kpi_document(people, labels, self.min_support)
+        tables.outputs["drivers"] = OutputTable(
+            driver_rows(people, labels, self.min_support), DRIVERS_SCHEMA)
+        tables.outputs["journey"] = OutputTable(
+            journey_matrix(segments, people, of_row, journey), JOURNEY_SCHEMA)
+        tables.outputs["pain_points"] = OutputTable(
+            pain_point_rows(tables.records, segments), PAIN_POINTS_SCHEMA)
+        return tables
+
+
+register(DriversComponent.name)(DriversComponent)
