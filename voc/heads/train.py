@@ -34,6 +34,7 @@ from voc.heads.model import (
     HeadsMetadata,
     TunedTop,
     attention_mask_4d,
+    base_model_name,
     base_model_sha256,
     check_split_layer,
     mean_pool,
@@ -69,6 +70,10 @@ class TrainOptions:
     dropout: float = 0.1
     emotion_loss_weight: float = 1.0
     patience: int = 1
+    # Put before every text, as the encoder was trained to see it (e5: "query: ").
+    prefix: str = E5_PREFIX
+    # Fit per-class logit offsets on the dev split for macro-F1 (voc.heads.calibrate).
+    calibrate: bool = True
     baseline: bool = True
     cache_dir: Path | None = None
     heldout_dir: Path | None = None
@@ -229,8 +234,9 @@ class LowerStates:
         return np.array([len(s) for s in self.states])
 
 
-def _tokenize(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[list[int]]:
-    return tokenizer([E5_PREFIX + t for t in texts], truncation=True,
+def _tokenize(tokenizer: Any, texts: Sequence[str], max_length: int,
+              prefix: str = E5_PREFIX) -> list[list[int]]:
+    return tokenizer([prefix + t for t in texts], truncation=True,
                      max_length=max_length)["input_ids"]
 
 
@@ -412,6 +418,35 @@ def predict_probs(
             sentiment[rows] = torch.softmax(sent, dim=-1).numpy()
             emotion[rows] = torch.softmax(emo, dim=-1).numpy()
     return sentiment, emotion
+
+
+def calibrate_heads(top: TunedTop, dev_probs: tuple[np.ndarray, np.ndarray],
+                    targets: torch.Tensor) -> dict[str, Any]:
+    """Add dev-fitted per-class offsets (see :mod:`voc.heads.calibrate`) to the heads' biases;
+    return them with the dev macro-F1 before and after, per task."""
+    from voc.heads.calibrate import fit_offsets, macro_f1
+
+    report: dict[str, Any] = {}
+    for task, slot in TASK_INDEX.items():
+        gold = targets[:, slot].numpy()
+        keep = gold >= 0
+        if not keep.any():
+            continue
+        probs, gold = dev_probs[slot][keep], gold[keep]
+        offsets = fit_offsets(probs, gold)
+        adjusted = np.argmax(np.log(np.clip(probs, 1e-9, 1.0)) + offsets, axis=1)
+        head = top.sentiment if task == "sentiment" else top.emotion
+        with torch.no_grad():
+            head.bias += torch.as_tensor(offsets, dtype=head.bias.dtype)
+        labels = labels_for(task)
+        report[task] = {
+            "offsets": {label: round(float(v), 3) for label, v in zip(labels, offsets,
+                                                                       strict=True)},
+            "dev_macro_f1_before": round(macro_f1(gold, probs.argmax(axis=1), len(labels)), 4),
+            "dev_macro_f1_after": round(macro_f1(gold, adjusted, len(labels)), 4),
+        }
+        logger.info("dev calibration %s: %s", task, report[task])
+    return report
 
 
 def _dev_scores(probs: tuple[np.ndarray, np.ndarray], targets: torch.Tensor) -> dict[str, float]:
@@ -601,8 +636,9 @@ def train_heads(
 
     # One cache covers training, dev and held-out texts; held-out ones at the inference limit.
     held_texts = list(dict.fromkeys(t for h in data.heldout for t in h.texts))
-    token_ids = (_tokenize(tokenizer, data.train.texts + data.dev.texts, options.max_length)
-                 + _tokenize(tokenizer, held_texts, EVAL_MAX_LENGTH))
+    token_ids = (_tokenize(tokenizer, data.train.texts + data.dev.texts, options.max_length,
+                           options.prefix)
+                 + _tokenize(tokenizer, held_texts, EVAL_MAX_LENGTH, options.prefix))
     t0 = time.perf_counter()
     states = lower_states(base, token_ids, options.split_layer, model_sha=model_sha,
                           cache_dir=options.cache_dir, batch_size=options.encode_batch_size)
@@ -619,6 +655,8 @@ def train_heads(
                             data.dev.targets(), options)
     train_seconds = time.perf_counter() - t0
     stored = _as_stored(top)
+    calibration = (calibrate_heads(stored, predict_probs(base, stored, dev_states),
+                                   data.dev.targets()) if options.calibrate else {})
 
     heldout_metrics: dict[str, Any] = {}
     per_set_states = [LowerStates([held_states[held_index[t]] for t in held.texts])
@@ -648,11 +686,13 @@ def train_heads(
                     for k, v in asdict(options).items() if k not in ("cache_dir", "heldout_dir")},
         "epochs_run": len(history),
         "best_epoch": best_epoch,
+        "dev_calibration": calibration,
         "heldout": summary,
     }
     metadata = HeadsMetadata(
         split_layer=options.split_layer, num_layers=num_layers,
-        base_model=f"multilingual-e5-small ({model_dir.name})", base_model_sha256=model_sha,
+        base_model=base_model_name(model_dir), base_model_sha256=model_sha,
+        prefix=options.prefix,
         training=training,
     )
     out_path = write_heads_file(out_path, stored, metadata)

@@ -26,7 +26,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "segment": {"contrastive": True, "max_segment_chars": 600},
     "classify": {"encoder": None, "heads": None, "backend": "auto", "token_budget": 4096,
                  "cache": True},
-    "journey": {"map": "ecommerce", "min_confidence": 0.33, "min_touchpoint_confidence": 0.6,
+    "journey": {"map": "ecommerce", "min_confidence": 0.32, "min_touchpoint_confidence": 0.6,
                 "use_channel": True},
     "themes": {"seeds": [], "curation": None, "previous": None, "max_fit": 50000,
                "max_outlier_share": 0.15, "random_state": 42},
