@@ -50,6 +50,12 @@ def test_stop_words_placeholders_numbers_and_single_letters_are_dropped(
     assert not any(ch.isdigit() for word in words for ch in word)
 
 
+def test_english_contractions_are_not_theme_words(tokenizer: ThemeTokenizer) -> None:
+    words = tokenizer.phrases("Kalano's app doesn't open and I've waited")
+    assert "kalano app" in words and "open" in words
+    assert not any("'" in word for word in words)
+
+
 def test_persian_plurals_are_lemmatized_but_verbs_kept_readable(
         tokenizer: ThemeTokenizer) -> None:
     tokens = tokenizer.tokens("کالاها و سفارش‌های من")
@@ -360,3 +366,37 @@ def test_voc_themes_prints_the_table_and_writes_a_curation_file(
     assert all(f"# {row['theme_id']}: " in text for row in rows)
     missing = run_cli("themes", tmp_path)
     assert missing.code == 2 and "themes.parquet" in missing.stderr
+
+
+def test_component_adds_both_views_and_state_to_the_run() -> None:
+    from voc.pipeline.base import Tables
+    from voc.themes.component import ThemesComponent
+
+    vectors, langs, docs, truth = synthetic(6)
+    segments = [{"row_id": i // 2, "segment_id": f"{i // 2}-{i % 2}", "text": doc,
+                 "lang": lang, "sentiment": "negative" if topic != "price" else "positive",
+                 "sentiment_score": -0.5, "emotion": "anger",
+                 "is_pain_point": topic != "price", "journey_stage": "delivery"}
+                for i, (doc, lang, topic) in enumerate(zip(docs, langs, truth, strict=True))]
+    records = [{"row_id": r} for r in range(len(segments) // 2)]
+    tables = ThemesComponent({"random_state": 7})(
+        Tables(records=records, segments=segments, embeddings=vectors))
+    assert all(s["theme_id"] is not None and s["theme_label"] for s in segments)
+    assert records[0]["themes"] == sorted({segments[0]["theme_id"], segments[1]["theme_id"]})
+    pain_ids = {s["pain_theme_id"] for s in segments if s["is_pain_point"]}
+    assert None not in pain_ids
+    assert all(s["pain_theme_id"] is None for s in segments if not s["is_pain_point"])
+    pain_rows = tables.outputs["pain_themes"].rows
+    assert {r["theme_id"] for r in pain_rows} == pain_ids
+    assert sum(r["share"] for r in pain_rows) == pytest.approx(1.0, abs=1e-3)
+    assert all(r["pain_points"] == r["size"] and r["stages"] == ["delivery"]
+               for r in pain_rows)
+    assert set(tables.files) == {"themes_model.safetensors", "pain_themes_model.safetensors"}
+    assert tables.stats["themes"]["unthemed_share"] == 0.0
+
+
+def test_component_rejects_unknown_settings() -> None:
+    from voc.themes.component import ThemesComponent
+
+    with pytest.raises(ConfigError, match="unknown key 'max_fits'"):
+        ThemesComponent({"max_fits": 10})

@@ -63,6 +63,8 @@ SEGMENTS_SCHEMA = pa.schema([
     # The segment's theme (a row of themes.parquet); null when it fits no theme (outlier).
     ("theme_id", pa.int64()),
     ("theme_label", pa.string()),
+    # Pain-point segments' theme among pain points only (a row of pain_themes.parquet).
+    ("pain_theme_id", pa.int64()),
     # journey component (voc/journey): pain point, its severity and effort signal (0..1),
     # and the link to a journey-map stage and touchpoint (`unassigned` when unsure).
     ("is_pain_point", pa.bool_()),
@@ -82,7 +84,9 @@ SEGMENTS_SCHEMA = pa.schema([
 SENTIMENT_MIX = pa.struct([(label, pa.float64()) for label in SENTIMENT_LABELS])
 
 # DIR/themes.parquet (and themes.json): one row per theme, largest first. Ids are stable
-# across runs that pass the previous run's theme state (see voc.themes).
+# across runs that pass the previous run's theme state (see voc.themes). The "what hurts"
+# view DIR/pain_themes.parquet has the same columns, fitted on pain-point segments only
+# (its `share` is of pain-point segments).
 THEMES_SCHEMA = pa.schema([
     ("theme_id", pa.int64()),
     ("label", pa.string()),

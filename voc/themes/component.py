@@ -3,6 +3,9 @@
 Adds `theme_id`/`theme_label` to segments and `themes` to records, the themes table
 (DIR/themes.parquet and themes.json) and the fitted state (DIR/themes_model.safetensors
 and themes_model.json) that the next run's `--previous-themes` keeps ids stable with.
+When the journey stage has flagged pain points, the same is done for pain-point segments
+alone (`pain_theme_id`, DIR/pain_themes.*): complaints split finer than among all
+feedback, where praise and neutral remarks take up most themes.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -19,15 +23,16 @@ from voc.errors import ConfigError
 from voc.io.schema import THEMES_SCHEMA
 from voc.pipeline.base import OutputTable, Segment, Tables, register
 from voc.themes.cluster import OUTLIER, ClusterSettings
-from voc.themes.curation import load_curation, parse_seeds
+from voc.themes.curation import Curation, load_curation, parse_seeds
 from voc.themes.describe import labels_for_state, theme_rows
 from voc.themes.model import (
-    STATE_JSON,
-    STATE_TENSORS,
+    PAIN_VIEW,
+    PreviousThemes,
     ThemeSettings,
     fit_themes,
     load_previous,
     state_files,
+    state_names,
 )
 from voc.themes.vectorizer import ThemeTokenizer
 
@@ -37,7 +42,7 @@ _CLUSTER_KEYS = {"random_state", "small_input", "max_fit", "min_cluster_size",
                  "umap_neighbors", "umap_components", "outlier_similarity", "max_outlier_share",
                  "outlier_floor"}
 _THEME_KEYS = {"seed_similarity", "cross_lingual_merge", "match_similarity"}
-_OTHER_KEYS = {"seeds", "curation", "previous", "spacy_model"}
+_OTHER_KEYS = {"seeds", "curation", "previous", "pain_view", "spacy_model"}
 _PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
 
 
@@ -61,7 +66,8 @@ def settings_from_config(settings: Mapping[str, Any]) -> ThemeSettings:
 
 
 class ThemesComponent:
-    """Themes over all segments: seeded, discovered, curated, with stable ids."""
+    """Themes over all segments, and over pain-point segments only ("what hurts"):
+    seeded, discovered, curated, with ids kept stable across runs."""
 
     name: ClassVar[str] = "themes"
     per_record: ClassVar[bool] = False
@@ -69,44 +75,72 @@ class ThemesComponent:
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.settings = settings_from_config(settings)
         self.seeds = parse_seeds(settings.get("seeds"), "pipeline config: themes")
+        self.pain_view = bool(settings.get("pain_view", True))
         # Read now, so a broken curation file or missing state fails before hours of work.
         self.curation = load_curation(settings.get("curation"))
         previous = settings.get("previous")
         self.previous = load_previous(previous) if previous else None
+        # The pain view's state is optional: the earlier run may not have had pain points.
+        pain_state = Path(previous, state_names(PAIN_VIEW)[0]) if previous else None
+        self.previous_pain = (load_previous(previous, PAIN_VIEW)
+                              if pain_state is not None and pain_state.is_file() else None)
 
     def __call__(self, tables: Tables) -> Tables:
-        started = time.perf_counter()
         segments = tables.segments
         embeddings = tables.embeddings
         if segments and (embeddings is None or len(embeddings) != len(segments)):
             raise ConfigError("the themes component needs the segment embeddings of "
                               "'classify': put 'classify' before 'themes' in the pipeline")
         tokenizer = ThemeTokenizer()
+        every = np.arange(len(segments))
+        labels, summary = self._view(tables, "themes", every, self.curation, self.previous,
+                                     tokenizer)
+        for segment, theme_id in zip(segments, labels, strict=True):
+            segment["theme_id"], segment["theme_label"] = theme_id
+        _record_themes(tables, segments)
+        tables.stats["themes"] = summary
+        if self.pain_view and any("is_pain_point" in s for s in segments):
+            pain = np.flatnonzero([bool(s.get("is_pain_point")) for s in segments])
+            # Curation edits the main view's ids; the pain view takes seeds only.
+            pain_labels, pain_summary = self._view(tables, PAIN_VIEW, pain, None,
+                                                   self.previous_pain, tokenizer)
+            for segment in segments:
+                segment["pain_theme_id"] = None
+            for index, (theme_id, _) in zip(pain, pain_labels, strict=True):
+                segments[index]["pain_theme_id"] = theme_id
+            tables.stats[PAIN_VIEW] = pain_summary
+        return tables
+
+    def _view(self, tables: Tables, view: str, members: np.ndarray, curation: Curation | None,
+              previous: PreviousThemes | None, tokenizer: ThemeTokenizer,
+              ) -> tuple[list[tuple[int | None, str | None]], dict[str, Any]]:
+        """Fit one view on the segments at `members`; add its table, JSON and state to the
+        run; return each member's (theme id, label), None when unthemed."""
+        started = time.perf_counter()
+        segments = [tables.segments[i] for i in members]
         documents = [str(s.get("text") or "") for s in segments]
-        if not segments:
-            rows: list[dict[str, Any]] = []
-            summary = summarize([], OUTLIER, "none", 0.0)
-        else:
-            fit = fit_themes(np.asarray(embeddings, dtype=np.float32),
+        rows: list[dict[str, Any]] = []
+        assigned: list[tuple[int | None, str | None]] = []
+        summary = summarize([], OUTLIER, "none", 0.0)
+        if segments:
+            assert tables.embeddings is not None  # checked by the caller
+            fit = fit_themes(np.asarray(tables.embeddings[members], dtype=np.float32),
                              [language_group(s) for s in segments], documents,
-                             settings=self.settings, seeds=self.seeds, curation=self.curation,
-                             previous=self.previous, tokenizer=tokenizer)
+                             settings=self.settings, seeds=self.seeds, curation=curation,
+                             previous=previous, tokenizer=tokenizer)
             rows = theme_rows(fit, segments, documents, tokenizer)
+            json_name, tensor_name = state_names(view)
             tensors, state = state_files(fit, labels_for_state(rows))
-            tables.files[STATE_TENSORS] = tensors
-            tables.documents[STATE_JSON.removesuffix(".json")] = state
+            tables.files[tensor_name] = tensors
+            tables.documents[json_name.removesuffix(".json")] = state
             label_of = {r["theme_id"]: r["label"] for r in rows}
-            for segment, theme_id in zip(segments, fit.labels.tolist(), strict=True):
-                themed = theme_id != OUTLIER
-                segment["theme_id"] = theme_id if themed else None
-                segment["theme_label"] = label_of[theme_id] if themed else None
+            assigned = [(t, label_of[t]) if t != OUTLIER else (None, None)
+                        for t in fit.labels.tolist()]
             summary = summarize(fit.labels.tolist(), OUTLIER, fit.method,
                                 time.perf_counter() - started)
-        _record_themes(tables, segments)
-        tables.outputs["themes"] = OutputTable(rows, THEMES_SCHEMA)
-        tables.documents["themes"] = {**summary, "themes": rows}
-        tables.stats["themes"] = summary
-        return tables
+        tables.outputs[view] = OutputTable(rows, THEMES_SCHEMA)
+        tables.documents[view] = {**summary, "themes": rows}
+        return assigned, summary
 
 
 def summarize(labels: Sequence[int], outlier: int, method: str,

@@ -10,7 +10,7 @@ word does not name a theme.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ from voc.themes.curation import Label
 from voc.themes.model import ThemeFit
 from voc.themes.vectorizer import ThemeTokenizer, theme_vectorizer
 
+UNASSIGNED = "unassigned"
 N_KEYWORDS = 8
 N_EXAMPLES = 5
 # An emotion names a theme when this share of its segments shows it.
@@ -114,19 +115,21 @@ def representative_examples(vectors: np.ndarray, centre: np.ndarray, members: np
     return picked
 
 
-def _top(values: Sequence[Any], n: int = 3) -> list[str]:
-    counts = Counter(str(v) for v in values if v)
+def _top(values: Iterable[Any], n: int = 3) -> list[str]:
+    # "unassigned" is the journey stage of segments linked to none: not a place it hurts.
+    counts = Counter(str(v) for v in values if v and v != UNASSIGNED)
     return [value for value, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
 
 def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Sequence[str],
-               tokenizer: ThemeTokenizer) -> list[dict[str, Any]]:
-    """One row per theme (THEMES_SCHEMA), largest first."""
+               tokenizer: ThemeTokenizer, total: int | None = None) -> list[dict[str, Any]]:
+    """One row per theme (THEMES_SCHEMA), largest first; `share` is of `total` segments
+    (default: the segments given)."""
     labels = fit.labels
     langs = np.asarray([str(s.get("lang")) for s in segments], dtype=object)
     ids, centres = fit.centres()
     keywords = keywords_by_language(documents, langs, labels, ids, tokenizer)
-    total = len(segments)
+    total = len(segments) if total is None else total
     has_pain = any("is_pain_point" in s for s in segments)
     rows = []
     for theme_id, centre in zip(ids, centres, strict=True):

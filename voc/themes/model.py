@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 STATE_FORMAT = "voc-themes/1"
 STATE_JSON = "themes_model.json"
 STATE_TENSORS = "themes_model.safetensors"
+PAIN_VIEW = "pain_themes"
 
 
 @dataclass(frozen=True)
@@ -347,16 +348,22 @@ def _label_dict(label: Label) -> dict[str, str] | None:
     return values or None
 
 
-def load_previous(path: str | Path) -> PreviousThemes:
-    """The state saved by an earlier run: its directory or its themes_model.json."""
+def state_names(view: str = "themes") -> tuple[str, str]:
+    """File names of a view's saved state: (JSON, safetensors)."""
+    return f"{view}_model.json", f"{view}_model.safetensors"
+
+
+def load_previous(path: str | Path, view: str = "themes") -> PreviousThemes:
+    """The state an earlier run saved for `view`: its directory or the state's JSON file."""
     from safetensors.numpy import load_file
 
+    json_name, tensor_name = state_names(view)
     path = Path(path).expanduser()
-    json_path = path / STATE_JSON if path.is_dir() else path
-    tensor_path = json_path.with_name(STATE_TENSORS)
+    json_path = path / json_name if path.is_dir() else path
+    tensor_path = json_path.with_name(tensor_name)
     if not json_path.is_file() or not tensor_path.is_file():
-        raise ConfigError(f"no saved themes at {path}: expected {STATE_JSON} and "
-                          f"{STATE_TENSORS} from an earlier 'voc analyze' run")
+        raise ConfigError(f"no saved themes at {path}: expected {json_name} and "
+                          f"{tensor_name} from an earlier 'voc analyze' run")
     try:
         document = json.loads(json_path.read_text(encoding="utf-8"))
         tensors = load_file(str(tensor_path))

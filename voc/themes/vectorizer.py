@@ -28,6 +28,9 @@ _DIGIT = re.compile(r"[\d\u06F0-\u06F9\u0660-\u0669]")
 # Latin words, and any other non-space character as its own token (it ends a phrase).
 _LATIN_TOKEN = re.compile(r"[a-z][a-z'\-]*[a-z]|[^\sa-z]|[a-z]")
 _ZWNJ = "\u200c"
+# "doesn't", "i'm", "we've" are grammar, not topics; "kalano's" is "kalano".
+_CONTRACTION = re.compile(r"n't$|'(m|re|ve|ll|d)$")
+_CLITIC = re.compile(r"'s$")
 
 # Colloquial and light-verb forms hazm's (formal) stop list misses; as theme words they
 # say nothing about what a customer talks about.
@@ -88,7 +91,7 @@ class ThemeTokenizer:
 
     def _keep(self, token: str) -> bool:
         return (len(token) > 1 and token not in self._stop and _LETTER.search(token) is not None
-                and _DIGIT.search(token) is None)
+                and _DIGIT.search(token) is None and not _CONTRACTION.search(token))
 
     def tokens(self, text: str) -> list[str]:
         """Content tokens in order; BOUNDARY marks a removed word, a placeholder or a break."""
@@ -100,7 +103,7 @@ class ThemeTokenizer:
                 else:
                     raw = _LATIN_TOKEN.findall(line.lower())
                 for token in raw:
-                    token = token.strip(_ZWNJ).lower()
+                    token = _CLITIC.sub("", token.strip(_ZWNJ).lower())
                     if _PERSIAN_LETTER.search(token):
                         token = self._lemma(token)
                     out.append(token if self._keep(token) else BOUNDARY)
