@@ -45,6 +45,7 @@ from voc.report.render import write_report
 from voc.store.incremental import DEFAULT_COMMIT_EVERY, ExecuteOptions, execute
 from voc.store.session import (
     add_changes_and_alerts,
+    carry_theme_state,
     manifest_section,
     record_run,
     reused_models,
@@ -207,6 +208,8 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
     if options.journey is not None:
         config.setdefault("journey", {})["map"] = options.journey
     out = prepare_output_dir(options.out)
+    if store is not None:
+        carry_theme_state(config, store)
     components = build_components(config)
     setup_seconds = time.perf_counter() - clock
 

@@ -3,6 +3,7 @@ compare with the previous run, evaluate the rules, and record the finished run."
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,31 @@ from voc.alerts.changes import compare, run_groups
 from voc.alerts.rules import Rule, evaluate
 from voc.pipeline.base import Tables
 from voc.store.incremental import StoreRun
+from voc.store.store import Store
+
+log = logging.getLogger(__name__)
+# The themes stage's saved state in a run directory (voc.themes.model.state_names).
+_THEME_STATE = ("themes_model.json", "themes_model.safetensors")
+
+
+def carry_theme_state(config: dict[str, Any], store: Store) -> str | None:
+    """Keep theme ids stable across store runs: unless the config names a previous theme
+    state, the themes stage starts from the one the previous store run saved."""
+    if "themes" not in (config.get("pipeline") or []):
+        return None
+    settings = config.get("themes") or {}
+    if settings.get("previous"):
+        return None
+    previous = store.previous_run()
+    if previous is None or not previous.get("out_dir"):
+        return None
+    folder = Path(previous["out_dir"])
+    if not all((folder / name).is_file() for name in _THEME_STATE):
+        log.warning("the previous run's theme state is gone from %s; theme ids start afresh",
+                    folder, extra={"event": "theme_state_missing", "folder": str(folder)})
+        return None
+    config["themes"] = {**settings, "previous": str(folder)}
+    return str(folder)
 
 
 def add_changes_and_alerts(tables: Tables, run_id: str, store_run: StoreRun | None,
