@@ -17,7 +17,7 @@ Stage scores become probabilities with a softmax; the top probability is the lin
 confidence. Below `min_confidence` the segment is `unassigned` rather than forced into
 a stage. The touchpoint is chosen among those allowed for the chosen stage, with its own
 confidence and threshold. Default weights and thresholds are calibrated on labelled data
-by bench/linking_calibrate.py.
+by bench/linking_eval.py.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from voc.journey.keywords import Keyword, KeywordMatcher, Tokenize
 from voc.journey.maps import LANGUAGES, JourneyItem, JourneyMap
 
 UNASSIGNED = "unassigned"
+CHANCE_FACTOR = 1.5  # a stage link needs at least 1.5x the uniform probability
 Encode = Callable[[list[str]], np.ndarray]
 
 
@@ -215,7 +216,9 @@ class JourneyLinker:
         for row in range(n):
             stage = int(stage_probs[row].argmax())
             confidence = float(stage_probs[row, stage])
-            assigned = confidence >= s.min_confidence
+            # A link needs evidence: with few stages, a flat distribution's top probability
+            # (1/n) alone could pass the threshold, so it must also clearly beat chance.
+            assigned = confidence >= max(s.min_confidence, CHANCE_FACTOR / len(self.stage_ids))
             # Touchpoints allowed at the chosen stage compete; when the stage is unsure,
             # every touchpoint does (the channel can still name one confidently).
             mask = self._allowed[:, stage] if assigned else np.ones(len(self.touchpoint_ids),
