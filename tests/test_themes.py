@@ -366,6 +366,9 @@ def test_voc_themes_prints_the_table_and_writes_a_curation_file(
     assert all(f"# {row['theme_id']}: " in text for row in rows)
     missing = run_cli("themes", tmp_path)
     assert missing.code == 2 and "themes.parquet" in missing.stderr
+    if (sample_run_dir / "pain_themes.parquet").is_file():
+        pain = run_cli("themes", sample_run_dir, "--pain", "--examples")
+        assert pain.code == 0 and "pain-point segments" in pain.stdout
 
 
 def test_component_adds_both_views_and_state_to_the_run() -> None:

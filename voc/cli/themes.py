@@ -12,23 +12,26 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from voc.errors import InputError, OutputError
+from voc.errors import ConfigError, InputError, OutputError
 
 # Piped output (a file, a scheduled job's log) is not wrapped at 80 columns.
 _PIPED_WIDTH = 160
 
 
-def load_themes(run_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Theme rows (largest first) and the run's theme summary."""
-    path = run_dir / "themes.parquet"
+def load_themes(run_dir: Path, view: str = "themes",
+                ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Theme rows (largest first) and the run's theme summary for `view` (themes or
+    pain_themes)."""
+    path = run_dir / f"{view}.parquet"
     if not run_dir.is_dir():
         raise InputError(f"{run_dir} is not a directory; pass the --out directory of "
                          "'voc analyze'")
     if not path.is_file():
-        raise InputError(f"{run_dir} has no themes.parquet: run 'voc analyze' with the "
-                         "themes component in the pipeline")
+        raise InputError(f"{run_dir} has no {view}.parquet: run 'voc analyze' with the "
+                         "themes component in the pipeline"
+                         + (" after journey (pain points)" if view != "themes" else ""))
     rows = pq.read_table(path).to_pylist()
-    summary_path = run_dir / "themes.json"
+    summary_path = run_dir / f"{view}.json"
     summary = (json.loads(summary_path.read_text(encoding="utf-8"))
                if summary_path.is_file() else {})
     summary.pop("themes", None)
@@ -85,12 +88,18 @@ def themes(
     examples: Annotated[bool, typer.Option(
         "--examples", help="Also print each theme's representative (redacted) quotes.")
     ] = False,
+    pain: Annotated[bool, typer.Option(
+        "--pain", help="Show the what-hurts view: themes among pain-point segments only.")
+    ] = False,
     write_curation: Annotated[Path | None, typer.Option(
         "--write-curation", help="Write a themes.yaml to edit (rename, merge, split, pin) "
         "and pass back with 'voc analyze --themes'.")] = None,
 ) -> None:
     """Print the theme table of a finished run."""
-    rows, summary = load_themes(run_dir)
+    if pain and write_curation is not None:
+        raise ConfigError("curation edits the main themes' ids: leave out --pain with "
+                          "--write-curation")
+    rows, summary = load_themes(run_dir, "pain_themes" if pain else "themes")
     console = Console()
     if not console.is_terminal:
         console.width = _PIPED_WIDTH
@@ -98,7 +107,8 @@ def themes(
     console.print(theme_table(shown))
     if summary:
         console.print(f"{summary.get('n_themes', len(rows))} themes over "
-                       f"{summary.get('segments', 0)} segments; unthemed "
+                       f"{summary.get('segments', 0)} {'pain-point ' if pain else ''}"
+                       "segments; unthemed "
                        f"{_percent(summary.get('unthemed_share'))} ({summary.get('method')})")
     if examples:
         for row in shown:
