@@ -251,6 +251,9 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
         },
         "versions": _versions(),
         "engine": options.engine,
+        # Theme counts and the unthemed share, per view (themes, pain_themes).
+        "themes": {view: tables.stats[view] for view in ("themes", "pain_themes")
+                   if view in tables.stats} or None,
         "encoder_cache": tables.stats.get("encoder_cache"),
     }
     if store_run is not None:
