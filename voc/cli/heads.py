@@ -123,9 +123,6 @@ def train(
     prefix: Annotated[str, typer.Option(
         "--prefix", help="Text put before every input, as the encoder expects (e5 models: "
         "'query: '; most others: '').")] = "query: ",
-    calibrate: Annotated[bool, typer.Option(
-        "--calibrate/--no-calibrate", help="Fit per-class logit offsets on the dev split "
-        "for macro-F1 (prior correction; held-out sets stay untouched).")] = True,
     quiet: QuietOption = False,
     log_format: LogFormatOption = LogFormatChoice.text,
     debug: DebugOption = False,
@@ -150,7 +147,7 @@ def train(
     chosen = custom_recipe(sources, base=base) if sources or base is None else base
     options = TrainOptions(
         split_layer=split_layer, epochs=epochs, seed=seed, batch_size=batch_size,
-        lr_layers=lr_layers, lr_heads=lr_heads, baseline=baseline, calibrate=calibrate,
+        lr_layers=lr_layers, lr_heads=lr_heads, baseline=baseline,
         prefix=prefix, cache_dir=cache_dir, heldout_dir=heldout_dir,
     )
     from voc.pipeline.resources import resolve_encoder

@@ -72,8 +72,6 @@ class TrainOptions:
     patience: int = 1
     # Put before every text, as the encoder was trained to see it (e5: "query: ").
     prefix: str = E5_PREFIX
-    # Fit per-class logit offsets on the dev split for macro-F1 (voc.heads.calibrate).
-    calibrate: bool = True
     baseline: bool = True
     cache_dir: Path | None = None
     heldout_dir: Path | None = None
@@ -420,35 +418,6 @@ def predict_probs(
     return sentiment, emotion
 
 
-def calibrate_heads(top: TunedTop, dev_probs: tuple[np.ndarray, np.ndarray],
-                    targets: torch.Tensor) -> dict[str, Any]:
-    """Add dev-fitted per-class offsets (see :mod:`voc.heads.calibrate`) to the heads' biases;
-    return them with the dev macro-F1 before and after, per task."""
-    from voc.heads.calibrate import fit_offsets, macro_f1
-
-    report: dict[str, Any] = {}
-    for task, slot in TASK_INDEX.items():
-        gold = targets[:, slot].numpy()
-        keep = gold >= 0
-        if not keep.any():
-            continue
-        probs, gold = dev_probs[slot][keep], gold[keep]
-        offsets = fit_offsets(probs, gold)
-        adjusted = np.argmax(np.log(np.clip(probs, 1e-9, 1.0)) + offsets, axis=1)
-        head = top.sentiment if task == "sentiment" else top.emotion
-        with torch.no_grad():
-            head.bias += torch.as_tensor(offsets, dtype=head.bias.dtype)
-        labels = labels_for(task)
-        report[task] = {
-            "offsets": {label: round(float(v), 3) for label, v in zip(labels, offsets,
-                                                                       strict=True)},
-            "dev_macro_f1_before": round(macro_f1(gold, probs.argmax(axis=1), len(labels)), 4),
-            "dev_macro_f1_after": round(macro_f1(gold, adjusted, len(labels)), 4),
-        }
-        logger.info("dev calibration %s: %s", task, report[task])
-    return report
-
-
 def _dev_scores(probs: tuple[np.ndarray, np.ndarray], targets: torch.Tensor) -> dict[str, float]:
     out: dict[str, float] = {}
     for task, slot in TASK_INDEX.items():
@@ -655,8 +624,6 @@ def train_heads(
                             data.dev.targets(), options)
     train_seconds = time.perf_counter() - t0
     stored = _as_stored(top)
-    calibration = (calibrate_heads(stored, predict_probs(base, stored, dev_states),
-                                   data.dev.targets()) if options.calibrate else {})
 
     heldout_metrics: dict[str, Any] = {}
     per_set_states = [LowerStates([held_states[held_index[t]] for t in held.texts])
@@ -686,7 +653,6 @@ def train_heads(
                     for k, v in asdict(options).items() if k not in ("cache_dir", "heldout_dir")},
         "epochs_run": len(history),
         "best_epoch": best_epoch,
-        "dev_calibration": calibration,
         "heldout": summary,
     }
     metadata = HeadsMetadata(
