@@ -328,6 +328,8 @@ def test_sample_run_writes_themes_per_contract(sample_run_dir: Path) -> None:
     records = pq.read_table(sample_run_dir / "records.parquet").to_pylist()
     document = json.loads((sample_run_dir / "themes.json").read_text(encoding="utf-8"))
     assert document["unthemed_share"] <= 0.15
+    manifest = json.loads((sample_run_dir / "run.json").read_text(encoding="utf-8"))
+    assert manifest["themes"]["themes"]["unthemed_share"] == document["unthemed_share"]
     assert [t["theme_id"] for t in document["themes"]] == [r["theme_id"] for r in rows]
     ids = {r["theme_id"] for r in rows}
     assert {s["theme_id"] for s in segments} - {None} == ids

@@ -41,8 +41,11 @@ PAIN_VIEW = "pain_themes"
 @dataclass(frozen=True)
 class ThemeSettings:
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
-    # A segment joins a seed (or pinned theme) when this similar to its centre.
-    seed_similarity: float = 0.45
+    # A segment joins a seed when as similar to its centre as this quantile of the seed's
+    # keyword-matched segments, and never below `seed_similarity` (also the bar for
+    # themes pinned in an earlier run).
+    seed_quantile: float = 0.25
+    seed_similarity: float = 0.3
     # Discovered themes whose centres are this similar are one theme in two languages.
     cross_lingual_merge: float = 0.6
     # A new theme takes a previous theme's id when its centre is this similar.
@@ -106,17 +109,26 @@ def keyword_matches(seed: SeedTheme, phrase_sets: Sequence[set[str]],
 
 
 def _seed_assign(vectors: np.ndarray, anchors: list[np.ndarray], centres: np.ndarray,
-                 threshold: float) -> np.ndarray:
+                 floor: float, quantile: float) -> np.ndarray:
     """Index of the seed each segment joins (-1: none): anchored segments to their seed,
-    others to the most similar seed when similar enough."""
+    others to the most similar seed when at least as similar as most of its anchors.
+
+    The bar is relative because similarities in the language-centred space depend on how
+    tight a topic is: a seed's own keyword matches show what "about this" looks like.
+    """
     n = len(vectors)
     if not len(centres):
         return np.full(n, -1, dtype=np.int64)
     similarity = vectors @ centres.T
+    thresholds = np.array([
+        max(floor, float(np.quantile(similarity[anchor, index], quantile)))
+        if anchor.any() else floor
+        for index, anchor in enumerate(anchors)])
+    margin = similarity - thresholds
     for index, anchor in enumerate(anchors):
-        similarity[anchor, index] += 1.0  # a keyword match outranks similarity alone
-    best = similarity.argmax(axis=1)
-    return np.where(similarity[np.arange(n), best] >= threshold, best, -1)
+        margin[anchor, index] += 1.0  # a keyword match outranks similarity alone
+    best = margin.argmax(axis=1)
+    return np.where(margin[np.arange(n), best] >= 0, best, -1)
 
 
 # ---------------------------------------------------------------- cross-lingual merging
@@ -218,7 +230,8 @@ def fit_themes(
     centres = (np.stack(seed_centres) / np.linalg.norm(np.stack(seed_centres), axis=1,
                                                        keepdims=True)
                if seed_centres else np.zeros((0, vectors.shape[1]), dtype=np.float32))
-    seeded = _seed_assign(vectors, anchors, centres, settings.seed_similarity)
+    seeded = _seed_assign(vectors, anchors, centres, settings.seed_similarity,
+                          settings.seed_quantile)
 
     # 2. Discovery on everything no seed claimed.
     rest = np.flatnonzero(seeded < 0)
