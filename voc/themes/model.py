@@ -204,7 +204,9 @@ def fit_themes(
     means = language_means(embeddings, langs_array)
     vectors = center_languages(embeddings, langs_array, means)
     n = len(vectors)
-    phrase_sets = _phrase_sets(documents, tokenizer)
+    needs_keywords = bool(seeds or curation.seeds or curation.split)
+    # Keyword matching needs every segment's phrases: only tokenize when something asks.
+    phrase_sets = _phrase_sets(documents, tokenizer) if needs_keywords else []
 
     # 1. Seeds from the config and curation file, and themes pinned in an earlier run.
     all_seeds = [*seeds, *(s for s in curation.seeds if s.name not in {x.name for x in seeds})]
