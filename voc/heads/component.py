@@ -98,7 +98,7 @@ class ClassifyComponent:
                 "heads_sha256": sha256_file(self.heads_path)}
 
     def models(self) -> dict[str, Any]:
-        metadata = self.classifier.model.metadata
+        metadata = self.classifier.metadata
         return {
             "encoder": metadata.base_model,
             "encoder_sha256": metadata.base_model_sha256,

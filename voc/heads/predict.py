@@ -104,11 +104,15 @@ class FeedbackClassifier:
         if backend != "auto" and backend not in BACKENDS:
             raise ValueError(f"backend must be auto or one of {', '.join(BACKENDS)}; "
                              f"got {backend!r}")
-        self.model = model.eval()
+        self.metadata = model.metadata
         self.tokenizer = tokenizer
         self.engine = EncoderEngine.from_module(
-            ClassifierOutputs(self.model), tokenizer, backend=backend, threads=threads,
+            ClassifierOutputs(model.eval()), tokenizer, backend=backend, threads=threads,
             cache_key=cache_key, candidates=AUTO_CANDIDATES if backend == "auto" else None)
+        # ONNX backends run their own copy of the weights: keeping the torch model too
+        # would hold ~0.5 GB for nothing through a long run.
+        self.model: BranchedEncoder | None = (
+            model if self.engine.backend.startswith("torch") else None)
         self.output_cache: OutputCache | None = None
         if output_cache_dir is not None and cache_key is not None:
             # The backend is part of the key: int8 outputs differ slightly from fp32 ones,
@@ -157,11 +161,11 @@ class FeedbackClassifier:
 
     @property
     def sentiment_labels(self) -> tuple[str, ...]:
-        return self.model.metadata.sentiment_labels
+        return self.metadata.sentiment_labels
 
     @property
     def emotion_labels(self) -> tuple[str, ...]:
-        return self.model.metadata.emotion_labels
+        return self.metadata.emotion_labels
 
     def run(self, texts: Sequence[str], token_budget: int | None = None) -> Predictions:
         """Embed and classify ``texts``; identical texts are encoded once, and texts in the
@@ -177,7 +181,7 @@ class FeedbackClassifier:
 
 
     def _outputs(self, texts: Sequence[str], token_budget: int | None) -> tuple[np.ndarray, ...]:
-        prefix = self.model.metadata.prefix
+        prefix = self.metadata.prefix
         unique = list(dict.fromkeys(texts))
         self.last_unique = len(unique)
         if self.output_cache is None:
