@@ -17,6 +17,8 @@ from voc.errors import ConfigError
 runs_app = typer.Typer(help="List, show and compare the runs kept in a store.",
                        no_args_is_help=True)
 _stdout = Console()
+if not _stdout.is_terminal:  # piped into a file or a scheduler's log: never wrap cells
+    _stdout = Console(width=200)
 
 StoreOption = Annotated[str, typer.Option(
     "--store", help="The DuckDB store (path or duckdb: URL) that 'voc analyze --store' wrote.")]
@@ -59,8 +61,11 @@ def list_runs(
     if as_json:
         for run in runs:
             typer.echo(json.dumps(run, default=str, ensure_ascii=False))
-    else:
-        _print_table(runs, list(_LIST_COLUMNS))
+        return
+    for run in runs:
+        if run["started_at"] is not None:
+            run["started_at"] = f"{run['started_at']:%Y-%m-%d %H:%M}"
+    _print_table(runs, [c for c in _LIST_COLUMNS if c != "fingerprint"])
 
 
 @runs_app.command("show")
