@@ -97,6 +97,8 @@ class ClusterSettings:
     # of segments stays unthemed.
     max_outlier_share: float = 0.15
     outlier_floor: float = 0.1
+    # A theme larger than this share of the segments is split by re-selecting clusters.
+    max_theme_share: float = 0.4
 
 
 def ward_clusters(vectors: np.ndarray) -> np.ndarray:
@@ -123,18 +125,26 @@ def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
 
     n = len(vectors)
     size = settings.min_cluster_size or min_cluster_size(n)
-    umap_model = UMAP(n_neighbors=min(settings.umap_neighbors, n - 1),
-                      n_components=settings.umap_components, min_dist=0.0, metric="cosine",
-                      random_state=settings.random_state, n_jobs=1, low_memory=True)
-    hdbscan_model = HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 3),
-                            metric="euclidean", cluster_selection_method="eom",
-                            prediction_data=False)
-    # embedding_model=None with embeddings passed: BERTopic never loads a model.
-    topic_model = BERTopic(embedding_model=None, umap_model=umap_model,
-                           hdbscan_model=hdbscan_model, vectorizer_model=theme_vectorizer(),
-                           language="multilingual", calculate_probabilities=False,
-                           low_memory=True, verbose=False)
-    topics, _ = topic_model.fit_transform(list(documents), embeddings=vectors)
+    # HDBSCAN's default "excess of mass" selection can keep one cluster holding most of a
+    # homogeneous set (all pain points: 87% in one theme on the sample data); "leaf"
+    # selection then splits it into the topics inside.
+    for selection in ("eom", "leaf"):
+        umap_model = UMAP(n_neighbors=min(settings.umap_neighbors, n - 1),
+                          n_components=settings.umap_components, min_dist=0.0,
+                          metric="cosine", random_state=settings.random_state, n_jobs=1,
+                          low_memory=True)
+        hdbscan_model = HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 3),
+                                metric="euclidean", cluster_selection_method=selection,
+                                prediction_data=False)
+        # embedding_model=None with embeddings passed: BERTopic never loads a model.
+        topic_model = BERTopic(embedding_model=None, umap_model=umap_model,
+                               hdbscan_model=hdbscan_model,
+                               vectorizer_model=theme_vectorizer(), language="multilingual",
+                               calculate_probabilities=False, low_memory=True, verbose=False)
+        topics, _ = topic_model.fit_transform(list(documents), embeddings=vectors)
+        counts = np.bincount(np.asarray([t for t in topics if t != OUTLIER], dtype=np.int64))
+        if not len(counts) or counts.max() <= settings.max_theme_share * n:
+            break
     labels = np.asarray(topics, dtype=np.int64)
     threshold = settings.outlier_similarity
     if (labels == OUTLIER).any() and (labels != OUTLIER).any():
