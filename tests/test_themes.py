@@ -350,6 +350,11 @@ def test_sample_run_writes_themes_per_contract(sample_run_dir: Path) -> None:
         assert not any("@" in example for example in row["examples"])  # redacted quotes
     assert (sample_run_dir / STATE_TENSORS).is_file()
     assert load_previous(sample_run_dir).ids == sorted(ids)
+    # The what-hurts view: pain-point segments only, no theme swallowing most of them.
+    pain_rows = pq.read_table(sample_run_dir / "pain_themes.parquet").to_pylist()
+    assert len(pain_rows) >= 5 and max(r["share"] for r in pain_rows) <= 0.4
+    pain_members = {s["segment_id"] for s in segments if s["pain_theme_id"] is not None}
+    assert pain_members <= {s["segment_id"] for s in segments if s["is_pain_point"]}
 
 
 def test_voc_themes_prints_the_table_and_writes_a_curation_file(
