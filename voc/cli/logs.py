@@ -23,7 +23,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        payload.update({k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRIBUTES})
+        # Libraries add private attributes to every record (Ray: _ray_timestamp_ns).
+        payload.update({k: v for k, v in vars(record).items()
+                        if k not in _STANDARD_ATTRIBUTES and not k.startswith("_")})
         if record.exc_info:
             payload["traceback"] = self.formatException(record.exc_info)
         return json.dumps(payload, ensure_ascii=False, default=str)
