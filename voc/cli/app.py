@@ -24,7 +24,13 @@ from voc.cli import heads as heads_cli
 from voc.cli.journeys import journeys_app
 from voc.cli.logs import configure_logging
 from voc.cli.models import models_app
-from voc.cli.options import DebugOption, LogFormatChoice, LogFormatOption, QuietOption
+from voc.cli.options import (
+    BackendChoice,
+    DebugOption,
+    LogFormatChoice,
+    LogFormatOption,
+    QuietOption,
+)
 from voc.cli.report import report
 from voc.cli.runs import query, runs_app
 from voc.cli.themes import themes
@@ -130,6 +136,10 @@ def analyze(
         "--journey", help="Journey map for pain-point linking: a shipped map's name "
         "(ecommerce, food_delivery, banking, telecom; see 'voc journeys list') or a YAML "
         "file's path (default: the config's, ecommerce).", show_default=False)] = None,
+    backend: Annotated[BackendChoice | None, typer.Option(
+        "--backend", help="Encoder inference backend (default: the config's, 'auto': measured "
+        "once per machine and model; the fastest that stays within cosine 0.995 of fp32).",
+        show_default=False)] = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, help="Processes for the per-record stages "
         "(default: one per CPU core).")] = None,
@@ -182,6 +192,7 @@ def analyze(
         themes_curation=themes_file,
         previous_themes=previous_themes,
         journey=journey,
+        backend=backend.value if backend else None,
         store=store,
         wait_for_store=wait,
         commit_every=commit_every,
