@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -113,6 +114,20 @@ def ward_clusters(vectors: np.ndarray) -> np.ndarray:
         .astype(np.int64)
 
 
+def _bertopic_vectorizer() -> Any:
+    """BERTopic's own topic words are not used (voc scores words per language, see
+    voc.themes.describe), but BERTopic computes them while fitting and fails when the
+    vocabulary has fewer than two words (feedback of only numbers or emoji): two constant
+    tokens per document keep it valid without changing the clusters."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from voc.themes.vectorizer import ThemeTokenizer
+
+    tokenizer = ThemeTokenizer()
+    return CountVectorizer(analyzer=lambda text: ["<doc>", "<segment>",
+                                                  *tokenizer.phrases(text)])
+
+
 def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
                       settings: ClusterSettings) -> tuple[np.ndarray, float]:
     """UMAP + HDBSCAN through BERTopic on precomputed vectors (no encoder is loaded), with
@@ -120,8 +135,6 @@ def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
     from umap import UMAP
-
-    from voc.themes.vectorizer import theme_vectorizer
 
     n = len(vectors)
     size = settings.min_cluster_size or min_cluster_size(n)
@@ -139,7 +152,8 @@ def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
         # embedding_model=None with embeddings passed: BERTopic never loads a model.
         topic_model = BERTopic(embedding_model=None, umap_model=umap_model,
                                hdbscan_model=hdbscan_model,
-                               vectorizer_model=theme_vectorizer(), language="multilingual",
+                               vectorizer_model=_bertopic_vectorizer(),
+                               language="multilingual",
                                calculate_probabilities=False, low_memory=True, verbose=False)
         topics, _ = topic_model.fit_transform(list(documents), embeddings=vectors)
         counts = np.bincount(np.asarray([t for t in topics if t != OUTLIER], dtype=np.int64))
