@@ -177,6 +177,13 @@ def test_keywords_per_language(tokenizer: ThemeTokenizer) -> None:
     assert "courier" not in persian
 
 
+def test_keywords_survive_a_one_word_vocabulary(tokenizer: ThemeTokenizer) -> None:
+    langs = np.asarray(["en"] * 4, dtype=object)
+    words = keywords_by_language(["refund 12", "refund!", "😡", "123"], langs,
+                                 np.array([0, 0, 1, 1]), [0, 1], tokenizer)
+    assert words["en"] == {0: ["refund"], 1: []}
+
+
 def test_stratified_sample_keeps_every_stratum() -> None:
     strata = ["fa"] * 900 + ["en"] * 90 + ["mixed"] * 10
     sample = stratified_sample(strata, 100, seed=1)

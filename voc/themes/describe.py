@@ -54,9 +54,10 @@ def keywords_by_language(documents: Sequence[str], langs: np.ndarray, labels: np
             shape=(len(theme_ids), len(members)))
         counts = (membership @ presence).tocsr()
         dense_counts = counts.toarray()
-        # The transformer L1-normalises its input in place: give it a copy.
-        scores = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(
-            counts.copy()).toarray()
+        # The transformer L1-normalises its input in place: give it a copy. It cannot
+        # weigh a one-word vocabulary; counts rank that single word just as well.
+        scores = (ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(
+            counts.copy()).toarray() if counts.shape[1] > 1 else dense_counts.astype(float))
         vocabulary = vectorizer.get_feature_names_out()
         for row, theme_id in enumerate(theme_ids):
             size = int(membership[row].sum())
