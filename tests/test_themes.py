@@ -163,6 +163,15 @@ def test_bertopic_path_is_deterministic_and_bilingual() -> None:
     assert len(mixed) == len(first.themes)
 
 
+def test_max_themes_merges_the_closest_themes() -> None:
+    vectors, langs, docs, truth = synthetic(6)
+    fit = fit_themes(vectors, langs, docs, settings=ThemeSettings(max_themes=2))
+    assert len(fit.themes) == 2
+    # Whole topics are merged, never split between the two themes.
+    for topic in TOPICS:
+        assert len({int(fit.labels[i]) for i, t in enumerate(truth) if t == topic}) == 1
+
+
 def test_keywords_per_language(tokenizer: ThemeTokenizer) -> None:
     vectors, langs, docs, _ = synthetic(6)
     fit = fit_themes(vectors, langs, docs)

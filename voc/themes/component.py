@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 _CLUSTER_KEYS = {"random_state", "small_input", "max_fit", "min_cluster_size",
                  "umap_neighbors", "umap_components", "outlier_similarity", "max_outlier_share",
                  "outlier_floor", "max_theme_share"}
-_THEME_KEYS = {"seed_similarity", "seed_quantile", "cross_lingual_merge", "match_similarity"}
+_THEME_KEYS = {"max_themes", "seed_similarity", "seed_quantile", "cross_lingual_merge",
+               "match_similarity"}
 _OTHER_KEYS = {"seeds", "curation", "previous", "pain_view", "spacy_model"}
 _PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
 
@@ -61,7 +62,8 @@ def settings_from_config(settings: Mapping[str, Any]) -> ThemeSettings:
         raise ConfigError(f"unknown key '{unknown[0]}' in the themes config; known: "
                           f"{', '.join(sorted(_CLUSTER_KEYS | _THEME_KEYS | _OTHER_KEYS))}")
     cluster_values = {k: settings[k] for k in _CLUSTER_KEYS if settings.get(k) is not None}
-    theme_values = {k: float(settings[k]) for k in _THEME_KEYS if settings.get(k) is not None}
+    theme_values = {k: int(settings[k]) if k == "max_themes" else float(settings[k])
+                    for k in _THEME_KEYS if settings.get(k) is not None}
     return ThemeSettings(cluster=ClusterSettings(**cluster_values), **theme_values)
 
 

@@ -50,6 +50,9 @@ class ThemeSettings:
     cross_lingual_merge: float = 0.6
     # A new theme takes a previous theme's id when its centre is this similar.
     match_similarity: float = 0.6
+    # More discovered themes than this are merged, closest centres first: a reader can
+    # take in a few dozen themes, not a hundred.
+    max_themes: int = 40
 
 
 @dataclass
@@ -169,6 +172,25 @@ def merge_across_languages(vectors: np.ndarray, labels: np.ndarray, langs: np.nd
     return merged
 
 
+def limit_themes(vectors: np.ndarray, labels: np.ndarray, max_themes: int) -> np.ndarray:
+    """Merge clusters (average linkage on their centres) until at most `max_themes`."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    ids = sorted(set(labels.tolist()) - {OUTLIER})
+    if len(ids) <= max(max_themes, 1):
+        return labels
+    groups = AgglomerativeClustering(n_clusters=max_themes, metric="cosine",
+                                     linkage="average").fit_predict(
+        centroids(vectors, labels, ids))
+    merged = labels.copy()
+    for group in range(max_themes):
+        members = [ids[i] for i in np.flatnonzero(groups == group)]
+        # The group keeps its largest cluster's label, so nothing depends on group order.
+        keep = max(members, key=lambda c: ((labels == c).sum(), -c))
+        merged[np.isin(labels, members)] = keep
+    return merged
+
+
 # ---------------------------------------------------------------- ids
 
 
@@ -241,6 +263,7 @@ def fit_themes(
                             [str(x) for x in langs_array[rest]], settings.cluster)
     local = merge_across_languages(vectors[rest], local, langs_array[rest],
                                    settings.cross_lingual_merge)
+    local = limit_themes(vectors[rest], local, settings.max_themes)
 
     # 3. Ids: named themes by name, discovered ones by their closest previous theme.
     next_id = previous.next_id if previous else 0
