@@ -229,6 +229,27 @@ def test_seeded_theme_collects_its_segments_in_both_languages() -> None:
     assert any("courier" not in docs[i] and "پیک" not in docs[i] for i in members)
 
 
+def test_seed_examples_are_encoded_when_no_keyword_matches() -> None:
+    rng = np.random.default_rng(0)
+    vectors, langs, docs, truth = synthetic(6, dim=64)
+    # A stand-in encoder: an example text "about" a topic lands near that topic's segments.
+    topic_of = {"my parcel never came": "delivery", "بسته‌ام نرسید": "delivery"}
+
+    def encode(texts: list[str]) -> np.ndarray:
+        rows = [vectors[truth.index(topic_of[t]) + (0 if "بسته" in t else 6)]
+                + 0.05 * rng.normal(size=vectors.shape[1]) for t in texts]
+        return np.asarray(rows, dtype=np.float32)
+
+    seeds = parse_seeds([{"name": "delivery", "examples": list(topic_of)}], "test")
+    without = fit_themes(vectors, langs, docs, seeds=seeds)
+    assert not any(t.key == "seed:delivery" for t in without.themes.values())
+    fit = fit_themes(vectors, langs, docs, seeds=seeds, encode=encode)
+    seeded = next(t for t in fit.themes.values() if t.key == "seed:delivery")
+    members = np.flatnonzero(fit.labels == seeded.theme_id)
+    assert {truth[i] for i in members} == {"delivery"}
+    assert {langs[i] for i in members} == {"fa", "en"}
+
+
 def test_seed_config_errors_say_what_to_fix() -> None:
     with pytest.raises(ConfigError, match="needs 'keywords' or 'examples'"):
         parse_seeds([{"name": "x"}], "cfg")

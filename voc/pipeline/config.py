@@ -34,9 +34,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 # Settings every component sees, so that shared resources are configured in one place.
 _SHARED_KEYS = ("spacy_model",)
-# Sections a component sees besides its own: journey encodes its map's descriptions with
-# the very encoder classify used, so it reads classify's settings.
-_SECTIONS_SEEN = {"journey": ("classify",)}
+# Sections a component sees besides its own: journey encodes its map's descriptions, and
+# themes its seeds' examples, with the very encoder classify used, so they read classify's
+# settings.
+_SECTIONS_SEEN = {"journey": ("classify",), "themes": ("classify",)}
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

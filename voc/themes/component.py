@@ -43,7 +43,7 @@ _CLUSTER_KEYS = {"random_state", "small_input", "max_fit", "min_cluster_size",
                  "outlier_floor", "max_theme_share"}
 _THEME_KEYS = {"max_themes", "seed_similarity", "seed_quantile", "cross_lingual_merge",
                "match_similarity"}
-_OTHER_KEYS = {"seeds", "curation", "previous", "pain_view", "spacy_model"}
+_OTHER_KEYS = {"seeds", "curation", "previous", "pain_view", "spacy_model", "classify"}
 _PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
 
 
@@ -78,6 +78,9 @@ class ThemesComponent:
         self.settings = settings_from_config(settings)
         self.seeds = parse_seeds(settings.get("seeds"), "pipeline config: themes")
         self.pain_view = bool(settings.get("pain_view", True))
+        # classify's settings (see voc.pipeline.config): seeds' examples are encoded by the
+        # very encoder the segments were, so they live in the same space.
+        self.classify_settings = dict(settings.get("classify") or {})
         # Read now, so a broken curation file or missing state fails before hours of work.
         self.curation = load_curation(settings.get("curation"))
         previous = settings.get("previous")
@@ -113,6 +116,12 @@ class ThemesComponent:
             tables.stats[PAIN_VIEW] = pain_summary
         return tables
 
+    def encode(self, texts: list[str]) -> np.ndarray:
+        from voc.heads.component import ClassifyComponent
+
+        return np.asarray(ClassifyComponent(self.classify_settings).classifier.run(texts)
+                          .embeddings)
+
     def _view(self, tables: Tables, view: str, members: np.ndarray, curation: Curation | None,
               previous: PreviousThemes | None, tokenizer: ThemeTokenizer,
               ) -> tuple[list[tuple[int | None, str | None]], dict[str, Any]]:
@@ -129,7 +138,9 @@ class ThemesComponent:
             fit = fit_themes(np.asarray(tables.embeddings[members], dtype=np.float32),
                              [language_group(s) for s in segments], documents,
                              settings=self.settings, seeds=self.seeds, curation=curation,
-                             previous=previous, tokenizer=tokenizer)
+                             previous=previous, tokenizer=tokenizer,
+                             encode=self.encode if self.seeds or (curation and curation.seeds)
+                             else None)
             rows = theme_rows(fit, segments, documents, tokenizer)
             json_name, tensor_name = state_names(view)
             tensors, state = state_files(fit, labels_for_state(rows))

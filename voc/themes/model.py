@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,11 +27,16 @@ from voc.themes.cluster import (
     centroids,
     cluster,
     language_means,
+    normalize_rows,
 )
 from voc.themes.curation import Curation, Label, SeedTheme
 from voc.themes.vectorizer import ThemeTokenizer
 
 log = logging.getLogger(__name__)
+
+# Texts -> L2-normalised embeddings from the encoder the segments' embeddings came from.
+Encoder = Callable[[list[str]], np.ndarray]
+_PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
 
 STATE_FORMAT = "voc-themes/1"
 STATE_JSON = "themes_model.json"
@@ -134,6 +140,18 @@ def _seed_assign(vectors: np.ndarray, anchors: list[np.ndarray], centres: np.nda
     return np.where(margin[np.arange(n), best] >= 0, best, -1)
 
 
+def _described_centre(seed: SeedTheme, encode: Encoder | None,
+                      means: dict[str, np.ndarray]) -> np.ndarray | None:
+    """The centre of a seed's examples and labels, encoded and language-centred like the
+    segments (a handful of texts, once per run)."""
+    texts = [*seed.examples, *(t for t in (seed.label.fa, seed.label.en, seed.label.text) if t)]
+    if encode is None or not texts:
+        return None
+    langs = ["fa" if _PERSIAN_LETTER.search(text) else "en" for text in texts]
+    vectors = center_languages(np.asarray(encode(texts), dtype=np.float32), langs, means)
+    return normalize_rows(vectors.mean(axis=0, keepdims=True))[0]
+
+
 # ---------------------------------------------------------------- cross-lingual merging
 
 
@@ -216,9 +234,13 @@ def fit_themes(
     embeddings: np.ndarray, langs: Sequence[str], documents: Sequence[str], *,
     settings: ThemeSettings | None = None, seeds: Sequence[SeedTheme] = (),
     curation: Curation | None = None, previous: PreviousThemes | None = None,
-    tokenizer: ThemeTokenizer | None = None,
+    tokenizer: ThemeTokenizer | None = None, encode: Encoder | None = None,
 ) -> ThemeFit:
-    """Themes for segments given their encoder embeddings, languages and theme documents."""
+    """Themes for segments given their encoder embeddings, languages and theme documents.
+
+    `encode` (the run's own encoder) embeds seeds' examples and labels, so a seed also
+    finds segments that share none of its keywords; without it seeds are keyword-anchored.
+    """
     settings = settings or ThemeSettings()
     curation = curation or Curation()
     tokenizer = tokenizer or ThemeTokenizer()
@@ -236,12 +258,15 @@ def fit_themes(
     anchors, seed_centres = [], []
     for seed in all_seeds:
         anchor = keyword_matches(seed, phrase_sets, documents, tokenizer)
-        if not anchor.any():
+        described = _described_centre(seed, encode, means)
+        if not anchor.any() and described is None:
             log.warning("seeded theme '%s' matches no segment; its keywords may need "
                         "other forms", seed.name)
             continue
+        parts = [p for p in (normalize_rows(vectors[anchor].mean(axis=0, keepdims=True))[0]
+                             if anchor.any() else None, described) if p is not None]
         anchors.append(anchor)
-        seed_centres.append(vectors[anchor].mean(axis=0))
+        seed_centres.append(np.mean(parts, axis=0))
         seed_themes.append(Theme(-1, "seeded", f"seed:{seed.name}", seed.label,
                                  keywords=seed.keywords))
     if previous is not None:
