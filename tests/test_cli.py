@@ -80,11 +80,15 @@ def test_outputs_follow_the_contract_and_account_for_every_row(
     assert manifest["versions"]["voc"] == voc.__version__
     assert {"read", "language", "redact", "normalize", "segment", "total"} <= \
         set(manifest["timings_s"])
-    assert sorted(p.name for p in out.iterdir()) == ["records.parquet", "report.html",
-                                                    "report.md", "run.json",
-                                                    "segments.parquet"]
-    assert manifest["outputs"] == ["records.parquet", "segments.parquet", "report.html",
-                                   "report.md", "run.json"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([
+        "records.parquet", "segments.parquet", "report.html", "report.md", "run.json",
+        "themes.parquet", "themes.json", "themes_model.safetensors", "themes_model.json",
+        "pain_themes.parquet", "pain_themes.json", "pain_themes_model.safetensors",
+        "pain_themes_model.json", "pain_points.parquet", "journey.parquet",
+        "drivers.parquet", "kpis.json"])
+    assert sorted(manifest["outputs"]) == sorted(p.name for p in out.iterdir())
+    # run.json, the mark of a finished run, is written last.
+    assert manifest["outputs"][-1] == "run.json"
 
 
 def test_csv_copies_neutralize_formulas(run_cli, survey: Path, tmp_path: Path) -> None:
