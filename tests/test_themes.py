@@ -449,3 +449,75 @@ def test_component_rejects_unknown_settings() -> None:
 
     with pytest.raises(ConfigError, match="unknown key 'max_fits'"):
         ThemesComponent({"max_fits": 10})
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _returns_and_other_theme() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Theme 0: "refund" in 8 of 10 segments (and in 4 of theme 1's, so its c-TF-IDF is
+    damped); "zebra" in just 2 of theme 0's and nowhere else."""
+    theme0 = [f"refund please {w}" for w in ("now", "today", "soon", "asap", "fast",
+                                             "quickly", "money", "back")]
+    theme0 += ["zebra striped shirt", "zebra pattern faded"]
+    theme1 = [f"refund {w} checkout" for w in ("coupon", "voucher", "discount", "price")]
+    theme1 += [f"checkout page {w}" for w in ("froze", "crashed", "hung", "failed",
+                                              "stalled", "broke")]
+    documents = theme0 + theme1
+    return (documents, np.asarray(["en"] * len(documents), dtype=object),
+            np.array([0] * len(theme0) + [1] * len(theme1)))
+
+
+def test_label_is_the_phrase_most_of_the_theme_shares(tokenizer: ThemeTokenizer) -> None:
+    from voc.themes.describe import labels_by_language, phrase_counts
+
+    documents, langs, labels = _returns_and_other_theme()
+    counts = phrase_counts(documents, langs, labels, [0, 1], tokenizer)["en"]
+    score = dict(zip(counts.vocabulary.tolist(), counts.scores[0], strict=True))
+    assert score["zebra"] > score["refund"]  # c-TF-IDF alone would name it "zebra"
+    label = labels_by_language(documents, langs, labels, [0, 1], tokenizer)["en"][0]
+    assert label.split(", ")[0] == "refund"
+    keywords = keywords_by_language(documents, langs, labels, [0, 1], tokenizer)["en"][0]
+    assert keywords[0] == "refund" and "zebra" in keywords
+
+
+def test_label_prefers_a_phrase_nearly_as_common_as_its_word(
+        tokenizer: ThemeTokenizer) -> None:
+    from voc.themes.describe import labels_by_language
+
+    late = ["late delivery again", "late delivery today", "late delivery sadly",
+            "late delivery twice", "courier late", "late delivery box"]
+    app = ["app crashes", "app freezes", "app slow", "login app fails", "app update broke",
+           "app keeps closing"]
+    documents = late + app
+    langs = np.asarray(["en"] * len(documents), dtype=object)
+    labels = np.array([0] * len(late) + [1] * len(app))
+    found = labels_by_language(documents, langs, labels, [0, 1], tokenizer)["en"]
+    assert found[0].split(", ")[0] == "late delivery"  # 5 of "late"'s 6 segments
+    assert found[1].split(", ")[0] == "app"  # no phrase of "app" is that common
+
+
+def test_no_label_when_no_phrase_sets_the_theme_apart(tokenizer: ThemeTokenizer) -> None:
+    from voc.themes.describe import labels_by_language
+
+    documents = ["order shipping", "order shipping", "order shipping", "order shipping",
+                 "order shipping", "order shipping", "order shipping cost", "order shipping",
+                 "order shipping", "order shipping", "order shipping", "order shipping"]
+    langs = np.asarray(["en"] * len(documents), dtype=object)
+    labels = np.array([0] * 6 + [1] * 6)
+    found = labels_by_language(documents, langs, labels, [0, 1], tokenizer)
+    assert 0 not in found["en"]  # theme_rows falls back to its c-TF-IDF keywords
+    assert found["fa"] == {}
+
+
+def test_labels_and_keywords_do_not_depend_on_segment_order(
+        tokenizer: ThemeTokenizer) -> None:
+    from voc.themes.describe import labels_by_language
+
+    documents, langs, labels = _returns_and_other_theme()
+    order = np.random.default_rng(3).permutation(len(documents))
+    shuffled = ([documents[i] for i in order], langs[order], labels[order])
+    assert (labels_by_language(documents, langs, labels, [0, 1], tokenizer)
+            == labels_by_language(*shuffled, [0, 1], tokenizer))
+    assert (keywords_by_language(documents, langs, labels, [0, 1], tokenizer)
+            == keywords_by_language(*shuffled, [0, 1], tokenizer))

@@ -5,12 +5,20 @@ words are scored among English segments only, so a theme that is 90% Persian sti
 English words from its English members, and a frequent Persian word cannot crowd them
 out. Counts are segments containing a phrase, not occurrences, so one rant repeating a
 word does not name a theme.
+
+Labels are chosen differently: c-TF-IDF favours rare, discriminative phrases (a name, a
+typo only this theme has), which read as noise on a chart axis. A label phrase must be in
+a good share of the theme's segments (coverage) and clearly more often than in the other
+themes (lift); it is scored by coverage times log-lift, so the phrase most members share
+wins over one a few members use exclusively.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,17 +35,107 @@ N_KEYWORDS = 8
 N_EXAMPLES = 5
 # An emotion names a theme when this share of its segments shows it.
 EMOTION_SHARE = 0.15
+# A label phrase is in at least this share of the theme's segments (of one language)...
+LABEL_MIN_COVERAGE = 0.1
+# ...and at least this many times as often as in the other themes' segments.
+LABEL_MIN_LIFT = 1.5
+# A two-word phrase in this share of the segments that contain one of its words says more
+# than that word alone ("late delivery" over "late"), so it takes the word's place. 0.6,
+# not higher: a light verb such as «زدم» lives in several phrases («زنگ زدم», «تیکت زدم»).
+PHRASE_SHARE = 0.6
+LABEL_PHRASES = 2
 _SEPARATOR = {"fa": "، ", "en": ", "}
+LANGUAGES = ("fa", "en")
 
 
-def keywords_by_language(documents: Sequence[str], langs: np.ndarray, labels: np.ndarray,
-                         theme_ids: Sequence[int], tokenizer: ThemeTokenizer,
-                         n: int = N_KEYWORDS) -> dict[str, dict[int, list[str]]]:
-    """Top c-TF-IDF phrases of each theme among its segments in each language."""
+@dataclass(frozen=True)
+class PhraseCounts:
+    """Of one language's themed segments: which phrases each theme's segments contain."""
+
+    vocabulary: np.ndarray  # phrases, vectorizer order
+    counts: np.ndarray  # themes x phrases: segments containing the phrase
+    sizes: np.ndarray  # segments per theme
+    scores: np.ndarray  # themes x phrases: c-TF-IDF
+
+    def keywords(self, row: int, n: int = N_KEYWORDS,
+                 first: Sequence[str] = ()) -> list[str]:
+        """The theme's top c-TF-IDF phrases (and `first`, its label phrases), most
+        widely used first."""
+        size = int(self.sizes[row])
+        if not size:
+            return []
+        # With a handful of segments, any word once is noise; ask for two.
+        minimum = 2 if size >= 5 else 1
+        candidates = np.flatnonzero(self.counts[row] >= minimum)
+        ranked = candidates[np.lexsort((self.vocabulary[candidates],
+                                        -self.scores[row, candidates]))]
+        chosen = _without_redundant([*first, *(str(self.vocabulary[i]) for i in ranked)],
+                                    n, keep=len(first))
+        index = {str(p): i for i, p in enumerate(self.vocabulary)}
+        label = set(first)
+        return sorted(chosen, key=lambda p: (p not in label, -self.counts[row, index[p]],
+                                             -self.scores[row, index[p]], p))
+
+    def label_phrases(self, row: int, n: int = LABEL_PHRASES) -> list[str]:
+        """Up to `n` phrases with no word in common that most of the theme's segments
+        share and the other themes' segments rarely use; none when nothing qualifies."""
+        size = int(self.sizes[row])
+        if not size:
+            return []
+        counts = self.counts[row].astype(float)
+        coverage = counts / size
+        rest = self.counts.sum(axis=0) - counts
+        rest_size = int(self.sizes.sum()) - size
+        if rest_size:
+            # Add-one on the rest: a phrase absent elsewhere gets a large, finite lift.
+            lift = coverage / ((rest + 1.0) / (rest_size + 1.0))
+            qualifies = lift >= LABEL_MIN_LIFT
+            score = coverage * np.log(np.maximum(lift, 1.0))
+        else:  # the only theme in this language: nothing to contrast it with
+            qualifies = np.ones_like(coverage, dtype=bool)
+            score = coverage.copy()
+        minimum = max(2 if size >= 5 else 1, math.ceil(LABEL_MIN_COVERAGE * size))
+        qualifies &= counts >= minimum
+        phrases = [str(p) for p in self.vocabulary]
+        index = {p: i for i, p in enumerate(phrases)}
+        effective = np.where(qualifies, score, -np.inf)
+        for i in np.flatnonzero(qualifies):
+            words = phrases[i].split()
+            if len(words) < 2:
+                continue
+            for word in words:
+                j = index.get(word)
+                if j is not None and qualifies[j] and counts[i] >= PHRASE_SHARE * counts[j]:
+                    effective[i] = max(effective[i], score[j])
+        ranked = sorted(np.flatnonzero(qualifies).tolist(),
+                        key=lambda i: (-effective[i], -len(phrases[i].split()), phrases[i]))
+        chosen: list[str] = []
+        for i in ranked:
+            words = phrases[i].split()
+            if any(set(words) & set(c.split()) for c in chosen):
+                continue
+            # Two words that also make a phrase of their own read better as that phrase.
+            pair = next((j for c in chosen if len(words) == len(c.split()) == 1
+                         for j in (index.get(f"{c} {words[0]}"), index.get(f"{words[0]} {c}"))
+                         if j is not None and qualifies[j]), None)
+            if pair is not None:
+                chosen = [c for c in chosen if c not in phrases[pair].split()]
+                chosen.append(phrases[pair])
+            else:
+                chosen.append(phrases[i])
+            if len(chosen) == n:
+                break
+        return chosen
+
+
+def phrase_counts(documents: Sequence[str], langs: np.ndarray, labels: np.ndarray,
+                  theme_ids: Sequence[int], tokenizer: ThemeTokenizer,
+                  ) -> dict[str, PhraseCounts]:
+    """Per language, the phrases of each theme's segments (rows in `theme_ids` order)."""
     from bertopic.vectorizers import ClassTfidfTransformer
 
-    result: dict[str, dict[int, list[str]]] = {"fa": {}, "en": {}}
-    for lang in ("fa", "en"):
+    result: dict[str, PhraseCounts] = {}
+    for lang in LANGUAGES:
         members = np.flatnonzero((langs == lang) & (labels != OUTLIER))
         if not len(members):
             continue
@@ -58,28 +156,48 @@ def keywords_by_language(documents: Sequence[str], langs: np.ndarray, labels: np
         # weigh a one-word vocabulary; counts rank that single word just as well.
         scores = (ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(
             counts.copy()).toarray() if counts.shape[1] > 1 else dense_counts.astype(float))
-        vocabulary = vectorizer.get_feature_names_out()
-        for row, theme_id in enumerate(theme_ids):
-            size = int(membership[row].sum())
-            if not size:
-                continue
-            # With a handful of segments, any word once is noise; ask for two.
-            minimum = 2 if size >= 5 else 1
-            candidates = np.flatnonzero(dense_counts[row] >= minimum)
-            ranked = candidates[np.lexsort((vocabulary[candidates],
-                                            -scores[row, candidates]))]
-            result[lang][theme_id] = _without_redundant([str(vocabulary[i]) for i in ranked], n)
+        result[lang] = PhraseCounts(
+            vocabulary=vectorizer.get_feature_names_out(), counts=dense_counts,
+            sizes=np.asarray(membership.sum(axis=1)).ravel().astype(int), scores=scores)
     return result
 
 
-def _without_redundant(ranked: list[str], n: int) -> list[str]:
-    """Drop a word already inside a better-ranked phrase, and vice versa keep order."""
+def keywords_by_language(documents: Sequence[str], langs: np.ndarray, labels: np.ndarray,
+                         theme_ids: Sequence[int], tokenizer: ThemeTokenizer,
+                         n: int = N_KEYWORDS) -> dict[str, dict[int, list[str]]]:
+    """Top c-TF-IDF phrases of each theme among its segments in each language, the
+    label phrases first and then the most widely used."""
+    result: dict[str, dict[int, list[str]]] = {lang: {} for lang in LANGUAGES}
+    for lang, phrases in phrase_counts(documents, langs, labels, theme_ids, tokenizer).items():
+        for row, theme_id in enumerate(theme_ids):
+            if phrases.sizes[row]:
+                result[lang][theme_id] = phrases.keywords(row, n, phrases.label_phrases(row))
+    return result
+
+
+def labels_by_language(documents: Sequence[str], langs: np.ndarray, labels: np.ndarray,
+                       theme_ids: Sequence[int], tokenizer: ThemeTokenizer,
+                       ) -> dict[str, dict[int, str]]:
+    """Each theme's label in each language where its segments share a distinctive phrase."""
+    result: dict[str, dict[int, str]] = {lang: {} for lang in LANGUAGES}
+    for lang, phrases in phrase_counts(documents, langs, labels, theme_ids, tokenizer).items():
+        for row, theme_id in enumerate(theme_ids):
+            chosen = phrases.label_phrases(row)
+            if chosen:
+                result[lang][theme_id] = _SEPARATOR[lang].join(chosen)
+    return result
+
+
+def _without_redundant(ranked: list[str], n: int, keep: int = 0) -> list[str]:
+    """Drop a phrase whose words a better-ranked phrase already has, and a single word
+    that a later phrase contains (the phrase says more), except the first `keep`."""
     chosen: list[str] = []
     for phrase in ranked:
         words = set(phrase.split())
         if any(words <= set(c.split()) for c in chosen):
             continue
-        chosen = [c for c in chosen if not (len(c.split()) == 1 and c in words)]
+        chosen = [c for position, c in enumerate(chosen)
+                  if position < keep or not (len(c.split()) == 1 and c in words)]
         chosen.append(phrase)
         if len(chosen) == n:
             break
@@ -89,6 +207,11 @@ def _without_redundant(ranked: list[str], n: int) -> list[str]:
 def label_from_keywords(keywords: Sequence[str], lang: str) -> str | None:
     """The two best phrases: short enough for a chart axis, specific enough to tell apart."""
     return _SEPARATOR[lang].join(keywords[:2]) if keywords else None
+
+
+def _label(best: Sequence[str], keywords: Sequence[str], lang: str) -> str | None:
+    """The phrases most of the theme shares; its best keywords when no phrase does."""
+    return _SEPARATOR[lang].join(best) if best else label_from_keywords(keywords, lang)
 
 
 def representative_examples(vectors: np.ndarray, centre: np.ndarray, members: np.ndarray,
@@ -129,7 +252,13 @@ def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Seq
     labels = fit.labels
     langs = np.asarray([str(s.get("lang")) for s in segments], dtype=object)
     ids, centres = fit.centres()
-    keywords = keywords_by_language(documents, langs, labels, ids, tokenizer)
+    phrases = phrase_counts(documents, langs, labels, ids, tokenizer)
+    found: dict[str, dict[int, tuple[list[str], list[str]]]] = {lang: {} for lang in LANGUAGES}
+    for lang, counts in phrases.items():
+        for row, theme_id in enumerate(ids):
+            if counts.sizes[row]:
+                best = counts.label_phrases(row)
+                found[lang][theme_id] = (best, counts.keywords(row, first=best))
     total = len(segments) if total is None else total
     has_pain = any("is_pain_point" in s for s in segments)
     rows = []
@@ -137,12 +266,13 @@ def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Seq
         theme = fit.themes[theme_id]
         members = np.flatnonzero(labels == theme_id)
         member_segments = [segments[i] for i in members]
-        words = {lang: _seeded_first(theme.keywords, keywords[lang].get(theme_id, []), lang)
-                 for lang in ("fa", "en")}
+        best = {lang: found[lang].get(theme_id, ([], []))[0] for lang in LANGUAGES}
+        words = {lang: _seeded_first(theme.keywords, found[lang].get(theme_id, ([], []))[1],
+                                     lang) for lang in LANGUAGES}
         size_fa = int((langs[members] == "fa").sum())
         size_en = int((langs[members] == "en").sum())
-        label_fa = theme.label.fa or label_from_keywords(words["fa"], "fa")
-        label_en = theme.label.en or label_from_keywords(words["en"], "en")
+        label_fa = theme.label.fa or _label(best["fa"], words["fa"], "fa")
+        label_en = theme.label.en or _label(best["en"], words["en"], "en")
         dominant = [label_fa, label_en] if size_fa >= size_en else [label_en, label_fa]
         label = theme.label.text or next((x for x in dominant if x), None) \
             or f"theme {theme_id}"
