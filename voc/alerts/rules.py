@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from voc.alerts.changes import DIMENSIONS
 from voc.errors import ConfigError
+from voc.io.yaml_files import load_yaml
 
 METRICS = ("nps", "sentiment", "share", "pain_points", "records")
 _CONDITIONS = ("drops_by", "rises_by", "below", "above")
@@ -57,14 +56,7 @@ class Rule:
 
 def load_rules(path: Path) -> list[Rule]:
     """Parse and validate a rules file; errors name the rule and field to fix."""
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"alert rules file not found: {path}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"alert rules {path} is not valid YAML{where}") from exc
+    loaded = load_yaml(path, "alert rules file")
     entries = loaded.get("rules") if isinstance(loaded, Mapping) else loaded
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"alert rules {path} must hold a non-empty list under 'rules:'")

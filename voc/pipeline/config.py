@@ -12,9 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from voc.errors import ConfigError
+from voc.io.yaml_files import load_yaml
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "pipeline": ["language", "redact", "normalize", "segment", "classify", "journey", "themes",
@@ -29,7 +28,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "journey": {"map": "ecommerce", "min_confidence": 0.32, "min_touchpoint_confidence": 0.6,
                 "use_channel": True},
     "themes": {"seeds": [], "curation": None, "previous": None, "max_fit": 50000,
-               "max_outlier_share": 0.15, "random_state": 42},
+               "max_outlier_share": 0.15, "random_state": 42, "refit_fraction": 0.1},
     "drivers": {"min_support": 10},
 }
 # Settings every component sees, so that shared resources are configured in one place.
@@ -54,14 +53,7 @@ def load_config(path: Path | None) -> dict[str, Any]:
     """The default config, updated with the user's YAML file when one is given."""
     if path is None:
         return copy.deepcopy(DEFAULT_CONFIG)
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"pipeline config not found: {path}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"pipeline config {path} is not valid YAML{where}") from exc
+    loaded = load_yaml(path, "pipeline config")
     if loaded is None:
         loaded = {}
     if not isinstance(loaded, Mapping):

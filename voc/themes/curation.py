@@ -33,9 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from voc.errors import ConfigError
+from voc.io.yaml_files import load_yaml
 
 LANGS = ("fa", "en")
 _CURATION_KEYS = {"rename", "merge", "split", "pin", "seeds"}
@@ -194,12 +193,5 @@ def load_curation(path: str | Path | None) -> Curation:
     if path is None:
         return Curation()
     path = Path(path).expanduser()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"themes curation file not found: {path}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"themes curation file {path} is not valid YAML{where}") from exc
+    data = load_yaml(path, "themes curation file")
     return parse_curation(data, str(path))
