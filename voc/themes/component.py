@@ -6,10 +6,16 @@ and themes_model.json) that the next run's `--previous-themes` keeps ids stable 
 When the journey stage has flagged pain points, the same is done for pain-point segments
 alone (`pain_theme_id`, DIR/pain_themes.*): complaints split finer than among all
 feedback, where praise and neutral remarks take up most themes.
+
+With a previous state fitted under the same setup (encoder, theme settings, seeds, view)
+that covers all but `refit_fraction` of the segments, a view's themes are assigned, not
+fitted again (voc.themes.model.themes_for_run); the run summary says which and why.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 import time
@@ -29,10 +35,10 @@ from voc.themes.model import (
     PAIN_VIEW,
     PreviousThemes,
     ThemeSettings,
-    fit_themes,
     load_previous,
     state_files,
     state_names,
+    themes_for_run,
 )
 from voc.themes.vectorizer import ThemeTokenizer
 
@@ -43,7 +49,8 @@ _CLUSTER_KEYS = {"random_state", "small_input", "max_fit", "min_cluster_size",
                  "outlier_floor", "max_theme_share"}
 _THEME_KEYS = {"max_themes", "seed_similarity", "seed_quantile", "cross_lingual_merge",
                "match_similarity"}
-_OTHER_KEYS = {"seeds", "curation", "previous", "pain_view", "spacy_model", "classify"}
+_OTHER_KEYS = {"seeds", "curation", "previous", "pain_view", "spacy_model", "classify",
+               "refit_fraction"}
 _PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
 
 
@@ -78,6 +85,7 @@ class ThemesComponent:
         self.settings = settings_from_config(settings)
         self.seeds = parse_seeds(settings.get("seeds"), "pipeline config: themes")
         self.pain_view = bool(settings.get("pain_view", True))
+        self.refit_fraction = refit_fraction(settings.get("refit_fraction", 0.1))
         # classify's settings (see voc.pipeline.config): seeds' examples are encoded by the
         # very encoder the segments were, so they live in the same space.
         self.classify_settings = dict(settings.get("classify") or {})
@@ -122,6 +130,16 @@ class ThemesComponent:
         return np.asarray(ClassifyComponent(self.classify_settings).classifier.run(texts)
                           .embeddings)
 
+    def setup(self, view: str, curation: Curation | None) -> str:
+        """What a fit depends on besides the segments: a state fitted under another setup
+        is never reused without fitting again."""
+        seeds = [*self.seeds, *(curation.seeds if curation else ())]
+        described = json.dumps({"view": view, "encoder": self.classify_settings.get("encoder"),
+                                "settings": repr(self.settings),
+                                "seeds": [repr(seed) for seed in seeds]}, sort_keys=True,
+                               ensure_ascii=False)
+        return hashlib.sha256(described.encode()).hexdigest()[:16]
+
     def _view(self, tables: Tables, view: str, members: np.ndarray, curation: Curation | None,
               previous: PreviousThemes | None, tokenizer: ThemeTokenizer,
               ) -> tuple[list[tuple[int | None, str | None]], dict[str, Any]]:
@@ -135,12 +153,13 @@ class ThemesComponent:
         summary = summarize([], OUTLIER, "none", 0.0)
         if segments:
             assert tables.embeddings is not None  # checked by the caller
-            fit = fit_themes(np.asarray(tables.embeddings[members], dtype=np.float32),
-                             [language_group(s) for s in segments], documents,
-                             settings=self.settings, seeds=self.seeds, curation=curation,
-                             previous=previous, tokenizer=tokenizer,
-                             encode=self.encode if self.seeds or (curation and curation.seeds)
-                             else None)
+            fit = themes_for_run(
+                np.asarray(tables.embeddings[members], dtype=np.float32),
+                [language_group(s) for s in segments], documents,
+                settings=self.settings, seeds=self.seeds, curation=curation,
+                previous=previous, tokenizer=tokenizer,
+                encode=self.encode if self.seeds or (curation and curation.seeds) else None,
+                setup=self.setup(view, curation), refit_fraction=self.refit_fraction)
             rows = theme_rows(fit, segments, documents, tokenizer)
             json_name, tensor_name = state_names(view)
             tensors, state = state_files(fit, labels_for_state(rows))
@@ -151,9 +170,20 @@ class ThemesComponent:
                         for t in fit.labels.tolist()]
             summary = summarize(fit.labels.tolist(), OUTLIER, fit.method,
                                 time.perf_counter() - started)
+            summary["mode"], summary["mode_reason"] = fit.mode, fit.reason
         tables.outputs[view] = OutputTable(rows, THEMES_SCHEMA)
         tables.documents[view] = {**summary, "themes": rows}
         return assigned, summary
+
+
+def refit_fraction(value: Any) -> float:
+    try:
+        fraction = float(value)
+    except (TypeError, ValueError):
+        fraction = -1.0
+    if not 0.0 <= fraction <= 1.0:
+        raise ConfigError(f"themes.refit_fraction must be a number from 0 to 1, got {value!r}")
+    return fraction
 
 
 def summarize(labels: Sequence[int], outlier: int, method: str,

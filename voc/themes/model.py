@@ -5,10 +5,19 @@ Theme ids are what a researcher's curation file and a report's trend refer to, s
 must survive a re-run: the fitted state (theme centres in the language-centred space, and
 which ids came from seeds, splits and pins) is saved with safetensors + JSON, and the next
 run gives a new theme the id of the previous theme whose centre it is closest to.
+
+Re-fitting UMAP + HDBSCAN is most of a nightly run's cost, while a growing export adds a
+few percent of new segments a night. So the state also records which segments the fit
+covered (an 8-byte hash of each segment's language group and text, with its theme id) and
+the setup it was fitted under (`setup`: encoder, theme settings, seeds, view). When that
+setup is unchanged and at most `refit_fraction` of the segments are not covered by the
+fit, `themes_for_run` assigns instead of fitting (see `assign_themes`); the state then
+keeps the fit's coverage, so a run of small nights still refits once enough has changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -21,8 +30,10 @@ import numpy as np
 
 from voc.errors import ConfigError
 from voc.themes.cluster import (
+    MIN_LANGUAGE_GROUP,
     OUTLIER,
     ClusterSettings,
+    assign_nearest,
     center_languages,
     centroids,
     cluster,
@@ -82,6 +93,13 @@ class ThemeFit:
     method: str
     next_id: int
     aliases: dict[int, int] = field(default_factory=dict)  # merged-away id -> kept id
+    # Per segment: its hash (segment_keys) and whether the fit the state descends from
+    # covered it; how the labels came about ("fitted" | "assigned") and why.
+    keys: np.ndarray | None = None
+    fitted: np.ndarray | None = None
+    mode: str = "fitted"
+    reason: str = ""
+    setup: str = ""
 
     def centres(self) -> tuple[list[int], np.ndarray]:
         ids = [i for i in sorted(self.themes) if (self.labels == i).any()]
@@ -97,6 +115,23 @@ class PreviousThemes:
     themes: dict[int, Theme]
     next_id: int
     aliases: dict[int, int]
+    # What incremental assignment needs (None in states saved before it existed).
+    means: dict[str, np.ndarray] = field(default_factory=dict)
+    dim: int = 0
+    method: str = ""
+    setup: str = ""
+    keys: np.ndarray | None = None  # the previous run's segments' hashes...
+    labels: np.ndarray | None = None  # ...their theme ids...
+    fitted: np.ndarray | None = None  # ...and whether its fit covered them
+
+
+def segment_keys(documents: Sequence[str], langs: Sequence[str]) -> np.ndarray:
+    """An 8-byte hash per segment of what its centred vector depends on (language group
+    and text, which determines the embedding under one encoder)."""
+    return np.fromiter(
+        (int.from_bytes(hashlib.blake2b(f"{lang}\x1f{doc}".encode(), digest_size=8).digest(),
+                        "little") for doc, lang in zip(documents, langs, strict=True)),
+        dtype=np.uint64, count=len(documents))
 
 
 # ---------------------------------------------------------------- seeds and phrases
@@ -248,11 +283,61 @@ def fit_themes(
     means = language_means(embeddings, langs_array)
     vectors = center_languages(embeddings, langs_array, means)
     n = len(vectors)
-    needs_keywords = bool(seeds or curation.seeds or curation.split)
-    # Keyword matching needs every segment's phrases: only tokenize when something asks.
-    phrase_sets = _phrase_sets(documents, tokenizer) if needs_keywords else []
+    phrase_sets = _phrase_sets_if_needed(documents, tokenizer, seeds, curation)
 
     # 1. Seeds from the config and curation file, and themes pinned in an earlier run.
+    seed_themes, seeded = _seed_step(vectors, documents, phrase_sets, tokenizer, seeds,
+                                     curation, previous, means, encode, settings)
+
+    # 2. Discovery on everything no seed claimed.
+    rest = np.flatnonzero(seeded < 0)
+    local, method = cluster(vectors[rest], [documents[i] for i in rest],
+                            [str(x) for x in langs_array[rest]], settings.cluster)
+    local = merge_across_languages(vectors[rest], local, langs_array[rest],
+                                   settings.cross_lingual_merge)
+    local = limit_themes(vectors[rest], local, settings.max_themes)
+
+    # 3. Ids: named themes by name, discovered ones by their closest previous theme.
+    next_id = previous.next_id if previous else 0
+    themes: dict[int, Theme] = {}
+    labels = np.full(n, OUTLIER, dtype=np.int64)
+    next_id = _place_seeds(seed_themes, seeded, previous, next_id, themes, labels)
+    cluster_ids = sorted(set(local.tolist()) - {OUTLIER},
+                         key=lambda c: (-(local == c).sum(), int(np.argmax(local == c))))
+    matches = _match_previous(centroids(vectors[rest], local, cluster_ids), previous,
+                              set(themes), settings.match_similarity)
+    for cluster_id, match in zip(cluster_ids, matches, strict=True):
+        if match is None:
+            match, next_id = next_id, next_id + 1
+            themes[match] = Theme(match, "discovered")
+        elif match not in themes:
+            old = previous.themes[match] if previous else Theme(match, "discovered")
+            themes[match] = replace(old, origin="discovered" if old.origin != "curated"
+                                    else "curated")
+        labels[rest[local == cluster_id]] = match
+
+    fit = ThemeFit(labels, themes, vectors, means, method, next_id,
+                   dict(previous.aliases) if previous else {},
+                   keys=segment_keys(documents, langs_array.tolist()),
+                   fitted=np.ones(n, dtype=bool))
+    return apply_curation(fit, curation, documents, phrase_sets, tokenizer)
+
+
+def _phrase_sets_if_needed(documents: Sequence[str], tokenizer: ThemeTokenizer,
+                           seeds: Sequence[SeedTheme], curation: Curation) -> list[set[str]]:
+    # Keyword matching needs every segment's phrases: only tokenize when something asks.
+    needs_keywords = bool(seeds or curation.seeds or curation.split)
+    return _phrase_sets(documents, tokenizer) if needs_keywords else []
+
+
+def _seed_step(vectors: np.ndarray, documents: Sequence[str], phrase_sets: list[set[str]],
+               tokenizer: ThemeTokenizer, seeds: Sequence[SeedTheme], curation: Curation,
+               previous: PreviousThemes | None, means: dict[str, np.ndarray],
+               encode: Encoder | None, settings: ThemeSettings,
+               ) -> tuple[list[Theme], np.ndarray]:
+    """Seed themes (config, curation file, pinned earlier) and per segment the index of
+    the seed it joins (-1: none)."""
+    n = len(vectors)
     all_seeds = [*seeds, *(s for s in curation.seeds if s.name not in {x.name for x in seeds})]
     seed_themes: list[Theme] = []
     anchors, seed_centres = [], []
@@ -281,21 +366,16 @@ def fit_themes(
                if seed_centres else np.zeros((0, vectors.shape[1]), dtype=np.float32))
     seeded = _seed_assign(vectors, anchors, centres, settings.seed_similarity,
                           settings.seed_quantile)
+    return seed_themes, seeded
 
-    # 2. Discovery on everything no seed claimed.
-    rest = np.flatnonzero(seeded < 0)
-    local, method = cluster(vectors[rest], [documents[i] for i in rest],
-                            [str(x) for x in langs_array[rest]], settings.cluster)
-    local = merge_across_languages(vectors[rest], local, langs_array[rest],
-                                   settings.cross_lingual_merge)
-    local = limit_themes(vectors[rest], local, settings.max_themes)
 
-    # 3. Ids: named themes by name, discovered ones by their closest previous theme.
-    next_id = previous.next_id if previous else 0
+def _place_seeds(seed_themes: list[Theme], seeded: np.ndarray,
+                 previous: PreviousThemes | None, next_id: int, themes: dict[int, Theme],
+                 labels: np.ndarray) -> int:
+    """Give seed themes their ids (a named theme keeps its earlier id) and their segments
+    (where `seeded` says); returns the next free id."""
     known_keys = {t.key: i for i, t in (previous.themes.items() if previous else ())
                   if t.key}
-    themes: dict[int, Theme] = {}
-    labels = np.full(n, OUTLIER, dtype=np.int64)
     for index, theme in enumerate(seed_themes):
         if theme.theme_id < 0:
             theme_id = known_keys.get(theme.key)
@@ -304,23 +384,127 @@ def fit_themes(
             theme.theme_id = theme_id
         themes[theme.theme_id] = theme
         labels[seeded == index] = theme.theme_id
-    cluster_ids = sorted(set(local.tolist()) - {OUTLIER},
-                         key=lambda c: (-(local == c).sum(), int(np.argmax(local == c))))
-    matches = _match_previous(centroids(vectors[rest], local, cluster_ids), previous,
-                              set(themes), settings.match_similarity)
-    for cluster_id, match in zip(cluster_ids, matches, strict=True):
-        if match is None:
-            match, next_id = next_id, next_id + 1
-            themes[match] = Theme(match, "discovered")
-        elif match not in themes:
-            old = previous.themes[match] if previous else Theme(match, "discovered")
-            themes[match] = replace(old, origin="discovered" if old.origin != "curated"
-                                    else "curated")
-        labels[rest[local == cluster_id]] = match
+    return next_id
 
-    fit = ThemeFit(labels, themes, vectors, means, method, next_id,
-                   dict(previous.aliases) if previous else {})
+
+# ---------------------------------------------------------------- incremental runs
+
+
+def reuse_decision(previous: PreviousThemes | None, dim: int, langs: Sequence[str],
+                   keys: np.ndarray, setup: str, refit_fraction: float) -> tuple[bool, str]:
+    """Whether the previous fit can be reused (its themes assigned rather than fitted
+    again), and why or why not, in words for the run summary."""
+    if previous is None:
+        return False, "no previous theme state"
+    if previous.keys is None or previous.fitted is None or not previous.setup:
+        return False, "the previous theme state does not record which segments it covered"
+    if previous.setup != setup:
+        return False, "encoder, theme settings, seeds or view changed since the previous fit"
+    if previous.dim != dim:
+        return False, f"embedding size changed ({previous.dim} -> {dim})"
+    if not len(previous.ids):
+        return False, "the previous fit found no themes"
+    groups, counts = np.unique(np.asarray(langs, dtype=object).astype(str),
+                               return_counts=True)
+    unseen = [str(g) for g, c in zip(groups, counts, strict=True)
+              if c >= MIN_LANGUAGE_GROUP and str(g) not in previous.means]
+    if unseen:
+        return False, f"language group '{unseen[0]}' has no centring mean in the previous fit"
+    n = len(keys)
+    uncovered = int((~np.isin(keys, previous.keys[previous.fitted])).sum())
+    share = uncovered / n if n else 0.0
+    words = (f"{uncovered} of {n} segments ({share:.1%}) not covered by the previous fit; "
+             f"refit_fraction {refit_fraction:g}")
+    return share <= refit_fraction, words
+
+
+def assign_themes(
+    embeddings: np.ndarray, langs: Sequence[str], documents: Sequence[str],
+    previous: PreviousThemes, *, settings: ThemeSettings | None = None,
+    seeds: Sequence[SeedTheme] = (), curation: Curation | None = None,
+    tokenizer: ThemeTokenizer | None = None, encode: Encoder | None = None,
+) -> ThemeFit:
+    """Themes without fitting: each segment the previous run saw keeps its theme id; a new
+    one joins a seed as in a fit, else its nearest previous discovered theme, by the rule
+    a fit re-assigns outliers with (`outlier_similarity`, lowered towards `outlier_floor`
+    until at most `max_outlier_share` of the new segments stay unthemed). Vectors are
+    centred with the previous fit's language means, the space its centres live in."""
+    settings = settings or ThemeSettings()
+    curation = curation or Curation()
+    tokenizer = tokenizer or ThemeTokenizer()
+    assert previous.keys is not None and previous.labels is not None \
+        and previous.fitted is not None
+    langs_list = np.asarray(langs, dtype=object).astype(str).tolist()
+    means = previous.means
+    vectors = center_languages(embeddings, langs_list, means)
+    n = len(vectors)
+    keys = segment_keys(documents, langs_list)
+    phrase_sets = _phrase_sets_if_needed(documents, tokenizer, seeds, curation)
+    seed_themes, seeded = _seed_step(vectors, documents, phrase_sets, tokenizer, seeds,
+                                     curation, previous, means, encode, settings)
+
+    themes: dict[int, Theme] = {}
+    labels = np.full(n, OUTLIER, dtype=np.int64)
+    next_id = _place_seeds(seed_themes, seeded, previous, previous.next_id, themes, labels)
+    # Segments seen before keep their ids, whatever the seeds say this time.
+    seen = dict(zip(previous.keys.tolist(), previous.labels.tolist(), strict=True))
+    known = np.fromiter((k in seen for k in keys.tolist()), dtype=bool, count=n)
+    labels[known] = [seen[k] for k in keys[known].tolist()]
+    # New segments no seed claimed: nearest discovered theme (seeds, pins and splits are
+    # placed by their own rules above and in apply_curation).
+    candidates = [k for k, i in enumerate(previous.ids)
+                  if not previous.themes[i].pinned
+                  and not (previous.themes[i].key or "").startswith(("seed:", "split:"))]
+    rest = np.flatnonzero(~known & (seeded < 0))
+    if len(rest) and candidates:
+        centres = previous.centres[candidates]
+        best = (vectors[rest] @ centres.T).max(axis=1)
+        threshold = _outlier_threshold(best, settings)
+        labels[rest] = assign_nearest(vectors[rest], centres,
+                                      [previous.ids[k] for k in candidates], threshold)
+    for theme_id in sorted(set(labels.tolist()) - {OUTLIER} - set(themes)):
+        themes[theme_id] = replace(previous.themes.get(theme_id, Theme(theme_id,
+                                                                         "discovered")))
+    fit = ThemeFit(labels, themes, vectors, means, previous.method, next_id,
+                   dict(previous.aliases), keys=keys,
+                   fitted=np.isin(keys, previous.keys[previous.fitted]), mode="assigned")
     return apply_curation(fit, curation, documents, phrase_sets, tokenizer)
+
+
+def _outlier_threshold(best: np.ndarray, settings: ThemeSettings) -> float:
+    """voc.themes.cluster.outlier_threshold for segments that all start unthemed: `best`
+    is each one's similarity to its nearest theme centre."""
+    cluster_settings = settings.cluster
+    allowed = int(cluster_settings.max_outlier_share * len(best))
+    below = int((best < cluster_settings.outlier_similarity).sum())
+    if below <= allowed:
+        return cluster_settings.outlier_similarity
+    needed = np.sort(best)[::-1][len(best) - allowed - 1]
+    return float(max(cluster_settings.outlier_floor,
+                     min(cluster_settings.outlier_similarity, needed)))
+
+
+def themes_for_run(
+    embeddings: np.ndarray, langs: Sequence[str], documents: Sequence[str], *,
+    settings: ThemeSettings | None = None, seeds: Sequence[SeedTheme] = (),
+    curation: Curation | None = None, previous: PreviousThemes | None = None,
+    tokenizer: ThemeTokenizer | None = None, encode: Encoder | None = None,
+    setup: str = "", refit_fraction: float = 0.1,
+) -> ThemeFit:
+    """Assign to the previous fit's themes when `reuse_decision` allows, else fit; the
+    result records which (`mode`), why (`reason`) and the `setup` for the next run."""
+    keys = segment_keys(documents, np.asarray(langs, dtype=object).astype(str).tolist())
+    reuse, reason = reuse_decision(previous, int(embeddings.shape[1]), langs, keys, setup,
+                                   refit_fraction)
+    kwargs: dict[str, Any] = {"settings": settings, "seeds": seeds, "curation": curation,
+                              "tokenizer": tokenizer, "encode": encode}
+    if reuse:
+        assert previous is not None
+        fit = assign_themes(embeddings, langs, documents, previous, **kwargs)
+    else:
+        fit = fit_themes(embeddings, langs, documents, previous=previous, **kwargs)
+    fit.reason, fit.setup = reason, setup
+    return fit
 
 
 def apply_curation(fit: ThemeFit, curation: Curation, documents: Sequence[str],
@@ -388,10 +572,19 @@ def state_files(fit: ThemeFit, labels_text: dict[int, Label]) -> tuple[bytes, di
             np.stack([fit.means[lang] for lang in languages]) if languages
             else np.zeros((0, centres.shape[1] if centres.ndim == 2 else 0)), dtype=np.float32),
     }
+    if fit.keys is not None and fit.fitted is not None:
+        tensors["segment_keys"] = np.ascontiguousarray(fit.keys, dtype=np.uint64)
+        tensors["segment_labels"] = np.ascontiguousarray(fit.labels, dtype=np.int64)
+        tensors["segment_fitted"] = np.ascontiguousarray(fit.fitted, dtype=np.uint8)
     document = {
         "format": STATE_FORMAT,
         "dim": int(fit.vectors.shape[1]) if fit.vectors.ndim == 2 else 0,
         "method": fit.method,
+        "setup": fit.setup,
+        # How many of the segments the fit this state descends from covered: the next
+        # run assigns rather than fits while few segments lie outside it.
+        "n_fitted": int(fit.fitted.sum()) if fit.fitted is not None else None,
+        "n_segments": len(fit.labels),
         "next_id": fit.next_id,
         "languages": languages,
         "aliases": {str(k): v for k, v in sorted(fit.aliases.items())},
@@ -445,6 +638,22 @@ def load_previous(path: str | Path, view: str = "themes") -> PreviousThemes:
     if len(themes) != len(centres):
         raise ConfigError(f"saved themes at {path} are inconsistent: "
                           f"{len(themes)} themes, {len(centres)} centres")
+    languages = list(document.get("languages") or [])
+    means = tensors.get("language_means")
+    keys = tensors.get("segment_keys")
+    labels = tensors.get("segment_labels")
+    fitted = tensors.get("segment_fitted")
+    complete = (keys is not None and labels is not None and fitted is not None
+                and len(keys) == len(labels) == len(fitted)
+                and means is not None and len(means) == len(languages))
     return PreviousThemes(ids=[e["theme_id"] for e in document["themes"]], centres=centres,
                           themes=themes, next_id=int(document["next_id"]),
-                          aliases={int(k): int(v) for k, v in document["aliases"].items()})
+                          aliases={int(k): int(v) for k, v in document["aliases"].items()},
+                          means=dict(zip(languages, means, strict=True)) if complete else {},
+                          dim=int(document.get("dim") or 0),
+                          method=str(document.get("method") or ""),
+                          setup=str(document.get("setup") or "") if complete else "",
+                          keys=keys if complete else None,
+                          labels=labels if complete else None,
+                          fitted=fitted.astype(bool) if complete and fitted is not None
+                          else None)

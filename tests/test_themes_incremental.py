@@ -1,0 +1,166 @@
+"""Incremental theme runs: a previous fit is reused (segments assigned to its themes, no
+clustering) while few segments lie outside it, and fitted again otherwise."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import voc.themes.model as theme_model
+from tests.test_themes import synthetic
+from voc.errors import ConfigError
+from voc.pipeline.base import Tables
+from voc.themes.component import ThemesComponent
+from voc.themes.model import STATE_JSON, STATE_TENSORS, load_previous
+
+PER_GROUP = 30  # segments per topic and language; the first run sees the first BASE
+BASE = 25
+
+
+def _data() -> tuple[np.ndarray, list[dict[str, Any]]]:
+    vectors, langs, docs, truth = synthetic(PER_GROUP, seed=0)
+    # Distinct texts: a later run knows a segment by its language and text.
+    segments = [{"row_id": i, "segment_id": f"{i}-0", "text": f"{doc} n{i}", "lang": lang,
+                 "topic": topic, "sentiment": "negative", "sentiment_score": -0.5,
+                 "emotion": "anger", "journey_stage": "delivery"}
+                for i, (doc, lang, topic) in enumerate(zip(docs, langs, truth, strict=True))]
+    return vectors, segments
+
+
+def _rows(extra_per_group: int) -> np.ndarray:
+    """The first run's rows, then `extra_per_group` new ones per topic and language."""
+    groups = len(_data()[1]) // PER_GROUP
+    base = [g * PER_GROUP + i for g in range(groups) for i in range(BASE)]
+    extra = [g * PER_GROUP + BASE + i for g in range(groups) for i in range(extra_per_group)]
+    return np.asarray(base + extra)
+
+
+def _run(rows: np.ndarray, out: Path | None = None, previous: Path | None = None,
+         **settings: Any) -> Tables:
+    vectors, segments = _data()
+    chosen = [dict(segments[i]) for i in rows]
+    config = {"random_state": 7, "pain_view": False, **settings}
+    if previous is not None:
+        config["previous"] = str(previous)
+    tables = ThemesComponent(config)(Tables(
+        records=[{"row_id": s["row_id"]} for s in chosen], segments=chosen,
+        embeddings=vectors[rows]))
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / STATE_TENSORS).write_bytes(tables.files[STATE_TENSORS])
+        (out / STATE_JSON).write_text(json.dumps(tables.documents["themes_model"]),
+                                      encoding="utf-8")
+    return tables
+
+
+def _ids(tables: Tables) -> dict[int, int | None]:
+    return {s["row_id"]: s["theme_id"] for s in tables.segments}
+
+
+def _forbid_clustering(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise AssertionError("clustering (UMAP + HDBSCAN, or Ward) ran in an assigned run")
+
+    monkeypatch.setattr(theme_model, "cluster", refuse)
+
+
+@pytest.fixture
+def fitted(tmp_path: Path) -> tuple[Tables, Path]:
+    out = tmp_path / "run1"
+    return _run(_rows(0), out), out
+
+
+def test_a_few_new_segments_are_assigned_without_clustering(
+        fitted: tuple[Tables, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    first, state = fitted
+    assert first.stats["themes"]["mode"] == "fitted"
+    assert first.documents["themes_model"]["n_fitted"] == len(_rows(0))
+    _forbid_clustering(monkeypatch)
+    rows = _rows(1)  # 8 new of 208 segments (3.8%)
+    second = _run(rows, previous=state)
+    summary = second.stats["themes"]
+    assert summary["mode"] == "assigned"
+    assert "8 of 208 segments" in summary["mode_reason"]
+    before, after = _ids(first), _ids(second)
+    assert all(after[row] == theme for row, theme in before.items())
+    # New segments join the theme their topic has in the first run.
+    _, segments = _data()
+    topic_theme: dict[str, set[int | None]] = {}
+    for row, theme in before.items():
+        topic_theme.setdefault(segments[row]["topic"], set()).add(theme)
+    new = [s for s in second.segments if s["row_id"] not in before]
+    assert len(new) == 8
+    assert all(s["theme_id"] in topic_theme[s["topic"]] for s in new)
+    assert {r["theme_id"] for r in second.outputs["themes"].rows} <= set(before.values())
+    assert sum(r["size"] for r in second.outputs["themes"].rows) == len(rows)
+
+
+def test_assignment_is_deterministic_and_keeps_the_fits_coverage(
+        fitted: tuple[Tables, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _, state = fitted
+    _forbid_clustering(monkeypatch)
+    one = _run(_rows(1), tmp_path / "a", previous=state)
+    two = _run(_rows(1), tmp_path / "b", previous=state)
+    assert _ids(one) == _ids(two)
+    assert one.files[STATE_TENSORS] == two.files[STATE_TENSORS]
+    assert one.documents["themes_model"] == two.documents["themes_model"]
+    # The state still counts what the fit covered, not what was assigned since.
+    assert one.documents["themes_model"]["n_fitted"] == len(_rows(0))
+    assert load_previous(tmp_path / "a").fitted.sum() == len(_rows(0))  # type: ignore[union-attr]
+
+
+def test_many_new_segments_or_a_changed_setup_refit(
+        fitted: tuple[Tables, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, state = fitted
+    calls = []
+    real = theme_model.cluster
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(theme_model, "cluster", counting)
+    many = _run(_rows(5), previous=state)  # 40 new of 240 (16.7%)
+    assert many.stats["themes"]["mode"] == "fitted" and len(calls) == 1
+    assert "40 of 240" in many.stats["themes"]["mode_reason"]
+    # Small nights add up: what the fit never saw is counted from the fit, not the last run.
+    second = tmp_path / "run2"
+    assert _run(_rows(2), second, previous=state).stats["themes"]["mode"] == "assigned"
+    third = _run(_rows(4), previous=second)  # 32 of 232 (13.8%) outside the first fit
+    assert third.stats["themes"]["mode"] == "fitted"
+    # Other theme settings, or a threshold of 0, mean fitting again.
+    changed = _run(_rows(1), previous=state, max_themes=3)
+    assert changed.stats["themes"]["mode"] == "fitted"
+    assert "settings" in changed.stats["themes"]["mode_reason"]
+    strict = _run(_rows(1), previous=state, refit_fraction=0.0)
+    assert strict.stats["themes"]["mode"] == "fitted"
+
+
+def test_seeds_and_curation_apply_to_an_assigned_run(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    seeds = [{"name": "refund", "keywords": {"en": ["refund"], "fa": ["مرجوعی"]}}]
+    first = _run(_rows(0), tmp_path / "run1", seeds=seeds)
+    refund = next(t["theme_id"] for t in first.documents["themes_model"]["themes"]
+                  if t["key"] == "seed:refund")
+    others = sorted({s["theme_id"] for s in first.segments} - {refund, None})
+    curation = tmp_path / "themes.yaml"
+    curation.write_text(f"rename:\n  {refund}: Refunds\nmerge:\n  - [{others[0]}, {others[1]}]\n",
+                        encoding="utf-8")
+    _forbid_clustering(monkeypatch)
+    second = _run(_rows(1), previous=tmp_path / "run1", seeds=seeds, curation=str(curation))
+    assert second.stats["themes"]["mode"] == "assigned"
+    by_id = {r["theme_id"]: r for r in second.outputs["themes"].rows}
+    assert by_id[refund]["label"] == "Refunds"
+    assert others[1] not in by_id
+    new = [s for s in second.segments if s["row_id"] not in _ids(first)]
+    assert all(s["theme_id"] == refund for s in new if "refund" in s["text"]
+               or "مرجوعی" in s["text"])
+
+
+def test_refit_fraction_is_validated() -> None:
+    with pytest.raises(ConfigError, match="refit_fraction"):
+        ThemesComponent({"refit_fraction": 1.5})
