@@ -14,8 +14,11 @@ the model is fitted on a stratified sample and the rest assigned to the nearest 
 from __future__ import annotations
 
 import logging
+import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -128,24 +131,100 @@ def _bertopic_vectorizer() -> Any:
                                                   *tokenizer.phrases(text)])
 
 
+# Below this many points UMAP computes all pairwise distances itself, through scikit-learn
+# with its numba metric as a Python callable (one call per pair: 11 s for 1,600 segments);
+# the same exact neighbours come from one matrix product here. Above it UMAP's NN-descent
+# is used as before.
+EXACT_KNN_LIMIT = 4096
+
+
+def exact_cosine_knn(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's `k` nearest rows by cosine distance (itself first), as UMAP's exact
+    small-data path finds them: distances in float64, ties kept in index order."""
+    data = vectors.astype(np.float64)
+    norms = np.linalg.norm(data, axis=1)
+    unit = data / np.where(norms > 0, norms, 1.0)[:, None]
+    indices = np.empty((len(data), k), dtype=np.int32)
+    distances = np.empty((len(data), k), dtype=np.float32)
+    for start in range(0, len(data), 1024):  # bounded memory: 1024 x n at a time
+        block = np.clip(1.0 - unit[start: start + 1024] @ unit.T, 0.0, 2.0)
+        rows = np.arange(len(block))
+        block[rows, start + rows] = 0.0
+        nearest = np.argsort(block, axis=1, kind="stable")[:, :k]
+        indices[start: start + 1024] = nearest
+        distances[start: start + 1024] = np.take_along_axis(block, nearest, axis=1)
+    return indices, distances
+
+
+# UMAP's numba functions that are compiled on first use in every process (20 s of a 48 s
+# themes stage on the sample data), and are not cached on disk by UMAP itself.
+_UMAP_MODULES = ("umap.umap_", "umap.layouts", "umap.utils", "umap.distances",
+                 "umap.sparse", "umap.spectral")
+
+
+@lru_cache(maxsize=1)
+def umap_class() -> type:
+    """UMAP, with its numba functions' machine code cached under voc's cache root
+    (`$NUMBA_CACHE_DIR` when set), so only the first process pays for compiling them.
+    numba checks each cached entry against its source file and the CPU, so an upgraded
+    UMAP or another machine compiles afresh."""
+    import importlib
+
+    import numba
+    from numba.core.caching import NullCache
+    from numba.core.dispatcher import Dispatcher
+
+    if not os.environ.get("NUMBA_CACHE_DIR"):
+        from voc.encoder.cache import cache_root
+
+        numba.config.CACHE_DIR = str(cache_root() / "numba")
+    from umap import UMAP
+
+    for name in _UMAP_MODULES:
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if isinstance(value, Dispatcher) and isinstance(value._cache, NullCache):
+                value.enable_caching()
+    return UMAP
+
+
+class FittedReduction:
+    """A dimensionality reduction already computed, in the form BERTopic calls."""
+
+    def __init__(self, embedding: np.ndarray) -> None:
+        self.embedding_ = embedding
+
+    def fit(self, vectors: np.ndarray, y: Any = None) -> FittedReduction:
+        return self
+
+    def fit_transform(self, vectors: np.ndarray, y: Any = None) -> np.ndarray:
+        return self.embedding_
+
+    def transform(self, vectors: np.ndarray) -> np.ndarray:
+        return self.embedding_
+
+
 def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
                       settings: ClusterSettings) -> tuple[np.ndarray, float]:
     """UMAP + HDBSCAN through BERTopic on precomputed vectors (no encoder is loaded), with
     outliers re-assigned; returns labels and the similarity threshold that re-assigned them."""
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
-    from umap import UMAP
+
+    umap_type = umap_class()
 
     n = len(vectors)
     size = settings.min_cluster_size or min_cluster_size(n)
+    neighbors = min(settings.umap_neighbors, n - 1)
+    knn = exact_cosine_knn(vectors, neighbors) if n < EXACT_KNN_LIMIT else None
     # HDBSCAN's default "excess of mass" selection can keep one cluster holding most of a
     # homogeneous set (all pain points: 87% in one theme on the sample data); "leaf"
     # selection then splits it into the topics inside.
+    umap_model: Any = umap_type(
+        n_neighbors=neighbors, n_components=settings.umap_components, min_dist=0.0,
+        metric="cosine", random_state=settings.random_state, n_jobs=1, low_memory=True,
+        precomputed_knn=(*knn, None) if knn else (None, None, None))
     for selection in ("eom", "leaf"):
-        umap_model = UMAP(n_neighbors=min(settings.umap_neighbors, n - 1),
-                          n_components=settings.umap_components, min_dist=0.0,
-                          metric="cosine", random_state=settings.random_state, n_jobs=1,
-                          low_memory=True)
         hdbscan_model = HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 3),
                                 metric="euclidean", cluster_selection_method=selection,
                                 prediction_data=False)
@@ -155,10 +234,16 @@ def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
                                vectorizer_model=_bertopic_vectorizer(),
                                language="multilingual",
                                calculate_probabilities=False, low_memory=True, verbose=False)
-        topics, _ = topic_model.fit_transform(list(documents), embeddings=vectors)
+        with warnings.catch_warnings():
+            # "no search index: transform unavailable": voc never transforms new data
+            # with this model (later segments are assigned to theme centres).
+            warnings.filterwarnings("ignore", message="precomputed_knn", category=UserWarning)
+            topics, _ = topic_model.fit_transform(list(documents), embeddings=vectors)
         counts = np.bincount(np.asarray([t for t in topics if t != OUTLIER], dtype=np.int64))
         if not len(counts) or counts.max() <= settings.max_theme_share * n:
             break
+        # Same input, same seed: the retry would get the same UMAP output, so reuse it.
+        umap_model = FittedReduction(umap_model.embedding_)
     labels = np.asarray(topics, dtype=np.int64)
     threshold = settings.outlier_similarity
     if (labels == OUTLIER).any() and (labels != OUTLIER).any():

@@ -64,16 +64,29 @@ def stop_words() -> frozenset[str]:
                      | set(_EXTRA_ENGLISH_STOP_TEXT.split()) | set(_FINGLISH_STOP_TEXT.split()))
 
 
+@lru_cache(maxsize=1)
+def persian_word_tokenizer() -> hazm.WordTokenizer:
+    """hazm's WordTokenizer loads word lists (about 1 s): one per process, shared by every
+    ThemeTokenizer (its `tokenize` keeps no state between calls)."""
+    return hazm.WordTokenizer(join_verb_parts=False)
+
+
+@lru_cache(maxsize=1)
+def persian_lemmatizer() -> hazm.Lemmatizer:
+    """hazm's Lemmatizer builds its verb tables (about 1.5 s): one per process, shared."""
+    return hazm.Lemmatizer()
+
+
 class ThemeTokenizer:
     """Text -> content tokens, with BOUNDARY where a phrase must not continue.
 
-    One instance holds one hazm WordTokenizer and Lemmatizer for a whole run (building
-    them per call is what makes `hazm.word_tokenize` slow in a loop).
+    hazm's WordTokenizer and Lemmatizer are built once per process and shared by every
+    instance (building them per call is what makes `hazm.word_tokenize` slow in a loop).
     """
 
     def __init__(self, lemmatize: bool = True) -> None:
-        self._persian = hazm.WordTokenizer(join_verb_parts=False)
-        self._lemmatizer = hazm.Lemmatizer() if lemmatize else None
+        self._persian = persian_word_tokenizer()
+        self._lemmatizer = persian_lemmatizer() if lemmatize else None
         self._stop = stop_words()
         self._lemma_cache: dict[str, str] = {}
 
