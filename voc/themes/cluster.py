@@ -173,18 +173,23 @@ def umap_class() -> type:
     import numba
     from numba.core.caching import NullCache
     from numba.core.dispatcher import Dispatcher
-
-    if not os.environ.get("NUMBA_CACHE_DIR"):
-        from voc.encoder.cache import cache_root
-
-        numba.config.CACHE_DIR = str(cache_root() / "numba")
     from umap import UMAP
 
-    for name in _UMAP_MODULES:
-        module = importlib.import_module(name)
-        for value in vars(module).values():
-            if isinstance(value, Dispatcher) and isinstance(value._cache, NullCache):
-                value.enable_caching()
+    from voc.encoder.cache import cache_root
+
+    # Only UMAP's functions are pointed at voc's folder (a cache's folder is fixed when it
+    # is made); pynndescent's own cached functions keep theirs and are not compiled again.
+    before = numba.config.CACHE_DIR
+    if not os.environ.get("NUMBA_CACHE_DIR"):
+        numba.config.CACHE_DIR = str(cache_root() / "numba")
+    try:
+        for name in _UMAP_MODULES:
+            module = importlib.import_module(name)
+            for value in vars(module).values():
+                if isinstance(value, Dispatcher) and isinstance(value._cache, NullCache):
+                    value.enable_caching()
+    finally:
+        numba.config.CACHE_DIR = before
     return UMAP
 
 
