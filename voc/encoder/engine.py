@@ -257,6 +257,8 @@ class _Source(ABC):
         self.tokenizer = tokenizer
         self.pad_id = pad_id
         self.cache_dir = cache_dir
+        # How many leading outputs calibration holds to the cosine bar (None: all of them).
+        self.compared_outputs: int | None = None
 
     @abstractmethod
     def cache_key(self) -> str:
@@ -611,7 +613,8 @@ def _calibrate(
         reference = reference or outputs
         results[backend] = {
             "texts_per_s": round(len(texts) / best, 2),
-            "min_cosine": round(min_cosine(outputs, reference), 5),
+            "min_cosine": round(min_cosine(outputs[: source.compared_outputs],
+                                           reference[: source.compared_outputs]), 5),
         }
         logger.info("calibration: %s %s", backend, results[backend])
         # One model in memory at a time; transformers modules hold reference cycles, so
@@ -687,6 +690,7 @@ class EncoderEngine:
         cache_key: str | None = None,
         candidates: Sequence[str] | None = None,
         cache_dir: Path | None = None,
+        compared_outputs: int | None = None,
     ) -> EncoderEngine:
         """Engine for any module with ``forward(input_ids, attention_mask)`` returning a tensor
         or a tuple of tensors whose first axis is the batch (pool token states inside the
@@ -696,7 +700,8 @@ class EncoderEngine:
         ``tokenizer`` is a ``tokenizers.Tokenizer`` or a transformers fast tokenizer.
         ``cache_key`` names its ONNX graphs and calibration; by default it is derived from a
         hash of the module's weights. With ``auto``, quality is the worst per-text cosine
-        over every output, compared with the module in fp32.
+        over every output (or the first ``compared_outputs``), compared with the module in
+        fp32: cosine suits embeddings, not e.g. probability vectors near a tie.
         """
         from tokenizers import Tokenizer
 
@@ -706,6 +711,7 @@ class EncoderEngine:
         if pad_id is None:
             pad_id = _pad_id(own)
         source = _ModuleSource(module, own, pad_id, cache_key, cache_dir or cache_root())
+        source.compared_outputs = compared_outputs
         return cls._build(source, backend, threads, token_budget, candidates)
 
     @classmethod
@@ -782,11 +788,12 @@ def _load_average() -> float | None:
 
 
 def _measured_under_load(then: float | None, now: float | None, threads: int) -> bool:
-    """Whether a cached calibration was timed while other work competed for the CPUs and the
-    machine is markedly quieter now: such timings mislead, so they are measured again."""
+    """Whether a cached calibration was timed while other work oversubscribed the CPUs (load
+    above 1.5x the threads) and the machine no longer is: such timings mislead, so they are
+    measured again."""
     if then is None or now is None:
         return False
-    return then > threads and now <= threads / 2
+    return then > 1.5 * threads and now <= threads
 
 
 def _cached_calibration(
@@ -802,6 +809,7 @@ def _cached_calibration(
         "model": source.cache_key(),
         "candidates": sorted(wanted),
         "token_budget": token_budget,
+        "compared_outputs": source.compared_outputs,
     }
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     path = source.cache_dir / "engine" / f"calibration-{digest}.json"
