@@ -335,8 +335,9 @@ def _summarise(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
     reference = (np.load(results[reference_name]["embeddings"])
                  if reference_name in results else None)
     for result in results.values():
-        if "embeddings" in result and reference is not None:
-            cosines = np.sum(np.load(result.pop("embeddings")) * reference, axis=1)
+        embeddings = result.pop("embeddings", None)
+        if embeddings is not None and reference is not None:
+            cosines = np.sum(np.load(embeddings) * reference, axis=1)
             result["cosine_min"] = round(float(cosines.min()), 5)
             result["cosine_mean"] = round(float(cosines.mean()), 5)
     for name in OURS:
