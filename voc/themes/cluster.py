@@ -253,9 +253,13 @@ def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
     threshold = settings.outlier_similarity
     if (labels == OUTLIER).any() and (labels != OUTLIER).any():
         threshold = outlier_threshold(vectors, labels, settings)
-        labels = np.asarray(topic_model.reduce_outliers(
-            list(documents), labels.tolist(), strategy="embeddings", embeddings=vectors,
-            threshold=threshold), dtype=np.int64)
+        # The same centres and similarity the threshold was computed from (BERTopic's
+        # reduce_outliers compares with its own topic embeddings, so its count of
+        # re-assigned outliers missed the target by a few segments).
+        ids = sorted(set(labels.tolist()) - {OUTLIER})
+        outliers = labels == OUTLIER
+        labels[outliers] = assign_nearest(vectors[outliers], centroids(vectors, labels, ids),
+                                          ids, threshold)
     return labels, threshold
 
 
