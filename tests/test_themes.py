@@ -521,3 +521,16 @@ def test_labels_and_keywords_do_not_depend_on_segment_order(
             == labels_by_language(*shuffled, [0, 1], tokenizer))
     assert (keywords_by_language(documents, langs, labels, [0, 1], tokenizer)
             == keywords_by_language(*shuffled, [0, 1], tokenizer))
+
+
+def test_a_theme_of_short_answers_still_gets_three_quotes() -> None:
+    from voc.themes.describe import representative_examples
+
+    texts = ["heyf", "khoob bood.", "vaghan bad bood", "heyf", "bad", "The delivery was late"]
+    vectors = np.eye(6, dtype=np.float32)[:, :4] + 0.1
+    langs = np.array(["fa", "fa", "fa", "fa", "fa", "en"])
+    members = np.arange(5)  # the English text is not a member
+    picked = representative_examples(vectors, vectors[:5].mean(axis=0), members, texts, langs)
+    assert picked[:2] == ["khoob bood.", "vaghan bad bood"]  # long enough ones first
+    assert len(picked) == 3 and len(set(picked)) == 3
+    assert "The delivery was late" not in picked

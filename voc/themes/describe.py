@@ -33,6 +33,7 @@ from voc.themes.vectorizer import ThemeTokenizer, theme_vectorizer
 UNASSIGNED = "unassigned"
 N_KEYWORDS = 8
 N_EXAMPLES = 5
+MIN_EXAMPLES = 3
 # An emotion names a theme when this share of its segments shows it.
 EMOTION_SHARE = 0.15
 # A label phrase is in at least this share of the theme's segments (of one language)...
@@ -217,25 +218,30 @@ def _label(best: Sequence[str], keywords: Sequence[str], lang: str) -> str | Non
 def representative_examples(vectors: np.ndarray, centre: np.ndarray, members: np.ndarray,
                             texts: Sequence[str], langs: np.ndarray,
                             n: int = N_EXAMPLES) -> list[str]:
-    """Distinct member texts closest to the theme centre, alternating languages."""
+    """Distinct member texts closest to the theme centre, alternating languages.
+
+    Texts of at least 8 characters first (a quote should say something); a theme of short
+    answers ("heyf", "khoob bood") is still quoted, with its short texts, up to `MIN_EXAMPLES`.
+    """
     order = members[np.argsort(-(vectors[members] @ centre), kind="stable")]
-    queues: dict[str, list[int]] = {}
-    for index in order:
-        queues.setdefault(str(langs[index]), []).append(int(index))
     picked: list[str] = []
     seen: set[str] = set()
-    language_order = sorted(queues, key=lambda lang: -len(queues[lang]))
-    while len(picked) < n and any(queues.values()):
-        for lang in language_order:
-            while queues[lang]:
-                text = texts[queues[lang].pop(0)].strip()
-                key = text.casefold()
-                if key and key not in seen and len(text) >= 8:
-                    seen.add(key)
-                    picked.append(text)
+    for min_length, wanted in ((8, n), (1, min(MIN_EXAMPLES, n))):
+        queues: dict[str, list[int]] = {}
+        for index in order:
+            queues.setdefault(str(langs[index]), []).append(int(index))
+        language_order = sorted(queues, key=lambda lang: -len(queues[lang]))
+        while len(picked) < wanted and any(queues.values()):
+            for lang in language_order:
+                while queues[lang]:
+                    text = texts[queues[lang].pop(0)].strip()
+                    key = text.casefold()
+                    if key and key not in seen and len(text) >= min_length:
+                        seen.add(key)
+                        picked.append(text)
+                        break
+                if len(picked) == wanted:
                     break
-            if len(picked) == n:
-                break
     return picked
 
 
