@@ -41,6 +41,7 @@ def test_a_user_config_changes_only_what_it_names(tmp_path: Path) -> None:
         ("- just\n- a list\n", "must be a mapping"),
         ("pipeline: [language\n", "not valid YAML at line"),
         ("normalize:\n  persian_informal: sometimes\n", "invalid settings for component"),
+        ("classify:\n  backend: gpu\n", "classify.backend must be auto or one of"),
     ],
 )
 def test_invalid_configs_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:

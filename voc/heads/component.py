@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from voc.encoder.engine import DEFAULT_TOKEN_BUDGET
+from voc.encoder.engine import BACKENDS, DEFAULT_TOKEN_BUDGET
 from voc.errors import ConfigError
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from voc.io.hashing import sha256_file
@@ -78,6 +78,10 @@ class ClassifyComponent:
                               "'voc train' or pass --heads")
         self.encoder = settings.get("encoder")
         self.backend = str(settings.get("backend", "auto"))
+        if self.backend != "auto" and self.backend not in BACKENDS:
+            # Checked here, before any stage runs, not when the model loads mid-run.
+            raise ConfigError(f"classify.backend must be auto or one of {', '.join(BACKENDS)}; "
+                              f"got '{self.backend}'")
         self.cache = bool(settings.get("cache", True))
         self.token_budget = int(settings.get("token_budget", DEFAULT_TOKEN_BUDGET))
         if self.token_budget < 1:
