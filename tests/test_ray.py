@@ -1,8 +1,10 @@
 """`--engine ray`: the row-local stages on Ray Data (local mode) give the default engine's
-results on the sample data."""
+results on the sample data; above `themes.max_fit` segments themes are fitted on a sample
+and the rest assigned in a distributed pass."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +25,21 @@ def test_ray_engine_matches_the_default_engine_on_the_sample_data(
 
     from voc.analyze import AnalyzeOptions, analyze
 
-    try:
-        manifest = analyze(AnalyzeOptions(inputs=[SAMPLES], out=tmp_path / "ray",
-                                          engine="ray", workers=2, commit_every=400))
-    finally:
-        ray.shutdown()
+    staging = tmp_path / "staging"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VOC_RAY_STAGING", str(staging))
+        try:
+            manifest = analyze(AnalyzeOptions(inputs=[SAMPLES], out=tmp_path / "ray",
+                                              engine="ray", workers=2, commit_every=400))
+        finally:
+            ray.shutdown()
     assert manifest["engine"] == "ray"
+    # The Parquet parts were streamed through the staging folder and removed after.
+    assert staging.is_dir() and not any(staging.iterdir())
+    # All segments fit under themes.max_fit: one fit over all of them, as by default.
+    themes = manifest["themes"]["themes"]
+    assert themes["mode"] == "fitted" and "ray engine" in themes["mode_reason"]
+    assert themes["n_themes"] >= 5
     local_records, local_segments, _ = read_outputs(sample_run_dir)
     ray_records, ray_segments, _ = read_outputs(tmp_path / "ray")
     assert len(ray_records) == len(local_records)
@@ -43,3 +54,37 @@ def test_ray_engine_matches_the_default_engine_on_the_sample_data(
     labels_equal = np.mean([a["sentiment"] == b["sentiment"]
                             for a, b in zip(ray_segments, local_segments, strict=True)])
     assert labels_equal >= 0.99
+
+
+@pytest.mark.slow
+def test_ray_fits_themes_on_a_sample_and_assigns_the_rest_in_the_distributed_pass(
+        tmp_path: Path) -> None:
+    import ray
+
+    from voc.analyze import AnalyzeOptions, analyze
+
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("themes:\n  max_fit: 400\n  max_outlier_share: 0.15\n",
+                      encoding="utf-8")
+    try:
+        manifest = analyze(AnalyzeOptions(inputs=[SAMPLES], out=tmp_path / "ray",
+                                          config_path=config, engine="ray", workers=2,
+                                          commit_every=300))
+    finally:
+        ray.shutdown()
+    summary = manifest["themes"]["themes"]
+    segments = manifest["counts"]["segments"]
+    assert summary["mode"] == "sampled"
+    assert f" of {segments} segments (themes.max_fit)" in summary["mode_reason"]
+    _, ray_segments, _ = read_outputs(tmp_path / "ray")
+    themes = json.loads((tmp_path / "ray" / "themes.json").read_text(encoding="utf-8"))
+    ids = {t["theme_id"] for t in themes["themes"]}
+    assigned = [s["theme_id"] for s in ray_segments]
+    # Every segment, sampled or not, is in a described theme or explicitly unthemed...
+    assert {t for t in assigned if t is not None} <= ids
+    themed = sum(t is not None for t in assigned)
+    assert themed > 0.8 * len(assigned)
+    # ...and the saved state records that the fit covered only the sample.
+    state = json.loads((tmp_path / "ray" / "themes_model.json").read_text(encoding="utf-8"))
+    assert state["n_segments"] == len(assigned)
+    assert 400 <= state["n_fitted"] < len(assigned)  # the sample, and its texts repeated

@@ -140,6 +140,43 @@ def test_killed_run_loses_nothing_committed_and_the_next_run_resumes(tmp_path: P
     assert len(pq.read_table(tmp_path / "resumed" / "records.parquet")) == 40
 
 
+def test_sigterm_stops_cleanly_marks_the_run_and_frees_the_store(tmp_path: Path) -> None:
+    """A scheduler's timeout sends SIGTERM: the run stops with exit 143 and one line, the
+    batch in flight is rolled back, the run is marked interrupted, the lock is free, and
+    the next run (without --wait) resumes."""
+    data = export(tmp_path / "export.csv", 40)
+    store = tmp_path / "voc.duckdb"
+    command = _voc("analyze", data, "--out", tmp_path / "stopped", "--store", store,
+                   "--commit-every", "2", "--log-format", "json", "--workers", "1")
+    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert process.stderr is not None
+    lines = []
+    for line in process.stderr:
+        lines.append(line)
+        if '"store_commit"' in line:
+            process.send_signal(signal.SIGTERM)
+            break
+    _, rest = process.communicate(timeout=120)
+    assert process.returncode == 143
+    last = [line for line in rest.splitlines() if line.strip()][-1]
+    assert last.startswith("stopped by SIGTERM") and "Traceback" not in rest
+    assert not (tmp_path / "stopped" / "run.json").exists()
+
+    # Read-only: this open marks nothing, so the stopped run marked itself.
+    with Store.open(store, read_only=True) as opened:
+        assert opened.check() == []
+        committed = opened.query("SELECT count(*) AS n FROM records").to_pylist()[0]["n"]
+        assert 2 <= committed < 40
+        assert [r["status"] for r in opened.runs()] == ["interrupted"]
+    resumed = subprocess.run(_voc("analyze", data, "--out", tmp_path / "resumed", "--store",
+                                  store, "--quiet"), cwd=REPO, capture_output=True, text=True,
+                             timeout=300)  # no --wait: the lock is free
+    assert resumed.returncode == 0, resumed.stderr
+    facts = manifest(tmp_path / "resumed")["store"]
+    assert facts["reused"] == committed and facts["analyzed"] == 40 - committed
+
+
 def test_a_second_run_on_a_busy_store_exits_2_or_waits(run_cli, tmp_path: Path) -> None:
     data = export(tmp_path / "export.csv", 2)
     store = tmp_path / "voc.duckdb"

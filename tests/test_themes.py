@@ -212,6 +212,22 @@ def test_large_inputs_are_fitted_on_a_sample_and_the_rest_assigned() -> None:
     assert purity(fit.labels, truth) >= 0.9
 
 
+def test_segments_outside_the_fitted_sample_are_unthemed_no_more_than_allowed() -> None:
+    """Above max_fit the rest of the segments are assigned to the sample's themes under a
+    threshold of their own: the sample's (set for HDBSCAN's few outliers) once left a
+    quarter of a vaguer rest unthemed."""
+    vectors, langs, _, _ = synthetic(50, dim=48)
+    rng = np.random.default_rng(3)
+    vague = vectors + 2.0 * rng.normal(size=vectors.shape).astype(np.float32) / np.sqrt(48)
+    vague /= np.linalg.norm(vague, axis=1, keepdims=True)
+    both = np.vstack([vectors, vague])
+    settings = ThemeSettings(cluster=ClusterSettings(small_input=100, max_fit=320))
+    fit = fit_themes(both, langs + langs, [f"{i} 👍" for i in range(len(both))],
+                     settings=settings)
+    assert fit.method == "bertopic-sampled"
+    assert (fit.labels == OUTLIER).mean() <= settings.cluster.max_outlier_share
+
+
 # --------------------------------------------------------------------------- seeds
 
 

@@ -164,3 +164,47 @@ def test_seeds_and_curation_apply_to_an_assigned_run(tmp_path: Path,
 def test_refit_fraction_is_validated() -> None:
     with pytest.raises(ConfigError, match="refit_fraction"):
         ThemesComponent({"refit_fraction": 1.5})
+
+
+def test_a_sample_fit_with_assignments_made_elsewhere_is_kept_not_refitted(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Ray engine fits themes on a sample and assigns the rest in its distributed
+    pass: the themes stage keeps those assignments (no clustering) and reports how."""
+    from dataclasses import replace
+
+    from voc.themes.cluster import OUTLIER
+    from voc.themes.component import ThemePrefit, language_group
+    from voc.themes.model import previous_from_fit, segment_keys
+
+    vectors, segments = _data()
+    component = ThemesComponent({"random_state": 7, "pain_view": False})
+    sample = _rows(0)
+    documents = [s["text"] for s in segments]
+    groups = [language_group(s) for s in segments]
+    fit = component.fit(vectors[sample], [documents[i] for i in sample],
+                        [groups[i] for i in sample])
+    fitted = previous_from_fit(fit)
+    rest = np.setdiff1d(np.arange(len(segments)), sample)
+    assigned = component.assign(vectors[rest], [documents[i] for i in rest],
+                                [groups[i] for i in rest], fitted)
+    assert set(assigned.tolist()) <= {*fitted.ids, OUTLIER}
+    labels = np.empty(len(segments), dtype=np.int64)
+    labels[sample], labels[rest] = fit.labels, assigned
+    keys = segment_keys(documents, groups)
+    assert fitted.keys is not None and fitted.fitted is not None
+    state = replace(fitted, keys=keys, labels=labels,
+                    fitted=np.isin(keys, fitted.keys[fitted.fitted]))
+
+    _forbid_clustering(monkeypatch)
+    tables = Tables(records=[{"row_id": s["row_id"]} for s in segments],
+                    segments=[dict(s) for s in segments], embeddings=vectors,
+                    prefit={"themes": ThemePrefit(state, "sampled", "a sample of 150")})
+    tables = component(tables)
+    kept = [s["theme_id"] if s["theme_id"] is not None else OUTLIER for s in tables.segments]
+    assert kept == labels.tolist()
+    assert tables.stats["themes"]["mode"] == "sampled"
+    assert tables.stats["themes"]["mode_reason"] == "a sample of 150"
+    # The saved state says the fit covered only the sample: a later run fits again.
+    saved = tables.documents["themes_model"]
+    assert saved["n_fitted"] == len(sample)
+    assert saved["n_segments"] == len(segments)

@@ -11,6 +11,8 @@ EXIT_OK = 0
 EXIT_ALERTS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+# 128 + SIGTERM, what shells and schedulers report for a process stopped by SIGTERM.
+EXIT_TERMINATED = 143
 
 
 class VocError(Exception):
@@ -29,3 +31,12 @@ class ConfigError(VocError):
 
 class OutputError(VocError):
     """The output directory or a file in it cannot be written."""
+
+
+class Terminated(BaseException):
+    """The process was asked to stop (SIGTERM, e.g. by a scheduler's timeout).
+
+    Raised wherever the program is, like KeyboardInterrupt and for the same reason not an
+    Exception (a stage's per-row `except Exception` must not swallow it): `with` blocks
+    unwind, so the store marks the run interrupted and releases its lock.
+    """

@@ -1,14 +1,17 @@
 """The Typer application behind the `voc` command.
 
 Errors a user can fix print one line on stderr and exit 2; a bug prints one line and
-exits 3, with the traceback only under `--debug`. Progress bars go to stderr and only
-when it is a terminal, so scheduled jobs get clean logs.
+exits 3, with the traceback only under `--debug`; SIGTERM stops a run cleanly (exit 143).
+Progress bars go to stderr and only when it is a terminal, so scheduled jobs get clean
+logs.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 import traceback
 from contextlib import contextmanager
 from enum import StrEnum
@@ -34,11 +37,21 @@ from voc.cli.options import (
 from voc.cli.report import report
 from voc.cli.runs import query, runs_app
 from voc.cli.themes import themes
-from voc.errors import EXIT_ALERTS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, VocError
+from voc.errors import (
+    EXIT_ALERTS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    Terminated,
+    VocError,
+)
 
 app = typer.Typer(
     name="voc",
     help="Voice-of-customer analysis for Persian and English feedback, offline on a CPU.",
+    epilog="Exit codes: 0 ok; 1 alert rules fired (--fail-on-alert); 2 bad input or usage; "
+    "3 internal error; 143 stopped by SIGTERM (committed work kept, re-run to resume).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -238,11 +251,30 @@ def _wants_debug(argv: list[str]) -> bool:
     return "--debug" in argv
 
 
+@contextmanager
+def _stop_on_sigterm():  # type: ignore[no-untyped-def]
+    """Turn SIGTERM (a scheduler's timeout, `systemctl stop`, a pod's eviction) into
+    Terminated, so the store is left consistent and unlocked before the process ends.
+    The previous handler comes back afterwards (tests call `main` in-process)."""
+    def stop(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry: run the app and turn every failure into a clean exit code."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        code = app(args=args, prog_name="voc", standalone_mode=False)
+        with _stop_on_sigterm():
+            code = app(args=args, prog_name="voc", standalone_mode=False)
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.Abort:
@@ -261,6 +293,10 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         code = 130
+    except Terminated:
+        typer.echo("stopped by SIGTERM: what was committed to the store is kept; run the "
+                   "same command again to resume", err=True)
+        code = EXIT_TERMINATED
     except Exception as exc:
         if _wants_debug(args):
             traceback.print_exc()

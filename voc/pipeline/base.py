@@ -48,6 +48,9 @@ class Tables:
     documents: dict[str, Any] = field(default_factory=dict)
     # Run-level binary files (a fitted model's safetensors...): written as DIR/<name>.
     files: dict[str, bytes] = field(default_factory=dict)
+    # State fitted before the corpus-level stages ran, by the stage it is for: the Ray
+    # engine fits themes on a sample and assigns them in its distributed pass.
+    prefit: dict[str, Any] = field(default_factory=dict)
 
     def analyzed(self) -> Iterable[Record]:
         """Records whose text later stages analyse (not empty, not unsupported...)."""

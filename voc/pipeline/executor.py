@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -29,15 +30,21 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def _default_sigterm() -> None:
+    # Workers are forked from the CLI, whose SIGTERM handler unwinds to close the store;
+    # the pool stops its workers with SIGTERM and they must just die.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _run_chunk(records: list[dict[str, Any]]) -> Tables:
     return run_components(_worker_components, Tables(records=records))
 
 
-def _merge_counts(target: dict[str, Any], source: Mapping[str, Any]) -> None:
+def merge_counts(target: dict[str, Any], source: Mapping[str, Any]) -> None:
     """Add up numeric statistics (e.g. redaction counts) reported by each chunk."""
     for key, value in source.items():
         if isinstance(value, Mapping):
-            _merge_counts(target.setdefault(key, {}), value)
+            merge_counts(target.setdefault(key, {}), value)
         elif isinstance(value, int | float) and not isinstance(value, bool):
             target[key] = target.get(key, 0) + value
         else:
@@ -59,11 +66,11 @@ def run_per_record_stages(components: list[Component], tables: Tables, workers: 
     stats: dict[str, Any] = {}
     context = multiprocessing.get_context("fork")
     try:
-        with context.Pool(workers) as pool:
+        with context.Pool(workers, initializer=_default_sigterm) as pool:
             for result in pool.imap(_run_chunk, chunks):
                 records.extend(result.records)
                 segments.extend(result.segments)
-                _merge_counts(stats, {k: v for k, v in result.stats.items()
+                merge_counts(stats, {k: v for k, v in result.stats.items()
                                       if k != "timings_s"})
     finally:
         _worker_components = []

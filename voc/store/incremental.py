@@ -14,12 +14,12 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from voc.pipeline.base import Component, Record, Segment, Tables
-from voc.pipeline.executor import _merge_counts, run_pipeline
+from voc.pipeline.executor import merge_counts, run_pipeline
 from voc.pipeline.run import StageCallback, run_components
 from voc.store.keys import (
     analysis_fields,
@@ -31,6 +31,9 @@ from voc.store.keys import (
     spacy_identity,
 )
 from voc.store.store import Store
+
+if TYPE_CHECKING:
+    from voc.engine_ray.runner import RayEngine
 
 log = logging.getLogger(__name__)
 
@@ -71,14 +74,6 @@ def local_chunks(workers: int, chunk_size: int) -> ChunkRunner:
             yield run_pipeline(components, chunk, workers=workers)
 
     return run
-
-
-def chunk_runner(options: ExecuteOptions, config: Mapping[str, Any]) -> ChunkRunner:
-    if options.engine == "ray":
-        from voc.engine_ray.runner import ray_chunks
-
-        return ray_chunks(config, options.workers, options.commit_every)
-    return local_chunks(options.workers, options.commit_every)
 
 
 def _add_timings(target: dict[str, float], source: Mapping[str, float]) -> None:
@@ -136,13 +131,22 @@ def execute(
     analysed: dict[int, Record] = {}
     analysed_segments: dict[int, list[tuple[Segment, np.ndarray | None]]] = {}
     stats: dict[str, Any] = {}
+    engine: RayEngine | None = None
     if todo and row_local:
         if on_stage:
             on_stage("+".join(c.name for c in row_local), 0, len(components))
-        for chunk in chunk_runner(options, config)(row_local, todo):
+        if options.engine == "ray":
+            from voc.engine_ray.runner import RayEngine
+
+            engine = RayEngine(config, options.workers, options.commit_every)
+            # Themes are fitted on a sample in the Ray pass only when it sees all the data.
+            chunks = engine.run(row_local, todo, whole_run=len(todo) == len(records))
+        else:
+            chunks = local_chunks(options.workers, options.commit_every)(row_local, todo)
+        for chunk in chunks:
             _add_timings(timings, chunk.stats.pop("timings_s", {}))
             stats.setdefault("models", {}).update(chunk.stats.pop("models", {}))
-            _merge_counts(stats, chunk.stats)
+            merge_counts(stats, chunk.stats)
             by_row = _segments_by_row(chunk)
             for record in chunk.records:
                 analysed[record["row_id"]] = record
@@ -153,6 +157,8 @@ def execute(
         analysed = {r["row_id"]: r for r in todo}
     for key, value in stats.items():
         tables.stats[key] = value
+    if engine is not None:
+        tables.prefit.update(engine.prefit)
     _merge(tables, analysed, analysed_segments, reused, stored_segments, stored_vectors,
            hash_of)
     if store_run is not None:

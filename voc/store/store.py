@@ -19,6 +19,7 @@ uncommitted batch; DuckDB's write-ahead log replays what was committed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -228,8 +229,22 @@ class Store:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *_: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        try:
+            if exc_type is not None and not self.read_only:
+                self._mark_interrupted()
+        finally:
+            self.close()
+
+    def _mark_interrupted(self) -> None:
+        """A run stopped by an error or signal: what it committed stays, the batch in
+        flight is rolled back, and the run is marked as the next run would mark it."""
+        with contextlib.suppress(duckdb.Error):  # when no transaction was open
+            self.con.rollback()
+        try:
+            self._exec("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+        except duckdb.Error as exc:  # the next open marks it instead
+            log.warning("could not mark the run interrupted: %s", exc)
 
     # --- runs --------------------------------------------------------------------------
     def begin_run(self, run_id: str, *, started_at: dt.datetime, engine: str,

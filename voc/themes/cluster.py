@@ -69,15 +69,17 @@ def centroids(vectors: np.ndarray, labels: np.ndarray, ids: Sequence[int]) -> np
         if len(ids) else np.zeros((0, vectors.shape[1]), dtype=np.float32)
 
 
-def stratified_sample(strata: Sequence[str], size: int, seed: int) -> np.ndarray:
-    """Sorted indices of a proportional sample of `size`, every stratum represented."""
+def stratified_sample(strata: Sequence[str], size: int, seed: int,
+                      minimum: int = 1) -> np.ndarray:
+    """Sorted indices of a proportional sample of `size`, every stratum represented by at
+    least `minimum` members (all of a smaller one)."""
     strata_array = np.asarray(strata)
     rng = np.random.default_rng(seed)
     total = len(strata_array)
     chosen = []
     for stratum in sorted(set(strata_array.tolist())):
         members = np.flatnonzero(strata_array == stratum)
-        take = max(1, round(size * len(members) / total))
+        take = max(minimum, round(size * len(members) / total))
         chosen.append(rng.choice(members, size=min(take, len(members)), replace=False))
     return np.sort(np.concatenate(chosen))
 
@@ -277,6 +279,17 @@ def outlier_threshold(vectors: np.ndarray, labels: np.ndarray,
     return float(max(settings.outlier_floor, min(settings.outlier_similarity, needed)))
 
 
+def assignment_threshold(best: np.ndarray, settings: ClusterSettings) -> float:
+    """outlier_threshold for segments that all start unthemed: `best` is each one's
+    similarity to its nearest theme centre."""
+    allowed = int(settings.max_outlier_share * len(best))
+    below = int((best < settings.outlier_similarity).sum())
+    if below <= allowed:
+        return settings.outlier_similarity
+    needed = np.sort(best)[::-1][len(best) - allowed - 1]
+    return float(max(settings.outlier_floor, min(settings.outlier_similarity, needed)))
+
+
 def assign_nearest(vectors: np.ndarray, centres: np.ndarray, ids: Sequence[int],
                    threshold: float) -> np.ndarray:
     """Each vector's nearest centre's id, or OUTLIER when less similar than `threshold`."""
@@ -303,10 +316,18 @@ def cluster(vectors: np.ndarray, documents: Sequence[str], strata: Sequence[str]
     if n <= settings.max_fit:
         return bertopic_clusters(vectors, documents, settings)[0], "bertopic"
     sample = stratified_sample(strata, settings.max_fit, settings.random_state)
-    sample_labels, threshold = bertopic_clusters(vectors[sample],
-                                                 [documents[i] for i in sample], settings)
+    sample_labels, _ = bertopic_clusters(vectors[sample], [documents[i] for i in sample],
+                                         settings)
     ids = sorted(set(sample_labels.tolist()) - {OUTLIER})
     centres = centroids(vectors[sample], sample_labels, ids)
-    labels = assign_nearest(vectors, centres, ids, threshold)
+    labels = np.full(n, OUTLIER, dtype=np.int64)
     labels[sample] = sample_labels
+    # The rest all start unthemed, unlike the sample's members whom HDBSCAN placed: the
+    # sample's threshold (for its few outliers) left half of them unthemed.
+    rest = np.setdiff1d(np.arange(n), sample)
+    if ids and len(rest):
+        best = np.concatenate([(vectors[rest[i: i + 8192]] @ centres.T).max(axis=1)
+                               for i in range(0, len(rest), 8192)])
+        labels[rest] = assign_nearest(vectors[rest], centres, ids,
+                                      assignment_threshold(best, settings))
     return labels, "bertopic-sampled"

@@ -20,6 +20,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -33,8 +34,11 @@ from voc.themes.curation import Curation, load_curation, parse_seeds
 from voc.themes.describe import labels_for_state, theme_rows
 from voc.themes.model import (
     PAIN_VIEW,
+    Encoder,
     PreviousThemes,
+    ThemeFit,
     ThemeSettings,
+    assign_themes,
     load_previous,
     state_files,
     state_names,
@@ -74,6 +78,17 @@ def settings_from_config(settings: Mapping[str, Any]) -> ThemeSettings:
     return ThemeSettings(cluster=ClusterSettings(**cluster_values), **theme_values)
 
 
+@dataclass(frozen=True)
+class ThemePrefit:
+    """Themes fitted and assigned before this stage ran (the Ray engine's sample fit and
+    distributed assignment): `state` holds every assigned segment's key and theme id, so
+    the stage keeps them and describes the themes rather than fitting again."""
+
+    state: PreviousThemes
+    mode: str
+    reason: str
+
+
 class ThemesComponent:
     """Themes over all segments, and over pain-point segments only ("what hurts"):
     seeded, discovered, curated, with ids kept stable across runs."""
@@ -89,6 +104,7 @@ class ThemesComponent:
         # classify's settings (see voc.pipeline.config): seeds' examples are encoded by the
         # very encoder the segments were, so they live in the same space.
         self.classify_settings = dict(settings.get("classify") or {})
+        self._classify: Any = None
         # Read now, so a broken curation file or missing state fails before hours of work.
         self.curation = load_curation(settings.get("curation"))
         previous = settings.get("previous")
@@ -127,8 +143,30 @@ class ThemesComponent:
     def encode(self, texts: list[str]) -> np.ndarray:
         from voc.heads.component import ClassifyComponent
 
-        return np.asarray(ClassifyComponent(self.classify_settings).classifier.run(texts)
-                          .embeddings)
+        if self._classify is None:  # loaded once: a Ray theme actor encodes every batch
+            self._classify = ClassifyComponent(self.classify_settings)
+        return np.asarray(self._classify.classifier.run(texts).embeddings)
+
+    def fit(self, embeddings: np.ndarray, documents: list[str], groups: list[str]
+            ) -> ThemeFit:
+        """The main view's fit on these segments, as this stage would fit them."""
+        return themes_for_run(
+            np.asarray(embeddings, dtype=np.float32), groups, documents,
+            settings=self.settings, seeds=self.seeds, curation=self.curation,
+            previous=self.previous, tokenizer=ThemeTokenizer(), encode=self._encoder(self.curation),
+            setup=self.setup("themes", self.curation), refit_fraction=self.refit_fraction)
+
+    def assign(self, embeddings: np.ndarray, documents: list[str], groups: list[str],
+               fitted: PreviousThemes) -> np.ndarray:
+        """Main-view theme ids for segments under a fit made elsewhere (a sample's)."""
+        return assign_themes(np.asarray(embeddings, dtype=np.float32), groups, documents,
+                             fitted, settings=self.settings, seeds=self.seeds,
+                             curation=self.curation, tokenizer=ThemeTokenizer(),
+                             encode=self._encoder(self.curation)).labels
+
+    def _encoder(self, curation: Curation | None) -> Encoder | None:
+        # Seeds' examples and labels are encoded; without seeds nothing is.
+        return self.encode if self.seeds or (curation and curation.seeds) else None
 
     def setup(self, view: str, curation: Curation | None) -> str:
         """What a fit depends on besides the segments: a state fitted under another setup
@@ -153,13 +191,18 @@ class ThemesComponent:
         summary = summarize([], OUTLIER, "none", 0.0)
         if segments:
             assert tables.embeddings is not None  # checked by the caller
+            prefit: ThemePrefit | None = tables.prefit.get(view)
             fit = themes_for_run(
                 np.asarray(tables.embeddings[members], dtype=np.float32),
                 [language_group(s) for s in segments], documents,
                 settings=self.settings, seeds=self.seeds, curation=curation,
-                previous=previous, tokenizer=tokenizer,
-                encode=self.encode if self.seeds or (curation and curation.seeds) else None,
-                setup=self.setup(view, curation), refit_fraction=self.refit_fraction)
+                previous=prefit.state if prefit else previous, tokenizer=tokenizer,
+                encode=self._encoder(curation),
+                setup=self.setup(view, curation),
+                # A prefit's assignments are kept however few segments its sample covered.
+                refit_fraction=1.0 if prefit else self.refit_fraction)
+            if prefit and fit.mode == "assigned":
+                fit.mode, fit.reason = prefit.mode, prefit.reason
             rows = theme_rows(fit, segments, documents, tokenizer)
             json_name, tensor_name = state_names(view)
             tensors, state = state_files(fit, labels_for_state(rows))

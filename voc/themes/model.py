@@ -34,6 +34,7 @@ from voc.themes.cluster import (
     OUTLIER,
     ClusterSettings,
     assign_nearest,
+    assignment_threshold,
     center_languages,
     centroids,
     cluster,
@@ -123,6 +124,17 @@ class PreviousThemes:
     keys: np.ndarray | None = None  # the previous run's segments' hashes...
     labels: np.ndarray | None = None  # ...their theme ids...
     fitted: np.ndarray | None = None  # ...and whether its fit covered them
+
+
+def previous_from_fit(fit: ThemeFit) -> PreviousThemes:
+    """A fit as the state a later assignment starts from (what load_previous reads back
+    from the files state_files writes, without the round trip)."""
+    ids, centres = fit.centres()
+    return PreviousThemes(ids=ids, centres=centres, themes={i: fit.themes[i] for i in ids},
+                          next_id=fit.next_id, aliases=dict(fit.aliases), means=dict(fit.means),
+                          dim=int(fit.vectors.shape[1]) if fit.vectors.ndim == 2 else 0,
+                          method=fit.method, setup=fit.setup, keys=fit.keys,
+                          labels=fit.labels, fitted=fit.fitted)
 
 
 def segment_keys(documents: Sequence[str], langs: Sequence[str]) -> np.ndarray:
@@ -459,7 +471,7 @@ def assign_themes(
     if len(rest) and candidates:
         centres = previous.centres[candidates]
         best = (vectors[rest] @ centres.T).max(axis=1)
-        threshold = _outlier_threshold(best, settings)
+        threshold = assignment_threshold(best, settings.cluster)
         labels[rest] = assign_nearest(vectors[rest], centres,
                                       [previous.ids[k] for k in candidates], threshold)
     for theme_id in sorted(set(labels.tolist()) - {OUTLIER} - set(themes)):
@@ -469,19 +481,6 @@ def assign_themes(
                    dict(previous.aliases), keys=keys,
                    fitted=np.isin(keys, previous.keys[previous.fitted]), mode="assigned")
     return apply_curation(fit, curation, documents, phrase_sets, tokenizer)
-
-
-def _outlier_threshold(best: np.ndarray, settings: ThemeSettings) -> float:
-    """voc.themes.cluster.outlier_threshold for segments that all start unthemed: `best`
-    is each one's similarity to its nearest theme centre."""
-    cluster_settings = settings.cluster
-    allowed = int(cluster_settings.max_outlier_share * len(best))
-    below = int((best < cluster_settings.outlier_similarity).sum())
-    if below <= allowed:
-        return cluster_settings.outlier_similarity
-    needed = np.sort(best)[::-1][len(best) - allowed - 1]
-    return float(max(cluster_settings.outlier_floor,
-                     min(cluster_settings.outlier_similarity, needed)))
 
 
 def themes_for_run(

@@ -1,0 +1,144 @@
+"""Parquet files between the driver and the Ray workers.
+
+The driver writes the records to analyse as Parquet parts; Ray Data streams them through
+the model-holding actors and writes what they produce as Parquet again, so neither side
+holds the whole data set in flight, and on a cluster the parts live on storage every
+node reaches. Records and segments are plain dicts whose fields vary by stage, so each
+travels pickled in one binary column; what the theme pass reads (segment texts, language
+groups, embeddings) travels in columns of its own, so it is read without unpickling.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from voc.pipeline.base import Record, Segment, Tables
+from voc.themes.component import language_group
+
+INPUT_SCHEMA = pa.schema([("row_id", pa.int64()), ("record", pa.binary())])
+# One row per analysed record.
+ANALYSED_SCHEMA = pa.schema([
+    ("row_id", pa.int64()),
+    ("record", pa.binary()),
+    ("segments", pa.binary()),
+    ("segment_texts", pa.list_(pa.string())),
+    ("segment_groups", pa.list_(pa.string())),
+    ("embedding_dim", pa.int32()),
+    ("embeddings", pa.binary()),  # float32, one row per segment
+])
+_PICKLE = pickle.HIGHEST_PROTOCOL
+
+
+def staging_folder(root: str | None, run_key: str) -> Path:
+    """Where this run's parts go: under `root` (VOC_RAY_STAGING, a folder every node of
+    a cluster mounts) or the system's temporary folder for local Ray."""
+    import tempfile
+
+    base = Path(root) if root else Path(tempfile.gettempdir())
+    folder = base / f"voc-ray-{run_key}-{os.getpid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def write_input(records: Sequence[Record], folder: Path, rows_per_part: int) -> int:
+    """The records as Parquet parts of `rows_per_part` rows; returns the number of parts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = 0
+    for start in range(0, len(records), rows_per_part):
+        chunk = records[start: start + rows_per_part]
+        table = pa.table({"row_id": [r["row_id"] for r in chunk],
+                          "record": [pickle.dumps(r, protocol=_PICKLE) for r in chunk]},
+                         schema=INPUT_SCHEMA)
+        pq.write_table(table, folder / f"part-{parts:06d}.parquet")
+        parts += 1
+    return parts
+
+
+def records_from_batch(batch: dict[str, Any]) -> list[Record]:
+    return [pickle.loads(payload) for payload in batch["record"]]
+
+
+def analysed_columns(tables: Tables) -> dict[str, list[Any]]:
+    """A batch's analysis as columns of ANALYSED_SCHEMA, one row per record."""
+    by_row: dict[int, list[int]] = {}
+    for index, segment in enumerate(tables.segments):
+        by_row.setdefault(segment["row_id"], []).append(index)
+    dim = 0 if tables.embeddings is None else int(tables.embeddings.shape[1])
+    columns: dict[str, list[Any]] = {name: [] for name in ANALYSED_SCHEMA.names}
+    for record in tables.records:
+        members = by_row.get(record["row_id"], [])
+        segments = [tables.segments[i] for i in members]
+        vectors = (np.zeros((len(members), dim), dtype=np.float32) if tables.embeddings is None
+                   else np.asarray(tables.embeddings[members], dtype=np.float32))
+        columns["row_id"].append(record["row_id"])
+        columns["record"].append(pickle.dumps(record, protocol=_PICKLE))
+        columns["segments"].append(pickle.dumps(segments, protocol=_PICKLE))
+        columns["segment_texts"].append([str(s.get("text") or "") for s in segments])
+        columns["segment_groups"].append([language_group(s) for s in segments])
+        columns["embedding_dim"].append(dim)
+        columns["embeddings"].append(vectors.tobytes())
+    return columns
+
+
+def _vectors(payload: bytes, dim: int) -> np.ndarray:
+    return np.frombuffer(payload, dtype=np.float32).reshape(-1, dim) if dim \
+        else np.zeros((0, 0), dtype=np.float32)
+
+
+def part_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.parquet"))
+
+
+def tables_from_columns(columns: Mapping[str, list[Any]]) -> Tables:
+    """Analysed records in ANALYSED_SCHEMA columns back as Tables."""
+    records = [pickle.loads(payload) for payload in columns["record"]]
+    segments: list[Segment] = []
+    blocks = []
+    for payload, dim, vectors in zip(columns["segments"], columns["embedding_dim"],
+                                     columns["embeddings"], strict=True):
+        members = pickle.loads(payload)
+        segments.extend(members)
+        if dim and members:
+            blocks.append(_vectors(vectors, dim))
+    complete = bool(blocks) and len(segments) == sum(len(b) for b in blocks)
+    return Tables(records=records, segments=segments,
+                  embeddings=np.vstack(blocks) if complete else None)
+
+
+def theme_inputs(files: Iterable[Path]) -> tuple[np.ndarray, list[int], list[str], list[str]]:
+    """Every analysed segment's embedding, row id, text and language group, in the
+    order of row id then position, the order the default engine fits themes in."""
+    rows: list[tuple[int, list[str], list[str], np.ndarray]] = []
+    for path in files:
+        table = pq.read_table(path, columns=["row_id", "segment_texts", "segment_groups",
+                                             "embedding_dim", "embeddings"]).to_pydict()
+        for row_id, texts, groups, dim, vectors in zip(
+                table["row_id"], table["segment_texts"], table["segment_groups"],
+                table["embedding_dim"], table["embeddings"], strict=True):
+            if texts:
+                rows.append((row_id, texts, groups, _vectors(vectors, dim)))
+    rows.sort(key=lambda row: row[0])
+    if not rows:
+        return np.zeros((0, 0), dtype=np.float32), [], [], []
+    embeddings = np.vstack([row[3] for row in rows])
+    row_ids = [row[0] for row in rows for _ in row[1]]
+    texts = [text for row in rows for text in row[1]]
+    groups = [group for row in rows for group in row[2]]
+    return embeddings, row_ids, texts, groups
+
+
+def read_assignments(files: Iterable[Path]) -> dict[int, list[int]]:
+    """Row id -> the theme id of each of its segments, from the theme pass's parts."""
+    assigned: dict[int, list[int]] = {}
+    for path in files:
+        table = pq.read_table(path, columns=["row_id", "theme_ids"]).to_pydict()
+        assigned.update(zip(table["row_id"], table["theme_ids"], strict=True))
+    return assigned
