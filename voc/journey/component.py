@@ -7,10 +7,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
 from typing import Any, ClassVar
 
-import hazm
 import numpy as np
 
 from voc.errors import ConfigError
@@ -18,6 +16,7 @@ from voc.journey.keywords import simple_tokens
 from voc.journey.linking import UNASSIGNED, JourneyLinker, LinkSettings
 from voc.journey.maps import DEFAULT_JOURNEY, JourneyMap, load_journey_map
 from voc.journey.painpoints import assess
+from voc.normalize.persian import persian_word_tokenizer
 from voc.pipeline.base import Record, Segment, Tables, register
 from voc.pipeline.resources import english_pipeline, persian_normalizer
 
@@ -29,17 +28,11 @@ DEFAULT_MIN_CONFIDENCE = 0.32
 DEFAULT_MIN_TOUCHPOINT_CONFIDENCE = 0.6
 
 
-@lru_cache(maxsize=1)
-def _persian_tokenizer() -> hazm.WordTokenizer:
-    # The same tokenizer settings the segmenter uses for Persian `terms`.
-    return hazm.WordTokenizer(join_verb_parts=False)
-
-
 def keyword_tokenizer(spacy_model: str = "auto") -> Callable[[str, str], tuple[str, ...]]:
     """Normalize a map keyword the way segments' `terms` were made, per language."""
     english = english_pipeline(spacy_model)  # type: ignore[arg-type]
     persian = persian_normalizer("lexicon")
-    tokenizer = _persian_tokenizer()
+    tokenizer = persian_word_tokenizer()
 
     def tokenize(word: str, lang: str) -> tuple[str, ...]:
         if lang == "fa":

@@ -16,7 +16,7 @@ it is built only when asked for.
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Literal
 
@@ -34,6 +34,13 @@ _PERSIAN_WORD = re.compile(r"[\u0600-\u06FF\u200c]+")
 # hazm.Normalizer.normalize rebuilds this character table on every call, a third of its
 # time; building it once and running hazm's steps ourselves keeps hazm's behaviour.
 _HAZM_TRANSLATION = maketrans(TRANSLATION_SRC, TRANSLATION_DST)
+
+
+@lru_cache(maxsize=1)
+def persian_word_tokenizer() -> hazm.WordTokenizer:
+    """hazm's WordTokenizer loads word lists (about 1 s): one per process, shared by the
+    segmenter's `terms`, journey linking and theme phrases (`tokenize` keeps no state)."""
+    return hazm.WordTokenizer(join_verb_parts=False)
 
 
 def _load_informal_lexicon() -> dict[str, str]:

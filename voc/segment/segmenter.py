@@ -14,9 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import hazm
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from voc.normalize.persian import persian_word_tokenizer
 
 # Connectives that start a clause contrasting with what came before. Multi-word ones
 # come first so that "even though" wins over "though".
@@ -123,7 +124,7 @@ class Segmenter:
         self.english = english
         self.contrastive = contrastive
         self.max_segment_chars = max_segment_chars
-        self._persian_tokenizer = hazm.WordTokenizer(join_verb_parts=False)
+        self._persian_tokenizer = persian_word_tokenizer()
 
     def _finish(self, text: str, sentences: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []

@@ -18,6 +18,8 @@ from functools import lru_cache
 import hazm
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
+from voc.normalize.persian import persian_word_tokenizer
+
 # Redaction placeholders ("[PHONE]") are not the customer's words.
 PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
 # Ends a phrase: the tokenizer emits it between documents BERTopic joins per topic.
@@ -62,13 +64,6 @@ def stop_words() -> frozenset[str]:
     persian = {word.replace("_", " ") for word in hazm.stopwords_list()}
     return frozenset(persian | set(_EXTRA_PERSIAN_STOP_TEXT.split()) | ENGLISH_STOP_WORDS
                      | set(_EXTRA_ENGLISH_STOP_TEXT.split()) | set(_FINGLISH_STOP_TEXT.split()))
-
-
-@lru_cache(maxsize=1)
-def persian_word_tokenizer() -> hazm.WordTokenizer:
-    """hazm's WordTokenizer loads word lists (about 1 s): one per process, shared by every
-    ThemeTokenizer (its `tokenize` keeps no state between calls)."""
-    return hazm.WordTokenizer(join_verb_parts=False)
 
 
 @lru_cache(maxsize=1)
