@@ -1,10 +1,11 @@
 """`--engine ray`: the row-local stages on Ray Data, so one command scales to a cluster.
 
 1. The driver writes the records to analyse as Parquet parts; Ray Data streams them
-   (`read_parquet`) through `map_batches` with one model-holding actor per worker (spaCy,
-   hazm, the encoder and heads load once per worker). Each finished batch streams back,
-   is written as a Parquet part of analysed records, segments and embeddings, and is
-   committed to the store, so a killed run resumes after its last finished batch.
+   (`read_parquet`, a block per part) through `map_batches` with one model-holding actor
+   per worker (spaCy, hazm, the encoder and heads load once per worker). Each finished
+   batch streams back, is written as a Parquet part of analysed records, segments and
+   embeddings, and is committed to the store, so a killed run resumes after its last
+   finished batch.
 2. Themes: UMAP + HDBSCAN is fitted on the driver over a stratified sample of at most
    `themes.max_fit` segments; a second Ray pass (`read_parquet` of the analysed parts,
    `map_batches`, `write_parquet`) assigns every other segment to the fitted themes. The
@@ -14,8 +15,9 @@
 
 Ray connects to the cluster in `RAY_ADDRESS` when it is set (e.g. `ray://head:10001` or
 `auto` on a node of a `ray start` / KubeRay cluster), else starts a local Ray with
-`--workers` CPUs. The Parquet parts go under `VOC_RAY_STAGING` (on a cluster: a folder
-every node mounts), else the system's temporary folder, and are removed after the run.
+`--workers` CPUs for the actors and one for Parquet reading and writing. The Parquet
+parts go under `VOC_RAY_STAGING` (on a cluster: a folder every node mounts), else the
+system's temporary folder, and are removed after the run.
 """
 
 from __future__ import annotations
