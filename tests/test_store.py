@@ -109,71 +109,61 @@ def _voc(*args: str | Path) -> list[str]:
     return [str(Path(sys.executable).with_name("voc")), *map(str, args)]
 
 
-def test_killed_run_loses_nothing_committed_and_the_next_run_resumes(tmp_path: Path) -> None:
-    data = export(tmp_path / "export.csv", 40)
-    store = tmp_path / "voc.duckdb"
-    command = _voc("analyze", data, "--out", tmp_path / "killed", "--store", store,
+def _signal_mid_run(tmp_path: Path, signum: int) -> tuple[subprocess.Popen[str], str]:
+    """Start a run over 40 records committed 2 at a time; send `signum` once the first
+    batch is committed. Returns the finished process and the rest of its stderr."""
+    command = _voc("analyze", export(tmp_path / "export.csv", 40), "--out",
+                   tmp_path / "stopped", "--store", tmp_path / "voc.duckdb",
                    "--commit-every", "2", "--log-format", "json", "--workers", "1")
     process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert process.stderr is not None
     for line in process.stderr:
         if '"store_commit"' in line:
-            process.send_signal(signal.SIGKILL)
+            process.send_signal(signum)
             break
-    process.wait(timeout=120)
-    assert process.returncode == -signal.SIGKILL
-    assert not (tmp_path / "killed" / "run.json").exists()  # it really died mid-run
+    _, rest = process.communicate(timeout=120)
+    assert not (tmp_path / "stopped" / "run.json").exists()  # it really stopped mid-run
+    return process, rest
 
-    with Store.open(store) as opened:
+
+def _committed_and_resumed(tmp_path: Path, *, read_only: bool) -> tuple[int, dict]:
+    """The stopped run's store: sound, its run interrupted, some records committed; then
+    the same command again (no --wait: the lock must be free). Returns the committed
+    count and the resumed run's store facts."""
+    store = tmp_path / "voc.duckdb"
+    with Store.open(store, read_only=read_only) as opened:
         assert opened.check() == []
         committed = opened.query("SELECT count(*) AS n FROM records").to_pylist()[0]["n"]
         assert 2 <= committed < 40
         assert [r["status"] for r in opened.runs()] == ["interrupted"]
-    resumed = subprocess.run(_voc("analyze", data, "--out", tmp_path / "resumed", "--store",
-                                  store, "--quiet"), cwd=REPO, capture_output=True, text=True,
-                             timeout=300)
+    resumed = subprocess.run(_voc("analyze", tmp_path / "export.csv", "--out",
+                                  tmp_path / "resumed", "--store", store, "--quiet"),
+                             cwd=REPO, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
-    facts = manifest(tmp_path / "resumed")["store"]
+    assert len(pq.read_table(tmp_path / "resumed" / "records.parquet")) == 40
+    return committed, manifest(tmp_path / "resumed")["store"]
+
+
+def test_killed_run_loses_nothing_committed_and_the_next_run_resumes(tmp_path: Path) -> None:
+    process, _ = _signal_mid_run(tmp_path, signal.SIGKILL)
+    assert process.returncode == -signal.SIGKILL
+    # Opening for writing marks the dead run interrupted.
+    committed, facts = _committed_and_resumed(tmp_path, read_only=False)
     assert facts["reused"] >= committed
     assert facts["analyzed"] == 40 - facts["reused"]
-    assert len(pq.read_table(tmp_path / "resumed" / "records.parquet")) == 40
 
 
 def test_sigterm_stops_cleanly_marks_the_run_and_frees_the_store(tmp_path: Path) -> None:
     """A scheduler's timeout sends SIGTERM: the run stops with exit 143 and one line, the
     batch in flight is rolled back, the run is marked interrupted, the lock is free, and
     the next run (without --wait) resumes."""
-    data = export(tmp_path / "export.csv", 40)
-    store = tmp_path / "voc.duckdb"
-    command = _voc("analyze", data, "--out", tmp_path / "stopped", "--store", store,
-                   "--commit-every", "2", "--log-format", "json", "--workers", "1")
-    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    assert process.stderr is not None
-    lines = []
-    for line in process.stderr:
-        lines.append(line)
-        if '"store_commit"' in line:
-            process.send_signal(signal.SIGTERM)
-            break
-    _, rest = process.communicate(timeout=120)
+    process, rest = _signal_mid_run(tmp_path, signal.SIGTERM)
     assert process.returncode == 143
     last = [line for line in rest.splitlines() if line.strip()][-1]
     assert last.startswith("stopped by SIGTERM") and "Traceback" not in rest
-    assert not (tmp_path / "stopped" / "run.json").exists()
-
-    # Read-only: this open marks nothing, so the stopped run marked itself.
-    with Store.open(store, read_only=True) as opened:
-        assert opened.check() == []
-        committed = opened.query("SELECT count(*) AS n FROM records").to_pylist()[0]["n"]
-        assert 2 <= committed < 40
-        assert [r["status"] for r in opened.runs()] == ["interrupted"]
-    resumed = subprocess.run(_voc("analyze", data, "--out", tmp_path / "resumed", "--store",
-                                  store, "--quiet"), cwd=REPO, capture_output=True, text=True,
-                             timeout=300)  # no --wait: the lock is free
-    assert resumed.returncode == 0, resumed.stderr
-    facts = manifest(tmp_path / "resumed")["store"]
+    # Read-only: that open marks nothing, so the stopped run marked itself.
+    committed, facts = _committed_and_resumed(tmp_path, read_only=True)
     assert facts["reused"] == committed and facts["analyzed"] == 40 - committed
 
 
