@@ -144,6 +144,7 @@ class RayEngine:
         self.workers = max(workers, 1)
         self.batch_size = batch_size
         self.prefit: dict[str, Any] = {}
+        self.timings: dict[str, float] = {}
 
     def run(self, components: list[Component], records: list[Record], *,
             whole_run: bool = False) -> Iterator[Tables]:
@@ -172,7 +173,10 @@ class RayEngine:
                 yield _write_part(batch, analysed / f"part-{index:06d}.parquet")
             if whole_run and THEMES_STAGE in (self.config.get("pipeline") or []) \
                     and "classify" in stages:
+                started = time.perf_counter()
                 self.prefit = self._themes(ray, analysed, staging / "assigned")
+                self.timings["themes_ray_fit_and_assign"] = round(
+                    time.perf_counter() - started, 3)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 

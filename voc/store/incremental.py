@@ -159,6 +159,7 @@ def execute(
         tables.stats[key] = value
     if engine is not None:
         tables.prefit.update(engine.prefit)
+        _add_timings(timings, engine.timings)
     _merge(tables, analysed, analysed_segments, reused, stored_segments, stored_vectors,
            hash_of)
     if store_run is not None:
