@@ -187,6 +187,31 @@ def test_component_annotates_segments_and_records(monkeypatch: pytest.MonkeyPatc
     assert records[2]["journey_stages"] is None and records[2]["is_pain_point"] is None
 
 
+def test_a_batch_linked_with_the_whole_runs_anchors_links_as_the_whole_run(
+        tokenize) -> None:  # type: ignore[no-untyped-def]
+    """The Ray engine links batch by batch with anchors summed over every batch: the
+    result must be the links of one pass over all segments."""
+    linker = JourneyLinker(parse_journey_map(MAP, "test.yaml"), BagOfWordsEncoder(), tokenize,
+                           LinkSettings(anchor_weight=0.5, min_anchors=3))
+    texts = [f"{words} {i}" for i in range(4)
+             for words in ("payment pay order", "courier late parcel", "bank pay", "help")]
+    terms = [t.split() for t in texts]
+    embeddings = BagOfWordsEncoder()(texts)
+    channels = [None] * len(texts)
+    whole = linker.link(embeddings, terms, channels)
+    halves = [slice(0, 7), slice(7, len(texts))]
+    summed = linker.anchors(embeddings[halves[0]], terms[halves[0]]) \
+        + linker.anchors(embeddings[halves[1]], terms[halves[1]])
+    assert summed.counts.sum() >= 6  # the anchors do take part
+    batched = [link for part in halves
+               for link in linker.link(embeddings[part], terms[part], channels[part], summed)]
+    assert batched == whole
+    # Without the run's anchors a batch may link otherwise: that is what they are for.
+    alone = linker.link(embeddings[halves[0]], terms[halves[0]], channels[halves[0]])
+    assert [link.link_confidence for link in alone] != \
+        [link.link_confidence for link in whole[halves[0]]]
+
+
 def test_component_needs_classify_first(tmp_path: Path) -> None:
     from voc.errors import ConfigError
 

@@ -24,10 +24,16 @@ def test_ray_engine_matches_the_default_engine_on_the_sample_data(
     import ray
 
     from voc.analyze import AnalyzeOptions, analyze
+    from voc.journey.component import JourneyComponent
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("the driver linked segments the Ray pass had linked")
 
     staging = tmp_path / "staging"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("VOC_RAY_STAGING", str(staging))
+        # Only this (driver) process: the Ray actors are processes of their own.
+        patch.setattr(JourneyComponent, "annotate", refuse)
         try:
             manifest = analyze(AnalyzeOptions(inputs=[SAMPLES], out=tmp_path / "ray",
                                               engine="ray", workers=2, commit_every=400))
@@ -51,9 +57,12 @@ def test_ray_engine_matches_the_default_engine_on_the_sample_data(
     ray_scores = np.array([s["sentiment_score"] for s in ray_segments], dtype=float)
     local_scores = np.array([s["sentiment_score"] for s in local_segments], dtype=float)
     assert np.abs(ray_scores - local_scores).max() < 0.02
-    labels_equal = np.mean([a["sentiment"] == b["sentiment"]
-                            for a, b in zip(ray_segments, local_segments, strict=True)])
-    assert labels_equal >= 0.99
+    for column in ("sentiment", "is_pain_point", "journey_stage", "touchpoint"):
+        equal = np.mean([a[column] == b[column]
+                         for a, b in zip(ray_segments, local_segments, strict=True)])
+        assert equal >= 0.99, column
+    # Pain points and journey links came from the Ray pass, with the run's anchors.
+    assert manifest["timings_s"]["ray_corpus_pass"] > 0
 
 
 @pytest.mark.slow

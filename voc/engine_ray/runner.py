@@ -6,12 +6,15 @@
    batch streams back, is written as a Parquet part of analysed records, segments and
    embeddings, and is committed to the store, so a killed run resumes after its last
    finished batch.
-2. Themes: UMAP + HDBSCAN is fitted on the driver over a stratified sample of at most
-   `themes.max_fit` segments; a second Ray pass (`read_parquet` of the analysed parts,
-   `map_batches`, `write_parquet`) assigns every other segment to the fitted themes. The
-   themes stage then keeps those assignments and only describes the themes.
-3. The corpus-level stages (journey, themes, drivers, the report) run on the driver, as
-   with the default engine.
+2. What needs the whole run is reduced on the driver: themes (UMAP + HDBSCAN) are fitted
+   on a stratified sample of at most `themes.max_fit` segments, and the journey linker's
+   keyword anchors (per stage, the mean embedding of segments whose keywords name that
+   stage alone) are summed from every batch's share. A second Ray pass (`read_parquet` of
+   the analysed parts, `map_batches`, `write_parquet`) then assigns every segment to the
+   fitted themes and finds its pain points and journey stage and touchpoint. The themes
+   and journey stages keep those results; themes only describe.
+3. The corpus-level stages (drivers, KPIs, the pain-point view of themes, the report) run
+   on the driver, as with the default engine.
 
 Ray connects to the cluster in `RAY_ADDRESS` when it is set (e.g. `ray://head:10001` or
 `auto` on a node of a `ray start` / KubeRay cluster), else starts a local Ray with
@@ -31,7 +34,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -53,18 +56,30 @@ from voc.pipeline.base import Component, Record, Tables
 from voc.pipeline.config import component_settings
 from voc.pipeline.executor import merge_counts
 
+if TYPE_CHECKING:
+    from voc.journey.linking import Anchors
+
 log = logging.getLogger(__name__)
 
 THEMES_STAGE = "themes"
+JOURNEY_STAGE = "journey"
+
+
+def _journey(config: Mapping[str, Any]) -> Any:
+    from voc.journey.component import JourneyComponent
+
+    return JourneyComponent(component_settings(config, JOURNEY_STAGE))
 
 
 class RowLocalActor:
-    """One per Ray worker: builds the stages once, then runs them on each batch."""
+    """One per Ray worker: builds the stages once, then runs them on each batch; with a
+    journey stage to come, also adds up the batch's share of the run's journey anchors."""
 
-    def __init__(self, config: Mapping[str, Any], stages: list[str]) -> None:
+    def __init__(self, config: Mapping[str, Any], stages: list[str], anchors: bool) -> None:
         import voc.pipeline.run as pipeline_run
 
         self.components = pipeline_run.build_components({**config, "pipeline": stages})
+        self.journey = _journey(config) if anchors else None
 
     def __call__(self, batch: pa.Table) -> dict[str, list[Any]]:
         from voc.pipeline.run import run_components
@@ -72,37 +87,63 @@ class RowLocalActor:
         tables = run_components(self.components,
                                 Tables(records=records_from_batch(batch.to_pydict())))
         columns: dict[str, list[Any]] = analysed_columns(tables)
+        padding = [None] * (len(tables.records) - 1)
         # Statistics (timings, model ids, redaction counts) ride on the batch's first row.
         columns["stats"] = [pickle.dumps(tables.stats, protocol=pickle.HIGHEST_PROTOCOL),
-                            *[None] * (len(tables.records) - 1)]
+                            *padding]
+        anchors = None
+        if self.journey is not None and tables.segments and tables.embeddings is not None:
+            anchors = pickle.dumps(self.journey.anchors(tables.segments, tables.embeddings),
+                                   protocol=pickle.HIGHEST_PROTOCOL)
+        columns["anchors"] = [anchors, *padding]
         return columns
 
 
-class ThemeAssigner:
-    """One per Ray worker: assigns analysed segments to themes fitted on a sample."""
+class CorpusAssigner:
+    """One per Ray worker, after the driver fitted what needs the whole run: assigns
+    segments to the themes fitted on a sample, and links them to journey stages with the
+    run's keyword anchors, batch by batch."""
 
-    def __init__(self, settings: Mapping[str, Any], fitted: Any) -> None:
+    def __init__(self, config: Mapping[str, Any], fitted: Any, anchors: Any) -> None:
         from voc.themes.component import ThemesComponent
 
-        self.component = ThemesComponent(settings)
+        self.themes = ThemesComponent(component_settings(config, THEMES_STAGE)) \
+            if fitted is not None else None
         self.fitted = fitted
+        self.journey = _journey(config) if anchors is not None else None
+        self.anchors = anchors
 
     def __call__(self, batch: pa.Table) -> dict[str, list[Any]]:
+        from voc.journey.component import SEGMENT_FIELDS
+
         columns = batch.to_pydict()
+        tables = tables_from_columns(columns)
         counts = [len(texts) for texts in columns["segment_texts"]]
-        texts = [t for row in columns["segment_texts"] for t in row]
-        groups = [g for row in columns["segment_groups"] for g in row]
-        dims = {d for d, n in zip(columns["embedding_dim"], counts, strict=True) if n}
-        labels: list[int] = []
-        if texts:
-            vectors = np.frombuffer(b"".join(columns["embeddings"]), dtype=np.float32)
-            embeddings = vectors.reshape(len(texts), dims.pop())
-            labels = self.component.assign(embeddings, texts, groups, self.fitted).tolist()
-        theme_ids, start = [], 0
-        for count in counts:
-            theme_ids.append(labels[start: start + count])
-            start += count
-        return {"row_id": columns["row_id"], "theme_ids": theme_ids}
+        theme_ids: list[list[int]] = [[] for _ in counts]
+        journey: list[bytes | None] = [None] * len(counts)
+        if self.themes is not None and tables.segments:
+            labels = self.themes.assign(
+                tables.embeddings, [t for row in columns["segment_texts"] for t in row],
+                [g for row in columns["segment_groups"] for g in row], self.fitted).tolist()
+            theme_ids = _split(labels, counts)
+        if self.journey is not None and tables.segments:
+            self.journey.annotate(tables.segments, tables.embeddings,
+                                  {r["row_id"]: r.get("channel") for r in tables.records},
+                                  self.anchors)
+            fields = [{"segment_index": s["segment_index"], **{k: s.get(k) for k in SEGMENT_FIELDS}}
+                      for s in tables.segments]
+            journey = [pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL)
+                       for row in _split(fields, counts)]
+        return {"row_id": columns["row_id"], "theme_ids": theme_ids, "journey": journey}
+
+
+def _split(values: list[Any], counts: list[int]) -> list[list[Any]]:
+    """`values` cut into consecutive runs of `counts` (a record's segments)."""
+    out, start = [], 0
+    for count in counts:
+        out.append(values[start: start + count])
+        start += count
+    return out
 
 
 def _ray() -> Any:
@@ -160,75 +201,106 @@ class RayEngine:
                             "staging": str(staging)})
             # Ray's Parquet reader joins small parts into one block, which one actor would
             # take alone: one block per part, so every actor gets batches.
+            pipeline = self.config.get("pipeline") or []
+            # What needs the whole run (a theme fit, the journey anchors) is done here only
+            # when this pass sees all of it; otherwise the driver's stages do it.
+            corpus = whole_run and "classify" in stages
+            link = corpus and JOURNEY_STAGE in pipeline
             dataset = ray.data.read_parquet(str(staging / "input")).repartition(
                 parts).map_batches(
                 RowLocalActor, fn_constructor_kwargs={"config": dict(self.config),
-                                                      "stages": stages},
+                                                      "stages": stages, "anchors": link},
                 batch_size=size, batch_format="pyarrow", num_cpus=1,
                 compute=ray.data.ActorPoolStrategy(size=self.workers))
             analysed = staging / "analysed"
             analysed.mkdir()
+            anchors: Anchors | None = None
             for index, batch in enumerate(dataset.iter_batches(batch_size=None,
                                                                batch_format="pyarrow")):
-                yield _write_part(batch, analysed / f"part-{index:06d}.parquet")
-            if whole_run and THEMES_STAGE in (self.config.get("pipeline") or []) \
-                    and "classify" in stages:
+                tables, batch_anchors = _write_part(batch,
+                                                    analysed / f"part-{index:06d}.parquet")
+                for part in batch_anchors:
+                    anchors = part if anchors is None else anchors + part
+                yield tables
+            if corpus and (link or THEMES_STAGE in pipeline):
                 started = time.perf_counter()
-                self.prefit = self._themes(ray, analysed, staging / "assigned")
-                self.timings["themes_ray_fit_and_assign"] = round(
-                    time.perf_counter() - started, 3)
+                self.prefit = self._corpus(ray, analysed, staging / "assigned",
+                                           anchors if link else None,
+                                           themes=THEMES_STAGE in pipeline)
+                self.timings["ray_corpus_pass"] = round(time.perf_counter() - started, 3)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def _themes(self, ray: Any, analysed: Path, assigned: Path) -> dict[str, Any]:
+    def _corpus(self, ray: Any, analysed: Path, assigned: Path, anchors: Anchors | None, *,
+                themes: bool) -> dict[str, Any]:
+        """Fit themes on a sample (all segments when they fit under themes.max_fit) and, in
+        a second Ray pass, assign the rest and link every segment to the journey."""
+        from voc.themes.component import ThemePrefit
+        from voc.themes.model import segment_keys
+
+        prefit: dict[str, Any] = {}
+        fitted, sampled = None, None
+        if themes:
+            fitted, sampled, whole = self._fit_themes(analysed)
+            if whole is not None:
+                prefit[THEMES_STAGE] = whole
+        if fitted is None and anchors is None:
+            return prefit
+        parts = part_files(analysed)
+        ray.data.read_parquet(str(analysed)).repartition(len(parts)).map_batches(
+            CorpusAssigner, fn_constructor_kwargs={"config": dict(self.config),
+                                                   "fitted": fitted, "anchors": anchors},
+            batch_format="pyarrow", num_cpus=1,
+            compute=ray.data.ActorPoolStrategy(size=self.workers),
+        ).write_parquet(str(assigned))
+        theme_ids, journey = read_assignments(part_files(assigned))
+        if fitted is not None and sampled is not None:
+            row_ids, texts, groups, sample = sampled
+            labels = np.array([theme for row_id in dict.fromkeys(row_ids)
+                               for theme in theme_ids[row_id]], dtype=np.int64)
+            keys = segment_keys(texts, groups)
+            assert fitted.keys is not None and fitted.fitted is not None
+            state = replace(fitted, keys=keys, labels=labels,
+                            fitted=np.isin(keys, fitted.keys[fitted.fitted]))
+            prefit[THEMES_STAGE] = ThemePrefit(
+                state, "sampled", f"fitted on a stratified sample of {len(sample)} of "
+                f"{len(texts)} segments (themes.max_fit); the rest assigned in the Ray pass")
+        if anchors is not None:
+            prefit[JOURNEY_STAGE] = {(row_id, fields.pop("segment_index")): fields
+                                     for row_id, rows in journey.items() for fields in rows}
+        return prefit
+
+    def _fit_themes(self, analysed: Path) -> tuple[Any, Any, Any]:
+        """(state to assign the rest with, what the sample was drawn from, or a fit of
+        every segment when they fit under themes.max_fit)."""
         from voc.themes.cluster import MIN_LANGUAGE_GROUP, stratified_sample
         from voc.themes.component import ThemePrefit, ThemesComponent
-        from voc.themes.model import previous_from_fit, segment_keys
+        from voc.themes.model import previous_from_fit
 
-        started = time.perf_counter()
         embeddings, row_ids, texts, groups = theme_inputs(part_files(analysed))
         if not texts:
-            return {}
-        settings = component_settings(self.config, THEMES_STAGE)
-        component = ThemesComponent(settings)
+            return None, None, None
+        component = ThemesComponent(component_settings(self.config, THEMES_STAGE))
         limit = component.settings.cluster.max_fit
         if len(texts) <= limit:
             fit = component.fit(embeddings, texts, groups)
-            return {THEMES_STAGE: ThemePrefit(previous_from_fit(fit), fit.mode,
-                                              f"{fit.reason}; fitted by the ray engine")}
+            return None, None, ThemePrefit(previous_from_fit(fit), fit.mode,
+                                           f"{fit.reason}; fitted by the ray engine")
         # Each language group needs enough members for its centring mean, or the themes
         # stage would not accept the fit (see voc.themes.model.reuse_decision).
         sample = stratified_sample(groups, limit, component.settings.cluster.random_state,
                                    minimum=MIN_LANGUAGE_GROUP)
         fit = component.fit(embeddings[sample], [texts[i] for i in sample],
                             [groups[i] for i in sample])
-        fitted = previous_from_fit(fit)
-        fit_seconds = time.perf_counter() - started
-        parts = part_files(analysed)
-        ray.data.read_parquet(str(analysed)).select_columns(
-            ["row_id", "segment_texts", "segment_groups", "embedding_dim", "embeddings"],
-        ).repartition(len(parts)).map_batches(
-            ThemeAssigner, fn_constructor_kwargs={"settings": settings, "fitted": fitted},
-            batch_format="pyarrow", num_cpus=1,
-            compute=ray.data.ActorPoolStrategy(size=self.workers),
-        ).write_parquet(str(assigned))
-        by_row = read_assignments(part_files(assigned))
-        labels = np.array([theme for row_id in dict.fromkeys(row_ids)
-                           for theme in by_row[row_id]], dtype=np.int64)
-        keys = segment_keys(texts, groups)
-        assert fitted.keys is not None and fitted.fitted is not None
-        state = replace(fitted, keys=keys, labels=labels,
-                        fitted=np.isin(keys, fitted.keys[fitted.fitted]))
-        log.info("ray: themes fitted on %d of %d segments, the rest assigned in %.1fs",
-                 len(sample), len(texts), time.perf_counter() - started - fit_seconds,
+        log.info("ray: themes fitted on %d of %d segments; the rest are assigned in the "
+                 "Ray pass", len(sample), len(texts),
                  extra={"event": "ray_themes", "sample": len(sample), "segments": len(texts)})
-        return {THEMES_STAGE: ThemePrefit(
-            state, "sampled", f"fitted on a stratified sample of {len(sample)} of "
-            f"{len(texts)} segments (themes.max_fit); the rest assigned in the Ray pass")}
+        return previous_from_fit(fit), (row_ids, texts, groups, sample), None
 
 
-def _write_part(batch: pa.Table, path: Path) -> Tables:
-    """Keep a finished batch as a Parquet part; return it as Tables for the store."""
+def _write_part(batch: pa.Table, path: Path) -> tuple[Tables, list[Anchors]]:
+    """Keep a finished batch as a Parquet part; return it as Tables for the store, and
+    its batches' journey anchors."""
     pq.write_table(batch.select(ANALYSED_SCHEMA.names).cast(ANALYSED_SCHEMA), path)
     columns = batch.to_pydict()
     tables = tables_from_columns(columns)
@@ -236,4 +308,4 @@ def _write_part(batch: pa.Table, path: Path) -> Tables:
     for payload in columns["stats"]:
         if payload is not None:
             merge_counts(tables.stats, pickle.loads(payload))
-    return tables
+    return tables, [pickle.loads(a) for a in columns["anchors"] if a is not None]

@@ -135,10 +135,17 @@ def theme_inputs(files: Iterable[Path]) -> tuple[np.ndarray, list[int], list[str
     return embeddings, row_ids, texts, groups
 
 
-def read_assignments(files: Iterable[Path]) -> dict[int, list[int]]:
-    """Row id -> the theme id of each of its segments, from the theme pass's parts."""
-    assigned: dict[int, list[int]] = {}
+def read_assignments(files: Iterable[Path]
+                     ) -> tuple[dict[int, list[int]], dict[int, list[dict[str, Any]]]]:
+    """From the corpus pass's parts, by row id: each segment's theme id, and each
+    segment's journey fields (with its `segment_index`)."""
+    theme_ids: dict[int, list[int]] = {}
+    journey: dict[int, list[dict[str, Any]]] = {}
     for path in files:
-        table = pq.read_table(path, columns=["row_id", "theme_ids"]).to_pydict()
-        assigned.update(zip(table["row_id"], table["theme_ids"], strict=True))
-    return assigned
+        table = pq.read_table(path, columns=["row_id", "theme_ids", "journey"]).to_pydict()
+        for row_id, themes, fields in zip(table["row_id"], table["theme_ids"],
+                                          table["journey"], strict=True):
+            theme_ids[row_id] = themes or []
+            if fields is not None:
+                journey[row_id] = pickle.loads(fields)
+    return theme_ids, journey

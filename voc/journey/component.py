@@ -13,7 +13,7 @@ import numpy as np
 
 from voc.errors import ConfigError
 from voc.journey.keywords import simple_tokens
-from voc.journey.linking import UNASSIGNED, JourneyLinker, LinkSettings
+from voc.journey.linking import UNASSIGNED, Anchors, JourneyLinker, LinkSettings
 from voc.journey.maps import DEFAULT_JOURNEY, JourneyMap, load_journey_map
 from voc.journey.painpoints import assess
 from voc.normalize.persian import persian_word_tokenizer
@@ -82,6 +82,16 @@ def _settings(section: Mapping[str, Any]) -> LinkSettings:
     )
 
 
+# What this stage adds to each segment: the Ray engine computes them in its distributed
+# pass and hands them over (Tables.prefit["journey"], keyed by row id and position).
+SEGMENT_FIELDS = ("is_pain_point", "severity", "effort", "pain_cues", "journey_stage",
+                  "touchpoint", "link_confidence", "touchpoint_confidence", "link_evidence")
+
+
+def segment_terms(segment: Segment) -> list[str]:
+    return segment["terms"].split() if segment.get("terms") else simple_tokens(segment["text"])
+
+
 def annotate_pain_points(segments: Sequence[Segment]) -> None:
     """Add is_pain_point, severity, effort (and the private `_cues`) to each segment."""
     for segment in segments:
@@ -134,29 +144,45 @@ class JourneyComponent:
 
         return ClassifyComponent(self.classify_settings).classifier
 
+    def linker(self) -> JourneyLinker:
+        return journey_linker(self.journey, self.classifier, self.link_settings,
+                              self.spacy_model)
+
+    def anchors(self, segments: Sequence[Segment], embeddings: np.ndarray) -> Anchors:
+        """This batch's share of the run's keyword anchors (see JourneyLinker.link)."""
+        return self.linker().anchors(np.asarray(embeddings),
+                                     [segment_terms(s) for s in segments])
+
+    def annotate(self, segments: Sequence[Segment], embeddings: np.ndarray | None,
+                 channels: Mapping[int, str | None], anchors: Anchors | None = None) -> None:
+        """Pain points and stage/touchpoint links for `segments`, in place."""
+        annotate_pain_points(segments)
+        if not segments:
+            return
+        links = self.linker().link(np.asarray(embeddings), [segment_terms(s) for s in segments],
+                                   [channels.get(s["row_id"]) for s in segments], anchors)
+        for segment, link in zip(segments, links, strict=True):
+            segment.update(
+                journey_stage=link.journey_stage,
+                touchpoint=link.touchpoint,
+                link_confidence=link.link_confidence,
+                touchpoint_confidence=link.touchpoint_confidence,
+                link_evidence=link.link_evidence,
+            )
+
     def __call__(self, tables: Tables) -> Tables:
         segments = tables.segments
         tables.stats["journey_map"] = self.journey
         if segments and (tables.embeddings is None or len(tables.embeddings) != len(segments)):
             raise ConfigError("the journey component needs 'classify' before it in the "
                               "pipeline (it reuses the segment embeddings)")
-        annotate_pain_points(segments)
-        if segments:
-            linker = journey_linker(self.journey, self.classifier, self.link_settings,
-                                    self.spacy_model)
-            channels = {r["row_id"]: r.get("channel") for r in tables.records}
-            terms = [s["terms"].split() if s.get("terms") else simple_tokens(s["text"])
-                     for s in segments]
-            links = linker.link(np.asarray(tables.embeddings), terms,
-                                [channels.get(s["row_id"]) for s in segments])
-            for segment, link in zip(segments, links, strict=True):
-                segment.update(
-                    journey_stage=link.journey_stage,
-                    touchpoint=link.touchpoint,
-                    link_confidence=link.link_confidence,
-                    touchpoint_confidence=link.touchpoint_confidence,
-                    link_evidence=link.link_evidence,
-                )
+        done: Mapping[tuple[int, int], Mapping[str, Any]] = tables.prefit.get(self.name) or {}
+        if done and all((s["row_id"], s.get("segment_index")) in done for s in segments):
+            for segment in segments:
+                segment.update(done[(segment["row_id"], segment["segment_index"])])
+        else:
+            self.annotate(segments, tables.embeddings,
+                          {r["row_id"]: r.get("channel") for r in tables.records})
         summarize_records(tables.records, segments, self.journey)
         assigned = sum(s["journey_stage"] != UNASSIGNED for s in segments)
         tables.stats["journey"] = {

@@ -54,6 +54,17 @@ class LinkSettings:
 
 
 @dataclass(frozen=True)
+class Anchors:
+    """Per stage: the sum and number of keyword-anchored segment embeddings."""
+
+    sums: np.ndarray  # (stages, dim), float64
+    counts: np.ndarray  # (stages,)
+
+    def __add__(self, other: Anchors) -> Anchors:
+        return Anchors(self.sums + other.sums, self.counts + other.counts)
+
+
+@dataclass(frozen=True)
 class Link:
     journey_stage: str
     link_confidence: float
@@ -144,8 +155,30 @@ class JourneyLinker:
         # An item without prototypes can't happen (a name is required), but stay finite.
         return np.where(np.isfinite(best), best, raw.min())
 
+    def anchors(self, embeddings: np.ndarray, terms: Sequence[Sequence[str]]) -> Anchors:
+        """Per stage, the sum and count of the embeddings of segments whose keywords point
+        at that stage alone: batches' anchors add up to the run's (see `link`)."""
+        _, _, keyword_logits = self._keyword_evidence(terms)
+        return self._anchor_sums(embeddings, keyword_logits)
+
+    def _anchor_sums(self, embeddings: np.ndarray, keyword_logits: np.ndarray) -> Anchors:
+        s = self.settings
+        sums = np.zeros((len(self.stage_ids), embeddings.shape[1]), dtype=np.float64)
+        counts = np.zeros(len(self.stage_ids), dtype=np.int64)
+        if not len(keyword_logits):
+            return Anchors(sums, counts)
+        ordered = np.sort(keyword_logits, axis=1)
+        clear = (ordered[:, -1] >= s.keyword_weight) & (
+            ordered[:, -1] - ordered[:, -2] >= s.keyword_weight)
+        owner = keyword_logits.argmax(axis=1)
+        for stage in range(len(self.stage_ids)):
+            members = np.flatnonzero(clear & (owner == stage))
+            sums[stage] = embeddings[members].sum(axis=0, dtype=np.float64)
+            counts[stage] = len(members)
+        return Anchors(sums, counts)
+
     def _with_anchors(self, embeddings: np.ndarray, similarity: np.ndarray,
-                      keyword_logits: np.ndarray) -> np.ndarray:
+                      anchors: Anchors) -> np.ndarray:
         """Blend in similarity to this run's own unambiguous keyword matches per stage.
 
         A description is one short text; the segments whose keywords point at a single
@@ -153,32 +186,20 @@ class JourneyLinker:
         better prototype. Stages with too few such anchors keep the description alone.
         """
         s = self.settings
-        ordered = np.sort(keyword_logits, axis=1)
-        clear = (ordered[:, -1] >= s.keyword_weight) & (
-            ordered[:, -1] - ordered[:, -2] >= s.keyword_weight)
-        owner = keyword_logits.argmax(axis=1)
         blended = similarity.copy()
         for stage in range(len(self.stage_ids)):
-            members = np.flatnonzero(clear & (owner == stage))
-            if len(members) < s.min_anchors:
+            if anchors.counts[stage] < s.min_anchors:
                 continue
-            centroid = embeddings[members].mean(axis=0)
+            centroid = (anchors.sums[stage] / anchors.counts[stage]).astype(np.float32)
             centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
             blended[:, stage] = ((1 - s.anchor_weight) * similarity[:, stage]
                                  + s.anchor_weight * (embeddings @ centroid))
         return blended
 
-    def link(self, embeddings: np.ndarray, terms: Sequence[Sequence[str]],
-             channels: Sequence[str | None]) -> list[Link]:
-        """One link per segment (rows of `embeddings`, in the same order as `terms`)."""
-        n = len(terms)
-        if n == 0:
-            return []
+    def _keyword_evidence(self, terms: Sequence[Sequence[str]]
+                          ) -> tuple[list[list[Keyword]], list[list[Keyword]], np.ndarray]:
         s = self.settings
-        stage_sim = self._similarity(embeddings, self._stage_vectors, self._stage_owner,
-                                     len(self.stage_ids))
-        touch_sim = self._similarity(embeddings, self._touch_vectors, self._touch_owner,
-                                     len(self.touchpoint_ids))
+        n = len(terms)
         stage_words_all = [self._stage_keywords.match(t) for t in terms]
         touch_words_all = [self._touch_keywords.match(t) for t in terms]
         keyword_logits = np.zeros((n, len(self.stage_ids)), dtype=np.float32)
@@ -192,8 +213,27 @@ class JourneyLinker:
                 allowed = self._allowed[t]
                 if not allowed.all():
                     keyword_logits[row] += s.touchpoint_keyword_weight * allowed / allowed.sum()
+        return stage_words_all, touch_words_all, keyword_logits
+
+    def link(self, embeddings: np.ndarray, terms: Sequence[Sequence[str]],
+             channels: Sequence[str | None], anchors: Anchors | None = None) -> list[Link]:
+        """One link per segment (rows of `embeddings`, in the same order as `terms`).
+
+        `anchors` are the whole run's when these segments are one batch of it (the Ray
+        engine); by default they come from these segments."""
+        n = len(terms)
+        if n == 0:
+            return []
+        s = self.settings
+        stage_sim = self._similarity(embeddings, self._stage_vectors, self._stage_owner,
+                                     len(self.stage_ids))
+        touch_sim = self._similarity(embeddings, self._touch_vectors, self._touch_owner,
+                                     len(self.touchpoint_ids))
+        stage_words_all, touch_words_all, keyword_logits = self._keyword_evidence(terms)
         if s.anchor_weight > 0:
-            stage_sim = self._with_anchors(embeddings, stage_sim, keyword_logits)
+            if anchors is None:
+                anchors = self._anchor_sums(embeddings, keyword_logits)
+            stage_sim = self._with_anchors(embeddings, stage_sim, anchors)
         stage_logits = (s.similarity_weight * _standardize(stage_sim, s.similarity_floor)
                         + keyword_logits)
         touch_logits = s.similarity_weight * _standardize(touch_sim, s.similarity_floor)
