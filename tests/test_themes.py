@@ -550,3 +550,21 @@ def test_a_theme_of_short_answers_still_gets_three_quotes() -> None:
     assert picked[:2] == ["khoob bood.", "vaghan bad bood"]  # long enough ones first
     assert len(picked) == 3 and len(set(picked)) == 3
     assert "The delivery was late" not in picked
+
+
+def test_class_tfidf_is_bertopics() -> None:
+    """voc computes c-TF-IDF itself (importing BERTopic costs seconds per run): the
+    scores must be those of BERTopic's ClassTfidfTransformer(reduce_frequent_words)."""
+    from bertopic.vectorizers import ClassTfidfTransformer
+    from scipy import sparse
+
+    from voc.themes.describe import class_tfidf
+
+    rng = np.random.default_rng(5)
+    for themes, phrases in ((2, 3), (7, 40), (25, 300)):
+        dense = rng.poisson(0.7, size=(themes, phrases))
+        dense[:, dense.sum(axis=0) == 0] = 1  # every phrase occurs somewhere
+        counts = sparse.csr_matrix(dense)
+        expected = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(
+            counts.copy()).toarray()
+        np.testing.assert_allclose(class_tfidf(counts), expected, rtol=1e-12, atol=1e-15)

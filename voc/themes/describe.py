@@ -129,12 +129,26 @@ class PhraseCounts:
         return chosen
 
 
+def class_tfidf(counts: sparse.spmatrix) -> np.ndarray:
+    """BERTopic's c-TF-IDF with `reduce_frequent_words` (ClassTfidfTransformer): each
+    theme's L1-normalised, square-rooted phrase counts times log(1 + average phrases per
+    theme / the phrase's count over all themes). Written out because importing BERTopic
+    costs seconds (it pulls in transformers' pipelines and plotly), and a run that assigns
+    themes to an earlier fit needs nothing else of it."""
+    from sklearn.preprocessing import normalize
+
+    counts = sparse.csr_matrix(counts, dtype=np.float64)
+    totals = np.asarray(counts.sum(axis=0)).ravel()
+    idf = np.log(int(counts.sum(axis=1).mean()) / totals + 1)
+    frequencies = normalize(counts, axis=1, norm="l1")
+    frequencies.data = np.sqrt(frequencies.data)
+    return (frequencies @ sparse.diags(idf)).toarray()
+
+
 def phrase_counts(documents: Sequence[str], langs: np.ndarray, labels: np.ndarray,
                   theme_ids: Sequence[int], tokenizer: ThemeTokenizer,
                   ) -> dict[str, PhraseCounts]:
     """Per language, the phrases of each theme's segments (rows in `theme_ids` order)."""
-    from bertopic.vectorizers import ClassTfidfTransformer
-
     result: dict[str, PhraseCounts] = {}
     for lang in LANGUAGES:
         members = np.flatnonzero((langs == lang) & (labels != OUTLIER))
@@ -153,10 +167,9 @@ def phrase_counts(documents: Sequence[str], langs: np.ndarray, labels: np.ndarra
             shape=(len(theme_ids), len(members)))
         counts = (membership @ presence).tocsr()
         dense_counts = counts.toarray()
-        # The transformer L1-normalises its input in place: give it a copy. It cannot
-        # weigh a one-word vocabulary; counts rank that single word just as well.
-        scores = (ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(
-            counts.copy()).toarray() if counts.shape[1] > 1 else dense_counts.astype(float))
+        # c-TF-IDF cannot weigh a one-word vocabulary; counts rank that word just as well.
+        scores = (class_tfidf(counts) if counts.shape[1] > 1
+                  else dense_counts.astype(float))
         result[lang] = PhraseCounts(
             vocabulary=vectorizer.get_feature_names_out(), counts=dense_counts,
             sizes=np.asarray(membership.sum(axis=1)).ravel().astype(int), scores=scores)
