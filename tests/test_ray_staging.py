@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from voc.engine_ray.staging import (
     ANALYSED_SCHEMA,
@@ -15,10 +16,12 @@ from voc.engine_ray.staging import (
     analysed_columns,
     part_files,
     records_from_batch,
+    staging_folder,
     tables_from_columns,
     theme_inputs,
     write_input,
 )
+from voc.errors import ConfigError
 from voc.pipeline.base import Tables
 
 
@@ -72,3 +75,12 @@ def test_theme_inputs_are_in_row_then_segment_order(tmp_path: Path) -> None:
     assert texts == [s["text"] for s in reference.segments]
     assert groups == [s["lang"] for s in reference.segments]
     np.testing.assert_array_equal(embeddings, reference.embeddings)
+
+
+def test_an_unwritable_staging_folder_is_a_one_line_config_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(ConfigError, match="VOC_RAY_STAGING") as error:
+        staging_folder(str(blocker / "staging"), "run1")
+    assert "\n" not in str(error.value)
+    assert staging_folder(str(tmp_path / "ok"), "run2").is_dir()

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from voc.errors import ConfigError
 from voc.pipeline.base import Record, Segment, Tables
 from voc.themes.component import language_group
 
@@ -42,9 +43,14 @@ def staging_folder(root: str | None, run_key: str) -> Path:
     a cluster mounts) or the system's temporary folder for local Ray."""
     import tempfile
 
-    base = Path(root) if root else Path(tempfile.gettempdir())
+    base = Path(root).expanduser() if root else Path(tempfile.gettempdir())
     folder = base / f"voc-ray-{run_key}-{os.getpid()}"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the Ray engine's Parquet parts under {base} "
+                          f"({exc.strerror}); point VOC_RAY_STAGING at a writable folder "
+                          "that every Ray node mounts") from exc
     return folder
 
 
