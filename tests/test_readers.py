@@ -154,6 +154,19 @@ def test_jsonl_keeps_invalid_lines_as_rows(tmp_path: Path) -> None:
     assert table.row_numbers == [1, 2, 4]
 
 
+def test_jsonl_text_may_hold_unicode_line_separators(tmp_path: Path) -> None:
+    """JSON strings may hold U+2028/U+2029/U+0085 unescaped (json.dumps with
+    ensure_ascii=False writes them so); only newlines end a JSONL record."""
+    texts = ["first line\u2028second line", "The script is\x85was there a script?",
+             "پاراگراف\u2029دوم", "form\x0cfeed"]
+    path = tmp_path / "pasted.jsonl"
+    path.write_text("".join(json.dumps({"review": t}, ensure_ascii=False) + "\r\n"
+                            for t in texts), encoding="utf-8")
+    table = read_table(path)
+    assert [row["review"] for row in table.rows] == texts
+    assert table.row_errors == {} and table.row_numbers == [1, 2, 3, 4]
+
+
 def test_parquet(tmp_path: Path) -> None:
     path = tmp_path / "export.parquet"
     pq.write_table(pa.table({"id": [1, 2], "text": ["خوب", "bad"],

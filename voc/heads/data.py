@@ -26,7 +26,7 @@ import yaml
 
 from voc.errors import ConfigError, InputError
 from voc.heads.labels import TASKS
-from voc.io.encoding import decode_bytes
+from voc.io.encoding import decode_bytes, physical_lines
 from voc.io.readers import read_table
 
 logger = logging.getLogger(__name__)
@@ -244,7 +244,7 @@ def _read_headerless(
 
 
 def _tsv_records(text: str) -> Iterable[list[str]]:
-    for line in text.splitlines():
+    for line in physical_lines(text):
         yield line.split("\t")
 
 

@@ -141,3 +141,16 @@ def decode_bytes(data: bytes, source: str, encoding: str | None = None) -> Decod
         f"could not tell the text encoding of {source} (it is not UTF-8, UTF-16 or "
         "Windows-1256); re-save it as UTF-8 or pass --encoding NAME"
     )
+
+
+def physical_lines(text: str) -> list[str]:
+    """The lines of a line-oriented file (JSONL, TSV), split at ``\\n`` and ``\\r\\n`` only.
+
+    ``str.splitlines()`` also splits at U+2028, U+2029, U+0085 and form feeds, which JSON
+    strings may hold unescaped (``json.dumps(..., ensure_ascii=False)`` writes them so): a
+    record pasted from the web would break into invalid rows.
+    """
+    lines = text.split("\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from voc.errors import InputError
-from voc.io.encoding import decode_bytes, sniff_binary
+from voc.io.encoding import decode_bytes, physical_lines, sniff_binary
 
 SUPPORTED_SUFFIXES: dict[str, str] = {
     ".csv": "csv",
@@ -336,7 +336,7 @@ def _read_jsonl(path: Path, options: ReadOptions) -> InputTable:
     numbers: list[int] = []
     errors: dict[int, str] = {}
     blank = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(physical_lines(text), start=1):
         if not line.strip():
             blank += 1
             continue
