@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,25 @@ def test_generic_module(model_dir: Path, engine_cache: Path, reference: np.ndarr
         logits_by_backend.append(logits)
     np.testing.assert_allclose(logits_by_backend[0], logits_by_backend[-1], atol=1e-4)
     assert all(torch.equal(before[k], v) for k, v in module.state_dict().items())
+
+
+def test_onnx_cache_keeps_the_most_recently_used_models(tmp_path: Path) -> None:
+    from voc.encoder.engine import prune_onnx_cache
+
+    root = tmp_path / "onnx"
+    folders = []
+    for age in range(6):  # model-0 used most recently, model-5 longest ago
+        folder = root / f"model-{age}"
+        folder.mkdir(parents=True)
+        (folder / "encoder-r1-fp32.onnx").write_bytes(b"graph")
+        stamp = 1_700_000_000 - age * 3600
+        os.utime(folder, (stamp, stamp))
+        folders.append(folder)
+    current = root / "model-new"
+    removed = prune_onnx_cache(root, 3, keep=current)
+    assert sorted(removed) == sorted(folders[2:])
+    assert sorted(p.name for p in root.iterdir()) == ["model-0", "model-1"]
+    # The folder in use counts among those kept, and nothing is removed below the limit.
+    assert prune_onnx_cache(root, 3, keep=folders[1]) == []
+    assert prune_onnx_cache(root, 1, keep=folders[1]) == [folders[0]]
+    assert prune_onnx_cache(tmp_path / "missing", 3, keep=current) == []

@@ -33,6 +33,7 @@ can be run the same way through :meth:`EncoderEngine.from_module`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import gc
 import hashlib
@@ -42,6 +43,7 @@ import logging
 import os
 import platform
 import random
+import shutil
 import tempfile
 import time
 import warnings
@@ -78,6 +80,10 @@ DEFAULT_TOKEN_BUDGET = 4096
 MAX_LENGTH = 512
 # Part of every cache key: bump it when export, quantization or calibration changes.
 RECIPE_VERSION = 1
+# ONNX graphs of this many models stay cached (the most recently used): each model, and so
+# each retrained heads file, adds about 0.9 GB, and unattended re-training would otherwise
+# fill the disk.
+ONNX_MODELS_KEPT = 4
 ONNX_OPSET = 17
 _CALIBRATION_ROUNDS = 3
 _INPUT_NAMES = ("input_ids", "attention_mask")
@@ -243,6 +249,32 @@ def _build_atomically(path: Path, build: Callable[[Path], None]) -> Path:
     return path
 
 
+def _mark_used(folder: Path) -> None:
+    # A read-only cache still serves its graphs.
+    with contextlib.suppress(OSError):
+        os.utime(folder)
+
+
+def prune_onnx_cache(root: Path, kept: int, keep: Path) -> list[Path]:
+    """Remove model folders under ``root`` beyond the ``kept`` most recently used, counting
+    ``keep`` (the one about to be built or used) among them; returns what was removed."""
+    if not root.is_dir():
+        return []
+    others = []
+    for folder in root.iterdir():
+        if folder.is_dir() and folder != keep:
+            try:
+                others.append((folder.stat().st_mtime, folder))
+            except OSError:
+                continue
+    others.sort(reverse=True)
+    removed = [folder for _, folder in others[max(0, kept - 1):]]
+    for folder in removed:
+        logger.info("removing the ONNX graphs of a model not used lately: %s", folder)
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
+
+
 # --- model sources -------------------------------------------------------------------------
 
 
@@ -273,7 +305,9 @@ class _Source(ABC):
         name = f"encoder-r{RECIPE_VERSION}-{'int8' if int8 else 'fp32'}.onnx"
         path = self.cache_dir / "onnx" / self.cache_key() / name
         if path.is_file():
+            _mark_used(path.parent)
             return path
+        prune_onnx_cache(path.parent.parent, ONNX_MODELS_KEPT, keep=path.parent)
         if int8:
             source = self.onnx_path(int8=False)
             logger.info("quantizing %s to int8 (one-off)", source)
