@@ -285,14 +285,31 @@ def test_tiny_training_run_end_to_end(model_dir: Path, tmp_path: Path) -> None:
     assert metrics["data"]["sent"]["heldout"] == 2 and metrics["data"]["emo"]["heldout"] == 2
     assert (tmp_path / "heldout" / "sent.jsonl").is_file()
     assert list((tmp_path / "cache").glob("lower-*-L11.safetensors"))
-    result = FeedbackClassifier.from_paths(model_dir, out).run(["great"])
-    assert result.emotion_probs.shape == (1, 7)
+    # The n-gram experts are trained, scored alone, stored and mixed in at inference.
+    assert set(metrics["heldout_lexical_only"]) == {"sent", "emo"}
+    assert set(metrics["heldout_neural_only"]) == {"sent", "emo"}
+    assert set(metrics["lexical"]["weights"]) == {"sentiment", "emotion"}
+    loaded = FeedbackClassifier.from_paths(model_dir, out, backend="torch", cache_outputs=False)
+    assert loaded.lexical is not None and loaded.lexical.weights == metrics["lexical"]["weights"]
+    result = loaded.run(["great", "great", "افتضاح بود"])
+    assert result.emotion_probs.shape == (3, 7)
+    np.testing.assert_array_equal(result.sentiment_probs[0], result.sentiment_probs[1])
+    probe = ["great", "افتضاح بود"]
+    lexical = loaded.lexical
+    lexical.weights = {"sentiment": {"persian": 1.0, "latin": 1.0}}
+    np.testing.assert_allclose(loaded.run(probe).sentiment_probs,
+                               lexical.probs(probe)["sentiment"], atol=1e-5)
+    loaded.lexical = None
+    neural_only = loaded.run(probe)
+    assert not np.allclose(neural_only.sentiment_probs, lexical.probs(probe)["sentiment"])
 
     # The rerun reads the cached lower states: same inputs and seed, so the same loss.
     again = train_heads(sources, tmp_path / "again.safetensors",
                         TrainOptions(epochs=1, batch_size=4, cache_dir=tmp_path / "cache",
-                                     baseline=False), model_dir=model_dir)
-    assert again["baseline_frozen_lr"] == {}
+                                     baseline=False, lexical=False), model_dir=model_dir)
+    assert again["baseline_frozen_lr"] == {} and again["lexical"] is None
+    assert FeedbackClassifier.from_paths(model_dir, tmp_path / "again.safetensors",
+                                         backend="torch").lexical is None
     np.testing.assert_allclose(again["dev_history"][0]["train_loss"],
                                metrics["dev_history"][0]["train_loss"], rtol=1e-5)
 

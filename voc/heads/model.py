@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ from torch import nn
 
 from voc.errors import ConfigError
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
+from voc.heads.lexical import TENSOR_PREFIX as LEXICAL_PREFIX
+from voc.heads.lexical import LexicalModel
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ class HeadsMetadata:
     emotion_labels: tuple[str, ...] = EMOTION_LABELS
     prefix: str = E5_PREFIX
     training: dict[str, Any] = field(default_factory=dict)
+    # The n-gram experts' settings and mixing weights (voc.heads.lexical); None: neural only.
+    lexical: dict[str, Any] | None = None
     format: int = HEADS_FORMAT
 
     def to_json(self) -> str:
@@ -182,6 +186,8 @@ class BranchedEncoder(nn.Module):
         self.base = base.eval()
         self.top = top.eval()
         self.metadata = metadata
+        #: The n-gram experts mixed into the heads' probabilities, when the file has them.
+        self.lexical: LexicalModel | None = None
         for param in self.parameters():
             param.requires_grad_(False)
 
@@ -217,10 +223,17 @@ class BranchedEncoder(nn.Module):
         base = AutoModel.from_pretrained(str(model_dir), dtype=torch.float32)
         top = new_tuned_top(base, metadata.split_layer)
         try:
-            top.load_state_dict({k: v.to(torch.float32) for k, v in tensors.items()})
+            top.load_state_dict({k: v.to(torch.float32) for k, v in tensors.items()
+                                 if not k.startswith(LEXICAL_PREFIX)})
         except RuntimeError as exc:
             raise ConfigError(f"{heads_path} does not fit the base model: {exc}") from exc
-        return cls(base, top, metadata)
+        model = cls(base, top, metadata)
+        if metadata.lexical is not None:
+            try:
+                model.lexical = LexicalModel.from_tensors(tensors, metadata.lexical)
+            except (KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{heads_path} has unreadable lexical heads: {exc}") from exc
+        return model
 
     def lower(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor
@@ -245,9 +258,11 @@ class BranchedEncoder(nn.Module):
         return embeddings, sentiment_logits.float(), emotion_logits.float()
 
 
-def write_heads_file(path: str | Path, top: TunedTop, metadata: HeadsMetadata) -> Path:
+def write_heads_file(path: str | Path, top: TunedTop, metadata: HeadsMetadata,
+                     lexical: LexicalModel | None = None) -> Path:
     """Save the tuned top: layers in fp16 (half the size, no measurable accuracy cost), the
-    tiny heads in fp32, and ``metadata`` as JSON in the safetensors header. No pickle."""
+    tiny heads in fp32, the lexical experts if any, and ``metadata`` as JSON in the
+    safetensors header. No pickle."""
     from safetensors.torch import save_file
 
     path = Path(path)
@@ -255,6 +270,10 @@ def write_heads_file(path: str | Path, top: TunedTop, metadata: HeadsMetadata) -
     for name, value in top.state_dict().items():
         value = value.detach().to("cpu")
         tensors[name] = (value.half() if name.startswith("layers.") else value.float()).contiguous()
+    if lexical is not None:
+        arrays, lexical_meta = lexical.to_tensors()
+        tensors.update({name: torch.from_numpy(array) for name, array in arrays.items()})
+        metadata = replace(metadata, lexical=lexical_meta)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     save_file(tensors, str(tmp), metadata={"format": "pt", METADATA_KEY: metadata.to_json()})

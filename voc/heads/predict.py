@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
+from voc.heads.lexical import LexicalModel
 from voc.heads.model import BranchedEncoder
 
 logger = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ class FeedbackClassifier:
         # would hold ~0.5 GB for nothing through a long run.
         self.model: BranchedEncoder | None = (
             model if self.engine.backend.startswith("torch") else None)
+        self.lexical: LexicalModel | None = model.lexical
         self.output_cache: OutputCache | None = None
         if output_cache_dir is not None and cache_key is not None:
             # The backend is part of the key: int8 outputs differ slightly from fp32 ones,
@@ -176,6 +178,8 @@ class FeedbackClassifier:
         """Embed and classify ``texts``; identical texts are encoded once, and texts in the
         output cache not at all."""
         embeddings, sentiment, emotion = self._outputs(texts, token_budget)
+        if self.lexical is not None and len(texts):
+            sentiment, emotion = self._mix_lexical(texts, sentiment, emotion)
         return Predictions(
             embeddings=embeddings,
             sentiment_probs=sentiment,
@@ -184,6 +188,20 @@ class FeedbackClassifier:
             emotion_labels=self.emotion_labels,
         )
 
+    def _mix_lexical(self, texts: Sequence[str], sentiment: np.ndarray, emotion: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """The heads' probabilities mixed with the lexical experts', once per distinct text
+        (the neural outputs are cached per text; the n-gram pass is cheap enough not to be)."""
+        assert self.lexical is not None
+        first: dict[str, int] = {}
+        for i, text in enumerate(texts):
+            first.setdefault(text, i)
+        rows = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+        mixed = self.lexical.mix({"sentiment": sentiment[rows], "emotion": emotion[rows]},
+                                 list(first))
+        position = {text: i for i, text in enumerate(first)}
+        inverse = np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))
+        return mixed["sentiment"][inverse], mixed["emotion"][inverse]
 
     def _outputs(self, texts: Sequence[str], token_budget: int | None) -> tuple[np.ndarray, ...]:
         prefix = self.metadata.prefix

@@ -29,6 +29,7 @@ from voc.errors import ConfigError, InputError
 from voc.heads.data import load_labelled, write_labelled_jsonl
 from voc.heads.evaluate import gold_for_mode, predict_labels, score
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS, TASKS, labels_for
+from voc.heads.lexical import LexicalModel
 from voc.heads.model import (
     E5_PREFIX,
     HeadsMetadata,
@@ -76,6 +77,8 @@ class TrainOptions:
     cache_dir: Path | None = None
     heldout_dir: Path | None = None
     encode_batch_size: int = 64
+    # Train n-gram experts beside the neural heads and mix them in (voc.heads.lexical).
+    lexical: bool = True
 
 
 @dataclass
@@ -625,13 +628,41 @@ def train_heads(
     train_seconds = time.perf_counter() - t0
     stored = _as_stored(top)
 
+    lexical: LexicalModel | None = None
+    lexical_seconds = 0.0
+    if options.lexical:
+        t0 = time.perf_counter()
+        try:
+            lexical = LexicalModel.fit(data.train.texts, data.train.targets().numpy(),
+                                       seed=options.seed)
+        except ValueError as exc:
+            raise InputError(f"{exc}; train without it with --no-lexical") from exc
+        dev_sentiment, dev_emotion = predict_probs(base, stored, dev_states)
+        weights = lexical.fit_weights(data.dev.texts, {"sentiment": dev_sentiment,
+                                                       "emotion": dev_emotion},
+                                      data.dev.targets().numpy())
+        lexical_seconds = time.perf_counter() - t0
+        logger.info("lexical experts: %d features, mixing weights %s (%.0fs)",
+                    len(lexical.char_vocab) + len(lexical.word_vocab), weights, lexical_seconds)
+
+    # Held-out sets are scored as deployed (mixed, when there are lexical experts), and each
+    # expert alone for the model card.
     heldout_metrics: dict[str, Any] = {}
+    heldout_neural: dict[str, Any] = {}
+    heldout_lexical: dict[str, Any] = {}
     per_set_states = [LowerStates([held_states[held_index[t]] for t in held.texts])
                       for held in data.heldout]
     for held, set_states in zip(data.heldout, per_set_states, strict=True):
+        task = held.source.task
         sentiment, emotion = predict_probs(base, stored, set_states)
-        probs = sentiment if held.source.task == "sentiment" else emotion
-        heldout_metrics[held.source.name] = _score_heldout(held, probs)
+        neural = {"sentiment": sentiment, "emotion": emotion}
+        heldout_neural[held.source.name] = _score_heldout(held, neural[task])
+        heldout_metrics[held.source.name] = heldout_neural[held.source.name]
+        if lexical is not None and task in lexical.coef:
+            heldout_lexical[held.source.name] = _score_heldout(
+                held, lexical.probs(held.texts)[task])
+            heldout_metrics[held.source.name] = _score_heldout(
+                held, lexical.mix(neural, held.texts)[task])
 
     baseline: dict[str, Any] = {}
     if options.baseline:
@@ -661,7 +692,7 @@ def train_heads(
         prefix=options.prefix,
         training=training,
     )
-    out_path = write_heads_file(out_path, stored, metadata)
+    out_path = write_heads_file(out_path, stored, metadata, lexical)
     metrics = {
         "heads_file": str(out_path),
         "heads_bytes": out_path.stat().st_size,
@@ -671,9 +702,15 @@ def train_heads(
         "data": data.counts,
         "dev_history": history,
         "heldout": heldout_metrics,
+        "heldout_neural_only": heldout_neural if lexical is not None else {},
+        "heldout_lexical_only": heldout_lexical,
+        "lexical": ({"features": len(lexical.char_vocab) + len(lexical.word_vocab),
+                     "weights": lexical.weights, "options": asdict(lexical.options)}
+                    if lexical is not None else None),
         "baseline_frozen_lr": baseline,
         "timings_s": {"lower_states": round(encode_seconds, 1),
-                      "training": round(train_seconds, 1), "total": round(total_seconds, 1)},
+                      "training": round(train_seconds, 1),
+                      "lexical": round(lexical_seconds, 1), "total": round(total_seconds, 1)},
         "torch_threads": torch.get_num_threads(),
     }
     logger.info("wrote %s (%d bytes) in %.0fs", out_path, metrics["heads_bytes"], total_seconds)
