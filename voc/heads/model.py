@@ -163,6 +163,18 @@ def new_tuned_top(base: nn.Module, split_layer: int, dropout: float = 0.1) -> Tu
     return top
 
 
+def load_tuned_top(base: nn.Module, tensors: dict[str, torch.Tensor], metadata: HeadsMetadata,
+                   source: Path) -> TunedTop:
+    """The tuned top stored in a heads file's ``tensors``, on ``base``'s layers."""
+    top = new_tuned_top(base, metadata.split_layer)
+    try:
+        top.load_state_dict({k: v.to(torch.float32) for k, v in tensors.items()
+                             if not k.startswith(LEXICAL_PREFIX)})
+    except RuntimeError as exc:
+        raise ConfigError(f"{source} does not fit the base model: {exc}") from exc
+    return top.eval()
+
+
 def check_split_layer(split_layer: int, num_layers: int) -> None:
     if not 1 <= split_layer < num_layers:
         raise ConfigError(
@@ -221,13 +233,7 @@ class BranchedEncoder(nn.Module):
                     "it with 'voc train'"
                 )
         base = AutoModel.from_pretrained(str(model_dir), dtype=torch.float32)
-        top = new_tuned_top(base, metadata.split_layer)
-        try:
-            top.load_state_dict({k: v.to(torch.float32) for k, v in tensors.items()
-                                 if not k.startswith(LEXICAL_PREFIX)})
-        except RuntimeError as exc:
-            raise ConfigError(f"{heads_path} does not fit the base model: {exc}") from exc
-        model = cls(base, top, metadata)
+        model = cls(base, load_tuned_top(base, tensors, metadata, heads_path), metadata)
         if metadata.lexical is not None:
             try:
                 model.lexical = LexicalModel.from_tensors(tensors, metadata.lexical)

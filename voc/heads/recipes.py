@@ -134,8 +134,8 @@ DEFAULT_SOURCES: tuple[DataSource, ...] = (
         name="en_goemotions_group", task="sentiment", path="en_goemotions/group/train.tsv",
         text_col="0", label_col="1", label_map=_GOEMOTIONS_GROUP, language="en",
         licence="Apache-2.0", origin="google-research GoEmotions",
-        heldout="en_goemotions/group/dev.tsv", max_train_rows=12000,
-        note="single-label rows; ambiguous dropped; seeded 12,000-row training sample",
+        heldout="en_goemotions/group/dev.tsv",
+        note="single-label rows; ambiguous dropped",
     ),
     DataSource(
         name="fa_armanemo", task="emotion", path="fa_armanemo/train.tsv", text_col="0",
@@ -153,8 +153,8 @@ DEFAULT_SOURCES: tuple[DataSource, ...] = (
         name="en_goemotions_ekman", task="emotion", path="en_goemotions/ekman/train.tsv",
         text_col="0", label_col="1", label_map=_GOEMOTIONS_EKMAN, language="en",
         licence="Apache-2.0", origin="google-research GoEmotions",
-        heldout="en_goemotions/ekman/dev.tsv", max_train_rows=12000,
-        note="single-label rows; seeded 12,000-row training sample",
+        heldout="en_goemotions/ekman/dev.tsv",
+        note="single-label rows",
     ),
     DataSource(
         name="en_complaints_social_media", task="sentiment",

@@ -38,12 +38,15 @@ from voc.heads.model import (
     base_model_name,
     base_model_sha256,
     check_split_layer,
+    load_tuned_top,
     mean_pool,
     new_tuned_top,
+    read_heads_file,
     write_heads_file,
 )
 from voc.heads.predict import native_bf16
 from voc.heads.recipes import DataSource, Recipe, custom_recipe
+from voc.io.hashing import sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +82,9 @@ class TrainOptions:
     encode_batch_size: int = 64
     # Train n-gram experts beside the neural heads and mix them in (voc.heads.lexical).
     lexical: bool = True
+    # Reuse the tuned layer and heads of this heads file (same base and split) instead of
+    # training them: retrains only the n-gram experts, without the training texts' pass.
+    tuned_from: Path | None = None
 
 
 @dataclass
@@ -566,6 +572,18 @@ def frozen_baseline(
     return results
 
 
+def _reuse_top(path: Path, base: nn.Module, split_layer: int, model_sha: str) -> TunedTop:
+    """The tuned top of an existing heads file, checked against this base and split."""
+    tensors, metadata = read_heads_file(path)
+    if metadata.base_model_sha256 != model_sha:
+        raise ConfigError(f"{path} was trained on another base model; its tuned layer cannot "
+                          "be reused with this encoder")
+    if metadata.split_layer != split_layer:
+        raise ConfigError(f"{path} splits the encoder at layer {metadata.split_layer}, not "
+                          f"{split_layer}; pass --split-layer {metadata.split_layer}")
+    return load_tuned_top(base, tensors, metadata, path)
+
+
 def train_heads(
     recipe: Recipe | Sequence[DataSource],
     out_path: str | Path,
@@ -606,27 +624,34 @@ def train_heads(
     logger.info("training rows %d, dev rows %d, held-out sets %d", len(data.train.texts),
                 len(data.dev.texts), len(data.heldout))
 
+    reused = (_reuse_top(options.tuned_from, base, options.split_layer, model_sha)
+              if options.tuned_from is not None else None)
+    # Training texts go through the lower layers only to train the top or the baseline.
+    train_texts = data.train.texts if reused is None or options.baseline else []
     # One cache covers training, dev and held-out texts; held-out ones at the inference limit.
     held_texts = list(dict.fromkeys(t for h in data.heldout for t in h.texts))
-    token_ids = (_tokenize(tokenizer, data.train.texts + data.dev.texts, options.max_length,
+    token_ids = (_tokenize(tokenizer, train_texts + data.dev.texts, options.max_length,
                            options.prefix)
                  + _tokenize(tokenizer, held_texts, EVAL_MAX_LENGTH, options.prefix))
     t0 = time.perf_counter()
     states = lower_states(base, token_ids, options.split_layer, model_sha=model_sha,
                           cache_dir=options.cache_dir, batch_size=options.encode_batch_size)
     encode_seconds = time.perf_counter() - t0
-    n_train, n_dev = len(data.train.texts), len(data.dev.texts)
+    n_train, n_dev = len(train_texts), len(data.dev.texts)
     train_states = LowerStates(states.states[:n_train])
     dev_states = LowerStates(states.states[n_train : n_train + n_dev])
     held_index = {text: i for i, text in enumerate(held_texts)}
     held_states = states.states[n_train + n_dev :]
 
     t0 = time.perf_counter()
-    top = new_tuned_top(base, options.split_layer, dropout=options.dropout)
-    top, history, best_epoch = _fit_top(base, top, train_states, data.train.targets(), dev_states,
-                            data.dev.targets(), options)
+    if reused is None:
+        top = new_tuned_top(base, options.split_layer, dropout=options.dropout)
+        top, history, best_epoch = _fit_top(base, top, train_states, data.train.targets(),
+                                            dev_states, data.dev.targets(), options)
+        stored = _as_stored(top)
+    else:
+        stored, history, best_epoch = reused, [], 0
     train_seconds = time.perf_counter() - t0
-    stored = _as_stored(top)
 
     lexical: LexicalModel | None = None
     lexical_seconds = 0.0
@@ -637,6 +662,7 @@ def train_heads(
                                        seed=options.seed)
         except ValueError as exc:
             raise InputError(f"{exc}; train without it with --no-lexical") from exc
+        lexical = lexical.as_stored()
         dev_sentiment, dev_emotion = predict_probs(base, stored, dev_states)
         weights = lexical.fit_weights(data.dev.texts, {"sentiment": dev_sentiment,
                                                        "emotion": dev_emotion},
@@ -681,9 +707,13 @@ def train_heads(
         "sources": [{"name": s.name, "task": s.task, "path": s.path, "licence": s.licence,
                      "origin": s.origin, "role": s.role} for s in recipe.sources],
         "options": {k: (str(v) if isinstance(v, Path) else v)
-                    for k, v in asdict(options).items() if k not in ("cache_dir", "heldout_dir")},
+                    for k, v in asdict(options).items()
+                    if k not in ("cache_dir", "heldout_dir", "tuned_from")},
         "epochs_run": len(history),
         "best_epoch": best_epoch,
+        **({"tuned_from": {"file": options.tuned_from.name,
+                           "sha256": sha256_file(options.tuned_from)}}
+           if options.tuned_from is not None else {}),
         "heldout": summary,
     }
     metadata = HeadsMetadata(
