@@ -286,7 +286,7 @@ def test_tiny_training_run_end_to_end(model_dir: Path, tmp_path: Path) -> None:
     assert set(metrics["baseline_frozen_lr"]) == {"sent", "emo"}
     assert metrics["data"]["sent"]["heldout"] == 2 and metrics["data"]["emo"]["heldout"] == 2
     assert (tmp_path / "heldout" / "sent.jsonl").is_file()
-    assert list((tmp_path / "cache").glob("lower-*-L11.safetensors"))
+    assert list((tmp_path / "cache").glob("lower-v*-L11/shard-*.safetensors"))
     # The n-gram experts are trained, scored alone, stored and mixed in at inference.
     assert set(metrics["heldout_lexical_only"]) == {"sent", "emo"}
     assert set(metrics["heldout_neural_only"]) == {"sent", "emo"}
@@ -390,3 +390,43 @@ def test_cli_eval_prints_report_and_writes_json(model_dir: Path, untrained_heads
     bad = CliRunner().invoke(app, ["eval", "--task", "sentiment", "--data", str(data),
                                    "--heads", str(untrained_heads)])
     assert isinstance(bad.exception, InputError)
+
+
+def test_lower_states_cache_is_per_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rerun with one new text runs only that text; a lower split's cache is advanced."""
+    from transformers import BertConfig, BertModel
+
+    from voc.heads import train
+
+    torch.manual_seed(0)
+    base = BertModel(BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=3,
+                                num_attention_heads=2, intermediate_size=32)).eval()
+    computed: list[int] = []
+    real = train.compute_lower_states
+
+    def counting(base_, token_ids, split_layer, **kwargs):  # type: ignore[no-untyped-def]
+        computed.append(len(token_ids))
+        return real(base_, token_ids, split_layer, **kwargs)
+
+    monkeypatch.setattr(train, "compute_lower_states", counting)
+    cache = tmp_path / "cache"
+    a, b, c = [1, 5, 7], [1, 9, 9, 9, 2], [1, 4, 2]
+
+    def states(ids: list[list[int]], layer: int) -> list[torch.Tensor]:
+        return train.lower_states(base, ids, layer, model_sha="abc", cache_dir=cache).states
+
+    first = states([a, b, a], 2)
+    assert computed == [2] and torch.equal(first[0], first[2])
+    second = states([b, c], 2)
+    assert computed == [2, 1] and torch.equal(second[0], first[1])
+    assert [len(s) for s in second] == [5, 3]
+    # Split layer 3: every text comes from the layer-2 cache, advanced by one layer.
+    advanced = states([a, c], 3)
+    assert computed == [2, 1]
+    direct = train.lower_states(base, [a, c], 3, model_sha="abc", cache_dir=None).states
+    for got, want in zip(advanced, direct, strict=True):
+        torch.testing.assert_close(got.float(), want.float(), atol=0.05, rtol=0.05)
+    assert len(list(cache.glob("lower-v*-L2/shard-*.safetensors"))) == 2
+    # Another base model never reads these entries.
+    train.lower_states(base, [a], 2, model_sha="other", cache_dir=cache)
+    assert computed == [2, 1, 2, 1]

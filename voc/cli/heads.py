@@ -108,8 +108,8 @@ def train(
     lr_heads: Annotated[float, typer.Option(
         "--lr-heads", min=0.0, help="Peak learning rate of the two linear heads.")] = 1e-3,
     cache_dir: Annotated[Path | None, typer.Option(
-        "--cache-dir", help="Keep the lower-layer states here (bf16 safetensors) so a rerun "
-        "on the same texts skips the expensive pass.")] = None,
+        "--cache-dir", help="Keep each text's lower-layer states here (bf16 safetensors), so "
+        "a rerun runs only texts it has not seen through the expensive layers.")] = None,
     heldout_dir: Annotated[Path | None, typer.Option(
         "--heldout-dir", help="Also write each held-out split as JSONL (text, label) here, "
         "for 'voc eval'.")] = None,

@@ -52,7 +52,7 @@ logger = logging.getLogger(__name__)
 
 TASK_INDEX = {task: i for i, task in enumerate(TASKS)}
 EVAL_MAX_LENGTH = 512
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _LOG_EVERY = 200
 
 
@@ -304,30 +304,49 @@ def advance_states(base: nn.Module, states: LowerStates, start: int, stop: int,
     return LowerStates(out)
 
 
-def _cache_key(model_sha: str, token_ids: Sequence[Sequence[int]]) -> str:
-    digest = hashlib.sha256(f"{_CACHE_FORMAT}:{model_sha}".encode())
-    for ids in token_ids:
-        digest.update(np.asarray(ids, dtype=np.int32).tobytes())
-        digest.update(b"\xff\xff\xff\xff")
-    return digest.hexdigest()[:24]
+def _text_key(ids: Sequence[int]) -> bytes:
+    """A text's cache key: its token ids (prefix and truncation included)."""
+    return hashlib.blake2b(np.asarray(ids, dtype=np.int32).tobytes(), digest_size=16).digest()
 
 
-def _save_states(path: Path, states: LowerStates) -> None:
+def _cache_folder(cache_dir: Path, model_sha: str, layer: int) -> Path:
+    return cache_dir / f"lower-v{_CACHE_FORMAT}-{model_sha[:16]}-L{layer}"
+
+
+def _save_shard(folder: Path, keys: Sequence[bytes], states: Sequence[torch.Tensor]) -> None:
+    """One file per pass: a rerun with a few new texts adds a small shard beside the others."""
     from safetensors.torch import save_file
 
-    lengths = torch.tensor(states.lengths(), dtype=torch.int64)
-    flat = torch.cat(states.states) if states.states else torch.empty(0)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    lengths = torch.tensor([len(s) for s in states], dtype=torch.int64)
+    key_bytes = torch.frombuffer(bytearray(b"".join(keys)), dtype=torch.uint8)
+    name = hashlib.sha256(b"".join(sorted(keys))).hexdigest()[:24]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"shard-{name}.safetensors"
     tmp = path.with_name(f".{path.name}.tmp")
-    save_file({"states": flat.contiguous(), "lengths": lengths}, str(tmp))
+    save_file({"states": torch.cat(list(states)).contiguous(), "lengths": lengths,
+               "keys": key_bytes.reshape(-1, 16)}, str(tmp))
     tmp.replace(path)
 
 
-def _load_states(path: Path) -> LowerStates:
-    from safetensors.torch import load_file
+def _read_shards(folder: Path, wanted: set[bytes]) -> dict[bytes, torch.Tensor]:
+    """The cached states of ``wanted`` keys found in ``folder``'s shards."""
+    from safetensors import safe_open
 
-    tensors = load_file(str(path))
-    return LowerStates(list(torch.split(tensors["states"], tensors["lengths"].tolist())))
+    found: dict[bytes, torch.Tensor] = {}
+    for path in sorted(folder.glob("shard-*.safetensors")) if folder.is_dir() else []:
+        if len(found) == len(wanted):
+            break
+        with safe_open(str(path), framework="pt") as shard:
+            keys = [bytes(row) for row in shard.get_tensor("keys").numpy()]
+            rows = [r for r, key in enumerate(keys) if key in wanted and key not in found]
+            if not rows:
+                continue
+            lengths = shard.get_tensor("lengths")
+            offsets = torch.cumsum(lengths, 0) - lengths
+            flat = shard.get_tensor("states")
+        for r in rows:
+            found[keys[r]] = flat[offsets[r] : offsets[r] + lengths[r]].clone()
+    return found
 
 
 def lower_states(
@@ -339,23 +358,49 @@ def lower_states(
     cache_dir: Path | None,
     batch_size: int = 64,
 ) -> LowerStates:
-    """Lower states from ``cache_dir`` when present (for this or a lower split), else computed.
+    """Lower states per text from ``cache_dir`` (for this or a lower split), the rest computed.
 
-    A cache for a lower split layer is advanced through the missing original layers, so
-    comparing split layers costs one full pass, not one per split.
+    The cache holds one entry per text, so a recipe that adds a data set runs only the new
+    texts through the lower layers; entries cached for a lower split layer are advanced
+    through the missing original layers, so comparing split layers costs one full pass.
     """
-    key = _cache_key(model_sha, token_ids) if cache_dir is not None else ""
+    states: list[torch.Tensor | None] = [None] * len(token_ids)
+    # Keyed even without a cache folder: a text given twice runs once.
+    keys = [_text_key(ids) for ids in token_ids]
+    rows_of: dict[bytes, list[int]] = {}
+    for row, key in enumerate(keys):
+        rows_of.setdefault(key, []).append(row)
     if cache_dir is not None:
         for layer in range(split_layer, 0, -1):
-            path = cache_dir / f"lower-{key}-L{layer}.safetensors"
-            if path.is_file():
-                logger.info("reusing cached layer-%d states %s", layer, path)
-                states = _load_states(path)
-                if layer < split_layer:
-                    states = advance_states(base, states, layer, split_layer, batch_size)
-                return states
+            missing = {key for key in rows_of if states[rows_of[key][0]] is None}
+            if not missing:
+                break
+            found = _read_shards(_cache_folder(cache_dir, model_sha, layer), missing)
+            if not found:
+                continue
+            logger.info("reusing cached layer-%d states of %d texts", layer, len(found))
+            hits = list(found)
+            cached = LowerStates([found[key] for key in hits])
+            if layer < split_layer:
+                cached = advance_states(base, cached, layer, split_layer, batch_size)
+            for key, state in zip(hits, cached.states, strict=True):
+                for row in rows_of[key]:
+                    states[row] = state
+    todo = [rows[0] for rows in rows_of.values() if states[rows[0]] is None]
+    if todo:
+        computed = _compute_logged(base, [token_ids[i] for i in todo], split_layer, batch_size)
+        for i, state in zip(todo, computed.states, strict=True):
+            for row in rows_of[keys[i]]:
+                states[row] = state
+        if cache_dir is not None:
+            _save_shard(_cache_folder(cache_dir, model_sha, split_layer),
+                        [keys[i] for i in todo], computed.states)
+    return LowerStates([s for s in states if s is not None])
+
+
+def _compute_logged(base: nn.Module, token_ids: Sequence[Sequence[int]], split_layer: int,
+                    batch_size: int) -> LowerStates:
     started = time.perf_counter()
-    total_tokens = sum(len(ids) for ids in token_ids)
 
     def progress(done: int, total: int) -> None:
         if done == total or done % (batch_size * 50) < batch_size:
@@ -365,9 +410,8 @@ def lower_states(
     states = compute_lower_states(base, token_ids, split_layer, batch_size=batch_size,
                                   progress=progress)
     logger.info("computed layer-%d states for %d texts (%d tokens) in %.0fs", split_layer,
-                len(token_ids), total_tokens, time.perf_counter() - started)
-    if cache_dir is not None:
-        _save_states(cache_dir / f"lower-{key}-L{split_layer}.safetensors", states)
+                len(token_ids), sum(len(ids) for ids in token_ids),
+                time.perf_counter() - started)
     return states
 
 
