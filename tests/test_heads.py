@@ -92,6 +92,31 @@ def test_jsonl_labels_and_numeric_values(tmp_path: Path) -> None:
         ("great", "positive"), ("awful", "negative")]
 
 
+def test_label_from_a_list_of_aspect_objects(tmp_path: Path) -> None:
+    """SemEval-style ABSA rows: the sentence label is the polarity every aspect agrees on."""
+    path = tmp_path / "absa.jsonl"
+    rows = [
+        {"text": "rude staff", "opinions": [{"category": "SERVICE", "polarity": "negative"}]},
+        {"text": "good food, slow service", "opinions": [
+            {"polarity": "positive"}, {"polarity": "negative"}]},
+        {"text": "we went on friday", "opinions": []},
+        {"text": "lovely, and cheap", "opinions": [{"polarity": "positive"},
+                                                   {"polarity": "positive"}]},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert load_labelled(path, "text", "opinions[].polarity") == [
+        ("rude staff", "negative"), ("good food, slow service", "mixed"),
+        ("we went on friday", "none"), ("lovely, and cheap", "positive")]
+    kept = load_labelled(path, "text", "opinions[].polarity",
+                         {"mixed": None, "none": None, "positive": "positive",
+                          "negative": "negative"}, allowed_labels=SENTIMENT_LABELS)
+    assert [label for _, label in kept] == ["negative", "positive"]
+    with pytest.raises(InputError, match=r"record 1: 'opinions\[\]\.stars' needs a list"):
+        load_labelled(path, "text", "opinions[].stars")
+    with pytest.raises(InputError, match="has no column 'aspects'"):
+        load_labelled(path, "text", "aspects[].polarity")
+
+
 # --- metrics (no model needed) -------------------------------------------------------------
 
 

@@ -44,7 +44,9 @@ class ModeChoice(StrEnum):
 TextColOption = Annotated[str, typer.Option(
     "--text-col", help="Column holding the text; a 0-based number for a headerless CSV/TSV.")]
 LabelColOption = Annotated[str, typer.Option(
-    "--label-col", help="Column holding the label; a 0-based number for a headerless CSV/TSV.")]
+    "--label-col", help="Column holding the label; a 0-based number for a headerless CSV/TSV; "
+    "'opinions[].polarity' for the value all objects of a JSON list agree on (ABSA data: "
+    "'mixed' where they differ, 'none' where the list is empty).")]
 LabelMapOption = Annotated[str | None, typer.Option(
     "--label-map", help="Rename raw labels: 'HAPPY=positive,SAD=negative', or a YAML/JSON "
     "file (optionally with 'sentiment:' and 'emotion:' sections). '*' matches every other "

@@ -9,6 +9,11 @@ handling, because such files use tabs, not quotes, to delimit fields.
 A label map renames raw labels (``HAPPY=positive``). Its keys are raw labels, ``*`` stands
 for every label not listed, and a value of ``-``, empty or null drops the row, which is how
 ambiguous or multi-label rows are left out.
+
+A label column may also name a field of a list of objects, ``opinions[].polarity``, as
+aspect-based sentiment data (SemEval ABSA) holds its labels: the row's raw label is the
+value they all agree on, ``mixed`` where they differ and ``none`` for an empty list, so the
+map decides what an undivided or opinion-free sentence becomes.
 """
 
 from __future__ import annotations
@@ -37,6 +42,10 @@ OTHERS = "*"
 _MAP_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 _HEADERLESS_FORMATS = (".csv", ".tsv", ".tab", ".txt")
 _SHOWN_LABELS = 8
+# "opinions[].polarity": the field ``polarity`` of every object in the list ``opinions``.
+_EACH = "[]."
+_MIXED_VALUES = "mixed"
+_NO_VALUES = "none"
 
 
 def parse_label_map(
@@ -197,7 +206,8 @@ def _read_pairs(
     if _is_position(text_col):
         return _read_headerless(path, int(text_col), int(label_col), encoding)
     table = read_table(path)
-    missing = [c for c in (text_col, label_col) if c not in table.columns]
+    label_column, _, label_field = label_col.partition(_EACH)
+    missing = [c for c in (text_col, label_column) if c not in table.columns]
     if missing:
         raise InputError(
             f"{path} has no column {missing[0]!r}; its columns are "
@@ -206,10 +216,30 @@ def _read_pairs(
     if table.row_errors:
         logger.warning("%s: %d malformed rows read as best as possible", path,
                        len(table.row_errors))
+    if label_field:
+        return [(_cell_text(row.get(text_col)),
+                 _agreed_value(row.get(label_column), label_field, path, number, label_col))
+                for number, row in enumerate(table.rows, start=1)]
     return [
         (_cell_text(row.get(text_col)), _label_text(row.get(label_col) or ""))
         for row in table.rows
     ]
+
+
+def _agreed_value(cell: Any, field: str, path: Path, number: int, label_col: str) -> str:
+    """The value of ``field`` that every object in ``cell`` (a JSON list) agrees on."""
+    items = json.loads(cell) if isinstance(cell, str) and cell.strip() else cell or []
+    if not isinstance(items, list) or not all(
+        isinstance(item, Mapping) and field in item for item in items
+    ):
+        raise InputError(
+            f"{path} record {number}: {label_col!r} needs a list of objects with a "
+            f"{field!r} field, found {str(cell)[:60]!r}"
+        )
+    values = {_label_text(item[field]) for item in items}
+    if not values:
+        return _NO_VALUES
+    return values.pop() if len(values) == 1 else _MIXED_VALUES
 
 
 def _cell_text(value: Any) -> str:
