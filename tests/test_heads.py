@@ -455,3 +455,27 @@ def test_lower_states_cache_is_per_text(tmp_path: Path, monkeypatch: pytest.Monk
     # Another base model never reads these entries.
     train.lower_states(base, [a], 2, model_sha="other", cache_dir=cache)
     assert computed == [2, 1, 2, 1]
+
+
+def test_source_weights_give_small_sources_more_say() -> None:
+    from voc.heads.train import _Examples, _masked_loss
+
+    examples = _Examples()
+    for i in range(8):
+        examples.add(f"big {i}", "sentiment", i % 3, source=0)
+    for i in range(2):
+        examples.add(f"small {i}", "sentiment", 0, source=1)
+    examples.add("big 0", "emotion", 3, source=2)
+    flat = examples.source_weights(0.0)
+    assert torch.allclose(flat[:, 0], torch.ones(10)) and flat[:, 1].tolist() == [1] + [0] * 9
+    balanced = examples.source_weights(1.0)
+    # Each source carries the same total weight; the mean over labelled rows stays 1.
+    assert balanced[:8, 0].sum().item() == pytest.approx(balanced[8:, 0].sum().item())
+    assert balanced[:, 0].mean().item() == pytest.approx(1.0)
+    torch.manual_seed(0)
+    logits, targets = torch.randn(10, 3), torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, -1, 0])
+    class_weight = torch.tensor([1.0, 2.0, 0.5])
+    torch.testing.assert_close(_masked_loss(logits, targets, class_weight, flat[:, 0]),
+                               _masked_loss(logits, targets, class_weight))
+    assert not torch.isclose(_masked_loss(logits, targets, class_weight, balanced[:, 0]),
+                             _masked_loss(logits, targets, class_weight))

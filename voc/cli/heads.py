@@ -109,6 +109,14 @@ def train(
     ] = 1e-4,
     lr_heads: Annotated[float, typer.Option(
         "--lr-heads", min=0.0, help="Peak learning rate of the two linear heads.")] = 1e-3,
+    class_weight_power: Annotated[float, typer.Option(
+        "--class-weight-power", min=0.0, max=1.0, help="Loss weight of each class = "
+        "(rows / rows of that class) ** power: 0 ignores imbalance, 1 weighs classes "
+        "equally.")] = 0.5,
+    source_balance: Annotated[float, typer.Option(
+        "--source-balance", min=0.0, max=1.0, help="Loss weight of each row = (rows of its "
+        "data set) ** -power: 0 counts every row the same, 1 every data set the same.")
+    ] = 0.0,
     cache_dir: Annotated[Path | None, typer.Option(
         "--cache-dir", help="Keep each text's lower-layer states here (bf16 safetensors), so "
         "a rerun runs only texts it has not seen through the expensive layers.")] = None,
@@ -157,7 +165,9 @@ def train(
     chosen = custom_recipe(sources, base=base) if sources or base is None else base
     options = TrainOptions(
         split_layer=split_layer, epochs=epochs, seed=seed, batch_size=batch_size,
-        lr_layers=lr_layers, lr_heads=lr_heads, baseline=baseline,
+        lr_layers=lr_layers, lr_heads=lr_heads, class_weight_power=class_weight_power,
+        source_balance=source_balance,
+        baseline=baseline,
         prefix=prefix, cache_dir=cache_dir, heldout_dir=heldout_dir, lexical=lexical,
         tuned_from=tuned_from,
     )

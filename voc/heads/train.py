@@ -73,6 +73,11 @@ class TrainOptions:
     max_length: int = 128
     dropout: float = 0.1
     emotion_loss_weight: float = 1.0
+    # Loss weight of a class = (rows / rows of the class) ** power: 0 ignores imbalance,
+    # 1 weighs every class equally.
+    class_weight_power: float = 0.5
+    # Loss weight of a row = (rows of its source) ** -power (see _Examples.source_weights).
+    source_balance: float = 0.0
     patience: int = 1
     # Put before every text, as the encoder was trained to see it (e5: "query: ").
     prefix: str = E5_PREFIX
@@ -98,27 +103,46 @@ class _Held:
 
 @dataclass
 class _Examples:
-    """Multi-task rows: each text has a label index per task, -1 where it has none."""
+    """Multi-task rows: each text has a label index per task, -1 where it has none, and
+    the source the label came from (an index into the recipe's sources, -1 for none)."""
 
     texts: list[str] = field(default_factory=list)
     labels: list[list[int]] = field(default_factory=list)
+    sources: list[list[int]] = field(default_factory=list)
     _row: dict[str, int] = field(default_factory=dict)
     conflicts: int = 0
 
-    def add(self, text: str, task: str, label: int) -> None:
+    def add(self, text: str, task: str, label: int, source: int = 0) -> None:
         row = self._row.get(text)
         if row is None:
             row = self._row[text] = len(self.texts)
             self.texts.append(text)
             self.labels.append([-1] * len(TASKS))
+            self.sources.append([-1] * len(TASKS))
         slot = TASK_INDEX[task]
         if self.labels[row][slot] == -1:
             self.labels[row][slot] = label
+            self.sources[row][slot] = source
         elif self.labels[row][slot] != label:
             self.conflicts += 1
 
     def targets(self) -> torch.Tensor:
         return torch.tensor(self.labels, dtype=torch.long).reshape(-1, len(TASKS))
+
+    def source_weights(self, power: float) -> torch.Tensor:
+        """Per row and task, ``rows of its source ** -power``, normalised to mean 1 over the
+        task's labelled rows: at 0 every row counts the same; higher powers give small
+        sources more say against a large one (GoEmotions is 70% of the English rows)."""
+        sources = torch.tensor(self.sources, dtype=torch.long).reshape(-1, len(TASKS))
+        weights = torch.zeros(sources.shape)
+        for slot in range(len(TASKS)):
+            labelled = sources[:, slot] >= 0
+            if not bool(labelled.any()):
+                continue
+            counts = torch.bincount(sources[labelled, slot]).float()
+            column = counts[sources[labelled, slot]] ** -power
+            weights[labelled, slot] = column / column.mean()
+        return weights
 
 
 def _key(seed: int, purpose: str, text: str) -> int:
@@ -193,7 +217,7 @@ def prepare_data(recipe: Recipe, seed: int) -> _Data:
     dev_cut = recipe.dev_fraction * 2**64
     train, dev = _Examples(), _Examples()
     counts: dict[str, dict[str, Any]] = {}
-    for source, pool in pools:
+    for number, (source, pool) in enumerate(pools):
         clean = [p for p in pool if p[0] not in held_texts]
         leaked = len(pool) - len(clean)
         if source.max_train_rows is not None and len(clean) > source.max_train_rows:
@@ -204,7 +228,7 @@ def prepare_data(recipe: Recipe, seed: int) -> _Data:
         for text, label in clean:
             to_dev = _key(seed, "dev", text) < dev_cut
             n_dev += to_dev
-            (dev if to_dev else train).add(text, source.task, labels.index(label))
+            (dev if to_dev else train).add(text, source.task, labels.index(label), number)
         held = next((h for h in heldout if h.source is source), None)
         counts[source.name] = {
             "task": source.task, "language": source.language, "licence": source.licence,
@@ -418,12 +442,12 @@ def _compute_logged(base: nn.Module, token_ids: Sequence[Sequence[int]], split_l
 # --- training -----------------------------------------------------------------------------
 
 
-def _class_weights(targets: torch.Tensor, n_classes: int) -> torch.Tensor:
-    """Square-root inverse frequency, normalised to mean 1 over the labelled rows: rare
-    emotions count more without letting a handful of rows dominate the loss."""
+def _class_weights(targets: torch.Tensor, n_classes: int, power: float = 0.5) -> torch.Tensor:
+    """Inverse frequency to ``power`` (0.5: square root), normalised to mean 1 over the
+    labelled rows: rare emotions count more without letting a handful of rows dominate."""
     valid = targets[targets >= 0]
     counts = torch.bincount(valid, minlength=n_classes).float().clamp_min(1.0)
-    weights = (counts.sum() / counts).sqrt()
+    weights = (counts.sum() / counts) ** power
     return weights / (weights[valid].mean() if len(valid) else 1.0)
 
 
@@ -440,11 +464,17 @@ def _batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> 
     return batches
 
 
-def _masked_loss(logits: torch.Tensor, targets: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+def _masked_loss(logits: torch.Tensor, targets: torch.Tensor, weight: torch.Tensor,
+                 row_weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Class- (and row-) weighted cross-entropy over the rows labelled for this task."""
     valid = targets >= 0
     if not bool(valid.any()):
         return logits.sum() * 0.0
-    return nn.functional.cross_entropy(logits[valid], targets[valid], weight=weight)
+    if row_weight is None:
+        return nn.functional.cross_entropy(logits[valid], targets[valid], weight=weight)
+    losses = nn.functional.cross_entropy(logits[valid], targets[valid], reduction="none")
+    scale = weight[targets[valid]] * row_weight[valid]
+    return (losses * scale).sum() / scale.sum()
 
 
 def _top_logits(
@@ -492,6 +522,7 @@ def _fit_top(
     dev_states: LowerStates,
     dev_targets: torch.Tensor,
     options: TrainOptions,
+    row_weights: torch.Tensor | None = None,
 ) -> tuple[TunedTop, list[dict[str, Any]], int]:
     """AdamW over the tuned layers (low LR) and heads (high LR); keep the best dev epoch."""
     layer_params = [p for p in top.layers.parameters()]
@@ -509,7 +540,8 @@ def _fit_top(
         return min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup)))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
-    weights = [_class_weights(train_targets[:, slot], len(labels_for(task)))
+    weights = [_class_weights(train_targets[:, slot], len(labels_for(task)),
+                              options.class_weight_power)
                for task, slot in TASK_INDEX.items()]
     task_weight = [1.0, options.emotion_loss_weight]
     rng = np.random.default_rng(options.seed)
@@ -525,8 +557,11 @@ def _fit_top(
         for step, rows in enumerate(batches, start=1):
             logits = _top_logits(base, top, train_states, rows.tolist())
             targets = train_targets[rows]
+            batch_weights = row_weights[rows] if row_weights is not None else None
             loss = sum(
-                task_weight[slot] * _masked_loss(logits[slot], targets[:, slot], weights[slot])
+                task_weight[slot] * _masked_loss(
+                    logits[slot], targets[:, slot], weights[slot],
+                    batch_weights[:, slot] if batch_weights is not None else None)
                 for slot in range(len(TASKS))
             )
             optimizer.zero_grad(set_to_none=True)
@@ -690,8 +725,11 @@ def train_heads(
     t0 = time.perf_counter()
     if reused is None:
         top = new_tuned_top(base, options.split_layer, dropout=options.dropout)
+        row_weights = (data.train.source_weights(options.source_balance)
+                       if options.source_balance else None)
         top, history, best_epoch = _fit_top(base, top, train_states, data.train.targets(),
-                                            dev_states, data.dev.targets(), options)
+                                            dev_states, data.dev.targets(), options,
+                                            row_weights)
         stored = _as_stored(top)
     else:
         stored, history, best_epoch = reused, [], 0
