@@ -117,6 +117,17 @@ def test_label_from_a_list_of_aspect_objects(tmp_path: Path) -> None:
         load_labelled(path, "text", "aspects[].polarity")
 
 
+def test_default_recipe_maps_banking_problems_to_negative() -> None:
+    from voc.heads.data import _map_label
+    from voc.heads.recipes import DEFAULT_SOURCES
+
+    banking = next(s for s in DEFAULT_SOURCES if s.name == "en_banking77_problems")
+    assert isinstance(banking.label_map, dict)
+    assert _map_label("declined_card_payment", banking.label_map) == "negative"
+    assert _map_label("change_pin", banking.label_map) == "neutral"
+    assert _map_label("card_arrival", banking.label_map) is None
+
+
 # --- metrics (no model needed) -------------------------------------------------------------
 
 

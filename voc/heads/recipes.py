@@ -34,6 +34,33 @@ _GOEMOTIONS_EKMAN: LabelMap = {
 }
 _GOEMOTIONS_GROUP: LabelMap = {"0": None, "1": "negative", "2": "neutral", "3": "positive",
                                "*": None}
+_ABSA_SENTENCE: LabelMap = {"positive": "positive", "negative": "negative",
+                             "neutral": "neutral", "conflict": None, "mixed": None,
+                             "none": None}
+# Banking77 intents: a customer reporting that something went wrong (a failed, declined,
+# unrecognised, duplicated or missing payment, card or transfer) is a negative experience,
+# however flat the wording; how-to questions are neutral. Intents that hold both (card
+# arrival: "still waiting" and "can I track it"; refunds; card acceptance) are left out.
+_BANKING77_PROBLEMS = (
+    "balance_not_updated_after_bank_transfer", "balance_not_updated_after_cheque_or_cash_deposit",
+    "card_not_working", "card_payment_fee_charged", "card_payment_not_recognised",
+    "card_payment_wrong_exchange_rate", "card_swallowed", "cash_withdrawal_charge",
+    "cash_withdrawal_not_recognised", "compromised_card", "contactless_not_working",
+    "declined_card_payment", "declined_cash_withdrawal", "declined_transfer",
+    "direct_debit_payment_not_recognised", "extra_charge_on_statement", "failed_transfer",
+    "lost_or_stolen_card", "lost_or_stolen_phone", "pending_card_payment",
+    "pending_cash_withdrawal", "pending_top_up", "pending_transfer", "pin_blocked",
+    "Refund_not_showing_up", "reverted_card_payment?", "top_up_failed", "top_up_reverted",
+    "transaction_charged_twice", "transfer_fee_charged", "transfer_not_received_by_recipient",
+    "unable_to_verify_identity", "virtual_card_not_working", "wrong_amount_of_cash_received",
+    "wrong_exchange_rate_for_cash_withdrawal", "beneficiary_not_allowed",
+)
+_BANKING77_MIXED = ("card_arrival", "request_refund", "card_acceptance")
+_BANKING77_SENTIMENT: LabelMap = {
+    **dict.fromkeys(_BANKING77_PROBLEMS, "negative"),
+    **dict.fromkeys(_BANKING77_MIXED, None),
+    "*": "neutral",
+}
 _PERSIAN_EMOTION: LabelMap = {
     "ANGRY": "anger", "HATE": "disgust", "FEAR": "fear", "HAPPY": "joy", "SAD": "sadness",
     "SURPRISE": "surprise", "OTHER": "neutral",
@@ -136,6 +163,29 @@ DEFAULT_SOURCES: tuple[DataSource, ...] = (
         licence="Apache-2.0", origin="google-research GoEmotions",
         heldout="en_goemotions/group/dev.tsv",
         note="single-label rows; ambiguous dropped",
+    ),
+    DataSource(
+        name="en_semeval14_restaurants", task="sentiment",
+        path="en_semeval_absa_restaurants/semeval2014_restaurants_train.jsonl",
+        text_col="text", label_col="aspect_categories[].polarity", label_map=_ABSA_SENTENCE,
+        language="en", licence="research use", origin="SemEval-2014 Task 4 (ABSA)",
+        note="restaurant review sentences; label = the polarity all aspect categories agree "
+             "on (mixed and conflict dropped)",
+    ),
+    DataSource(
+        name="en_semeval15_restaurants", task="sentiment",
+        path="en_semeval_absa_restaurants/semeval2015_restaurants_train.jsonl",
+        text_col="text", label_col="opinions[].polarity", label_map=_ABSA_SENTENCE,
+        language="en", licence="research use", origin="SemEval-2015 Task 12 (ABSA)",
+        note="restaurant review sentences; label = the polarity all opinions agree on "
+             "(mixed and opinion-free sentences dropped)",
+    ),
+    DataSource(
+        name="en_banking77_problems", task="sentiment", path="en_banking77/train.csv",
+        text_col="text", label_col="category", label_map=_BANKING77_SENTIMENT,
+        language="en", licence="CC BY 4.0", origin="PolyAI-LDN/task-specific-datasets",
+        note="customer-service messages to a bank: problem-report intents = negative, "
+             "how-to questions = neutral (a proxy: intent is not sentiment)",
     ),
     DataSource(
         name="fa_armanemo", task="emotion", path="fa_armanemo/train.tsv", text_col="0",
