@@ -116,6 +116,18 @@ def default_data_root() -> Path:
     return (_REPO_ROOT.parent / "shared" / "datasets").resolve()
 
 
+def _semeval_restaurants(year: int, task: str, aspects: str) -> DataSource:
+    """SemEval ABSA restaurant sentences, labelled with the polarity all aspects agree on
+    (mixed, conflicting and aspect-free sentences dropped)."""
+    return DataSource(
+        name=f"en_semeval{year % 100}_restaurants", task="sentiment",
+        path=f"en_semeval_absa_restaurants/semeval{year}_restaurants_train.jsonl",
+        text_col="text", label_col=f"{aspects}[].polarity", label_map=_ABSA_SENTENCE,
+        language="en", licence="research use", origin=f"SemEval-{year} {task} (ABSA)",
+        note="restaurant review sentences; label = the polarity all aspects agree on",
+    )
+
+
 DEFAULT_SOURCES: tuple[DataSource, ...] = (
     DataSource(
         name="fa_snappfood_sentiment", task="sentiment",
@@ -164,22 +176,8 @@ DEFAULT_SOURCES: tuple[DataSource, ...] = (
         heldout="en_goemotions/group/dev.tsv",
         note="single-label rows; ambiguous dropped",
     ),
-    DataSource(
-        name="en_semeval14_restaurants", task="sentiment",
-        path="en_semeval_absa_restaurants/semeval2014_restaurants_train.jsonl",
-        text_col="text", label_col="aspect_categories[].polarity", label_map=_ABSA_SENTENCE,
-        language="en", licence="research use", origin="SemEval-2014 Task 4 (ABSA)",
-        note="restaurant review sentences; label = the polarity all aspect categories agree "
-             "on (mixed and conflict dropped)",
-    ),
-    DataSource(
-        name="en_semeval15_restaurants", task="sentiment",
-        path="en_semeval_absa_restaurants/semeval2015_restaurants_train.jsonl",
-        text_col="text", label_col="opinions[].polarity", label_map=_ABSA_SENTENCE,
-        language="en", licence="research use", origin="SemEval-2015 Task 12 (ABSA)",
-        note="restaurant review sentences; label = the polarity all opinions agree on "
-             "(mixed and opinion-free sentences dropped)",
-    ),
+    _semeval_restaurants(2014, "Task 4", "aspect_categories"),
+    _semeval_restaurants(2015, "Task 12", "opinions"),
     DataSource(
         name="en_banking77_problems", task="sentiment", path="en_banking77/train.csv",
         text_col="text", label_col="category", label_map=_BANKING77_SENTIMENT,
