@@ -107,9 +107,9 @@ def test_label_from_a_list_of_aspect_objects(tmp_path: Path) -> None:
     assert load_labelled(path, "text", "opinions[].polarity") == [
         ("rude staff", "negative"), ("good food, slow service", "mixed"),
         ("we went on friday", "none"), ("lovely, and cheap", "positive")]
-    kept = load_labelled(path, "text", "opinions[].polarity",
-                         {"mixed": None, "none": None, "positive": "positive",
-                          "negative": "negative"}, allowed_labels=SENTIMENT_LABELS)
+    # Raw labels that already are valid names pass through a map that leaves them out.
+    kept = load_labelled(path, "text", "opinions[].polarity", "mixed=-,none=-",
+                         allowed_labels=SENTIMENT_LABELS)
     assert [label for _, label in kept] == ["negative", "positive"]
     with pytest.raises(InputError, match=r"record 1: 'opinions\[\]\.stars' needs a list"):
         load_labelled(path, "text", "opinions[].stars")

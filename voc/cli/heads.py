@@ -50,7 +50,7 @@ LabelColOption = Annotated[str, typer.Option(
 LabelMapOption = Annotated[str | None, typer.Option(
     "--label-map", help="Rename raw labels: 'HAPPY=positive,SAD=negative', or a YAML/JSON "
     "file (optionally with 'sentiment:' and 'emotion:' sections). '*' matches every other "
-    "label; '-' drops the row.")]
+    "label; '-' drops the row; labels that already are the task's names need no entry.")]
 
 
 def _setup_logging(log_format: LogFormatChoice, quiet: bool, debug: bool) -> None:

@@ -8,7 +8,8 @@ handling, because such files use tabs, not quotes, to delimit fields.
 
 A label map renames raw labels (``HAPPY=positive``). Its keys are raw labels, ``*`` stands
 for every label not listed, and a value of ``-``, empty or null drops the row, which is how
-ambiguous or multi-label rows are left out.
+ambiguous or multi-label rows are left out. A raw label that already is one of the task's
+labels (``positive``) needs no entry.
 
 A label column may also name a field of a list of objects, ``opinions[].polarity``, as
 aspect-based sentiment data (SemEval ABSA) holds its labels: the row's raw label is the
@@ -148,6 +149,9 @@ def load_labelled(
     empty = dropped = 0
     for text, raw_label in rows:
         label = _map_label(raw_label, mapping)
+        if label == "" and allowed is not None and raw_label in allowed:
+            # Already a valid name: a map only needs to rename what differs.
+            label = raw_label
         if label is None:
             dropped += 1
             continue
