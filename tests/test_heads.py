@@ -113,6 +113,10 @@ def test_label_from_a_list_of_aspect_objects(tmp_path: Path) -> None:
     assert [label for _, label in kept] == ["negative", "positive"]
     with pytest.raises(InputError, match=r"record 1: 'opinions\[\]\.stars' needs a list"):
         load_labelled(path, "text", "opinions[].stars")
+    broken = tmp_path / "broken.csv"
+    broken.write_text('text,opinions\nnice,"[{""polarity"": ""positive""}"\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"record 1: 'opinions.*needs a list of objects"):
+        load_labelled(broken, "text", "opinions[].polarity")
     with pytest.raises(InputError, match="has no column 'aspects'"):
         load_labelled(path, "text", "aspects[].polarity")
 
@@ -486,7 +490,21 @@ def test_source_weights_give_small_sources_more_say() -> None:
     torch.manual_seed(0)
     logits, targets = torch.randn(10, 3), torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, -1, 0])
     class_weight = torch.tensor([1.0, 2.0, 0.5])
-    torch.testing.assert_close(_masked_loss(logits, targets, class_weight, flat[:, 0]),
-                               _masked_loss(logits, targets, class_weight))
-    assert not torch.isclose(_masked_loss(logits, targets, class_weight, balanced[:, 0]),
-                             _masked_loss(logits, targets, class_weight))
+    valid = targets >= 0
+    plain = torch.nn.functional.cross_entropy(logits[valid], targets[valid], weight=class_weight)
+    torch.testing.assert_close(_masked_loss(logits, targets, class_weight, flat[:, 0]), plain)
+    assert not torch.isclose(_masked_loss(logits, targets, class_weight, balanced[:, 0]), plain)
+
+
+def test_class_weight_power_spans_none_to_balanced() -> None:
+    from voc.heads.train import _class_weights
+
+    targets = torch.tensor([0] * 6 + [1] * 2 + [2] * 1 + [-1])
+    assert torch.allclose(_class_weights(targets, 3, 0.0), torch.ones(3))
+    balanced = _class_weights(targets, 3, 1.0)
+    # Every class carries the same total weight, and the mean over labelled rows is 1.
+    totals = torch.bincount(targets[targets >= 0], weights=balanced[targets[targets >= 0]])
+    assert torch.allclose(totals, totals[0].expand(3))
+    assert balanced[targets[targets >= 0]].mean().item() == pytest.approx(1.0)
+    sqrt = _class_weights(targets, 3, 0.5)
+    assert balanced[2] > sqrt[2] > 1.0 > sqrt[0] > balanced[0]

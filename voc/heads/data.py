@@ -232,7 +232,10 @@ def _read_pairs(
 
 def _agreed_value(cell: Any, field: str, path: Path, number: int, label_col: str) -> str:
     """The value of ``field`` that every object in ``cell`` (a JSON list) agrees on."""
-    items = json.loads(cell) if isinstance(cell, str) and cell.strip() else cell or []
+    try:
+        items = json.loads(cell) if isinstance(cell, str) and cell.strip() else cell or []
+    except json.JSONDecodeError:
+        items = None
     if not isinstance(items, list) or not all(
         isinstance(item, Mapping) and field in item for item in items
     ):

@@ -200,8 +200,8 @@ class LexicalModel:
     def fit_weights(self, texts: Sequence[str], neural: Mapping[str, np.ndarray],
                     targets: np.ndarray) -> dict[str, dict[str, float]]:
         """Choose each task's and script group's lexical share by dev-split log-loss."""
-        lexical = self.probs(texts)
         groups = np.array([script_group(t) for t in texts])
+        lexical = self.probs(texts, groups)
         for slot, task in enumerate(TASKS):
             gold = np.asarray(targets)[:, slot]
             self.weights[task] = {}
@@ -235,15 +235,18 @@ class LexicalModel:
         prepared = [lexical_text(t) for t in texts]
         return sparse.hstack([v.transform(prepared) for v in built], format="csr")
 
-    def probs(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    def probs(self, texts: Sequence[str], groups: np.ndarray | None = None
+              ) -> dict[str, np.ndarray]:
         """Each fitted task's lexical probabilities, ``(texts, labels)``; rows of a script
-        group without a regression for the task are uniform (and get no mixing weight)."""
+        group without a regression for the task are uniform (and get no mixing weight).
+        ``groups`` are the texts' script groups when the caller has them already."""
         out = {task: np.full((len(texts), len(labels_for(task))), 1 / len(labels_for(task)),
                              dtype=np.float32) for task in self.coef}
         if not self.coef or not texts:
             return out
         features = self.features(texts)
-        groups = np.array([script_group(t) for t in texts])
+        if groups is None:
+            groups = np.array([script_group(t) for t in texts])
         for task, by_group in self.coef.items():
             for group, coef in by_group.items():
                 rows = np.flatnonzero(groups == group)
@@ -252,15 +255,17 @@ class LexicalModel:
                     out[task][rows] = _softmax(logits)
         return out
 
-    def mix(self, neural: Mapping[str, np.ndarray], texts: Sequence[str]
-            ) -> dict[str, np.ndarray]:
-        """The neural probabilities mixed with the lexical ones where a weight was fitted."""
+    def mix(self, neural: Mapping[str, np.ndarray], texts: Sequence[str],
+            lexical: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """The neural probabilities mixed with the lexical ones where a weight was fitted;
+        ``lexical`` is :meth:`probs` of ``texts`` when the caller has it already."""
         out = dict(neural)
         tasks = [t for t in self.coef if any(self.weights.get(t, {}).values())]
         if not tasks or not texts:
             return out
-        lexical = self.probs(texts)
-        groups = [script_group(t) for t in texts]
+        groups = np.array([script_group(t) for t in texts])
+        if lexical is None:
+            lexical = self.probs(texts, groups)
         for task in tasks:
             weights = {g: w for g, w in self.weights[task].items() if g in self.coef[task]}
             weight = np.array([weights.get(g, 0.0) for g in groups])

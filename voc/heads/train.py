@@ -465,13 +465,12 @@ def _batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> 
 
 
 def _masked_loss(logits: torch.Tensor, targets: torch.Tensor, weight: torch.Tensor,
-                 row_weight: torch.Tensor | None = None) -> torch.Tensor:
-    """Class- (and row-) weighted cross-entropy over the rows labelled for this task."""
+                 row_weight: torch.Tensor) -> torch.Tensor:
+    """Class- and row-weighted cross-entropy over the rows labelled for this task (with row
+    weights of 1, what ``cross_entropy(weight=...)`` computes)."""
     valid = targets >= 0
     if not bool(valid.any()):
         return logits.sum() * 0.0
-    if row_weight is None:
-        return nn.functional.cross_entropy(logits[valid], targets[valid], weight=weight)
     losses = nn.functional.cross_entropy(logits[valid], targets[valid], reduction="none")
     scale = weight[targets[valid]] * row_weight[valid]
     return (losses * scale).sum() / scale.sum()
@@ -522,7 +521,7 @@ def _fit_top(
     dev_states: LowerStates,
     dev_targets: torch.Tensor,
     options: TrainOptions,
-    row_weights: torch.Tensor | None = None,
+    row_weights: torch.Tensor,
 ) -> tuple[TunedTop, list[dict[str, Any]], int]:
     """AdamW over the tuned layers (low LR) and heads (high LR); keep the best dev epoch."""
     layer_params = [p for p in top.layers.parameters()]
@@ -557,11 +556,10 @@ def _fit_top(
         for step, rows in enumerate(batches, start=1):
             logits = _top_logits(base, top, train_states, rows.tolist())
             targets = train_targets[rows]
-            batch_weights = row_weights[rows] if row_weights is not None else None
+            batch_weights = row_weights[rows]
             loss = sum(
-                task_weight[slot] * _masked_loss(
-                    logits[slot], targets[:, slot], weights[slot],
-                    batch_weights[:, slot] if batch_weights is not None else None)
+                task_weight[slot] * _masked_loss(logits[slot], targets[:, slot], weights[slot],
+                                                 batch_weights[:, slot])
                 for slot in range(len(TASKS))
             )
             optimizer.zero_grad(set_to_none=True)
@@ -725,11 +723,9 @@ def train_heads(
     t0 = time.perf_counter()
     if reused is None:
         top = new_tuned_top(base, options.split_layer, dropout=options.dropout)
-        row_weights = (data.train.source_weights(options.source_balance)
-                       if options.source_balance else None)
-        top, history, best_epoch = _fit_top(base, top, train_states, data.train.targets(),
-                                            dev_states, data.dev.targets(), options,
-                                            row_weights)
+        top, history, best_epoch = _fit_top(
+            base, top, train_states, data.train.targets(), dev_states, data.dev.targets(),
+            options, data.train.source_weights(options.source_balance))
         stored = _as_stored(top)
     else:
         stored, history, best_epoch = reused, [], 0
@@ -767,10 +763,10 @@ def train_heads(
         heldout_neural[held.source.name] = _score_heldout(held, neural[task])
         heldout_metrics[held.source.name] = heldout_neural[held.source.name]
         if lexical is not None and task in lexical.coef:
-            heldout_lexical[held.source.name] = _score_heldout(
-                held, lexical.probs(held.texts)[task])
+            lexical_probs = lexical.probs(held.texts)
+            heldout_lexical[held.source.name] = _score_heldout(held, lexical_probs[task])
             heldout_metrics[held.source.name] = _score_heldout(
-                held, lexical.mix(neural, held.texts)[task])
+                held, lexical.mix(neural, held.texts, lexical_probs)[task])
 
     baseline: dict[str, Any] = {}
     if options.baseline:
