@@ -218,3 +218,22 @@ def test_names_are_redacted_when_the_spacy_pipeline_finds_people(
     assert records[0]["text_redacted"] == "The agent [NAME] was great"
     assert manifest["redactions"] == {"NAME": 1}
     assert manifest["models"]["spacy_english"] == "spacy.blank(en):sentencizer+entity_ruler"
+
+
+# Every backend end to end, on every CPU (bf16 emulated where the CPU lacks it): the bf16
+# path once crashed every run on the machines that take it, while the test machines skipped it.
+@pytest.mark.parametrize("backend", ["torch", "torch-int8", "torch-bf16", "onnx", "onnx-int8"])
+def test_analyze_runs_with_every_backend(run_cli, tmp_path: Path, backend: str) -> None:
+    path = write_csv(tmp_path / "tiny.csv", [
+        ["id", "comment", "nps"],
+        ["1", "The courier was two hours late and the food was cold", "3"],
+        ["2", "پشتیبانی خیلی سریع مشکلم را حل کرد، ممنون", "10"],
+        ["3", "Refund still not received after three weeks", "1"],
+    ])
+    out = tmp_path / "out"
+    result = run_cli("analyze", path, "--out", out, "--backend", backend, "-q")
+    assert result.code == 0, result.stderr
+    records, segments, manifest = read_outputs(out)
+    assert len(records) == 3 and all(r["sentiment"] for r in records)
+    assert all(s["emotion"] for s in segments)
+    assert manifest["models"]["encoder_backend"] == backend

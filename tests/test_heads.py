@@ -226,19 +226,52 @@ def test_predictions_shapes_probabilities_and_dedupe(classifier) -> None:  # typ
     assert empty.embeddings.shape == (0, 384) and empty.sentiment_probs.shape == (0, 3)
 
 
-@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+# Every backend on every CPU: bf16 is emulated where the CPU lacks it (slow, not wrong), and
+# a backend the test machines never took is one that crashes on the users' machines.
+@pytest.mark.parametrize("backend", ["torch-int8", "torch-bf16", "onnx", "onnx-int8"])
 def test_fast_backends_stay_close_to_torch_fp32(classifier, backend: str) -> None:  # type: ignore[no-untyped-def]
-    from voc.encoder.engine import available_backends
     from voc.heads.predict import FeedbackClassifier
 
-    if backend not in available_backends():
-        pytest.skip(f"{backend} needs onnxruntime")
     fast = FeedbackClassifier(classifier.model, classifier.tokenizer, backend=backend)
     got, want = fast.run(TEXTS), classifier.run(TEXTS)
     assert fast.backend == backend
     assert (got.embeddings * want.embeddings).sum(axis=1).min() >= 0.99
     np.testing.assert_allclose(got.sentiment_probs, want.sentiment_probs, atol=0.05)
     np.testing.assert_allclose(got.emotion_probs, want.emotion_probs, atol=0.05)
+
+
+@pytest.mark.parametrize("backend", ["torch", "torch-int8", "torch-bf16", "onnx", "onnx-int8"])
+def test_every_backend_runs_a_tiny_branched_model(tmp_path: Path, backend: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 2-layer BERT split after layer 1, through each backend's own path (cast, quantize,
+    export) with heads on top: the shape of the shipped classifier at a fraction of the cost."""
+    monkeypatch.setenv("VOC_CACHE_DIR", str(tmp_path))  # its ONNX graphs stay in the test
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    from voc.heads.model import BranchedEncoder, HeadsMetadata, new_tuned_top
+    from voc.heads.predict import FeedbackClassifier
+
+    words = ["[PAD]", "[UNK]", "good", "bad", "late", "refund", "خوب", "بد", "دیر"]
+    vocab = {word: i for i, word in enumerate(words)}
+    raw = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    raw.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, pad_token="[PAD]",
+                                        unk_token="[UNK]")
+    torch.manual_seed(0)
+    base = BertModel(BertConfig(vocab_size=len(words), hidden_size=32, num_hidden_layers=2,
+                                num_attention_heads=2, intermediate_size=64)).eval()
+    metadata = HeadsMetadata(split_layer=1, num_layers=2, base_model="tiny",
+                             base_model_sha256="0" * 64, prefix="")
+    model = BranchedEncoder(base, new_tuned_top(base, 1), metadata)
+    texts = ["good", "bad late refund", "خوب", "دیر بد بد", "good good refund late bad"]
+    reference = FeedbackClassifier(model, tokenizer, backend="torch").run(texts)
+    got = FeedbackClassifier(model, tokenizer, backend=backend,
+                             cache_key=f"tiny-{backend}").run(texts)
+    assert got.embeddings.shape == (5, 32) and got.sentiment_probs.shape == (5, 3)
+    assert (got.embeddings * reference.embeddings).sum(axis=1).min() >= 0.99
+    np.testing.assert_allclose(got.sentiment_probs, reference.sentiment_probs, atol=0.05)
+    np.testing.assert_allclose(got.emotion_probs, reference.emotion_probs, atol=0.05)
 
 
 def test_heads_file_rejects_another_base_and_garbage(model_dir: Path, untrained_heads: Path,
@@ -263,10 +296,12 @@ def test_heads_file_rejects_another_base_and_garbage(model_dir: Path, untrained_
 
 
 @pytest.mark.skipif(not SHIPPED_HEADS.is_file(), reason="shipped heads not trained yet")
-def test_shipped_heads_classify_obvious_examples(model_dir: Path) -> None:
+@pytest.mark.parametrize("backend", ["torch", "torch-int8", "torch-bf16", "onnx", "onnx-int8"])
+def test_shipped_heads_classify_obvious_examples(model_dir: Path, backend: str) -> None:
     from voc.heads.predict import FeedbackClassifier
 
-    shipped = FeedbackClassifier.from_paths(model_dir, SHIPPED_HEADS)
+    shipped = FeedbackClassifier.from_paths(model_dir, SHIPPED_HEADS, backend=backend)
+    assert shipped.backend == backend
     # The file lives in git: fp16 tuned layer (3.5 MB) + n-gram experts (1.3 MB, int8).
     assert SHIPPED_HEADS.stat().st_size < 5_000_000
     assert shipped.lexical is not None and set(shipped.lexical.coef) == {"sentiment", "emotion"}

@@ -33,4 +33,5 @@ class BackendChoice(StrEnum):
 BackendOption = Annotated[BackendChoice, typer.Option(
     "--backend", help="Encoder inference backend. 'auto' measures the available ones once per "
     "machine and model and keeps the fastest whose outputs stay within cosine 0.995 of torch "
-    "fp32; bf16 is offered only on CPUs with native bf16.")]
+    "fp32; it weighs torch-bf16 only on CPUs with native bf16 (AVX512-BF16/AMX). Any backend "
+    "can be named: bf16 elsewhere is emulated, correct but slow.")]

@@ -150,7 +150,9 @@ class TunedTop(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         for layer in self.layers:
             hidden = layer(hidden, mask_4d)
-        features = self.dropout(mean_pool(hidden, mask))
+        # Pooling runs in fp32 whatever the compute dtype; the heads take the features in
+        # their own dtype (bf16 when a backend cast the whole module).
+        features = self.dropout(mean_pool(hidden, mask)).to(self.sentiment.weight.dtype)
         return self.sentiment(features), self.emotion(features)
 
 

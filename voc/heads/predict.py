@@ -35,16 +35,6 @@ def default_heads_path() -> Path:
     return DEFAULT_HEADS_PATH
 
 
-def native_bf16() -> bool:
-    """Whether this CPU computes bf16 natively (AVX512-BF16 or AMX).
-
-    Without it PyTorch emulates bf16 matmuls and autocast is several times slower than
-    fp32 (measured 6x on an AVX2-only EPYC), so training uses fp32 there.
-    """
-    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
-
-
 class ClassifierOutputs(nn.Module):
     """A ``BranchedEncoder`` that returns finished per-text outputs, so any engine backend
     (ONNX graphs included) hands back embeddings and probabilities, never token states."""
@@ -115,10 +105,10 @@ class FeedbackClassifier:
             # accuracy under int8 was checked on the held-out sets instead (model card) and
             # a test bounds their difference from fp32.
             compared_outputs=1)
-        # ONNX backends run their own copy of the weights: keeping the torch model too
-        # would hold ~0.5 GB for nothing through a long run.
-        self.model: BranchedEncoder | None = (
-            model if self.engine.backend.startswith("torch") else None)
+        # Every backend but torch fp32 runs its own copy of the weights (an ONNX graph, a
+        # bf16 cast, an int8 quantization): keeping the fp32 model too would hold ~0.5 GB
+        # for nothing through a long run.
+        self.model: BranchedEncoder | None = model if self.engine.backend == "torch" else None
         self.lexical: LexicalModel | None = model.lexical
         self.output_cache: OutputCache | None = None
         if output_cache_dir is not None and cache_key is not None:

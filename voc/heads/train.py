@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from voc.encoder.engine import native_bf16
 from voc.errors import ConfigError, InputError
 from voc.heads.data import load_labelled, write_labelled_jsonl
 from voc.heads.evaluate import gold_for_mode, predict_labels, score
@@ -44,7 +45,6 @@ from voc.heads.model import (
     read_heads_file,
     write_heads_file,
 )
-from voc.heads.predict import native_bf16
 from voc.heads.recipes import DataSource, Recipe, custom_recipe
 from voc.io.hashing import sha256_file
 
