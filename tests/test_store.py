@@ -254,3 +254,33 @@ def test_theme_ids_carry_over_from_the_previous_store_run(tmp_path: Path) -> Non
         named = {"pipeline": ["themes"], "themes": {"previous": "/elsewhere"}}
         assert carry_theme_state(named, store) is None
         assert named["themes"]["previous"] == "/elsewhere"
+
+
+def test_identical_answers_and_ids_rerun_to_byte_identical_tables(run_cli,
+                                                                  tmp_path: Path) -> None:
+    """Identical short answers share a content hash: a store re-run of the unchanged export
+    multiplied their segments (6 copies of one answer: 6 -> 36 segments), inflating its
+    theme's share and firing alerts. Repeated ids (a row exported twice) too."""
+    rows = [["id", "comment", "nps"]]
+    rows += [[f"d{i}", "خیلی خوب بود. ممنون از پیک", "9"] for i in range(6)]
+    rows += [[f"u{i}", f"{ANSWERS[i % 3]} #{i}", str(i)] for i in range(4)]
+    rows += [["X2", "پشتیبانی اصلا جواب نداد", "1"], ["X2", "پشتیبانی اصلا جواب نداد", "1"]]
+    data = write_csv(tmp_path / "dups.csv", rows)
+    store = tmp_path / "voc.duckdb"
+    outputs = []
+    for name in ("a", "b", "c"):
+        result = run_cli("analyze", data, "--out", tmp_path / name, "--store", store,
+                         "--format", "csv", "-q")
+        assert result.code == 0, result.stderr
+        outputs.append(tmp_path / name)
+    first = pq.read_table(outputs[0] / "segments.parquet").to_pylist()
+    assert len({s["row_id"] for s in first}) == 12
+    assert sum(1 for s in first if s["row_id"] < 6) == 12  # 2 segments per copy, no more
+    for out in outputs[1:]:
+        assert manifest(out)["store"]["reused"] == 12
+        for table in ("records.csv", "segments.csv"):
+            assert (out / table).read_bytes() == (outputs[0] / table).read_bytes(), table
+    with Store.open(store, read_only=True) as opened:
+        per_content = opened.query("SELECT content_hash, count(*) AS n FROM segments "
+                                   "GROUP BY content_hash").to_pylist()
+    assert max(row["n"] for row in per_content) == 2

@@ -353,9 +353,13 @@ class Store:
             segments: dict[str, list[dict[str, Any]]] = {}
             embeddings: dict[str, list[np.ndarray | None]] = {}
             if "segments" in tables and records:
+                # One row per segment position even in a store written before duplicate
+                # answers were stored once (those hold a copy per identical answer).
                 stored = self.con.sql(
                     "SELECT s.* EXCLUDE (fingerprint) FROM segments s "
                     "SEMI JOIN wanted w USING (content_hash) WHERE s.fingerprint = ? "
+                    "QUALIFY row_number() OVER (PARTITION BY s.content_hash, "
+                    "s.segment_index) = 1 "
                     "ORDER BY s.content_hash, s.segment_index",
                     params=[fingerprint]).to_arrow_table()
                 vectors = _vectors(stored.column("embedding"))
@@ -374,6 +378,9 @@ class Store:
                       embeddings: np.ndarray | None) -> int:
         """Store freshly analysed records (content hash, record key, record) and their
         segments (content hash, segment) in one transaction; return records stored."""
+        # Identical answers ("thanks", «عالی») share one content hash: the store keeps one
+        # record and the segments of that one copy. Keeping every copy's segments made the
+        # next run's reuse join return N copies for each of N rows.
         seen: set[str] = set()
         rows = []
         for content, key, record in analysed:
@@ -385,10 +392,12 @@ class Store:
                          **{k: v for k, v in record.items() if k not in _RECORD_POSITION}})
         if not rows:
             return 0
-        keep = {row["content_hash"] for row in rows}
         segment_rows, vectors = [], []
+        owner: dict[str, Any] = {}  # content hash -> the row whose segments are kept
         for index, (content, segment) in enumerate(segments):
-            if content not in keep:
+            if content not in seen:
+                continue
+            if owner.setdefault(content, segment.get("row_id")) != segment.get("row_id"):
                 continue
             segment_rows.append({"content_hash": content, "fingerprint": fingerprint,
                                  **{k: v for k, v in segment.items()
