@@ -284,3 +284,73 @@ def test_identical_answers_and_ids_rerun_to_byte_identical_tables(run_cli,
         per_content = opened.query("SELECT content_hash, count(*) AS n FROM segments "
                                    "GROUP BY content_hash").to_pylist()
     assert max(row["n"] for row in per_content) == 2
+
+
+def _store_with_embeddings(path: Path, n: int = 2000) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    with Store.open(path) as store:
+        store.save_analyses(
+            "run-1", "fp",
+            [(f"h{i}", f"k{i}", {"text": f"answer {i}", "status": "ok"}) for i in range(n)],
+            [(f"h{i}", {"row_id": i, "segment_index": 0, "text": f"answer {i}"})
+             for i in range(n)],
+            rng.standard_normal((n, 384)).astype(np.float32))
+
+
+def test_a_damaged_block_anywhere_is_found_when_the_store_opens(tmp_path: Path) -> None:
+    """Damage in a block of embeddings was found only when a run read them, mid-run (exit
+    3); the open-time check now reads every column of every table."""
+    import duckdb
+
+    from voc.store.store import StoreError
+
+    clean = tmp_path / "clean.duckdb"
+    _store_with_embeddings(clean)
+    data = clean.read_bytes()
+    damaged_blocks = 0
+    for offset in range(12_288 + 100_000, len(data), 262_144):  # mid-block, each block
+        copy = tmp_path / "damaged.duckdb"
+        copy.write_bytes(data[:offset] + b"\xff" * 64 + data[offset + 64:])
+        try:
+            with duckdb.connect(str(copy), read_only=True) as con:
+                for (table,) in con.execute("SHOW TABLES").fetchall():
+                    con.execute(f"SELECT * FROM {table}").fetchall()
+        except duckdb.Error:
+            damaged_blocks += 1
+            with pytest.raises(StoreError, match="damaged"):
+                Store.open(copy).close()
+    assert damaged_blocks >= 3
+
+
+def test_a_store_that_cannot_be_written_is_not_called_damaged(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from voc.store import store as store_module
+    from voc.store.store import StoreError
+
+    path = tmp_path / "voc.duckdb"
+    _store_with_embeddings(path, 10)
+    # (The tests run as root, whom chmod does not stop: the permission check is simulated.)
+    real_access = os.access
+    monkeypatch.setattr(store_module.os, "access",
+                        lambda where, mode: Path(where) != path and real_access(where, mode))
+    result = run_cli("analyze", export(tmp_path / "e.csv", 2), "--out", tmp_path / "o",
+                     "--store", path, "-q")
+    assert result.code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "cannot write" in result.stderr and "intact" in result.stderr
+    assert "damaged" not in result.stderr
+    monkeypatch.undo()
+
+    # A full disk during a commit: DuckDB's rollback then fails too ("cannot rollback"),
+    # which used to replace the cause in the message.
+    def full(*_: object) -> None:
+        raise duckdb.IOException("IO Error: Could not write file: No space left on device")
+
+    with Store.open(path) as store:
+        monkeypatch.setattr(store, "_insert", full)
+        with pytest.raises(StoreError, match=r"No space left on device.*intact"):
+            store.save_analyses("run-2", "fp", [("h", "k", {"text": "t"})], [], None)

@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -129,8 +130,12 @@ class Store:
                                  f"{exc.strerror}") from exc
         lock = None
         if not read_only:
-            lock = StoreLock(path.with_name(path.name + ".lock")).acquire(
-                wait=wait, timeout_s=wait_timeout_s)
+            _check_writable(path)
+            try:
+                lock = StoreLock(path.with_name(path.name + ".lock")).acquire(
+                    wait=wait, timeout_s=wait_timeout_s)
+            except OSError as exc:
+                raise _unwritable(path, exc.strerror or str(exc)) from exc
         try:
             con = cls._connect(path, read_only)
             store = cls(path, con, lock, read_only)
@@ -151,6 +156,8 @@ class Store:
                 raise StoreError(f"store {path} is open in another program (a running voc "
                                  "analyze or a DuckDB session); retry when it is closed"
                                  ) from exc
+            if any(cause in message for cause in _ENVIRONMENT_CAUSES):
+                raise _unwritable(path, _first_line(exc)) from exc
             raise _damaged(path, exc) from exc
         except duckdb.Error as exc:
             raise _damaged(path, exc) from exc
@@ -200,9 +207,10 @@ class Store:
             f"SELECT count(*) FROM runs WHERE status NOT IN {_RUN_STATUSES}").fetchall()[0][0]
         if bad:
             problems.append(f"{bad} runs have an unknown status")
-        if "records" in tables:
-            self.con.execute("SELECT count(*), count(DISTINCT (content_hash, fingerprint)) "
-                             "FROM records").fetchall()
+        # Hashing every column of every table makes DuckDB read, and so verify the
+        # checksum of, every block: a damaged block is found here, not mid-run.
+        for name in sorted(tables & _DATA_TABLES):
+            self.con.execute(f"SELECT bit_xor(hash(COLUMNS(*))) FROM {name}").fetchall()
         if "segments" in tables:
             orphans = self.con.execute(
                 "SELECT count(*) FROM segments s ANTI JOIN records r "
@@ -210,6 +218,15 @@ class Store:
             if orphans:
                 problems.append(f"{orphans} segments belong to no stored record")
         return problems
+
+    def _abort(self, exc: BaseException) -> None:
+        """Roll a failed transaction back; a write that failed for want of space or
+        permission becomes a one-line error naming that cause. A rollback that fails too
+        (DuckDB's "cannot rollback" after a failed commit) must not hide the cause."""
+        with contextlib.suppress(duckdb.Error):
+            self.con.rollback()
+        if isinstance(exc, duckdb.Error) and any(c in str(exc) for c in _ENVIRONMENT_CAUSES):
+            raise _unwritable(self.path, _first_line(exc)) from exc
 
     def _exec(self, sql: str, params: Sequence[Any] | None = None) -> None:
         """Run a statement to completion (DuckDB keeps an unfetched result open)."""
@@ -293,8 +310,8 @@ class Store:
                  counts["changed"], counts["reused"], counts["analyzed"], counts["segments"],
                  str(out_dir), _json(manifest), run_id])
             self.con.commit()
-        except BaseException:
-            self.con.rollback()
+        except BaseException as exc:
+            self._abort(exc)
             raise
 
     def previous_run(self, before: str | None = None) -> dict[str, Any] | None:
@@ -417,8 +434,8 @@ class Store:
             self._insert("segments", segment_table, ("content_hash", "fingerprint",
                                                     "segment_index"))
             self.con.commit()
-        except BaseException:
-            self.con.rollback()
+        except BaseException as exc:
+            self._abort(exc)
             raise
         return len(rows)
 
@@ -489,8 +506,32 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
+_DATA_TABLES = frozenset({"runs", "records", "segments", "run_records", "run_groups"})
+# Messages of errors that come from the machine (space, permissions), not from the store.
+_ENVIRONMENT_CAUSES = ("No space left on device", "Disk quota exceeded", "Permission denied",
+                       "Read-only file system")
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def _check_writable(path: Path) -> None:
+    """A store voc may not write is not damaged: say so before DuckDB calls it corrupt."""
+    if path.exists() and not os.access(path, os.W_OK):
+        raise _unwritable(path, "the file is read-only")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise _unwritable(path, f"its folder {path.parent} is read-only")
+
+
+def _unwritable(path: Path, detail: str) -> StoreError:
+    return StoreError(f"cannot write to store {path} ({detail}); the store itself is intact: "
+                      "free space or fix the permissions and run again, or read it with "
+                      "'voc runs'/'voc query'")
+
+
 def _damaged(path: Path, exc: Exception) -> StoreError:
-    detail = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+    detail = _first_line(exc)
     return StoreError(f"store {path} is damaged or not a DuckDB database ({detail}); restore "
                       "it from a backup, or move it aside and re-run to build a new store "
                       "(everything is analysed again)")
