@@ -198,6 +198,37 @@ def test_rerun_overwrites_atomically_leaving_no_temporary_files(
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
+def test_rerun_into_an_earlier_runs_folder_is_all_or_nothing(
+    run_cli, survey: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    store = tmp_path / "voc.duckdb"
+    assert run_cli("analyze", survey, "--out", out, "--format", "csv", "--store", store,
+                   "-q").code == 0
+    assert (out / "records.csv").is_file() and (out / "changes.json").is_file()
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    # A failure part-way through writing (a full disk) leaves the earlier run whole.
+    import voc.analyze
+
+    def disk_full(*_: object, **__: object) -> list[str]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(voc.analyze, "write_report", disk_full)
+    failed = run_cli("analyze", survey, "--out", out, "-q")
+    assert failed.code == 2 and "no space left" in failed.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    monkeypatch.undo()
+    assert run_cli("report", out).code == 0
+
+    # A successful re-run without CSV copies or a store leaves none of the earlier run's
+    # files behind (a stale changes.json or alerts.json would be read as this run's).
+    assert run_cli("analyze", survey, "--out", out, "-q").code == 0
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert sorted(p.name for p in out.iterdir()) == sorted(manifest["outputs"])
+    assert not (out / "records.csv").exists() and not (out / "changes.json").exists()
+
+
 def test_names_are_redacted_when_the_spacy_pipeline_finds_people(
     run_cli, tmp_path: Path
 ) -> None:
@@ -237,3 +268,10 @@ def test_analyze_runs_with_every_backend(run_cli, tmp_path: Path, backend: str) 
     assert len(records) == 3 and all(r["sentiment"] for r in records)
     assert all(s["emotion"] for s in segments)
     assert manifest["models"]["encoder_backend"] == backend
+    # Groups of one respondent have no interval: null, never a bare NaN that strict JSON
+    # readers refuse.
+    def refuse(name: str) -> None:
+        pytest.fail(f"a JSON output holds {name}")
+
+    for document in out.glob("*.json"):
+        json.loads(document.read_text(encoding="utf-8"), parse_constant=refuse)

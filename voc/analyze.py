@@ -28,9 +28,12 @@ from voc.io.readers import InputTable, ReadOptions, expand_inputs, read_table
 from voc.io.records import STATUSES, ValueProblems, iter_records
 from voc.io.schema import RECORDS_SCHEMA, SEGMENTS_SCHEMA
 from voc.io.writers import (
+    MANIFEST_NAME,
     atomic_write,
     prepare_output_dir,
+    publish_run,
     rows_to_table,
+    staged_run,
     write_csv,
     write_json,
     write_parquet,
@@ -40,6 +43,7 @@ from voc.pipeline.config import load_config
 from voc.pipeline.executor import default_workers
 from voc.pipeline.resources import english_pipeline
 from voc.pipeline.run import StageCallback, build_components
+from voc.pipeline.settings import validate_config
 from voc.report.data import load_run_data
 from voc.report.render import write_report
 from voc.store.incremental import DEFAULT_COMMIT_EVERY, ExecuteOptions, execute
@@ -207,6 +211,8 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
         config.setdefault("classify", {})["backend"] = options.backend
     if options.journey is not None:
         config.setdefault("journey", {})["map"] = options.journey
+    # The options above are settings too, held to the same types and ranges.
+    config = validate_config(config, "command line")
     out = prepare_output_dir(options.out)
     if store is not None:
         carry_theme_state(config, store)
@@ -227,44 +233,48 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
     groups = add_changes_and_alerts(tables, run_id, store_run, rules)
 
     write_started = time.perf_counter()
-    outputs = write_outputs(tables, out, options.formats)
-    tables.stats["timings_s"]["write"] = round(time.perf_counter() - write_started, 3)
-    tables.stats["timings_s"]["total"] = round(time.perf_counter() - clock, 3)
+    # Written into a staging folder and published whole: a run that fails part-way
+    # leaves the previous run in `out` untouched.
+    with staged_run(out, run_id) as staging:
+        outputs = write_outputs(tables, staging, options.formats)
+        tables.stats["timings_s"]["write"] = round(time.perf_counter() - write_started, 3)
+        tables.stats["timings_s"]["total"] = round(time.perf_counter() - clock, 3)
 
-    english = english_pipeline(config.get("spacy_model", "auto"))
-    manifest = {
-        "run_id": run_id,
-        "started_at": started_at.isoformat(timespec="seconds"),
-        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "command": sys.argv,
-        "inputs": inputs,
-        "skipped_files": skipped,
-        "counts": _counts(tables, inputs),
-        "redactions": tables.stats.get("redactions", {}),
-        "value_problems": {"unparsed_dates": problems.unparsed_dates,
-                           "invalid_scores": problems.invalid_scores},
-        "timings_s": tables.stats["timings_s"],
-        "config": config,
-        "models": {
-            "spacy_english": spacy_model_id(english),
-            **reused_models(store_run, tables.stats.get("models", {})),
-        },
-        "versions": _versions(),
-        "engine": options.engine,
-        # Theme counts and the unthemed share, per view (themes, pain_themes).
-        "themes": {view: tables.stats[view] for view in ("themes", "pain_themes")
-                   if view in tables.stats} or None,
-        "encoder_cache": tables.stats.get("encoder_cache"),
-    }
-    if store_run is not None:
-        manifest["store"] = manifest_section(store_run, tables)
-    if "alerts" in tables.documents:
-        manifest["alerts_fired"] = len(tables.documents["alerts"]["fired"])
-    # The report is rendered from the files just written (the path `voc report DIR` takes),
-    # with the manifest that is written last, so both show exactly what the run holds.
-    manifest["outputs"] = outputs
-    report = write_report(out, load_run_data(out, manifest=manifest))
-    manifest["outputs"] = [*outputs, *report, "run.json"]
-    write_json(out / "run.json", manifest)
+        english = english_pipeline(config.get("spacy_model", "auto"))
+        manifest = {
+            "run_id": run_id,
+            "started_at": started_at.isoformat(timespec="seconds"),
+            "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "command": sys.argv,
+            "inputs": inputs,
+            "skipped_files": skipped,
+            "counts": _counts(tables, inputs),
+            "redactions": tables.stats.get("redactions", {}),
+            "value_problems": {"unparsed_dates": problems.unparsed_dates,
+                               "invalid_scores": problems.invalid_scores},
+            "timings_s": tables.stats["timings_s"],
+            "config": config,
+            "models": {
+                "spacy_english": spacy_model_id(english),
+                **reused_models(store_run, tables.stats.get("models", {})),
+            },
+            "versions": _versions(),
+            "engine": options.engine,
+            # Theme counts and the unthemed share, per view (themes, pain_themes).
+            "themes": {view: tables.stats[view] for view in ("themes", "pain_themes")
+                       if view in tables.stats} or None,
+            "encoder_cache": tables.stats.get("encoder_cache"),
+        }
+        if store_run is not None:
+            manifest["store"] = manifest_section(store_run, tables)
+        if "alerts" in tables.documents:
+            manifest["alerts_fired"] = len(tables.documents["alerts"]["fired"])
+        # The report is rendered from the files just written (the path `voc report DIR` takes),
+        # with the manifest that is written last, so both show exactly what the run holds.
+        manifest["outputs"] = outputs
+        report = write_report(staging, load_run_data(staging, manifest=manifest))
+        manifest["outputs"] = [*outputs, *report, MANIFEST_NAME]
+        write_json(staging / MANIFEST_NAME, manifest)
+        publish_run(staging, out, manifest["outputs"])
     record_run(store_run, tables, manifest, groups, out)
     return manifest

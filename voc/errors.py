@@ -7,6 +7,8 @@ with `EXIT_USAGE`; anything else is a bug and exits with `EXIT_INTERNAL`.
 
 from __future__ import annotations
 
+import errno
+
 EXIT_OK = 0
 EXIT_ALERTS = 1
 EXIT_USAGE = 2
@@ -40,3 +42,26 @@ class Terminated(BaseException):
     Exception (a stage's per-row `except Exception` must not swallow it): `with` blocks
     unwind, so the store marks the run interrupted and releases its lock.
     """
+
+
+# What the machine, not voc, is short of: the user fixes these (free space, permissions, a
+# shorter path), so they are one-line errors with exit 2 wherever they surface.
+_ENVIRONMENT_ERRNOS = {
+    errno.ENOSPC: "no space left on the device; free some space and run again",
+    errno.EDQUOT: "the disk quota is exceeded; free some space and run again",
+    errno.EROFS: "the file system is read-only; choose a writable location",
+    errno.EACCES: "permission denied; choose a location this user may write",
+    errno.EPERM: "operation not permitted; choose a location this user may write",
+    errno.ENAMETOOLONG: "a file name or path is too long; choose a shorter one",
+}
+
+
+def environment_problem(exc: BaseException) -> str | None:
+    """One line for an OSError the user fixes in their environment, else None (a bug)."""
+    seen: BaseException | None = exc
+    while seen is not None:  # the cause may sit under a cleanup error that replaced it
+        if isinstance(seen, OSError) and seen.errno in _ENVIRONMENT_ERRNOS:
+            where = f" ({seen.filename})" if seen.filename else ""
+            return f"{_ENVIRONMENT_ERRNOS[seen.errno]}{where}"
+        seen = seen.__cause__ or seen.__context__
+    return None

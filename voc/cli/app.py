@@ -45,6 +45,7 @@ from voc.errors import (
     EXIT_USAGE,
     Terminated,
     VocError,
+    environment_problem,
 )
 
 app = typer.Typer(
@@ -300,6 +301,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if _wants_debug(args):
             traceback.print_exc()
+        if (problem := environment_problem(exc)) is not None:
+            typer.echo(f"error: {problem}", err=True)
+            sys.exit(EXIT_USAGE)
         typer.echo(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for "
                    "details and report it)", err=True)
         code = EXIT_INTERNAL

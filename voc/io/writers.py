@@ -6,12 +6,15 @@ renamed over the final name (rename is atomic on POSIX and Windows within one vo
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import math
 import os
+import shutil
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,6 +38,76 @@ def prepare_output_dir(path: Path) -> Path:
     if not os.access(path, os.W_OK | os.X_OK):
         raise OutputError(f"output directory {path} is not writable")
     return path
+
+
+STAGING_PREFIX = ".voc-staging-"
+MANIFEST_NAME = "run.json"
+
+
+def staging_dir(out: Path, run_id: str) -> Path:
+    """A fresh folder inside ``out`` where a run writes every file before it is published.
+
+    Until :func:`publish_run` moves them, ``out`` still holds the previous run whole: a run
+    that fails part-way (disk full, a signal) leaves it untouched. Staging folders that
+    killed runs left behind are removed first (two runs writing one folder at the same time
+    would overwrite each other's files anyway).
+    """
+    for leftover in out.glob(f"{STAGING_PREFIX}*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+    staging = out / f"{STAGING_PREFIX}{run_id}"
+    try:
+        staging.mkdir()
+    except OSError as exc:
+        raise OutputError(f"cannot write in output directory {out}: {exc.strerror}") from exc
+    return staging
+
+
+@contextlib.contextmanager
+def staged_run(out: Path, run_id: str) -> Iterator[Path]:
+    """:func:`staging_dir` for the block, removed again if the block fails."""
+    staging = staging_dir(out, run_id)
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _listed_outputs(manifest_path: Path) -> set[str]:
+    """The files an earlier run's manifest says it wrote, limited to plain names in its folder
+    (a tampered manifest must not make voc delete anything else)."""
+    try:
+        listed = json.loads(manifest_path.read_text(encoding="utf-8")).get("outputs")
+    except (OSError, ValueError, AttributeError):
+        return set()
+    if not isinstance(listed, list):
+        return set()
+    return {name for name in listed
+            if isinstance(name, str) and name and Path(name).name == name
+            and not name.startswith(".")}
+
+
+def publish_run(staging: Path, out: Path, outputs: Sequence[str]) -> None:
+    """Move a staged run's ``outputs`` into ``out``, replacing the previous run there.
+
+    The old manifest goes first, so from then on the folder is no finished run until the new
+    manifest (moved last) makes it one; files of the previous run that this one did not
+    write (changes.json, alerts.json, CSV copies...) are removed, so no stale table can be
+    read as this run's. Renames within one folder need no space, so a full disk cannot stop
+    this half-way.
+    """
+    manifest = out / MANIFEST_NAME
+    stale = _listed_outputs(manifest) - set(outputs)
+    try:
+        manifest.unlink(missing_ok=True)
+        for name in stale:
+            (out / name).unlink(missing_ok=True)
+        for name in sorted(outputs, key=lambda n: n == MANIFEST_NAME):
+            os.replace(staging / name, out / name)
+        staging.rmdir()
+    except OSError as exc:
+        raise OutputError(f"cannot publish the run into {out}: {exc.strerror or exc}") from exc
 
 
 def _current_umask() -> int:
@@ -62,8 +135,21 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         raise
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` with every NaN or infinity as None: JSON has no NaN, and a file holding one
+    (Python writes a bare ``NaN``) is refused by strict readers and most other languages."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    return value
+
+
 def write_json(path: Path, data: Mapping[str, Any]) -> None:
-    payload = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    payload = json.dumps(json_safe(data), ensure_ascii=False, indent=2, default=str,
+                         allow_nan=False).encode("utf-8")
     atomic_write(path, lambda stream: stream.write(payload + b"\n"))
 
 
