@@ -97,3 +97,26 @@ def test_ray_fits_themes_on_a_sample_and_assigns_the_rest_in_the_distributed_pas
     state = json.loads((tmp_path / "ray" / "themes_model.json").read_text(encoding="utf-8"))
     assert state["n_segments"] == len(assigned)
     assert 400 <= state["n_fitted"] < len(assigned)  # the sample, and its texts repeated
+
+
+@pytest.mark.slow
+def test_ray_engine_keeps_json_logs_json(tmp_path: Path) -> None:
+    """Ray printed a plain-text warning from its core (actor restarts) and Python warnings
+    on stderr, in between the JSON lines that a scheduler parses."""
+    import subprocess
+    import sys
+
+    from tests.conftest import write_csv
+
+    data = write_csv(tmp_path / "t.csv", [["id", "comment", "nps"],
+                                          ["1", "The courier was late", "3"],
+                                          ["2", "خیلی خوب بود", "10"]])
+    voc_command = str(Path(sys.executable).with_name("voc"))
+    done = subprocess.run([voc_command, "analyze", data, "--out", tmp_path / "o", "--engine",
+                           "ray", "--workers", "1", "--log-format", "json"],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines
+    for line in lines:
+        assert isinstance(json.loads(line), dict), line

@@ -39,6 +39,9 @@ def configure_logging(log_format: LogFormat, *, quiet: bool, debug: bool) -> Non
         handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
+    # Libraries' warnings (Ray, transformers) go through the same handler, so JSON logs
+    # stay one JSON object per line.
+    logging.captureWarnings(True)
     level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
     # Readable text mode shows progress bars instead of per-stage info lines.
     if log_format == "text" and not debug:

@@ -155,6 +155,12 @@ def _ray() -> Any:
     return ray
 
 
+# A failed actor fails the run (the store resumes it): restarting one would rebuild it from
+# constructor arguments Ray keeps in its object store, which it warns about on stderr in
+# plain text (breaking `--log-format json`) and cannot guarantee.
+_NO_RESTARTS: dict[str, Any] = {"max_restarts": 0}
+
+
 def ensure_ray(workers: int) -> Any:
     ray = _ray()
     if not ray.is_initialized():
@@ -211,7 +217,7 @@ class RayEngine:
                 RowLocalActor, fn_constructor_kwargs={"config": dict(self.config),
                                                       "stages": stages, "anchors": link},
                 batch_size=size, batch_format="pyarrow", num_cpus=1,
-                compute=ray.data.ActorPoolStrategy(size=self.workers))
+                compute=ray.data.ActorPoolStrategy(size=self.workers), **_NO_RESTARTS)
             analysed = staging / "analysed"
             analysed.mkdir()
             anchors: Anchors | None = None
@@ -251,7 +257,7 @@ class RayEngine:
             CorpusAssigner, fn_constructor_kwargs={"config": dict(self.config),
                                                    "fitted": fitted, "anchors": anchors},
             batch_format="pyarrow", num_cpus=1,
-            compute=ray.data.ActorPoolStrategy(size=self.workers),
+            compute=ray.data.ActorPoolStrategy(size=self.workers), **_NO_RESTARTS,
         ).write_parquet(str(assigned))
         theme_ids, journey = read_assignments(part_files(assigned))
         if fitted is not None and sampled is not None:
