@@ -51,9 +51,21 @@ from dataclasses import dataclass
 
 from voc.io.values import fold_digits
 
-__all__ = ["PII_KINDS", "PiiMatch", "PiiRedactor", "RedactionResult", "fold_digits"]
+__all__ = ["PII_KINDS", "PII_KIND_DESCRIPTIONS", "PiiMatch", "PiiRedactor", "RedactionResult",
+           "fold_digits"]
 
 PII_KINDS: tuple[str, ...] = ("EMAIL", "URL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "NAME")
+# What each kind covers, in the words a report reader needs to judge what may remain.
+PII_KIND_DESCRIPTIONS: dict[str, str] = {
+    "EMAIL": "e-mail addresses",
+    "URL": "web links",
+    "PHONE": "phone numbers",
+    "CARD": "bank card numbers",
+    "IBAN": "IBANs (Sheba)",
+    "NATIONAL_ID": "Iranian national ids",
+    "NAME": "person names found from name lists and context (titles, introductions, "
+            "signatures, a first name with a surname); other names can remain",
+}
 
 NameFinder = Callable[[str], list[tuple[int, int]]]
 
