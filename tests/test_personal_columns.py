@@ -46,6 +46,14 @@ def test_segment_columns_are_not_personal(name: str, values: list[Any]) -> None:
     assert not is_personal_column(name, values)
 
 
+def test_answers_that_mention_personal_data_are_still_answers() -> None:
+    # pii.csv: nearly every answer holds a phone or an e-mail; it is still the question.
+    answers = ["لطفا با شماره 09121234567 تماس بگیرید سفارشم نرسید",
+               "email me at ali.rezaei@gmail.com about the refund please",
+               "my number 0098-912-123-4567 and the refund never came"]
+    assert not is_personal_column("feedback", answers)
+
+
 def test_segment_columns_leave_out_personal_and_unique_columns() -> None:
     # tickets10.csv: every customer's e-mail and phone were printed as "By ..." tables.
     metas = [{"customer_email": e, "customer_phone": p, "contact": p, "who": n,
@@ -64,13 +72,7 @@ def test_an_email_column_is_never_a_question() -> None:
     columns = {"id": [f"P{i}" for i in range(6)], "feedback": feedback,
                "customer_email": ["ali.rezaei@gmail.com", "sara.k@yahoo.com",
                                   "m.hosseini@outlook.com"] * 2,
-               "customer_name": ["علی رضایی", "Sarah Johnson", "مریم احمدی"] * 2,
-               "contact_note": ["call me on 0912 123 4567 after 5pm please",
-                                "mail me at sara.k@yahoo.com about it",
-                                "my mobile is 09351112233 thank you",
-                                "reach me via 09198887766 any time",
-                                "send to m.hosseini@outlook.com please",
-                                "phone 0912 000 0001 in the morning"]}
+               "customer_name": ["علی رضایی", "Sarah Johnson", "مریم احمدی"] * 2}
     rows = [{c: v[i] for c, v in columns.items()} for i in range(6)]
     table = InputTable(source="s.csv", format="csv", columns=list(columns), rows=rows,
                        row_numbers=list(range(2, 8)))

@@ -3,8 +3,8 @@
 Exports carry contact details next to the answers. Such a column must never become a
 question, a report "By ..." table or a kpis.json breakdown: each of its values is one
 person. A column is personal when its name says so (in English or Persian) or when most of
-its values are personal data: they match the PII patterns of voc.privacy.pii, or they look
-like a person's name (voc.privacy.names).
+its values are personal data: they are mostly a match of the PII patterns of voc.privacy.pii,
+or they look like a person's name (voc.privacy.names).
 """
 
 from __future__ import annotations
@@ -40,7 +40,10 @@ def _redactor() -> PiiRedactor:
 
 
 def _personal_value(value: str) -> bool:
-    return bool(_redactor().find(value)) or looks_like_person_name(value)
+    """The value *is* personal data (mostly a match), not an answer that mentions some: a
+    feedback column full of phone numbers is still a question, only redacted."""
+    covered = sum(m.end - m.start for m in _redactor().find(value))
+    return covered >= 0.5 * len(value.replace(" ", "")) or looks_like_person_name(value)
 
 
 def is_personal_column(name: str, values: Iterable[Any]) -> bool:

@@ -207,8 +207,13 @@ def _run(text: str, tokens: list[_Token], i: int, *, strong: bool) -> int:
     return j
 
 
+_PHRASE_HEADS = frozenset(p[0] for p in (*_INTRO_EN, *_INTRO_FA, *_SIGN_OFF_EN, *_SIGN_OFF_FA))
+
+
 def _phrase_at(tokens: list[_Token], i: int, phrases: tuple[tuple[str, ...], ...]) -> int:
     """Length of the phrase from `phrases` starting at token i (0 if none)."""
+    if tokens[i].key not in _PHRASE_HEADS:  # the common case, checked once
+        return 0
     for phrase in phrases:
         if tuple(t.key for t in tokens[i : i + len(phrase)]) == phrase:
             return len(phrase)
