@@ -138,6 +138,45 @@ POSITIVE: list[tuple[str, list[tuple[str, str]]]] = [
     ("0912 123 4567 - 0935 765 4321", [("PHONE", "0912 123 4567"), ("PHONE", "0935 765 4321")]),
 ]
 
+# Issue #15: refund complaints put cards, phones and ids right next to money and order words.
+CARD_WINS: list[tuple[str, list[tuple[str, str]]]] = [
+    # a Luhn-valid card is a card next to any cue: money, order, '#', amounts
+    (f"مبلغ رو به {CARD} برگردونید، دو هفته است منتظرم", [("CARD", CARD)]),
+    (f"refund total to {CARD} please", [("CARD", CARD)]),
+    (f"هزینه رو به حساب {CARD} واریز کنید لطفا", [("CARD", CARD)]),
+    (f"#{CARD} was charged twice", [("CARD", CARD)]),
+    (f"order 4512 — refund to {grouped(CARD)} never arrived", [("CARD", grouped(CARD))]),
+    (f"order 4512 — refund to {grouped(CARD, sep='-')}", [("CARD", grouped(CARD, sep="-"))]),
+    (f"شماره سفارش {CARD}", [("CARD", CARD)]),
+    (f"order #{CARD}", [("CARD", CARD)]),
+    (f"{CARD} شماره سفارشمه", [("CARD", CARD)]),
+    # a mistyped card (Luhn fails) right after a card cue is still a card
+    (f"شماره کارت {CARD_BAD} اشتباه وارد کردم", [("CARD", CARD_BAD)]),
+    (f"card number {grouped(CARD_BAD)} refund not received", [("CARD", grouped(CARD_BAD))]),
+    (f"کارتم {fa(grouped(CARD_BAD, sep='-'))}", [("CARD", fa(grouped(CARD_BAD, sep="-")))]),
+    # dotted mobiles and landlines with an area code, whatever cue precedes them
+    ("call me on 0912.123.4567 the courier never came", [("PHONE", "0912.123.4567")]),
+    ("0912.123.45.67", [("PHONE", "0912.123.45.67")]),
+    ("+98.912.123.4567", [("PHONE", "+98.912.123.4567")]),
+    (f"موبایل {fa('0912.123.4567')}", [("PHONE", fa("0912.123.4567"))]),
+    ("021.8877.6655", [("PHONE", "021.8877.6655")]),
+    ("invoice to 021-88776655 was never sent", [("PHONE", "021-88776655")]),
+    ("ticket 021 8877 6655", [("PHONE", "021 8877 6655")]),
+    ("فاکتور رو به 021-88776655 فکس کنید", [("PHONE", "021-88776655")]),
+    # a price cue describes its own number, not the id after it; "id" is an id cue
+    ("price was 200$ my id 0017474590 and the checkout failed",
+     [("NATIONAL_ID", "0017474590")]),
+    (f"قیمت 200 تومان بود، کد ملی {NID}", [("NATIONAL_ID", NID)]),
+    (f"my id {NID}", [("NATIONAL_ID", NID)]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CARD_WINS, ids=[t for t, _ in CARD_WINS])
+def test_structured_numbers_beat_order_and_price_cues(
+    redactor: PiiRedactor, text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert spans(redactor, text) == expected
+
 
 @pytest.mark.parametrize(("text", "expected"), POSITIVE, ids=[t for t, _ in POSITIVE])
 def test_detects(redactor: PiiRedactor, text: str, expected: list[tuple[str, str]]) -> None:
@@ -148,15 +187,27 @@ def test_detects(redactor: PiiRedactor, text: str, expected: list[tuple[str, str
 NEGATIVE: list[str] = [
     "ارسال سریع بود و بسته‌بندی عالی. ممنون!",
     "The app is great, five stars.",
-    # order / tracking numbers, including Luhn- and checksum-valid ones after an order cue
+    # order / tracking numbers, including checksum-valid national codes and 16-digit
+    # numbers that fail Luhn after an order cue (a Luhn-valid card is a card anywhere)
     "کد پیگیری 12345678 هنوز نرسیده",
-    f"شماره سفارش {CARD}",
-    f"سفارش شماره {CARD} نرسید",
-    f"order #{CARD}",
+    f"شماره سفارش {CARD_BAD}",
+    f"سفارش شماره {CARD_BAD} نرسید",
+    f"order #{CARD_BAD}",
     f"tracking {NID}",
     f"order number {NID}",
-    f"{CARD} شماره سفارشمه",
+    f"order id {NID}",
+    f"{CARD_BAD} شماره سفارشمه",
     "سفارش #98765432",
+    "order #123456789012 was late, price 450000 toman, date 2024-05-12",
+    "کد پیگیری ۹۸۷۶۵۴۳۲۱۰۱۲ سفارش دیر رسید",
+    # a failed checksum is not a card without a card cue, nor is a card cue's 15-digit number
+    f"refund to {CARD_BAD}",
+    f"شماره کارت {CARD_BAD[:15]}",
+    # a decimal, a dotted date and a version are not dotted phones
+    "0.9121234567",
+    "09.12.2023",
+    "1402.05.12",
+    "v9.123.4567",
     # prices
     "قیمت 1,250,000 تومان بود",
     "۲۵۰ هزار تومان گرون بود",

@@ -7,14 +7,16 @@ guess can be overridden from the command line, and the manifest records what was
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from voc.errors import InputError
 from voc.io.readers import InputTable
 from voc.io.values import parse_date, parse_number
+from voc.privacy.columns import is_personal_column
 
 ScoreKind = Literal["nps", "csat", "ces"]
 SCORE_KINDS: tuple[ScoreKind, ...] = ("nps", "csat", "ces")
@@ -36,6 +38,11 @@ _SCORE_HINTS: dict[ScoreKind, re.Pattern[str]] = {
     "csat": re.compile(r"csat|satisf|rating|stars?$|rate$|score$|رضایت|امتیاز", re.IGNORECASE),
     "ces": re.compile(r"\bces\b|^ces|effort|ease|easy|سهولت|تلاش", re.IGNORECASE),
 }
+# A meta column is a segment to break results down by (a CRM tier, a region) when it has
+# 2..MAX_SEGMENT_VALUES distinct values, fewer than the respondents that have one, and a
+# value for at least MIN_SEGMENT_COVERAGE of them; and never when it holds personal data.
+MAX_SEGMENT_VALUES = 20
+MIN_SEGMENT_COVERAGE = 0.3
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _SAMPLE = 500
 _NO_SCORE = frozenset({"n/a", "na", "-", "nan", "null", "none", "?"})
@@ -203,7 +210,9 @@ def detect_columns(table: InputTable, overrides: ColumnOverrides) -> ColumnRoles
     if overrides.text:
         text_columns = list(overrides.text)
     else:
-        scored = [(c, _text_score(c, _values(table, c))) for c in columns if c not in taken]
+        # An e-mail or name column can look like short free text; it is never a question.
+        scored = [(c, _text_score(c, values)) for c in columns if c not in taken
+                  for values in (_values(table, c),) if not is_personal_column(c, values)]
         scored = [(c, s) for c, s in scored if s > 0]
         if not scored:
             raise InputError(
@@ -220,3 +229,30 @@ def detect_columns(table: InputTable, overrides: ColumnOverrides) -> ColumnRoles
         text=text_columns, id=id_column, date=date_column, channel=channel_column,
         scores=scores, detected=detected,
     )
+
+
+def meta_of(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's `meta` (the input's other columns) as a dict; {} when absent or broken."""
+    raw = record.get("meta")
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def segment_columns(metas: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The meta columns to break KPIs and the report down by, from one meta per respondent:
+    few distinct values shared by several respondents, and no personal data."""
+    values: dict[str, list[str]] = {}
+    for meta in metas:
+        for column, value in meta.items():
+            if isinstance(value, str | int | float | bool) and str(value).strip():
+                values.setdefault(column, []).append(str(value))
+    return sorted(
+        column for column, present in values.items()
+        if 1 < len(set(present)) <= MAX_SEGMENT_VALUES and len(set(present)) < len(present)
+        and len(present) >= MIN_SEGMENT_COVERAGE * len(metas)
+        and not is_personal_column(column, present))

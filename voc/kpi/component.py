@@ -5,7 +5,6 @@ themes. Writes DIR/kpis.json, drivers.parquet, journey.parquet and pain_points.p
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,17 +12,16 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from voc.io.columns import meta_of, segment_columns
 from voc.io.schema import DRIVERS_SCHEMA, JOURNEY_SCHEMA, PAIN_POINTS_SCHEMA
 from voc.journey.linking import UNASSIGNED
 from voc.journey.maps import JourneyMap
 from voc.kpi.drivers import key_drivers
 from voc.kpi.scores import KPI_FUNCTIONS, nps
 from voc.pipeline.base import OutputTable, Record, Segment, Tables, register
+from voc.privacy.columns import redact_value
 
 DEFAULT_MIN_SUPPORT = 10
-# A meta column becomes a KPI breakdown when it looks like a segment (tier, region):
-# at most this many distinct values, and fewer than the respondents.
-MAX_SEGMENT_VALUES = 20
 DRIVER_METRICS = ("nps", "csat")
 _NON_EMOTIONS = {"neutral", None}
 
@@ -42,17 +40,6 @@ class Respondent:
     cells: set[tuple[str, str]] = field(default_factory=set)
 
 
-def _meta(record: Record) -> dict[str, Any]:
-    raw = record.get("meta")
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def respondents(records: Sequence[Record], segments: Sequence[Segment]
                 ) -> tuple[list[Respondent], dict[int, int]]:
     """Group records by input row (source, source_row); map row_id -> respondent index."""
@@ -65,7 +52,7 @@ def respondents(records: Sequence[Record], segments: Sequence[Segment]
             index[key] = len(people)
             people.append(Respondent(
                 scores={m: record.get(m) for m in KPI_FUNCTIONS},
-                channel=record.get("channel"), meta=_meta(record)))
+                channel=record.get("channel"), meta=meta_of(record)))
         person = people[index[key]]
         of_row[record["row_id"]] = index[key]
         if record.get("lang"):
@@ -98,17 +85,6 @@ def _breakdown(people: Sequence[Respondent], keys: Callable[[Respondent], Iterab
     return sorted(rows, key=lambda row: (-row["records"], row["key"]))
 
 
-def segment_columns(people: Sequence[Respondent]) -> list[str]:
-    """Meta columns with few distinct values (a CRM tier, a region) to break KPIs down by."""
-    values: dict[str, set[str]] = {}
-    for person in people:
-        for column, value in person.meta.items():
-            if value is not None and not isinstance(value, dict | list):
-                values.setdefault(column, set()).add(str(value))
-    return sorted(c for c, v in values.items()
-                  if 1 < len(v) <= MAX_SEGMENT_VALUES and len(v) < len(people))
-
-
 def kpi_document(people: Sequence[Respondent], labels: Mapping[str, Mapping[str, str]],
                  min_support: int) -> dict[str, Any]:
     """The kpis.json document (shape: voc.io.schema.KPIS_DOCUMENT_DOC)."""
@@ -120,9 +96,11 @@ def kpi_document(people: Sequence[Respondent], labels: Mapping[str, Mapping[str,
         "channel": _breakdown(people, lambda p: [p.channel] if p.channel else [], {}),
         "lang": _breakdown(people, lambda p: p.langs, {}),
     }
-    for column in segment_columns(people):
+    for column in segment_columns([p.meta for p in people]):
+        # Keys are shown (kpis.json, dashboards): personal data inside a value is replaced.
         by[f"meta.{column}"] = _breakdown(
-            people, lambda p, c=column: [str(p.meta[c])] if p.meta.get(c) is not None else [],
+            people,
+            lambda p, c=column: [redact_value(p.meta[c])] if p.meta.get(c) is not None else [],
             {})
     return {"overall": {"records": len(people), **kpis(people)}, "by": by,
             "min_support": min_support}

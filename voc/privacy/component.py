@@ -9,7 +9,8 @@ from typing import Any, ClassVar
 
 from voc.pipeline.base import Record, Tables, apply_per_record, register
 from voc.pipeline.resources import english_pipeline
-from voc.privacy.pii import PII_KINDS, PiiRedactor
+from voc.privacy.names import find_names
+from voc.privacy.pii import PII_KINDS, NameFinder, PiiRedactor
 
 _LATIN = re.compile("[A-Za-z]")
 
@@ -29,6 +30,15 @@ def spacy_name_finder(model: str) -> Any:
     return find_names
 
 
+def name_finder(model: str) -> NameFinder:
+    """The name lists with context (both languages, always), plus spaCy's English NER when
+    the pipeline has one; overlapping spans are merged by the redactor."""
+    spacy_finder = spacy_name_finder(model)
+    if spacy_finder is None:
+        return find_names
+    return lambda text: find_names(text) + spacy_finder(text)
+
+
 class RedactComponent:
     """Adds `text_redacted`: the original text with e-mails, phones, cards... replaced."""
 
@@ -39,8 +49,7 @@ class RedactComponent:
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         kinds = settings.get("kinds", PII_KINDS)
-        finder = spacy_name_finder(settings.get("spacy_model", "auto")) if "NAME" in kinds \
-            else None
+        finder = name_finder(settings.get("spacy_model", "auto")) if "NAME" in kinds else None
         self.redactor = PiiRedactor(kinds=kinds, name_finder=finder)
 
     def __call__(self, tables: Tables) -> Tables:

@@ -11,16 +11,21 @@ Design decisions worth knowing:
 * Checksums are mandatory. CARD needs Luhn (and a 2-6 leading digit, the only ranges real
   networks use), IBAN needs mod-97, NATIONAL_ID needs the official check digit. This is what
   keeps order numbers, tracking codes and prices from being redacted.
-* Context cues. Numbers that are only weakly structured (cards, national codes, landlines,
-  international numbers) are *not* redacted when the nearest cue word before them (or, if
-  there is none, right after them) is an order/tracking cue (سفارش, پیگیری, رهگیری, فاکتور,
-  order, tracking, invoice, ticket, ``#``) or a price cue (قیمت, مبلغ, price, ...), or when
-  the number is followed by a currency (تومان, ریال, $ ...). The nearest cue wins, so
-  «شماره سفارش ...» is an order number while «سفارش رو با کارت ... دادم» is still a card.
-  Strongly structured values (e-mails, URLs, Iranian mobiles, IR-prefixed IBANs) are always
-  redacted: privacy wins over the rare order number that looks exactly like a mobile.
-  «شماره»/"number" on its own is a phone cue, but directly after another cue it only
-  qualifies it: «سفارش شماره ...» / "order number ..." are order numbers.
+* Context cues. Numbers that are only weakly structured (national codes, international
+  numbers) are *not* redacted when the nearest cue word before them (or, if there is none,
+  right after them) is an order/tracking cue (سفارش, پیگیری, رهگیری, فاکتور, order,
+  tracking, invoice, ticket, ``#``) or a price cue (قیمت, مبلغ, price, ...), or when the
+  number is followed by a currency (تومان, ریال, $ ...). The nearest cue wins, and a cue
+  only reaches the next number: in "price was 200$ my id ..." the price is the 200.
+  «شماره»/"number" on its own is a phone cue and "id" a national-id cue, but directly after
+  another cue they only qualify it: «سفارش شماره ...» / "order id ..." are order numbers.
+* Strongly structured values are always redacted, whatever the cue: e-mails, URLs, Iranian
+  mobiles (also dotted, ``0912.123.4567``), landlines with their area code, IR-prefixed
+  IBANs and Luhn-valid card numbers. Refund complaints put cards right next to money and
+  order words («مبلغ رو به ... برگردونید», "order 4512 - refund to ..."), so a cue must not
+  veto them: privacy wins over the rare order number that passes Luhn. A 16-digit number
+  right after a card cue («شماره کارت», "card number") is a card even when a typo breaks
+  its checksum.
 * Bare 8-digit local landlines (and mobiles without the trunk 0, ``912 123 4567``) are only
   phones next to a phone cue (تلفن, تماس, شماره, phone, tel, call, زنگ ...); a bare 24-digit
   IBAN only next to «شبا»/IBAN. Service numbers (1500) and short codes are never phones.
@@ -46,9 +51,21 @@ from dataclasses import dataclass
 
 from voc.io.values import fold_digits
 
-__all__ = ["PII_KINDS", "PiiMatch", "PiiRedactor", "RedactionResult", "fold_digits"]
+__all__ = ["PII_KINDS", "PII_KIND_DESCRIPTIONS", "PiiMatch", "PiiRedactor", "RedactionResult",
+           "fold_digits"]
 
 PII_KINDS: tuple[str, ...] = ("EMAIL", "URL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "NAME")
+# What each kind covers, in the words a report reader needs to judge what may remain.
+PII_KIND_DESCRIPTIONS: dict[str, str] = {
+    "EMAIL": "e-mail addresses",
+    "URL": "web links",
+    "PHONE": "phone numbers",
+    "CARD": "bank card numbers",
+    "IBAN": "IBANs (Sheba)",
+    "NATIONAL_ID": "Iranian national ids",
+    "NAME": "person names found from name lists and context (titles, introductions, "
+            "signatures, a first name with a surname); other names can remain",
+}
 
 NameFinder = Callable[[str], list[tuple[int, int]]]
 
@@ -126,6 +143,12 @@ _PHONE_RE = re.compile(
     rf"{_NUM_L}(?:(?:{_MOBILE})(?:{_SEPQ}[0-9]){{7}}|(?P<land>{_LANDLINE})|(?P<intl>{_INTL}))"
     rf"{_NUM_R}"
 )
+# Dots between digit groups only when every gap is a dot: a decimal has one dot, and a
+# dotted date is too short to start like a mobile or a landline.
+_DOTTED_PHONE_RE = re.compile(
+    rf"{_NUM_L}(?:(?:\+98|0098)\.?9|09)[0-9]{{2}}\.[0-9]{{3}}\.[0-9]{{2}}\.?[0-9]{{2}}{_NUM_R}"
+    rf"|{_NUM_L}0[1-8][0-9]\.[2-9][0-9]{{3}}\.?[0-9]{{4}}{_NUM_R}"
+)
 # Cue-only phones: 8-digit local numbers (never starting with 0 or 1, which also rules out
 # years such as 1399-1402) and mobiles written without the trunk 0 (912 123 4567).
 _LOCAL_RE = re.compile(
@@ -163,6 +186,7 @@ _CUE_RE = re.compile(
     r"|(?<![A-Za-z])(?:order|track|invoice|ticket)|#)"
     r"|(?P<price>قیمت|مبلغ|هزینه|(?<![A-Za-z])(?:price|cost|amount|total))"
     r"|(?P<number>شماره|(?<![A-Za-z])number)"
+    r"|(?P<ident>(?<![A-Za-z])id(?![A-Za-z]))"
     r"|(?P<phone>تلفن|تماس|موبایل|زنگ|واتساپ"
     r"|(?<![A-Za-z])(?:phone|tel|call|mobile|cell|fax|whatsapp)[a-z]*\.?)"
     r"|(?P<card>کارت|(?<![A-Za-z])card)"
@@ -225,26 +249,41 @@ def _iban_ir_ok(digits: str) -> bool:
 # --------------------------------------------------------------------------- context
 
 
+# Qualifier cues name a kind on their own, but right after another cue they only qualify it.
+_QUALIFIER_DEFAULT = {"number": "phone", "ident": "nid"}
+_DIGIT = re.compile(r"[0-9]")
+
+
 def _qualify(cue: re.Match[str], neighbour: re.Match[str] | None, gap: int) -> str | None:
     kind = cue.lastgroup
-    if kind == "stop":
+    if kind == "stop" or kind is None:
         return None
-    if kind != "number":
+    if kind not in _QUALIFIER_DEFAULT:
         return kind
-    if neighbour is not None and gap <= 3 and neighbour.lastgroup not in ("stop", "number"):
+    if (neighbour is not None and gap <= 3
+            and neighbour.lastgroup not in ("stop", *_QUALIFIER_DEFAULT)):
         return neighbour.lastgroup
-    return "phone"
+    return _QUALIFIER_DEFAULT[kind]
 
 
 def _cue(text: str, start: int, end: int) -> str | None:
-    """Nearest cue before the span (same sentence), else the first one right after it."""
+    """Nearest cue before the span (same sentence), else the first one right after it.
+
+    A cue describes the number next to it, so the look-back stops at the previous digit and
+    the look-ahead at the next one: in "order 4512, refund to <card>" the order is 4512.
+    """
+    lo = max(0, start - _CUE_BEFORE)
+    for digit in _DIGIT.finditer(text, lo, start):
+        lo = digit.end()
     prev: re.Match[str] | None = None
     last: re.Match[str] | None = None
-    for m in _CUE_RE.finditer(text, max(0, start - _CUE_BEFORE), start):
+    for m in _CUE_RE.finditer(text, lo, start):
         prev, last = last, m
     if last is not None:
         return _qualify(last, prev, last.start() - prev.end() if prev is not None else 0)
-    after = _CUE_RE.finditer(text, end, end + _CUE_AFTER)
+    hi = min(len(text), end + _CUE_AFTER)
+    next_digit = _DIGIT.search(text, end, hi)
+    after = _CUE_RE.finditer(text, end, next_digit.start() if next_digit else hi)
     first = next(after, None)
     if first is None:
         return None
@@ -303,9 +342,11 @@ def _find_numbers(t: str, out: list[_Span]) -> None:
         ndigits = len(_NON_DIGIT.sub("", chunk.group()))
         for m in _PHONE_RE.finditer(t, pos, endpos):
             s, e = m.span()
-            if (m.group("land") is not None or m.group("intl") is not None) and _vetoed(t, s, e):
+            if m.group("intl") is not None and _vetoed(t, s, e):
                 continue
             out.append((s, e, "PHONE"))
+        for m in _DOTTED_PHONE_RE.finditer(t, pos, endpos):
+            out.append((m.start(), m.end(), "PHONE"))
         for m in _LOCAL_RE.finditer(t, pos, endpos):
             s, e = m.span()
             if (
@@ -324,7 +365,8 @@ def _find_numbers(t: str, out: list[_Span]) -> None:
             continue
         for m in _CARD_RE.finditer(t, pos, endpos):
             s, e = m.span()
-            if _luhn_ok(_NON_DIGIT.sub("", m.group())) and not _vetoed(t, s, e):
+            digits = _NON_DIGIT.sub("", m.group())
+            if _luhn_ok(digits) or (len(digits) == 16 and _cue(t, s, e) == "card"):
                 out.append((s, e, "CARD"))
         if ndigits < 24:
             continue

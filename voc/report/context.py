@@ -13,8 +13,11 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from voc.io.columns import meta_of, segment_columns
 from voc.io.records import ANALYZED_STATUSES
 from voc.kpi.scores import KPI_FUNCTIONS
+from voc.privacy.columns import redact_value
+from voc.privacy.pii import PII_KIND_DESCRIPTIONS, PII_KINDS
 from voc.report import journey as journey_section
 from voc.report import themes as theme_section
 from voc.report.data import RunData
@@ -37,7 +40,6 @@ EMOTION_ORDER = journey_section.EMOTION_ORDER
 LANGUAGE_NAMES = {"fa": "Persian", "en": "English", "mixed": "Mixed", "other": "Other"}
 QUOTES_PER_LIST = 5
 MAX_BREAKDOWN_ROWS = 15
-MAX_META_VALUES = 12
 MAX_DRIVERS = 10
 
 
@@ -74,21 +76,18 @@ def _negative_share(rows: Sequence[Row]) -> float | None:
 
 
 def _meta_columns(records: Sequence[Row]) -> dict[str, dict[int, str]]:
-    """Segment columns kept in `meta` (e.g. customer_tier) with few distinct values."""
-    values: dict[str, dict[int, str]] = defaultdict(dict)
+    """Segment columns kept in `meta` (e.g. customer_tier): row_id -> the value shown.
+    Chosen by the same rule as the kpis.json breakdowns, per respondent (input row)."""
+    respondents = {(r.get("source"), r.get("source_row", r["row_id"])): meta_of(r)
+                   for r in records}
+    columns = segment_columns(list(respondents.values()))
+    by_column: dict[str, dict[int, str]] = {c: {} for c in columns}
     for record in records:
-        if not record.get("meta"):
-            continue
-        try:
-            meta = json.loads(record["meta"])
-        except ValueError:
-            continue
-        for key, value in meta.items() if isinstance(meta, dict) else ():
-            if isinstance(value, str | int | bool) and value not in ("", None):
-                values[key][record["row_id"]] = str(value)
-    return {key: by_row for key, by_row in values.items()
-            if 2 <= len(set(by_row.values())) <= MAX_META_VALUES
-            and len(by_row) >= 0.3 * len(records)}
+        meta = respondents[(record.get("source"), record.get("source_row", record["row_id"]))]
+        for column in columns:
+            if meta.get(column) not in (None, ""):
+                by_column[column][record["row_id"]] = redact_value(meta[column])
+    return by_column
 
 
 def _breakdown(records: Sequence[Row], value_of: Any, pain_rows: set[int] | None
@@ -275,6 +274,14 @@ def _head_accuracy(metrics: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     return rows
 
 
+def _redaction_scope(config: Mapping[str, Any]) -> list[str]:
+    """What this run searched for and replaced, in words; [] when nothing was redacted."""
+    if "redact" not in (config.get("pipeline") or []):
+        return []
+    kinds = (config.get("redact") or {}).get("kinds") or PII_KINDS
+    return [PII_KIND_DESCRIPTIONS[k] for k in PII_KINDS if k in kinds]
+
+
 def _settings(config: Mapping[str, Any]) -> list[tuple[str, str]]:
     rows = [("pipeline", " → ".join(map(str, config.get("pipeline") or [])))]
     for key, value in config.items():
@@ -335,6 +342,7 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
         "moving_themes": theme_section.rising_and_falling(cards),
         "alerts": list((run.alerts or {}).get("fired") or []),
         "redactions": manifest.get("redactions", {}),
+        "redaction_scope": _redaction_scope(manifest.get("config") or {}),
         "models": manifest.get("models", {}),
         "head_accuracy": _head_accuracy(run.head_metrics),
         "inputs": manifest.get("inputs", []),
