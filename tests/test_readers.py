@@ -208,3 +208,109 @@ def test_directories_expand_to_supported_files(tmp_path: Path) -> None:
     assert [f.name for f in skipped] == ["README.md"]
     with pytest.raises(InputError, match="input not found"):
         expand_inputs([tmp_path / "missing.csv"])
+
+
+# --- Issue #15: hostile and careless inputs -----------------------------------------------
+
+
+def _feedback_lines(count: int) -> list[str]:
+    return [f"{i},{'great prices' if i % 2 else 'پشتیبانی عالی بود'} {i}" for i in range(count)]
+
+
+@pytest.mark.parametrize("nul_line", [3, 150])
+def test_a_few_stray_nuls_are_removed_and_flagged_wherever_they_are(
+    tmp_path: Path, nul_line: int
+) -> None:
+    lines = ["id,feedback", *_feedback_lines(200)]
+    lines[nul_line] = lines[nul_line].replace("great", "gr\x00eat").replace("عالی", "عا\x00لی")
+    path = tmp_path / "survey.csv"
+    path.write_bytes("\n".join(lines).encode("utf-8"))
+    table = read_table(path)
+    assert len(table.rows) == 200
+    assert "\x00" not in table.rows[nul_line - 1]["feedback"]
+    assert table.row_errors == {nul_line - 1: "feedback: removed 1 NUL byte"}
+
+
+def test_a_binary_file_full_of_nuls_is_refused_with_a_utf16_hint(tmp_path: Path) -> None:
+    path = tmp_path / "blob.csv"
+    path.write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(InputError, match=r"binary file.*--encoding utf-16-le"):
+        read_table(path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_bom_less_utf16_persian_with_little_ascii_is_read(tmp_path: Path, encoding: str) -> None:
+    answers = ["سفارشم با تاخیر زیادی رسید و بسته\u200cبندی هم آسیب دیده بود",
+               "کیفیت محصولات عالیه ولی قیمت\u200cها نسبتا بالاست"]
+    path = tmp_path / "persian.csv"
+    path.write_bytes("\n".join(["نظر", *answers]).encode(encoding))
+    table = read_table(path)
+    assert table.encoding == encoding
+    assert [row["نظر"] for row in table.rows] == answers
+
+
+def test_an_unbalanced_quote_does_not_swallow_the_rows_after_it(tmp_path: Path) -> None:
+    path = tmp_path / "runaway.csv"
+    path.write_text('id,feedback\n1,good service\n2,"the app said ""error 5"" and\n'
+                    "3,late delivery\n4,ارسال دیر بود\n5,refund took a week\n6,great prices\n",
+                    encoding="utf-8")
+    table = read_table(path)
+    assert [row["id"] for row in table.rows] == ["1", "2", "3", "4", "5", "6"]
+    assert table.rows[1]["feedback"] == 'the app said "error 5" and'
+    assert table.rows[3]["feedback"] == "ارسال دیر بود"
+    assert table.row_numbers == [2, 3, 4, 5, 6, 7]
+    assert list(table.row_errors) == [1]
+    assert "line 3 has an unbalanced quote" in table.row_errors[1]
+
+
+def test_a_quote_closed_by_a_later_stray_quote_flags_both_lines(tmp_path: Path) -> None:
+    path = tmp_path / "runaway.csv"
+    path.write_text('id,date,feedback\n1,2026-01-01,"broken\n2,2026-01-02,late\n'
+                    '3,2026-01-03,slow\n4,2026-01-04,he said "ok\n5,2026-01-05,fine\n',
+                    encoding="utf-8")
+    table = read_table(path)
+    assert [row["id"] for row in table.rows] == ["1", "2", "3", "4", "5"]
+    assert set(table.row_errors) == {0, 3}
+    assert "line 5 has an unbalanced quote" in table.row_errors[3]
+
+
+def test_multiline_answers_with_commas_are_not_taken_for_a_runaway_quote(
+    tmp_path: Path
+) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_text('id,comment\n1,"Hi,\nI ordered, but\nthe courier, was late"\n2,ok\n'
+                    '3,"line one\nline two\nline three"\n', encoding="utf-8")
+    table = read_table(path)
+    assert [row["id"] for row in table.rows] == ["1", "2", "3"]
+    assert table.rows[0]["comment"] == "Hi,\nI ordered, but\nthe courier, was late"
+    assert table.row_errors == {}
+
+
+def test_excel_separator_hint_line_names_the_delimiter(tmp_path: Path) -> None:
+    path = tmp_path / "sephint.csv"
+    path.write_text("sep=;\nid;feedback;nps\n1;good, fast delivery, nice;9\n"
+                    "2;ارسال دیر بود، خیلی بد;2\n3;the app, the site, the support: all bad;1\n",
+                    encoding="utf-8")
+    table = read_table(path)
+    assert table.columns == ["id", "feedback", "nps"]
+    assert [row["nps"] for row in table.rows] == ["9", "2", "1"]
+    assert table.row_numbers == [3, 4, 5] and table.row_errors == {}
+
+
+def test_title_lines_above_a_csv_header_are_skipped_and_counted(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("Customer survey export\n\nid;nps;comment\n1;9;fast delivery\n"
+                    "2;3;ارسال خیلی دیر رسید\n", encoding="utf-8")
+    table = read_table(path)
+    assert table.columns == ["id", "nps", "comment"]
+    assert [row["nps"] for row in table.rows] == ["9", "3"]
+    assert table.title_rows == 1
+
+
+def test_a_header_with_a_blank_first_cell_is_still_the_header(tmp_path: Path) -> None:
+    """pandas writes its index column with an empty header cell."""
+    path = tmp_path / "pandas.csv"
+    path.write_text(",comment\n0,great service\n1,slow delivery\n", encoding="utf-8")
+    table = read_table(path)
+    assert table.columns == ["column_1", "comment"]
+    assert len(table.rows) == 2 and table.title_rows == 0

@@ -12,14 +12,22 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from voc.errors import InputError
-from voc.io.encoding import decode_bytes, physical_lines, sniff_binary
+from voc.io.encoding import (
+    decode_bytes,
+    physical_lines,
+    repair_unsafe_characters,
+    sniff_binary,
+)
+from voc.io.values import parse_number
 
 SUPPORTED_SUFFIXES: dict[str, str] = {
     ".csv": "csv",
@@ -35,7 +43,16 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
     ".pq": "parquet",
 }
 _CSV_DELIMITERS = (",", ";", "\t", "|")
-_JSON_LIST_KEYS = ("data", "records", "rows", "items", "results", "reviews", "responses")
+_JSON_LIST_KEYS = ("data", "records", "rows", "items", "results", "reviews", "responses",
+                   "feedback", "answers", "comments", "tickets", "entries", "submissions")
+# Excel writes "sep=;" as the first line of a CSV to name its delimiter.
+_SEPARATOR_HINT = re.compile(r'^\ufeff?"?sep=(.)"?\s*$', re.IGNORECASE)
+# Title lines ("Customer survey export, Q3") above the header row; more are not titles.
+_MAX_TITLE_ROWS = 5
+# A field is "token"-shaped (an id, a number, a date, a channel name) when it is one short
+# word; a column whose values are mostly tokens lets a swallowed line be recognised as a row.
+_TOKEN = re.compile(r"[^\s\"]{1,40}")
+_RUNAWAY_MIN_ROWS = 2
 
 # csv's default field limit (128 KiB) rejects the very long answers some surveys hold.
 csv.field_size_limit(16 * 1024 * 1024)
@@ -52,6 +69,7 @@ class InputTable:
     row_numbers: list[int]
     row_errors: dict[int, str] = field(default_factory=dict)
     blank_rows: int = 0
+    title_rows: int = 0
     encoding: str | None = None
     replaced_bytes: int = 0
     sheet: str | None = None
@@ -114,29 +132,175 @@ def read_table(path: Path, options: ReadOptions | None = None) -> InputTable:
         raise InputError(f"input is a directory, not a file: {path}") from exc
     if not table.columns:
         raise InputError(f"{path} is empty: no header and no rows")
+    _repair_unsafe_cells(table)
     return table
+
+
+def _note_row_problem(table: InputTable, index: int, problem: str) -> None:
+    earlier = table.row_errors.get(index)
+    table.row_errors[index] = f"{earlier}; {problem}" if earlier else problem
+
+
+def _repair_unsafe_cells(table: InputTable) -> None:
+    """Repair NUL bytes and lone surrogates in every cell and column name, flagging the rows.
+
+    Every format can carry them (a stray NUL in a CSV, "\\ud83d" in JSON, "_x0000_" in an
+    XLSX string), and neither can be written to Parquet, CSV or the store; repairing them
+    here, once, keeps them from every later stage.
+    """
+    renamed = {name: repair_unsafe_characters(name)[0] for name in table.columns}
+    if any(old != new for old, new in renamed.items()):
+        unique = dict(zip(table.columns, _unique_headers(renamed.values()), strict=True))
+        table.columns = list(unique.values())
+        table.rows = [{unique.get(k, k): v for k, v in row.items()} for row in table.rows]
+    for index, row in enumerate(table.rows):
+        for name, value in row.items():
+            if isinstance(value, str):
+                repaired, problem = repair_unsafe_characters(value)
+                if problem:
+                    row[name] = repaired
+                    _note_row_problem(table, index, f"{name}: {problem}")
 
 
 # --- CSV / TSV -------------------------------------------------------------------------
 
 
-def _choose_delimiter(text: str, preferred: str | None) -> str:
+def _choose_delimiter(lines: Sequence[str], preferred: str | None) -> str:
     """Pick the delimiter that splits the first lines into the most consistent columns."""
     if preferred:
         return preferred
-    sample_lines = text[:65536].splitlines()[:50]
-    sample = "\n".join(sample_lines)
+    sample = "".join(lines[:50])[:65536]
     best, best_score = ",", (-1.0, 0)
     for delimiter in _CSV_DELIMITERS:
-        rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if r]
-        if not rows or len(rows[0]) < 2:
+        rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if r]
+        if not rows:
             continue
-        width = len(rows[0])
+        # The most common width, not the first row's: a title line may sit above the header.
+        width = Counter(len(r) for r in rows).most_common(1)[0][0]
+        if width < 2:
+            continue
         consistency = sum(len(r) == width for r in rows) / len(rows)
         score = (consistency, width)
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+def _separator_hint(first_line: str) -> str | None:
+    match = _SEPARATOR_HINT.match(first_line.rstrip("\r\n"))
+    return match.group(1) if match else None
+
+
+def _is_filled(value: Any) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def _looks_like_header(row: Sequence[Any]) -> bool:
+    """Every cell a distinct name that is not a number."""
+    names = [str(v).strip() for v in row]
+    return (len(names) >= 2 and all(names) and len(set(names)) == len(names)
+            and all(parse_number(n) is None for n in names))
+
+
+def _header_index(rows: Sequence[Sequence[Any]]) -> int:
+    """Index of the header among a table's first rows: the first non-blank row, unless it
+    is a title (one or two cells above a row of column names that is twice as wide)."""
+    filled = [sum(_is_filled(v) for v in row) for row in rows]
+    non_blank = [i for i, count in enumerate(filled) if count]
+    for position, index in enumerate(non_blank[: _MAX_TITLE_ROWS + 1]):
+        if position + 1 >= len(non_blank):
+            return index
+        following = non_blank[position + 1]
+        next_row = [v for v in rows[following] if _is_filled(v)]
+        is_title = (filled[index] <= 2 and 2 * filled[index] <= filled[following]
+                    and _looks_like_header(next_row))
+        if not is_title:
+            return index
+    return non_blank[0] if non_blank else 0
+
+
+def _split_line(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
+
+
+def _is_token(value: str) -> bool:
+    return _TOKEN.fullmatch(value.strip()) is not None
+
+
+def _token_columns(rows: Iterable[list[str]], width: int) -> list[int]:
+    """Columns whose values are mostly single short words (ids, numbers, dates, codes)."""
+    sample = [r for r in rows if len(r) == width][:200]
+    if not sample:
+        return []
+    columns = []
+    for column in range(width):
+        present = [r[column] for r in sample if r[column].strip()]
+        if present and sum(_is_token(v) for v in present) / len(present) >= 0.8:
+            columns.append(column)
+    return columns
+
+
+def _looks_like_row(fields: list[str], width: int, token_columns: list[int]) -> bool:
+    if len(fields) != width:
+        return False
+    if not token_columns:
+        return width >= 3
+    return all(_is_token(fields[c]) for c in token_columns)
+
+
+@dataclass(frozen=True)
+class _ParsedRow:
+    fields: list[str]
+    first_line: int
+    last_line: int
+
+
+def _parse_rows(lines: list[str], delimiter: str, first_line: int) -> Iterator[_ParsedRow]:
+    reader = csv.reader(lines, delimiter=delimiter)
+    consumed = 0
+    try:
+        for fields in reader:
+            yield _ParsedRow(fields, first_line + consumed, first_line + reader.line_num - 1)
+            consumed = reader.line_num
+    except csv.Error as exc:
+        raise csv.Error(f"near line {first_line + reader.line_num - 1}: {exc}") from exc
+
+
+def _split_runaway_quotes(
+    parsed: list[_ParsedRow], lines: list[str], first_line: int, delimiter: str, width: int
+) -> tuple[list[_ParsedRow], dict[int, str]]:
+    """Undo what an unbalanced quote did: a quoted field that runs on over many lines that
+    look like rows of their own is read again line by line, its rows flagged.
+
+    The csv module silently keeps reading a field whose closing quote is missing, to the
+    next stray quote or the end of the file, so without this the rows in between vanish.
+    """
+    token_columns = _token_columns((r.fields for r in parsed if r.first_line == r.last_line),
+                                   width)
+    result: list[_ParsedRow] = []
+    problems: dict[int, str] = {}
+    for row in parsed:
+        if row.first_line == row.last_line:
+            result.append(row)
+            continue
+        swallowed = [lines[n - first_line] for n in range(row.first_line + 1, row.last_line + 1)]
+        looks_like_rows = sum(
+            _looks_like_row(_split_line(line, delimiter), width, token_columns)
+            for line in swallowed
+        )
+        if looks_like_rows < max(_RUNAWAY_MIN_ROWS, len(swallowed) / 2):
+            result.append(row)
+            continue
+        problems[len(result)] = (
+            f"line {row.first_line} has an unbalanced quote that ran over lines "
+            f"{row.first_line + 1}-{row.last_line}; they were read one row per line"
+        )
+        for number in range(row.first_line, row.last_line + 1):
+            line = lines[number - first_line]
+            if number == row.last_line and '"' in line:
+                problems[len(result)] = f"line {number} has an unbalanced quote"
+            result.append(_ParsedRow(_split_line(line, delimiter), number, number))
+    return result, problems
 
 
 def _unique_headers(raw: Iterable[str]) -> list[str]:
@@ -159,38 +323,45 @@ def _read_delimited(path: Path, options: ReadOptions, default_delimiter: str | N
     if not data.strip():
         raise InputError(f"{path} is empty: no header and no rows")
     decoded = decode_bytes(data, str(path), options.encoding)
-    text = decoded.text
-    delimiter = _choose_delimiter(text, options.delimiter or default_delimiter)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
+    # The lines the csv module sees (it splits at \r, \n and \r\n), kept for re-reading
+    # a runaway quoted field line by line.
+    lines = io.StringIO(decoded.text, newline="").readlines()
+    hint = None if options.delimiter else _separator_hint(lines[0]) if lines else None
+    skip = 1 if hint else 0
+    delimiter = hint or _choose_delimiter(lines[skip:], options.delimiter or default_delimiter)
+    first_line = skip + 1
+    try:
+        parsed = list(_parse_rows(lines[skip:], delimiter, first_line))
+    except csv.Error as exc:
+        raise InputError(f"{path} is not valid CSV {exc}") from exc
+    header_at = _header_index([r.fields for r in parsed[: 2 * _MAX_TITLE_ROWS + 2]])
+    title_rows = sum(any(f.strip() for f in r.fields) for r in parsed[:header_at])
+    fmt = "tsv" if delimiter == "\t" else "csv"
+    if not parsed[header_at:] or not any(f.strip() for f in parsed[header_at].fields):
+        return InputTable(source=str(path), format=fmt, columns=[], rows=[], row_numbers=[])
+    header = _unique_headers(parsed[header_at].fields)
+    body, errors_by_position = _split_runaway_quotes(
+        parsed[header_at + 1:], lines[skip:], first_line, delimiter, len(header))
     rows: list[dict[str, Any]] = []
     numbers: list[int] = []
     errors: dict[int, str] = {}
     blank = 0
-    try:
-        for fields in reader:
-            if header is None:
-                if not any(f.strip() for f in fields):
-                    continue
-                header = _unique_headers(fields)
-                continue
-            if not any(f.strip() for f in fields):
-                blank += 1
-                continue
-            row = dict(zip(header, fields, strict=False))
-            if len(fields) > len(header):
-                errors[len(rows)] = (
-                    f"line {reader.line_num} has {len(fields)} fields but the header has "
-                    f"{len(header)}; extra fields ignored"
-                )
-            rows.append(row)
-            numbers.append(reader.line_num)
-    except csv.Error as exc:
-        raise InputError(f"{path} is not valid CSV near line {reader.line_num}: {exc}") from exc
-    fmt = "tsv" if delimiter == "\t" else "csv"
+    for position, parsed_row in enumerate(body):
+        fields = parsed_row.fields
+        if not any(f.strip() for f in fields):
+            blank += 1
+            continue
+        problems = [errors_by_position[position]] if position in errors_by_position else []
+        if len(fields) > len(header):
+            problems.append(f"line {parsed_row.last_line} has {len(fields)} fields but the "
+                            f"header has {len(header)}; extra fields ignored")
+        if problems:
+            errors[len(rows)] = "; ".join(problems)
+        rows.append(dict(zip(header, fields, strict=False)))
+        numbers.append(parsed_row.last_line)
     return InputTable(
         source=str(path), format=fmt, columns=header or [], rows=rows, row_numbers=numbers,
-        row_errors=errors, blank_rows=blank, encoding=decoded.encoding,
+        row_errors=errors, blank_rows=blank, title_rows=title_rows, encoding=decoded.encoding,
         replaced_bytes=decoded.replaced_bytes,
     )
 
