@@ -314,3 +314,108 @@ def test_a_header_with_a_blank_first_cell_is_still_the_header(tmp_path: Path) ->
     table = read_table(path)
     assert table.columns == ["column_1", "comment"]
     assert len(table.rows) == 2 and table.title_rows == 0
+
+
+def _write_json(path: Path, document: object) -> Path:
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_an_id_keyed_json_object_is_one_record_per_entry(tmp_path: Path) -> None:
+    path = _write_json(tmp_path / "keyed.json", {
+        "R-1": {"comment": "The delivery was very late", "nps": 2},
+        "R-2": {"comment": "great prices and fast shipping", "nps": 10},
+        "R-3": {"comment": "پشتیبانی جواب نداد", "nps": 1},
+    })
+    table = read_table(path)
+    assert table.columns == ["id", "comment", "nps"]
+    assert [(row["id"], row["nps"]) for row in table.rows] == [("R-1", 2), ("R-2", 10),
+                                                                ("R-3", 1)]
+
+
+def test_keyed_records_that_have_an_id_field_keep_it(tmp_path: Path) -> None:
+    path = _write_json(tmp_path / "keyed.json", {"a": {"id": 7, "comment": "late again"},
+                                                 "b": {"id": 8, "comment": "fine thanks"}})
+    assert [row["key"] for row in read_table(path).rows] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "leading",
+    [{"errors": [], "tags": ["delivery", "app"]},
+     {"notes": ["exported by the admin team from the CRM, includes every answer",
+                "contains the answers of the July campaign, handle with care"]},
+     {"errors": [{"code": 3, "message": "one answer failed validation"}]}],
+)
+def test_the_record_list_of_a_wrapper_is_chosen_by_content(
+    tmp_path: Path, leading: dict[str, object]
+) -> None:
+    feedback = [{"id": "F1", "comment": "The delivery was very late", "nps": 2},
+                {"id": "F2", "comment": "great prices and fast shipping", "nps": 10},
+                {"id": "F3", "comment": "پشتیبانی جواب نداد", "nps": 1}]
+    table = read_table(_write_json(tmp_path / "wrapped.json", {**leading, "feedback": feedback}))
+    assert [row["id"] for row in table.rows] == ["F1", "F2", "F3"]
+
+
+def test_a_lone_record_with_a_list_of_replies_stays_one_record(tmp_path: Path) -> None:
+    path = _write_json(tmp_path / "one.json", {"id": 1, "comment": "the app keeps crashing",
+                                                "replies": ["sorry about that", "fixed now"]})
+    assert len(read_table(path).rows) == 1
+
+
+def test_a_truncated_json_array_is_reported_as_truncated(tmp_path: Path) -> None:
+    path = tmp_path / "trunc.json"
+    path.write_text('[\n{"id":1,"text":"great app"},\n{"id":2,"text":"ارسال دیر بود"},\n'
+                    '{"id":3,"text":"refund took a we', encoding="utf-8")
+    with pytest.raises(InputError, match=r"not valid JSON \(Unterminated string starting at "
+                                         r"line 4, column 16\); the file is cut short") as info:
+        read_table(path)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_lone_surrogates_are_replaced_and_the_row_flagged(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"surrogate{suffix}"
+    path.write_text('{"id":1,"text":"good \\ud800 service","\\udfffkey":"x"}\n'
+                    '{"id":2,"text":"fine \\ud83d\\ude00"}\n', encoding="utf-8")
+    if suffix == ".json":
+        path.write_text("[" + ",".join(path.read_text().splitlines()) + "]", encoding="utf-8")
+    table = read_table(path)
+    assert table.rows[0]["text"] == "good \ufffd service"
+    assert table.rows[1]["text"] == "fine \U0001f600"  # a whole pair is a real emoji
+    assert table.columns == ["id", "text", "\ufffdkey"]
+    assert list(table.row_errors) == [0] and "surrogate" in table.row_errors[0]
+    for row in table.rows:
+        for key, value in row.items():
+            f"{key}{value}".encode()  # raises on a surrogate
+
+
+def test_deeply_nested_json_is_a_one_line_error_or_a_flagged_line(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    path = tmp_path / "deep.json"
+    path.write_text(f'[{{"text":"ok good"}},{deep}]', encoding="utf-8")
+    with pytest.raises(InputError, match="nested too deeply"):
+        read_table(path)
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text(f'{{"text":"ok good"}}\n{deep}\n', encoding="utf-8")
+    table = read_table(lines)
+    assert len(table.rows) == 2 and "nested too deeply" in table.row_errors[1]
+
+
+def test_records_never_carry_a_surrogate_even_from_an_undecodable_file_name(
+    tmp_path: Path
+) -> None:
+    import os
+
+    from voc.io.columns import ColumnOverrides, detect_columns
+    from voc.io.records import ValueProblems, iter_records
+
+    name = os.fsdecode(b"export-\xff.json")  # surrogateescape: "export-\udcff.json"
+    path = tmp_path / name
+    path.write_text('[{"id": 1, "comment": "good \\ud800 service overall"},'
+                    '{"id": 2, "comment": "the refund took two weeks"}]', encoding="utf-8")
+    table = read_table(path)
+    records = list(iter_records(table, detect_columns(table, ColumnOverrides()), 0,
+                                ValueProblems()))
+    assert len(records) == 2 and records[0]["source"] == "export-\ufffd.json"
+    json.dumps(records, ensure_ascii=False).encode("utf-8")  # raises on a surrogate
+    pa.Table.from_pylist(records)

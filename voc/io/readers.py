@@ -472,32 +472,119 @@ def _decode_json_text(path: Path, options: ReadOptions) -> str:
     return decode_bytes(data, str(path), options.encoding).text
 
 
+def _is_text_like(value: Any) -> bool:
+    return isinstance(value, str) and len(value.split()) >= 2
+
+
+def _is_keyed_collection(document: dict[str, Any]) -> bool:
+    """{"R-1": {...}, "R-2": {...}}: records keyed by their id, sharing some fields."""
+    values = list(document.values())
+    if len(values) < 2 or not all(isinstance(v, dict) and v for v in values):
+        return False
+    shared = set(values[0]).intersection(*values[1:])
+    return bool(shared)
+
+
+def _keyed_records(document: dict[str, Any]) -> list[dict[str, Any]]:
+    fields = {name for value in document.values() for name in value}
+    id_name = "id" if "id" not in fields else "key"
+    while id_name in fields:
+        id_name = f"_{id_name}"
+    return [{id_name: key, **value} for key, value in document.items()]
+
+
+def _record_list_score(key: str, items: list[Any]) -> tuple[int, int, bool, int]:
+    """How much a list looks like the file's records: lists of objects with a free-text
+    field first, then any objects, then lists of sentences; then the most such items."""
+    objects = [item for item in items if isinstance(item, dict)]
+    known = key.lower() in _JSON_LIST_KEYS
+    if objects and len(objects) * 2 >= len(items):
+        with_text = sum(any(_is_text_like(v) for v in item.values()) for item in objects)
+        return (3 if with_text else 2), with_text, known, len(items)
+    sentences = sum(_is_text_like(item) for item in items)
+    if sentences and sentences * 2 >= len(items):
+        return 1, sentences, known, len(items)
+    return 0, 0, known, len(items)
+
+
+def _json_record_items(document: Any) -> list[Any]:
+    """The records of a JSON document: an array, an id-keyed object, the record list of a
+    wrapper object (chosen by content, not position: a leading "notes" or "errors" list is
+    not the data), or the object itself as one record."""
+    if isinstance(document, list):
+        return document
+    if not isinstance(document, dict):
+        return [document]
+    candidates: list[tuple[str, list[Any]]] = []
+    if _is_keyed_collection(document):
+        candidates.append(("", _keyed_records(document)))
+    for key, value in document.items():
+        if isinstance(value, list):
+            candidates.append((key, value))
+        elif isinstance(value, dict):
+            if _is_keyed_collection(value):
+                candidates.append((key, _keyed_records(value)))
+            candidates.extend((inner, v) for inner, v in value.items() if isinstance(v, list))
+    if not candidates:
+        return [document]
+    key, items = max(candidates, key=lambda c: _record_list_score(*c))
+    rank, _, known, _ = _record_list_score(key, items)
+    if rank >= 2 or known:
+        return items
+    # A lone object with a list of sentences in it ("replies") is one record, unless it
+    # holds nothing else that reads as text.
+    if rank == 1 and not any(_is_text_like(v) for v in document.values()):
+        return items
+    return [document]
+
+
+def _json_error(path: Path, text: str, exc: json.JSONDecodeError) -> InputError:
+    truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated")
+    advice = ("the file is cut short (truncated); export it again" if truncated
+              else "fix the file or export it again")
+    problem = exc.msg.removesuffix(" at")  # "Unterminated string starting at"
+    return InputError(f"{path} is not valid JSON ({problem} at line {exc.lineno}, column "
+                      f"{exc.colno}); {advice}")
+
+
+def _looks_like_json_lines(text: str) -> bool:
+    """One object per line saved with a .json extension (the first line is whole JSON)."""
+    lines = [line for line in physical_lines(text) if line.strip()]
+    if len(lines) < 2:
+        return False
+    try:
+        return isinstance(json.loads(lines[0], strict=False), dict | list)
+    except (ValueError, RecursionError):
+        return False
+
+
+_TOO_DEEP = "is nested too deeply to read (hundreds of levels of brackets); flatten it"
+
+
 def _read_json(path: Path, options: ReadOptions) -> InputTable:
     text = _decode_json_text(path, options)
     try:
-        document = json.loads(text)
+        # strict=False: exporters write raw tabs and line breaks inside strings.
+        document = json.loads(text, strict=False)
     except json.JSONDecodeError as exc:
-        if "\n{" in text.strip():
-            # One object per line saved with a .json extension: read it as JSONL.
+        if _looks_like_json_lines(text):
             return _read_jsonl(path, options)
-        raise InputError(f"{path} is not valid JSON (line {exc.lineno}: {exc.msg})") from exc
-    items: list[Any] | None = None
-    if isinstance(document, list):
-        items = document
-    elif isinstance(document, dict):
-        for key in (*_JSON_LIST_KEYS, *document.keys()):
-            value = document.get(key)
-            if isinstance(value, list):
-                items = value
-                break
-        if items is None:
-            items = [document]
-    if items is None:
-        raise InputError(f"{path} holds no list of records (expected a JSON array of objects)")
-    rows = [_as_row(item) for item in items]
+        raise _json_error(path, text, exc) from exc
+    except RecursionError as exc:
+        raise InputError(f"{path} {_TOO_DEEP}") from exc
+    except ValueError as exc:  # e.g. an integer longer than Python converts
+        raise InputError(f"{path} is not valid JSON ({exc})") from exc
+    rows: list[dict[str, Any]] = []
+    errors: dict[int, str] = {}
+    for number, item in enumerate(_json_record_items(document), start=1):
+        try:
+            rows.append(_as_row(item))
+        except (RecursionError, ValueError):
+            errors[len(rows)] = f"record {number} {_TOO_DEEP}"
+            rows.append({})
     return InputTable(
         source=str(path), format="json", columns=_columns_in_order(rows), rows=rows,
-        row_numbers=list(range(1, len(rows) + 1)),
+        row_numbers=list(range(1, len(rows) + 1)), row_errors=errors,
     )
 
 
@@ -512,9 +599,12 @@ def _read_jsonl(path: Path, options: ReadOptions) -> InputTable:
             blank += 1
             continue
         try:
-            rows.append(_as_row(json.loads(line)))
+            rows.append(_as_row(json.loads(line, strict=False)))
         except json.JSONDecodeError as exc:
             errors[len(rows)] = f"line {number} is not valid JSON: {exc.msg}"
+            rows.append({})
+        except (RecursionError, ValueError):
+            errors[len(rows)] = f"line {number} {_TOO_DEEP}"
             rows.append({})
         numbers.append(number)
     return InputTable(
