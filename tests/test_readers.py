@@ -419,3 +419,72 @@ def test_records_never_carry_a_surrogate_even_from_an_undecodable_file_name(
     assert len(records) == 2 and records[0]["source"] == "export-\ufffd.json"
     json.dumps(records, ensure_ascii=False).encode("utf-8")  # raises on a surrogate
     pa.Table.from_pylist(records)
+
+
+def _rewrite_zip_member(path: Path, member: str, change: object) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        contents = {info.filename: source.read(info) for info in source.infolist()}
+    contents[member] = change(contents[member])  # type: ignore[operator]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in contents.items():
+            target.writestr(name, data)
+
+
+def test_a_sparse_sheet_declaring_the_whole_grid_is_read_in_seconds(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["id", "feedback"])
+    sheet.append([1, "the delivery was late"])
+    sheet.append([2, "good service"])
+    sheet["XFD1048576"] = "x"  # the used range becomes A1:XFD1048576
+    path = tmp_path / "sparse.xlsx"
+    workbook.save(path)
+
+    def too_slow(signum: int, frame: object) -> None:
+        raise TimeoutError("reading a 5 KB sparse sheet took over 20 s")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(20)
+    started = time.perf_counter()
+    try:
+        table = read_table(path)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.perf_counter() - started < 10
+    assert table.columns == ["id", "feedback"]
+    assert [row["feedback"] for row in table.rows[:2]] == ["the delivery was late",
+                                                            "good service"]
+    assert table.row_numbers[-1] == 1048576 and "right of the last header" in table.row_errors[2]
+
+
+def test_a_title_row_above_the_xlsx_header_is_skipped(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Customer survey export — Q3 1403"])
+    sheet.append([])
+    sheet.append(["id", "nps", "comment"])
+    sheet.append([1, 9, "the delivery was fast"])
+    sheet.append([2, 3, "ارسال خیلی دیر رسید"])
+    path = tmp_path / "title.xlsx"
+    workbook.save(path)
+    table = read_table(path)
+    assert table.columns == ["id", "nps", "comment"]
+    assert [row["nps"] for row in table.rows] == [9, 3]
+    assert table.title_rows == 1 and table.row_numbers == [4, 5]
+
+
+def test_malformed_xml_inside_an_xlsx_is_a_clear_error(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["id", "feedback"])
+    workbook.active.append([1, "fine"])
+    path = tmp_path / "badxml.xlsx"
+    workbook.save(path)
+    _rewrite_zip_member(path, "xl/worksheets/sheet1.xml", lambda xml: xml[: len(xml) // 2])
+    with pytest.raises(InputError, match=r"not a valid .xlsx workbook"):
+        read_table(path)

@@ -14,6 +14,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -385,6 +386,47 @@ def _cell_value(value: Any) -> Any:
     return value
 
 
+# A corrupt workbook fails inside openpyxl in many ways: a broken zip member (zlib.error,
+# BadZipFile, EOFError), malformed XML (ParseError, a SyntaxError) or odd values.
+_CORRUPT_XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError,
+                        TypeError, IndexError, OSError, SyntaxError)
+
+
+def _sheet_cells(workbook: Any, sheet: Any) -> Iterator[tuple[int, dict[int, Any]]]:
+    """(row number, {column number: value}) for the rows holding a value, from the cells
+    the sheet really stores.
+
+    openpyxl's iter_rows pads every row to the sheet's declared dimension and yields every
+    missing row: a 5 KB file declaring A1:XFD1048576 then costs 17 billion cells. Its
+    parser (internal, stable across 3.x) yields only the stored cells.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(source, sheet._shared_strings, data_only=True,
+                                 epoch=workbook.epoch, date_formats=workbook._date_formats,
+                                 timedelta_formats=workbook._timedelta_formats)
+        for number, cells in parser.parse():
+            values = {cell["column"]: cell["value"] for cell in cells
+                      if _is_filled(cell["value"])}
+            if values:
+                yield number, values
+
+
+def _as_list(values: dict[int, Any], width: int) -> list[Any]:
+    return [values.get(column) for column in range(1, width + 1)]
+
+
+def _open_sheet(workbook: Any, path: Path, name: str | None) -> Any:
+    if not name:
+        return workbook.worksheets[0]
+    if name not in workbook.sheetnames:
+        raise InputError(
+            f"sheet '{name}' not found in {path}; sheets: {', '.join(workbook.sheetnames)}"
+        )
+    return workbook[name]
+
+
 def _read_xlsx(path: Path, options: ReadOptions) -> InputTable:
     import openpyxl  # imported here: only XLSX inputs pay for it
     from openpyxl.utils.exceptions import InvalidFileException
@@ -395,41 +437,42 @@ def _read_xlsx(path: Path, options: ReadOptions) -> InputTable:
         raise InputError(f"{path} is not a valid .xlsx workbook{hint}; it may be corrupt")
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, *_CORRUPT_XLSX_ERRORS) as exc:
         raise InputError(f"{path} is not a valid .xlsx workbook (corrupt or truncated)") from exc
     try:
-        if options.sheet:
-            if options.sheet not in workbook.sheetnames:
-                raise InputError(
-                    f"sheet '{options.sheet}' not found in {path}; sheets: "
-                    f"{', '.join(workbook.sheetnames)}"
-                )
-            sheet = workbook[options.sheet]
-        else:
-            sheet = workbook.worksheets[0]
-        header: list[str] | None = None
-        rows: list[dict[str, Any]] = []
-        numbers: list[int] = []
-        blank = 0
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if header is None:
-                if not any(v not in (None, "") for v in values):
-                    continue
-                header = _unique_headers(values)
-                continue
-            if not any(v not in (None, "") for v in values):
-                blank += 1
-                continue
-            rows.append({name: _cell_value(v) for name, v in zip(header, values, strict=False)})
-            numbers.append(number)
+        sheet = _open_sheet(workbook, path, options.sheet)
+        stored = list(_sheet_cells(workbook, sheet))
         title = sheet.title
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except _CORRUPT_XLSX_ERRORS as exc:
         raise InputError(f"{path} is not a valid .xlsx workbook (corrupt or truncated)") from exc
     finally:
         workbook.close()
+    if not stored:
+        return InputTable(source=str(path), format="xlsx", columns=[], rows=[], row_numbers=[],
+                          sheet=title)
+    first_rows = stored[: 2 * _MAX_TITLE_ROWS + 2]
+    first_width = max(max(values) for _, values in first_rows)
+    header_at = _header_index([_as_list(values, first_width) for _, values in first_rows])
+    header_number, header_cells = stored[header_at]
+    # The header's last named column bounds the table: cells far to the right of it are
+    # stray values, not columns.
+    header = _unique_headers(_as_list(header_cells, max(header_cells)))
+    rows: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    errors: dict[int, str] = {}
+    for number, values in stored[header_at + 1:]:
+        extra = [column for column in values if column > len(header)]
+        if extra:
+            errors[len(rows)] = (f"row {number} has {len(extra)} value(s) right of the last "
+                                 f"header column; ignored")
+        rows.append({name: _cell_value(values.get(column))
+                     for column, name in enumerate(header, start=1)})
+        numbers.append(number)
+    last_number = numbers[-1] if numbers else header_number
     return InputTable(
-        source=str(path), format="xlsx", columns=header or [], rows=rows, row_numbers=numbers,
-        blank_rows=blank, sheet=title,
+        source=str(path), format="xlsx", columns=header, rows=rows, row_numbers=numbers,
+        row_errors=errors, blank_rows=last_number - header_number - len(rows),
+        title_rows=header_at, sheet=title,
     )
 
 
