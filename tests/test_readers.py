@@ -488,3 +488,21 @@ def test_malformed_xml_inside_an_xlsx_is_a_clear_error(tmp_path: Path) -> None:
     _rewrite_zip_member(path, "xl/worksheets/sheet1.xml", lambda xml: xml[: len(xml) // 2])
     with pytest.raises(InputError, match=r"not a valid .xlsx workbook"):
         read_table(path)
+
+
+def test_user_errors_stay_on_one_line_whatever_the_input_names_hold() -> None:
+    error = InputError("no free-text column found; columns found: How likely\n(0-10), a\r\nb")
+    assert str(error) == ("no free-text column found; columns found: How likely\\n(0-10), "
+                          "a\\r\\nb")
+
+
+def test_a_quote_left_open_to_the_end_of_the_file_loses_no_row(tmp_path: Path) -> None:
+    path = tmp_path / "open.csv"
+    path.write_text('id,comment\nR-0,"late delivery\nR-1,good service', encoding="utf-8")
+    table = read_table(path)
+    assert [row["id"] for row in table.rows] == ["R-0", "R-1"]
+    assert "unbalanced quote" in table.row_errors[0]
+    single = tmp_path / "single.csv"
+    single.write_text('id,comment,nps\nR-0,"late,0\n', encoding="utf-8")
+    table = read_table(single)
+    assert table.rows[0]["id"] == "R-0" and "unbalanced quote" in table.row_errors[0]

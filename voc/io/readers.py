@@ -53,7 +53,6 @@ _MAX_TITLE_ROWS = 5
 # A field is "token"-shaped (an id, a number, a date, a channel name) when it is one short
 # word; a column whose values are mostly tokens lets a swallowed line be recognised as a row.
 _TOKEN = re.compile(r"[^\s\"]{1,40}")
-_RUNAWAY_MIN_ROWS = 2
 
 # csv's default field limit (128 KiB) rejects the very long answers some surveys hold.
 csv.field_size_limit(16 * 1024 * 1024)
@@ -246,7 +245,8 @@ def _looks_like_row(fields: list[str], width: int, token_columns: list[int]) -> 
         return False
     if not token_columns:
         return width >= 3
-    return all(_is_token(fields[c]) for c in token_columns)
+    # Most, not all: a small sample can take a column of one-word answers for tokens.
+    return 2 * sum(_is_token(fields[c]) for c in token_columns) > len(token_columns)
 
 
 @dataclass(frozen=True)
@@ -267,29 +267,45 @@ def _parse_rows(lines: list[str], delimiter: str, first_line: int) -> Iterator[_
         raise csv.Error(f"near line {first_line + reader.line_num - 1}: {exc}") from exc
 
 
+def _quoted_correctly(lines: list[str], delimiter: str) -> bool:
+    """Whether the lines are one record whose quotes open and close where CSV allows."""
+    try:
+        return len(list(csv.reader(lines, delimiter=delimiter, strict=True))) <= 1
+    except csv.Error:
+        return False
+
+
 def _split_runaway_quotes(
     parsed: list[_ParsedRow], lines: list[str], first_line: int, delimiter: str, width: int
 ) -> tuple[list[_ParsedRow], dict[int, str]]:
-    """Undo what an unbalanced quote did: a quoted field that runs on over many lines that
-    look like rows of their own is read again line by line, its rows flagged.
+    """Undo what an unbalanced quote did: a badly quoted field that ran on over lines that
+    look like rows of their own, or to the end of the file, is read again one row per line,
+    its rows flagged.
 
     The csv module silently keeps reading a field whose closing quote is missing, to the
     next stray quote or the end of the file, so without this the rows in between vanish.
+    Rows quoted as CSV allows (multi-line answers included) are never touched.
     """
     token_columns = _token_columns((r.fields for r in parsed if r.first_line == r.last_line),
                                    width)
     result: list[_ParsedRow] = []
     problems: dict[int, str] = {}
     for row in parsed:
-        if row.first_line == row.last_line:
+        spanned = lines[row.first_line - first_line:row.last_line - first_line + 1]
+        if not any('"' in line for line in spanned) or _quoted_correctly(spanned, delimiter):
             result.append(row)
             continue
-        swallowed = [lines[n - first_line] for n in range(row.first_line + 1, row.last_line + 1)]
-        looks_like_rows = sum(
+        # Quotes pair up in a well-formed row; an odd count means one was never closed and
+        # the csv module read on to the end of the file.
+        unclosed = sum(line.count('"') for line in spanned) % 2 == 1
+        swallowed_rows = sum(
             _looks_like_row(_split_line(line, delimiter), width, token_columns)
-            for line in swallowed
+            for line in spanned[1:]
         )
-        if looks_like_rows < max(_RUNAWAY_MIN_ROWS, len(swallowed) / 2):
+        if len(spanned) == 1 or not (unclosed or swallowed_rows):
+            if len(row.fields) < width:
+                problems[len(result)] = (f"line {row.first_line} has an unbalanced quote; "
+                                         "fields after it may be part of the text")
             result.append(row)
             continue
         problems[len(result)] = (
@@ -387,9 +403,12 @@ def _cell_value(value: Any) -> Any:
 
 
 # A corrupt workbook fails inside openpyxl in many ways: a broken zip member (zlib.error,
-# BadZipFile, EOFError), malformed XML (ParseError, a SyntaxError) or odd values.
-_CORRUPT_XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError,
-                        TypeError, IndexError, OSError, SyntaxError)
+# BadZipFile, EOFError; NotImplementedError or RuntimeError for a damaged header that reads
+# as an unknown compression or encryption), malformed XML (ParseError, a SyntaxError) or
+# odd values.
+_CORRUPT_XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError,
+                        RuntimeError, KeyError, ValueError, TypeError, IndexError, OSError,
+                        SyntaxError)
 
 
 def _sheet_cells(workbook: Any, sheet: Any) -> Iterator[tuple[int, dict[int, Any]]]:
@@ -520,12 +539,15 @@ def _is_text_like(value: Any) -> bool:
 
 
 def _is_keyed_collection(document: dict[str, Any]) -> bool:
-    """{"R-1": {...}, "R-2": {...}}: records keyed by their id, sharing some fields."""
+    """{"R-1": {...}, "R-2": {...}}: records keyed by their id, sharing some fields.
+
+    A lone {"R-1": {...}} counts too: read either way it is one record, and this way its
+    key is kept as the id rather than spread into every column name.
+    """
     values = list(document.values())
-    if len(values) < 2 or not all(isinstance(v, dict) and v for v in values):
+    if not values or not all(isinstance(v, dict) and v for v in values):
         return False
-    shared = set(values[0]).intersection(*values[1:])
-    return bool(shared)
+    return bool(set(values[0]).intersection(*values[1:]))
 
 
 def _keyed_records(document: dict[str, Any]) -> list[dict[str, Any]]:
