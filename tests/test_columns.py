@@ -112,7 +112,10 @@ def test_jalali_conversion(jalali: tuple[int, int, int], gregorian: str) -> None
     ("value", "expected"),
     [("2026-07-03 14:22", "2026-07-03T14:22:00"), ("۱۴۰۳/۰۱/۰۱", "2024-03-20"),
      ("1403-01-01", "2024-03-20"), ("31/12/2025", "2025-12-31"), ("12/31/2025", "2025-12-31"),
-     ("2026-02-30", None), ("soon", None), (12, None)],
+     ("2026-02-30", None), ("soon", None), (12, None),
+     # Solar Hijri in day/month/year order: 12 Mordad 1403, like 1403-05-12.
+     ("12/05/1403", "2024-08-02"), ("۱۲/۰۵/۱۴۰۳", "2024-08-02"), ("1403-05-12", "2024-08-02"),
+     ("31/12/1403", None)],
 )
 def test_parse_date(value: object, expected: str | None) -> None:
     assert parse_date(value) == expected

@@ -92,3 +92,18 @@ def test_blank_spacy_pipeline_has_sentences_and_lookup_lemmas() -> None:
     doc = nlp("The couriers were late. Refunds took weeks.")
     assert [s.text for s in doc.sents] == ["The couriers were late.", "Refunds took weeks."]
     assert [t.lemma_ for t in doc if t.is_alpha][:3] == ["The", "courier", "be"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("good\u200bservice", "good service"), ("late\u200b \u200bdelivery", "late delivery"),
+     ("سفارش\u200bدیر\u200bرسید", "سفارش دیر رسید"), ("end\u200b", "end")],
+)
+def test_a_zero_width_space_between_words_becomes_a_space(raw: str, expected: str) -> None:
+    assert clean_unicode(raw) == expected
+
+
+def test_persian_normalization_keeps_zwnj_and_splits_at_zero_width_spaces() -> None:
+    normalized = PersianNormalizer(informal="off").normalize(
+        f"بسته{ZWNJ}بندی\u200bخوب بود")
+    assert normalized == f"بسته{ZWNJ}بندی خوب بود"

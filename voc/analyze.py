@@ -119,6 +119,9 @@ def read_records(
         roles = detect_columns(table, options.columns)
         first = len(records)
         records.extend(iter_records(table, roles, first, problems))
+        if table.row_errors:
+            log.warning("%s: %d row(s) were repaired or could not be read in full; their "
+                        "records say why in status_detail", path, len(table.row_errors))
         inputs.append({
             "path": str(path),
             "format": table.format,
@@ -128,6 +131,7 @@ def read_records(
             "sha256": sha256_file(path),
             "rows": len(table.rows),
             "blank_rows_skipped": table.blank_rows,
+            "title_rows_skipped": table.title_rows,
             "rows_with_problems": len(table.row_errors),
             "records": len(records) - first,
             "columns": {

@@ -8,6 +8,7 @@ with `EXIT_USAGE`; anything else is a bug and exits with `EXIT_INTERNAL`.
 from __future__ import annotations
 
 import errno
+import re
 
 EXIT_OK = 0
 EXIT_ALERTS = 1
@@ -17,10 +18,19 @@ EXIT_INTERNAL = 3
 EXIT_TERMINATED = 143
 
 
+# Line breaks a message can pick up from the input (a header cell "How likely\n(0-10)", a
+# file name): shown escaped, so the message stays one line and the name stays exact.
+_LINE_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
 class VocError(Exception):
     """A problem with the input, the options or the environment that the user can fix."""
 
     exit_code = EXIT_USAGE
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        super().__init__(_LINE_BREAKS.sub(lambda m: repr(m.group())[1:-1], str(message)),
+                         *args)
 
 
 class InputError(VocError):

@@ -9,6 +9,7 @@ the non-ASCII characters it yields are overwhelmingly Persian/Arabic letters.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 from voc.errors import InputError
@@ -41,6 +42,10 @@ _TYPOGRAPHIC = frozenset("\u200c\u200d\u200e\u200f«»–—…‘’“”•�
 # rather than refusing the whole export; the manifest reports the repair.
 _MAX_BAD_UTF8_BYTES = 8
 _MIN_CP1256_PLAUSIBILITY = 0.85
+_MIN_UTF16_PLAUSIBILITY = 0.95
+# Up to this many NUL bytes (and at most 1 % of the file) are stray bytes in a text file,
+# wherever they are; the readers drop them and flag the rows that held them.
+_MAX_STRAY_NULS = 16
 
 
 @dataclass(frozen=True)
@@ -64,19 +69,45 @@ def _cp1256_plausibility(text: str) -> float:
     return sum(_is_persian_or_typographic(c) for c in non_ascii) / len(non_ascii)
 
 
+def _text_plausibility(text: str) -> float:
+    """Share of characters that ordinary ASCII or Persian text is made of."""
+    if not text:
+        return 0.0
+    usual = sum(
+        (" " <= c <= "~") or c in "\t\r\n" or _is_persian_or_typographic(c) for c in text
+    )
+    return usual / len(text)
+
+
 def _utf16_without_bom(data: bytes) -> str | None:
-    """Guess UTF-16 byte order from where the zero bytes of ASCII characters fall."""
+    """Guess UTF-16 byte order from where the zero bytes fall.
+
+    ASCII characters put their zero byte in one lane (odd offsets for little-endian); in
+    mostly-Persian text the other byte of a letter is 0x06, so that lane may hold few
+    zeros, but the other lane then holds none and the decoded text reads as Persian.
+    """
     sample = data[:4096]
+    sample = sample[: len(sample) - len(sample) % 2]
     if len(sample) < 4:
         return None
     even_zeros = sample[0::2].count(0)
     odd_zeros = sample[1::2].count(0)
     half = len(sample) / 2
-    if odd_zeros > 0.3 * half and even_zeros < 0.05 * half:
-        return "utf-16-le"
-    if even_zeros > 0.3 * half and odd_zeros < 0.05 * half:
-        return "utf-16-be"
+    for order, zeros, other_zeros in (("utf-16-le", odd_zeros, even_zeros),
+                                      ("utf-16-be", even_zeros, odd_zeros)):
+        if zeros > 0.3 * half and other_zeros < 0.05 * half:
+            return order
+        if zeros >= 2 and other_zeros == 0:
+            decoded = sample.decode(order, errors="replace")
+            if _text_plausibility(decoded) >= _MIN_UTF16_PLAUSIBILITY:
+                return order
     return None
+
+
+def _few_stray_nuls(data: bytes) -> bool:
+    """A handful of NUL bytes in a text file (a copy-paste artefact), not a binary file."""
+    nuls = data.count(0)
+    return nuls <= _MAX_STRAY_NULS and nuls <= len(data) / 100
 
 
 def sniff_binary(data: bytes) -> str | None:
@@ -114,14 +145,18 @@ def decode_bytes(data: bytes, source: str, encoding: str | None = None) -> Decod
     if binary:
         raise InputError(f"{source} is not a text file: it looks like {binary}")
 
-    if b"\x00" in data[:4096]:
+    if b"\x00" in data:
         utf16 = _utf16_without_bom(data)
         if utf16:
             try:
                 return DecodedText(data.decode(utf16), utf16)
             except UnicodeDecodeError:
                 pass
-        raise InputError(f"{source} looks like a binary file, not CSV/TSV text")
+        if not _few_stray_nuls(data):
+            raise InputError(
+                f"{source} looks like a binary file, not CSV/TSV text; if it is UTF-16 text "
+                "without a byte-order mark, pass --encoding utf-16-le (or utf-16-be)"
+            )
 
     try:
         return DecodedText(data.decode("utf-8"), "utf-8")
@@ -141,6 +176,27 @@ def decode_bytes(data: bytes, source: str, encoding: str | None = None) -> Decod
         f"could not tell the text encoding of {source} (it is not UTF-8, UTF-16 or "
         "Windows-1256); re-save it as UTF-8 or pass --encoding NAME"
     )
+
+
+# NUL bytes and lone UTF-16 surrogates (half an emoji, cut by a JavaScript exporter and
+# written as "\ud83d" in JSON) are valid in a Python str but not in UTF-8 or Parquet.
+_UNSAFE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+
+
+def repair_unsafe_characters(text: str) -> tuple[str, str | None]:
+    """Drop NUL bytes and replace lone surrogates with U+FFFD; say what was repaired."""
+    if _UNSAFE_CHARACTERS.search(text) is None:
+        return text, None
+    nuls = text.count("\x00")
+    text = text.replace("\x00", "")
+    text, surrogates = re.subn("[\ud800-\udfff]", "\ufffd", text)
+    repairs = []
+    if nuls:
+        repairs.append(f"removed {nuls} NUL byte{'s' if nuls > 1 else ''}")
+    if surrogates:
+        repairs.append(f"replaced {surrogates} broken character{'s' if surrogates > 1 else ''} "
+                       "(lone UTF-16 surrogates) with U+FFFD")
+    return text, "; ".join(repairs)
 
 
 def physical_lines(text: str) -> list[str]:

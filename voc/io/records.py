@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from voc.io.columns import SCORE_KINDS, SCORE_RANGES, ColumnRoles
+from voc.io.encoding import repair_unsafe_characters
 from voc.io.readers import InputTable
 from voc.io.values import parse_date, parse_number
 
@@ -64,7 +65,9 @@ def iter_records(
     table: InputTable, roles: ColumnRoles, first_row_id: int, problems: ValueProblems
 ) -> Iterator[dict[str, Any]]:
     """Yield the records of one table, numbering them from `first_row_id`."""
-    source = Path(table.source).name
+    # A file name with bytes that are not UTF-8 arrives with surrogates (surrogateescape),
+    # which no output format can hold; the cells themselves were repaired on reading.
+    source = repair_unsafe_characters(Path(table.source).name)[0]
     other_columns = [c for c in table.columns if c not in roles.metadata and c not in roles.text]
     row_id = first_row_id
     for index, row in enumerate(table.rows):

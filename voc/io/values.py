@@ -95,7 +95,10 @@ def parse_date(value: Any) -> str | None:
             day, month, year = (int(match.group(i)) for i in (1, 2, 3))
             if month > 12:  # US month/day/year order
                 day, month = month, day
-            return dt.date(year, month, day).isoformat()
+            # 12/05/1403 is 12 Mordad 1403, not a day in the Gregorian year 1403.
+            date = (jalali_to_gregorian(year, month, day) if year in _JALALI_YEARS
+                    else dt.date(year, month, day))
+            return date.isoformat()
     except ValueError:
         return None
     return None

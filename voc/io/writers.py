@@ -27,16 +27,38 @@ from voc.errors import OutputError
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+# The longest name an output's temporary file gets (".segments_themes.parquet.abcd1234.tmp"
+# and the like), with room to spare: checked before the analysis, not after it.
+_LONGEST_OUTPUT_NAME = 64
+
+
+def _shown(path: Path) -> str:
+    """A path short enough for a one-line message."""
+    text = str(path)
+    return text if len(text) <= 120 else f"{text[:50]}...{text[-50:]} ({len(text)} characters)"
+
+
 def prepare_output_dir(path: Path) -> Path:
-    """Create the output directory and check that it is writable."""
+    """Create the output directory and check that the run's files can be written in it."""
     try:
         path.mkdir(parents=True, exist_ok=True)
     except FileExistsError as exc:
-        raise OutputError(f"output path {path} exists and is not a directory") from exc
+        raise OutputError(f"output path {_shown(path)} exists and is not a directory") from exc
     except OSError as exc:
-        raise OutputError(f"cannot create output directory {path}: {exc.strerror}") from exc
+        raise OutputError(
+            f"cannot create output directory {_shown(path)}: {exc.strerror}; choose another --out"
+        ) from exc
     if not os.access(path, os.W_OK | os.X_OK):
-        raise OutputError(f"output directory {path} is not writable")
+        raise OutputError(f"output directory {_shown(path)} is not writable")
+    try:
+        # A directory path near the system's limit can be created while the files in it
+        # cannot (ENAMETOOLONG): find out now, not after the whole analysis.
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".voc-write-check-".ljust(
+                _LONGEST_OUTPUT_NAME - 12, "x")):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write files in output directory {_shown(path)}: "
+                          f"{exc.strerror or exc}; choose a shorter or another --out") from exc
     return path
 
 
@@ -118,7 +140,11 @@ def _current_umask() -> int:
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """Call `write` on a temporary file next to `path`, then rename it into place."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                             dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write {_shown(path)}: {exc.strerror or exc}") from exc
     try:
         # mkstemp creates the file private (0600); outputs get the usual umask permissions.
         os.fchmod(handle, 0o666 & ~_current_umask())
@@ -129,7 +155,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         os.replace(temporary, path)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise OutputError(f"cannot write {_shown(path)}: {exc.strerror or exc}") from exc
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

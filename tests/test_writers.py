@@ -1,0 +1,45 @@
+"""Output paths the system cannot hold are one-line errors, found before the analysis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_csv
+from voc.errors import EXIT_USAGE, OutputError
+from voc.io.writers import atomic_write, prepare_output_dir
+
+
+def _nested_path(base: Path, total_length: int) -> Path:
+    """A directory path of about `total_length` characters in 200-character parts."""
+    path = base
+    while len(str(path)) + 201 < total_length:
+        path = path / ("d" * 200)
+    return path / ("e" * (total_length - len(str(path)) - 1))
+
+
+@pytest.mark.parametrize("layout", ["one long name", "near the path limit"])
+def test_an_output_path_too_long_for_the_system_is_an_output_error(
+    tmp_path: Path, layout: str
+) -> None:
+    out = (tmp_path / ("x" * 4000) if layout == "one long name"
+           else _nested_path(tmp_path, 4085))
+    with pytest.raises(OutputError, match=r"choose .*--out") as info:
+        prepare_output_dir(out)
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 300
+
+
+def test_atomic_write_turns_an_unwritable_name_into_an_output_error(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="cannot write"):
+        atomic_write(tmp_path / ("n" * 300), lambda stream: stream.write(b"x"))
+
+
+def test_cli_exits_2_with_one_line_for_a_4000_character_out_path(
+    tmp_path: Path, run_cli  # type: ignore[no-untyped-def]
+) -> None:
+    source = write_csv(tmp_path / "survey.csv", [["id", "comment"], ["1", "late delivery"]])
+    result = run_cli("analyze", source, "--out", _nested_path(tmp_path, 4085))
+    assert result.code == EXIT_USAGE
+    assert result.stderr.strip().count("\n") == 0 and "--out" in result.stderr
