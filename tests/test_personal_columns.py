@@ -134,3 +134,46 @@ def test_report_states_exactly_what_was_redacted() -> None:
     html, markdown = render_report(synthetic_run())
     assert "Not redacted in this run" in html
     assert "Personal data was not redacted in this run" in markdown
+
+
+def test_no_personal_data_of_the_input_reaches_any_output_file(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """records.parquet/csv carried the original answer and the raw extra columns: a ticket
+    export's e-mails, phones and the cards in its answers, in every run's tables."""
+    import pyarrow.parquet as pq
+
+    from tests.conftest import write_csv
+
+    rows = [["ticket", "message", "customer_email", "customer_phone", "csat"],
+            ["T1", "refund to card 6037991899123453 never arrived", "ana.k@example.org",
+             "09121112233", "1"],
+            ["T2", "آقای محمدی از پشتیبانی بی‌ادب بود، شماره من 09351234567", "b.r@example.org",
+             "09124445566", "2"],
+            ["T3", "my name is John Smith and the order is late", "john.s@example.org",
+             "09127778899", "3"]]
+    data = write_csv(tmp_path / "tickets.csv", rows)
+    out = tmp_path / "out"
+    store = tmp_path / "voc.duckdb"
+    assert run_cli("analyze", data, "--out", out, "--format", "csv", "--store", store,
+                   "-q").code == 0
+    secrets = ["6037991899123453", "ana.k@example.org", "09121112233", "محمدی",
+               "09351234567", "b.r@example.org", "09124445566", "John Smith",
+               "john.s@example.org", "09127778899"]
+    for path in out.iterdir():
+        text = (str(pq.read_table(path).to_pylist()) if path.suffix == ".parquet"
+                else path.read_text(encoding="utf-8-sig", errors="replace"))
+        leaked = [secret for secret in secrets if secret in text]
+        assert not leaked, (path.name, leaked)
+    from voc.store.store import Store
+
+    with Store.open(store, read_only=True) as opened:
+        for table in opened.table_names():
+            text = str(opened.query(f"SELECT * FROM {table}").to_pylist())
+            assert not [s for s in secrets if s in text], table
+
+    # Analysts allowed to see personal data can keep the answers as written.
+    config = tmp_path / "keep.yaml"
+    config.write_text("redact:\n  keep_original: true\n", encoding="utf-8")
+    assert run_cli("analyze", data, "--out", tmp_path / "kept", "--config", config,
+                   "-q").code == 0
+    kept = pq.read_table(tmp_path / "kept" / "records.parquet").to_pylist()
+    assert kept[0]["text"] == rows[1][1] and "ana.k@example.org" in kept[0]["meta"]

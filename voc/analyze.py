@@ -44,6 +44,7 @@ from voc.pipeline.executor import default_workers
 from voc.pipeline.resources import english_pipeline
 from voc.pipeline.run import StageCallback, build_components
 from voc.pipeline.settings import validate_config
+from voc.privacy.component import published_records
 from voc.report.data import load_run_data
 from voc.report.render import write_report
 from voc.store.incremental import DEFAULT_COMMIT_EVERY, ExecuteOptions, execute
@@ -160,8 +161,9 @@ def _counts(tables: Tables, inputs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def write_outputs(tables: Tables, out: Path, formats: Sequence[str]) -> list[str]:
-    records = rows_to_table(tables.records, RECORDS_SCHEMA)
+def write_outputs(tables: Tables, out: Path, formats: Sequence[str],
+                  keep_original: bool = False) -> list[str]:
+    records = rows_to_table(published_records(tables.records, keep_original), RECORDS_SCHEMA)
     segments = rows_to_table(tables.segments, SEGMENTS_SCHEMA)
     tables_out = [("records", records), ("segments", segments)]
     tables_out += [(name, rows_to_table(extra.rows, extra.schema))
@@ -240,7 +242,8 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
     # Written into a staging folder and published whole: a run that fails part-way
     # leaves the previous run in `out` untouched.
     with staged_run(out, run_id) as staging:
-        outputs = write_outputs(tables, staging, options.formats)
+        outputs = write_outputs(tables, staging, options.formats,
+                                keep_original=config["redact"]["keep_original"])
         tables.stats["timings_s"]["write"] = round(time.perf_counter() - write_started, 3)
         tables.stats["timings_s"]["total"] = round(time.perf_counter() - clock, 3)
 

@@ -27,9 +27,11 @@ from voc.errors import OutputError
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-# The longest name an output's temporary file gets (".segments_themes.parquet.abcd1234.tmp"
-# and the like), with room to spare: checked before the analysis, not after it.
-_LONGEST_OUTPUT_NAME = 64
+# The longest path an output's temporary file gets below --out: the staging folder
+# (".voc-staging-20261202T110000Z-abcd1234/", see staging_dir) and the file's temporary name
+# (".segments_themes.parquet.abcd1234.tmp" and the like), with room to spare: checked
+# before the analysis, not after it.
+_LONGEST_OUTPUT_NAME = 110
 
 
 def _shown(path: Path) -> str:

@@ -33,6 +33,9 @@ class LanguageSettings(_Section):
 class RedactSettings(_Section):
     kinds: list[str] = Field(default_factory=lambda: ["EMAIL", "URL", "PHONE", "CARD", "IBAN",
                                                       "NATIONAL_ID", "NAME"])
+    # records.parquet/csv hold the redacted answer and extra columns; true keeps them as
+    # written (for analysts allowed to see personal data).
+    keep_original: bool = False
 
     @field_validator("kinds")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -70,3 +71,27 @@ class RedactComponent:
 
 
 register(RedactComponent.name)(RedactComponent)
+
+
+def published_records(records: list[Record], keep_original: bool = False) -> list[Record]:
+    """The records as they may leave the run (records.parquet/csv): the answer redacted and
+    every extra column's value too, unless ``keep_original`` (``redact.keep_original``)
+    asks for the customer's words as written. The in-memory records keep the original: the
+    store keys reuse on it."""
+    if keep_original:
+        return records
+    from voc.privacy.columns import redact_value
+
+    published = []
+    for record in records:
+        text = record.get("text")
+        redacted = record.get("text_redacted")
+        if text and not redacted:  # a record the redact stage did not reach
+            redacted = redact_value(text)
+        meta = record.get("meta")
+        if meta:
+            values = json.loads(meta)
+            meta = json.dumps({key: None if value is None else redact_value(value)
+                               for key, value in values.items()}, ensure_ascii=False)
+        published.append({**record, "text": redacted if text else text, "meta": meta})
+    return published
