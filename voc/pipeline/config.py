@@ -36,11 +36,17 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def load_config(path: Path | None) -> dict[str, Any]:
-    """The default config, updated with the user's YAML file when one is given."""
-    if path is None:
+def load_config(source: Path | Mapping[str, Any] | None) -> dict[str, Any]:
+    """The default config, updated with the user's YAML file (or, from the notebook API,
+    the same settings as a dict) when one is given."""
+    if source is None:
         return copy.deepcopy(DEFAULT_CONFIG)
-    loaded = load_yaml(path, "pipeline config")
+    if isinstance(source, Mapping):
+        loaded: Any = source
+        path: Path | str = "given in code"
+    else:
+        path = source
+        loaded = load_yaml(path, "pipeline config")
     if loaded is None:
         loaded = {}
     if not isinstance(loaded, Mapping):
