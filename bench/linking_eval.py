@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.machine import machine_info  # noqa: E402
-from voc.analyze import AnalyzeOptions, read_records  # noqa: E402
+from voc.analysis import AnalyzeOptions, read_records  # noqa: E402
 from voc.journey.linking import UNASSIGNED  # noqa: E402
 from voc.pipeline.base import Tables  # noqa: E402
 from voc.pipeline.config import load_config  # noqa: E402

@@ -116,7 +116,7 @@ def evaluate(name: str, embeddings: np.ndarray, langs: Sequence[str], texts: Seq
 
 
 def sample_set() -> tuple[list[str], list[str], list[str]]:
-    from voc.analyze import AnalyzeOptions, read_records
+    from voc.analysis import AnalyzeOptions, read_records
 
     records, *_ = read_records(AnalyzeOptions(inputs=[REPO / "sample_feedback"],
                                               out=Path(tempfile.gettempdir())))

@@ -52,7 +52,7 @@ def sample_run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Tests only read this directory; a test that needs to change a run copies it first.
     """
-    from voc.analyze import AnalyzeOptions, analyze
+    from voc.analysis import AnalyzeOptions, analyze
 
     out = tmp_path_factory.mktemp("sample_run")
     analyze(AnalyzeOptions(inputs=[SAMPLES], out=out, formats=("parquet", "csv")))

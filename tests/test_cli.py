@@ -209,12 +209,12 @@ def test_rerun_into_an_earlier_runs_folder_is_all_or_nothing(
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     # A failure part-way through writing (a full disk) leaves the earlier run whole.
-    import voc.analyze
+    import voc.analysis
 
     def disk_full(*_: object, **__: object) -> list[str]:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(voc.analyze, "write_report", disk_full)
+    monkeypatch.setattr(voc.analysis, "write_report", disk_full)
     failed = run_cli("analyze", survey, "--out", out, "-q")
     assert failed.code == 2 and "no space left" in failed.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

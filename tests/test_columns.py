@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from voc.errors import InputError
 from voc.io.columns import ColumnOverrides, detect_columns, parse_score_option
-from voc.io.readers import InputTable
+from voc.io.readers import InputTable, read_table
 from voc.io.values import jalali_to_gregorian, parse_date, parse_number
 
 ANSWERS = [
@@ -87,6 +89,45 @@ def test_no_text_column_lists_the_columns_found() -> None:
 def test_persian_header_is_a_text_hint() -> None:
     roles = detect_columns(_table({"کد": ["1"] * 6, "نظر مشتری": ANSWERS}), ColumnOverrides())
     assert roles.text == ["نظر مشتری"]
+
+
+def test_one_short_answer_in_a_comment_column_is_the_question(tmp_path: Path) -> None:
+    # Issue #19: a one-row JSONL export {"comment": "ok"} was refused ("no free-text column").
+    path = tmp_path / "one.jsonl"
+    path.write_text('{"comment": "ok"}\n', encoding="utf-8")
+    roles = detect_columns(read_table(path), ColumnOverrides())
+    assert roles.text == ["comment"]
+    assert roles.detected["text"] == "comment"
+
+
+@pytest.mark.parametrize("name", ["comment", "Feedback", "reviewText", "answer", "message",
+                                  "body", "Customer comment", "نظر", "توضیحات", "پیام",
+                                  "متن", "دیدگاه", "نظر مشتری", "پیام‌ها"])
+def test_a_feedback_name_wins_over_short_repeated_values(name: str) -> None:
+    # Short, repeated, one-word answers fail every value test; the name alone decides.
+    table = _table({"id": [f"R-{i}" for i in range(6)],
+                    name: ["ok", "خوب", "ok", "عالی", "bad", "ok"]})
+    assert detect_columns(table, ColumnOverrides()).text == [name]
+
+
+@pytest.mark.parametrize(("name", "values"), [
+    ("message_type", ["email", "chat", "email", "chat", "call", "email"]),
+    ("comment_count", [1, 0, 3, 2, 0, 1]),
+    ("review_date", ["2026-07-01", "2026-07-02", "2026-07-03", "2026-07-04", "2026-07-05",
+                     "2026-07-06"]),
+    ("تاریخ نظر", ["1403/05/12", "1403/05/13", "1403/05/14", "1403/05/15", "1403/05/16",
+                   "1403/05/17"]),
+    ("text", ["12", "7", "3", "5", "9", "10"]),
+])
+def test_named_columns_that_describe_or_do_not_hold_answers_are_not_questions(
+        name: str, values: list[object]) -> None:
+    roles = detect_columns(_table({name: values, "notes": ANSWERS}), ColumnOverrides())
+    assert roles.text == ["notes"]
+
+
+def test_named_and_value_detected_answer_columns_are_kept_in_file_order() -> None:
+    table = _table({"q1_reason": ANSWERS, "comment": ["ok", "no", "ok", "bad", "ok", "-"]})
+    assert detect_columns(table, ColumnOverrides()).text == ["q1_reason", "comment"]
 
 
 @pytest.mark.parametrize("value", ["nps", "score:xyz", ":nps", "rating:stars"])

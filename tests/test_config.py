@@ -15,7 +15,7 @@ from voc.pipeline.run import build_components
 
 
 def test_shipped_default_file_equals_the_built_in_default() -> None:
-    shipped = yaml.safe_load((REPO / "pipelines" / "default.yaml").read_text(encoding="utf-8"))
+    shipped = yaml.safe_load((REPO / "voc" / "data" / "default.yaml").read_text(encoding="utf-8"))
     assert shipped == DEFAULT_CONFIG
     assert set(DEFAULT_CONFIG["pipeline"]) <= set(registered_components())
 

@@ -14,7 +14,7 @@ from voc.heads.data import load_labelled, parse_label_map
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 
 REPO = Path(__file__).resolve().parents[1]
-SHIPPED_HEADS = REPO / "models" / "heads" / "voc-heads.safetensors"
+SHIPPED_HEADS = REPO / "voc" / "data" / "heads" / "voc-heads.safetensors"
 
 
 # --- label maps and data files (no model needed) -------------------------------------------

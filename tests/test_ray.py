@@ -23,7 +23,7 @@ def test_ray_engine_matches_the_default_engine_on_the_sample_data(
         sample_run_dir: Path, tmp_path: Path) -> None:
     import ray
 
-    from voc.analyze import AnalyzeOptions, analyze
+    from voc.analysis import AnalyzeOptions, analyze
     from voc.journey.component import JourneyComponent
 
     def refuse(*_: object, **__: object) -> None:
@@ -70,14 +70,14 @@ def test_ray_fits_themes_on_a_sample_and_assigns_the_rest_in_the_distributed_pas
         tmp_path: Path) -> None:
     import ray
 
-    from voc.analyze import AnalyzeOptions, analyze
+    from voc.analysis import AnalyzeOptions, analyze
 
     config = tmp_path / "pipeline.yaml"
     config.write_text("themes:\n  max_fit: 400\n  max_outlier_share: 0.15\n",
                       encoding="utf-8")
     try:
         manifest = analyze(AnalyzeOptions(inputs=[SAMPLES], out=tmp_path / "ray",
-                                          config_path=config, engine="ray", workers=2,
+                                          config=config, engine="ray", workers=2,
                                           commit_every=300))
     finally:
         ray.shutdown()

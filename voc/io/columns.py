@@ -1,8 +1,10 @@
 """Decide which column holds what: free text, id, date, channel and score columns.
 
 Exports name their columns in English, Persian or not at all, so detection looks at both
-the header (name hints) and the values (length, words, uniqueness, numeric range). Every
-guess can be overridden from the command line, and the manifest records what was used.
+the header (name hints) and the values (length, words, uniqueness, numeric range). A column
+named like a feedback column ("comment", «نظر») is a question on its name alone, whatever
+its values look like: a short export ("ok", "👍") would otherwise have no question at all.
+Every guess can be overridden from the command line, and the manifest records what was used.
 """
 
 from __future__ import annotations
@@ -28,6 +30,27 @@ _TEXT_HINTS = re.compile(
     r"نظر|توضیح|پیام|متن|دلیل|پیشنهاد|شکایت|بازخورد|دیدگاه|چرا",
     re.IGNORECASE,
 )
+# Words that name a feedback column outright, matched against the words of a column name
+# (split at case changes and non-letters, so "reviewText", "Customer comment" and «نظر مشتری»
+# count); names that also hold a word of _NOT_TEXT_WORDS ("message_type", "comment_id",
+# «تاریخ نظر») describe the answer rather than hold it.
+_FEEDBACK_WORDS = frozenset({
+    "comment", "comments", "feedback", "feedbacks", "text", "review", "reviews", "answer",
+    "answers", "response", "responses", "message", "messages", "body", "verbatim",
+    "verbatims", "remark", "remarks", "opinion", "opinions", "complaint", "complaints",
+    "suggestion", "suggestions", "description",
+    # A half-space splits words here, so «پیام‌ها» is found by «پیام».
+    "نظر", "نظرات", "نظرها", "نظرتان", "نظرت", "توضیح", "توضیحات", "پیام", "پیامها", "متن",
+    "دیدگاه", "دیدگاهها", "بازخورد", "بازخوردها", "شکایت", "پیشنهاد", "پیشنهادات", "پاسخ",
+})
+_NOT_TEXT_WORDS = frozenset({
+    "id", "ids", "key", "type", "kind", "category", "status", "date", "time", "count",
+    "length", "len", "lang", "language", "score", "rating", "title", "subject", "url",
+    "link", "code", "number", "no", "channel", "source",
+    "نوع", "تاریخ", "زمان", "شناسه", "وضعیت", "دسته", "کد", "عنوان", "شماره", "امتیاز",
+})
+_NAME_WORD = re.compile(r"[^\W\d_]+")
+_CASE_CHANGE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ID_HINTS = re.compile(r"(^|_|\b)(id|uuid|key|ticket|number|no)$|شناسه|^id", re.IGNORECASE)
 _DATE_HINTS = re.compile(r"date|time|created|submitted|updated|_at$|^at$|day|تاریخ|زمان",
                          re.IGNORECASE)
@@ -110,6 +133,22 @@ def _text_score(name: str, values: Sequence[Any]) -> float:
     if _TEXT_HINTS.search(name):
         score += 1.0
     return score
+
+
+def is_feedback_name(name: str) -> bool:
+    """True when a column's name says it holds the customers' answers."""
+    words = {w.lower() for w in _NAME_WORD.findall(_CASE_CHANGE.sub(" ", name))}
+    return bool(words & _FEEDBACK_WORDS) and not words & _NOT_TEXT_WORDS
+
+
+def _holds_text(values: Sequence[Any]) -> bool:
+    """Some values, and mostly neither numbers nor dates: what a named answer column needs."""
+    present = [str(v).strip() for v in _non_empty(values)]
+    if not present:
+        return False
+    numeric = sum(parse_number(v) is not None for v in present) / len(present)
+    dates = sum(parse_date(v) is not None for v in present[:50]) / min(len(present), 50)
+    return numeric <= 0.5 and dates <= 0.5
 
 
 def _looks_like_id(name: str, values: Sequence[Any]) -> bool:
@@ -211,18 +250,22 @@ def detect_columns(table: InputTable, overrides: ColumnOverrides) -> ColumnRoles
         text_columns = list(overrides.text)
     else:
         # An e-mail or name column can look like short free text; it is never a question.
-        scored = [(c, _text_score(c, values)) for c in columns if c not in taken
-                  for values in (_values(table, c),) if not is_personal_column(c, values)]
-        scored = [(c, s) for c, s in scored if s > 0]
-        if not scored:
+        candidates = [(c, values) for c in columns if c not in taken
+                      for values in (_values(table, c),) if not is_personal_column(c, values)]
+        named = {c for c, values in candidates if is_feedback_name(c) and _holds_text(values)}
+        scored = {c: s for c, values in candidates
+                  if (s := _text_score(c, values)) > 0}
+        if not named and not scored:
             raise InputError(
                 f"no free-text column found in {table.source}; columns found: "
                 f"{', '.join(columns)}; name one with --text-col"
             )
-        best = max(s for _, s in scored)
+        best = max(scored.values(), default=0.0)
         # Multi-question surveys have several answer columns of similar shape; keep every
-        # column that is clearly text, in file order, not only the single best one.
-        text_columns = [c for c, s in scored if s >= max(1.5, best * 0.5)]
+        # column named as one or clearly text by its values, in file order, not only the
+        # single best one.
+        text_columns = [c for c, _ in candidates
+                        if c in named or scored.get(c, 0.0) >= max(1.5, best * 0.5)]
         detected["text"] = ", ".join(text_columns)
 
     return ColumnRoles(

@@ -689,13 +689,48 @@ def _read_parquet(path: Path, options: ReadOptions) -> InputTable:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"{path} is not a valid Parquet file (corrupt or truncated)") from exc
+    return _arrow_input(table, str(path), "parquet")
+
+
+def _arrow_input(table: Any, source: str, fmt: str) -> InputTable:
+    """An Arrow table as plain rows: nested structs flattened, dates as ISO text."""
+    import pyarrow as pa
+
     while any(pa.types.is_struct(f.type) for f in table.schema):
         table = table.flatten()
     rows = [{k: _cell_value(v) for k, v in row.items()} for row in table.to_pylist()]
     return InputTable(
-        source=str(path), format="parquet", columns=list(table.column_names), rows=rows,
+        source=source, format=fmt, columns=list(table.column_names), rows=rows,
         row_numbers=list(range(1, len(rows) + 1)),
     )
+
+
+def read_frame(frame: Any, source: str = "DataFrame") -> InputTable:
+    """A pandas DataFrame read like a Parquet file (the notebook API's in-memory input).
+
+    Row numbers count data rows from 1, as for Parquet; the index is not a column (reset it
+    first to keep it). Columns mixing types (numbers and text) are read as text.
+    """
+    import pyarrow as pa
+
+    if frame.columns.has_duplicates:
+        duplicated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        raise InputError(f"the {source} has duplicate column names: {', '.join(duplicated)}")
+    frame = frame.rename(columns=str)
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        mixed = frame.select_dtypes(include="object").columns
+        frame = frame.astype({c: "string" for c in mixed})
+        try:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+            raise InputError(f"the {source} cannot be read: {exc}") from exc
+    result = _arrow_input(table, source, "dataframe")
+    if not result.columns:
+        raise InputError(f"the {source} is empty: no columns")
+    _repair_unsafe_cells(result)
+    return result
 
 
 _READERS: dict[str, Callable[[Path, ReadOptions], InputTable]] = {

@@ -14,10 +14,11 @@ from typing import Any
 
 import yaml
 
+from voc.data import shipped
 from voc.errors import ConfigError
 
 LANGUAGES = ("en", "fa")
-BUILT_IN_DIR = Path(__file__).resolve().parents[2] / "pipelines" / "journeys"
+BUILT_IN_DIR = shipped("journeys")
 DEFAULT_JOURNEY = "ecommerce"
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _MAP_KEYS = {"name", "description", "stages", "touchpoints", "channel_map"}

@@ -1,8 +1,8 @@
 """Pipeline configs: which components run, in which order, with which settings.
 
 The built-in defaults are the settings models' (voc.pipeline.settings), so an installed
-`voc` needs no files; `pipelines/default.yaml` spells out the same settings as a starting
-point for users' own configs (a test keeps the two equal). A user config only needs the
+`voc` needs no files; `voc/data/default.yaml` (shipped too) spells out the same settings as
+a starting point for users' own configs (a test keeps the two equal). A user config only needs the
 keys it changes, and every key it holds is checked.
 """
 
@@ -36,11 +36,17 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def load_config(path: Path | None) -> dict[str, Any]:
-    """The default config, updated with the user's YAML file when one is given."""
-    if path is None:
+def load_config(source: Path | Mapping[str, Any] | None) -> dict[str, Any]:
+    """The default config, updated with the user's YAML file (or, from the notebook API,
+    the same settings as a dict) when one is given."""
+    if source is None:
         return copy.deepcopy(DEFAULT_CONFIG)
-    loaded = load_yaml(path, "pipeline config")
+    if isinstance(source, Mapping):
+        loaded: Any = source
+        path: Path | str = "given in code"
+    else:
+        path = source
+        loaded = load_yaml(path, "pipeline config")
     if loaded is None:
         loaded = {}
     if not isinstance(loaded, Mapping):

@@ -1,6 +1,6 @@
 """The pipeline config's settings as typed models: every key, its type, its range, its default.
 
-One place for all of it: `DEFAULT_CONFIG` is dumped from these models, `pipelines/default.yaml`
+One place for all of it: `DEFAULT_CONFIG` is dumped from these models, `voc/data/default.yaml`
 is checked against it by a test, and every config is validated here before any input is
 read. An unknown key (a typo such as `max_char`) or a value out of range is a one-line
 `ConfigError` naming the key, the file and its line, never a silent no-op, an endless loop

@@ -1,4 +1,5 @@
-"""`voc analyze`: read exports, run the pipeline, write tables and the run manifest.
+"""`voc analyze` and `voc.analyze()`: read exports, run the pipeline, write tables and the
+run manifest.
 
 I/O lives at the two ends of this module; everything between is the component pipeline
 over plain records. The manifest `run.json` is written last, so its presence marks a
@@ -14,7 +15,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -68,9 +69,12 @@ _VERSIONED_PACKAGES = ("hazm", "spacy", "spacy-lookups-data", "pyarrow", "typer"
 class AnalyzeOptions:
     inputs: Sequence[Path]
     out: Path
+    # Inputs already in memory (the notebook API's DataFrames), read after the files.
+    input_tables: Sequence[InputTable] = ()
     columns: ColumnOverrides = field(default_factory=ColumnOverrides)
     read: ReadOptions = field(default_factory=ReadOptions)
-    config_path: Path | None = None
+    # A pipeline config YAML file, or its settings as a dict (the notebook API).
+    config: Path | Mapping[str, Any] | None = None
     formats: tuple[str, ...] = ("parquet",)
     max_chars: int | None = None
     workers: int | None = None
@@ -107,6 +111,16 @@ def _versions() -> dict[str, str]:
     return versions
 
 
+def _tables(files: Sequence[Path], options: AnalyzeOptions,
+            ) -> Iterator[tuple[InputTable, str, str | None]]:
+    """Each input as a table, with where it came from and its file's sha256; one at a time,
+    so a large folder is never in memory whole."""
+    for path in files:
+        yield read_table(path, options.read), str(path), sha256_file(path)
+    for table in options.input_tables:
+        yield table, table.source, None
+
+
 def read_records(
     options: AnalyzeOptions,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str], ValueProblems]:
@@ -115,8 +129,7 @@ def read_records(
     records: list[dict[str, Any]] = []
     inputs: list[dict[str, Any]] = []
     problems = ValueProblems()
-    for path in files:
-        table: InputTable = read_table(path, options.read)
+    for table, path, sha256 in _tables(files, options):
         roles = detect_columns(table, options.columns)
         first = len(records)
         records.extend(iter_records(table, roles, first, problems))
@@ -124,12 +137,12 @@ def read_records(
             log.warning("%s: %d row(s) were repaired or could not be read in full; their "
                         "records say why in status_detail", path, len(table.row_errors))
         inputs.append({
-            "path": str(path),
+            "path": path,
             "format": table.format,
             "encoding": table.encoding,
             "replaced_bytes": table.replaced_bytes or None,
             "sheet": table.sheet,
-            "sha256": sha256_file(path),
+            "sha256": sha256,
             "rows": len(table.rows),
             "blank_rows_skipped": table.blank_rows,
             "title_rows_skipped": table.title_rows,
@@ -202,7 +215,7 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
     run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     rules = load_rules(options.alert_rules) if options.alert_rules else None
     clock = time.perf_counter()
-    config = load_config(options.config_path)
+    config = load_config(options.config)
     if options.max_chars is not None:
         config["normalize"]["max_chars"] = options.max_chars
     if options.encoder is not None:

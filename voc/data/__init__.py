@@ -1,0 +1,16 @@
+"""Files shipped inside the package: the default heads, the journey maps, the default config.
+
+They are package data, so a wheel installed anywhere finds them; nothing points into a
+checkout. setuptools installs a wheel as plain files, so each resource is a real path that
+safetensors, ONNX export caches and `voc journeys show` can open directly.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+
+def shipped(*parts: str) -> Path:
+    """The path of a file or folder under `voc/data/`, e.g. `shipped("journeys")`."""
+    return Path(str(resources.files(__name__).joinpath(*parts)))
