@@ -6,7 +6,6 @@ import os
 import platform
 from pathlib import Path
 
-
 # The CPU features that decide which encoder path is fast (README, "Benchmarks").
 _FEATURES = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8", "amx_tile")
 
