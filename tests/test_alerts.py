@@ -142,3 +142,27 @@ def test_alerts_fail_the_run_and_runs_commands_read_the_store(run_cli, tmp_path:
     write = run_cli("query", "DELETE FROM runs", "--store", store)
     assert write.code == 2 and "read-only" in write.stderr
     assert len(run_cli("runs", "list", "--store", store, "--json").stdout.splitlines()) == 3
+
+
+def test_run_groups_count_respondents_not_answers() -> None:
+    """A two-question survey repeats each respondent's score on both answers: counting
+    answers doubled nps_n in changes.json and overstated the significance of a shift."""
+    from voc.alerts.changes import run_groups
+    from voc.pipeline.base import Tables
+
+    records, segments = [], []
+    for person, score in enumerate([10, 9, 3, 7]):
+        for question in ("q1", "q2"):
+            row_id = len(records)
+            records.append({"row_id": row_id, "source": "s.csv", "source_row": person + 2,
+                            "question": question, "nps": score, "status": "ok",
+                            "channel": "app"})
+            segments.append({"row_id": row_id, "segment_id": f"{row_id}-0", "theme_id": 1,
+                             "theme_label": "t", "journey_stage": "delivery",
+                             "sentiment_score": 0.1, "is_pain_point": False})
+    groups = {(g["dimension"], g["key"]): g for g in run_groups(Tables(records=records,
+                                                                      segments=segments))}
+    for key in (("overall", "all"), ("theme", "1"), ("stage", "delivery"), ("channel", "app")):
+        assert (groups[key]["nps_n"], groups[key]["promoters"], groups[key]["detractors"]) \
+            == (4, 2, 1), key
+    assert groups[("overall", "all")]["segments"] == 8

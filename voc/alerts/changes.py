@@ -8,7 +8,7 @@ costs nothing however large the store grows.
 Tests (two-sided unless stated), corrected for the many groups tested at once with
 Benjamini-Hochberg (`q_value`; `significant` when q < alpha):
 * sentiment: Welch's t-test on the mean segment sentiment score;
-* NPS: z-test on the difference of two NPS values, each record scoring +1/0/-1;
+* NPS: z-test on the difference of two NPS values, each respondent scoring +1/0/-1;
 * theme share: one-sided two-proportion z-test that the share of segments grew.
 """
 
@@ -21,6 +21,7 @@ from typing import Any
 
 from scipy import stats
 
+from voc.kpi.scores import nps_counts, respondent_key
 from voc.pipeline.base import Tables
 
 ALPHA = 0.05
@@ -40,7 +41,9 @@ def _empty() -> dict[str, Any]:
 def run_groups(tables: Tables) -> list[dict[str, Any]]:
     """Aggregates per group of this run (rows of the store's `run_groups` table)."""
     groups: dict[tuple[str, str], dict[str, Any]] = defaultdict(_empty)
-    nps_of = {r["row_id"]: r.get("nps") for r in tables.records}
+    # NPS counts respondents: one score per input row, not one per answer.
+    respondent_of = {r["row_id"]: respondent_key(r) for r in tables.records}
+    nps_of = {respondent_key(r): r.get("nps") for r in tables.records}
     channel_of = {r["row_id"]: r.get("channel") for r in tables.records}
     for record in tables.analyzed():
         groups[("overall", "all")]["rows"].add(record["row_id"])
@@ -77,13 +80,14 @@ def run_groups(tables: Tables) -> list[dict[str, Any]]:
                 group["sentiment_sumsq"] += float(score) ** 2
     rows = []
     for (dimension, key), group in sorted(groups.items()):
-        scores = [nps_of[r] for r in group["rows"] if nps_of.get(r) is not None]
+        who = {respondent_of[r] for r in group["rows"]}
+        nps_n, promoters, detractors = nps_counts(nps_of[person] for person in who)
         rows.append({
             "dimension": dimension, "key": key, "label": group["label"] or key,
             "records": len(group["rows"]), "segments": group["segments"],
             "sentiment_n": group["sentiment_n"], "sentiment_sum": group["sentiment_sum"],
-            "sentiment_sumsq": group["sentiment_sumsq"], "nps_n": len(scores),
-            "promoters": sum(s >= 9 for s in scores), "detractors": sum(s <= 6 for s in scores),
+            "sentiment_sumsq": group["sentiment_sumsq"], "nps_n": nps_n,
+            "promoters": promoters, "detractors": detractors,
             "pain_points": group["pain_points"], "new_theme": None,
         })
     return rows

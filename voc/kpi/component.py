@@ -17,7 +17,7 @@ from voc.io.schema import DRIVERS_SCHEMA, JOURNEY_SCHEMA, PAIN_POINTS_SCHEMA
 from voc.journey.linking import UNASSIGNED
 from voc.journey.maps import JourneyMap
 from voc.kpi.drivers import key_drivers
-from voc.kpi.scores import KPI_FUNCTIONS, nps
+from voc.kpi.scores import KPI_FUNCTIONS, nps, respondent_key
 from voc.pipeline.base import OutputTable, Record, Segment, Tables, register
 from voc.privacy.columns import redact_value
 
@@ -47,7 +47,7 @@ def respondents(records: Sequence[Record], segments: Sequence[Segment]
     people: list[Respondent] = []
     of_row: dict[int, int] = {}
     for record in records:
-        key = (record.get("source"), record.get("source_row", record["row_id"]))
+        key = respondent_key(record)
         if key not in index:
             index[key] = len(people)
             people.append(Respondent(

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voc.kpi.scores import Z95
+from voc.kpi.scores import DETRACTOR_MAX, PROMOTER_MIN, Z95
 
 BOOTSTRAP_SAMPLES = 400
 BOOTSTRAP_CHUNK = 50
@@ -41,8 +41,8 @@ def coded_scores(metric: str, values: Sequence[float]) -> tuple[np.ndarray, np.n
     """Per-respondent coded score (mean = the metric) and detractor flags."""
     raw = np.asarray(values, dtype=float)
     if metric == "nps":
-        coded = np.where(raw >= 9, 100.0, np.where(raw <= 6, -100.0, 0.0))
-        return coded, raw <= 6
+        coded = np.where(raw >= PROMOTER_MIN, 100.0, np.where(raw <= DETRACTOR_MAX, -100.0, 0.0))
+        return coded, raw <= DETRACTOR_MAX
     if metric == "csat":
         return np.where(raw >= 4, 100.0, 0.0), raw <= 3
     raise ValueError(f"drivers are computed for nps or csat, not {metric!r}")

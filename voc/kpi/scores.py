@@ -10,12 +10,31 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from scipy import stats
 
 Z95 = 1.959963984540054
+PROMOTER_MIN = 9  # NPS 9-10
+DETRACTOR_MAX = 6  # NPS 0-6
+
+
+def respondent_key(record: Mapping[str, Any]) -> tuple[Any, Any]:
+    """Who answered: one input row (a survey response, a review, a ticket), whatever the
+    number of questions it holds. Every count of customers and every NPS uses this: a
+    two-question survey repeats its score on both answers, and counting answers would
+    count its respondent twice. Ids are not keys: an export may repeat one for two
+    different responses."""
+    return (record.get("source"), record.get("source_row", record.get("row_id")))
+
+
+def nps_counts(scores: Iterable[float | None]) -> tuple[int, int, int]:
+    """(answers with a score, promoters, detractors)."""
+    values = _present(scores)
+    return (len(values), sum(v >= PROMOTER_MIN for v in values),
+            sum(v <= DETRACTOR_MAX for v in values))
 
 
 @dataclass(frozen=True)
@@ -35,12 +54,11 @@ def _present(values: Iterable[float | None]) -> list[float]:
 
 
 def nps(scores: Iterable[float | None]) -> Kpi:
-    values = _present(scores)
-    n = len(values)
+    n, promoter_count, detractor_count = nps_counts(scores)
     if not n:
         return Kpi("nps", None, None, None, 0)
-    promoters = sum(v >= 9 for v in values) / n
-    detractors = sum(v <= 6 for v in values) / n
+    promoters = promoter_count / n
+    detractors = detractor_count / n
     value = promoters - detractors
     variance = promoters + detractors - value**2
     margin = Z95 * math.sqrt(variance / n) if n > 1 else float("nan")

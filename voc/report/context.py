@@ -15,7 +15,7 @@ from typing import Any
 
 from voc.io.columns import meta_of, segment_columns
 from voc.io.records import ANALYZED_STATUSES
-from voc.kpi.scores import KPI_FUNCTIONS
+from voc.kpi.scores import KPI_FUNCTIONS, respondent_key
 from voc.privacy.columns import redact_value
 from voc.privacy.pii import PII_KIND_DESCRIPTIONS, PII_KINDS
 from voc.report import journey as journey_section
@@ -78,12 +78,12 @@ def _negative_share(rows: Sequence[Row]) -> float | None:
 def _meta_columns(records: Sequence[Row]) -> dict[str, dict[int, str]]:
     """Segment columns kept in `meta` (e.g. customer_tier): row_id -> the value shown.
     Chosen by the same rule as the kpis.json breakdowns, per respondent (input row)."""
-    respondents = {(r.get("source"), r.get("source_row", r["row_id"])): meta_of(r)
+    respondents = {respondent_key(r): meta_of(r)
                    for r in records}
     columns = segment_columns(list(respondents.values()))
     by_column: dict[str, dict[int, str]] = {c: {} for c in columns}
     for record in records:
-        meta = respondents[(record.get("source"), record.get("source_row", record["row_id"]))]
+        meta = respondents[respondent_key(record)]
         for column in columns:
             if meta.get(column) not in (None, ""):
                 by_column[column][record["row_id"]] = redact_value(meta[column])
@@ -137,8 +137,7 @@ def _trend(analysed: Sequence[Row], periods: Sequence[str], period_of_row: Mappi
     for period in periods:
         members = by_period[period]
         scored = [m["sentiment_score"] for m in members if m.get("sentiment_score") is not None]
-        nps = KPI_FUNCTIONS["nps"]({(m["source"], m["id"]): m.get("nps")
-                                    for m in members}.values())
+        nps = KPI_FUNCTIONS["nps"]({respondent_key(m): m.get("nps") for m in members}.values())
         negative = sum(m.get("sentiment") in ("negative", "mixed") for m in members)
         rows.append({
             "period": period, "count": len(members),
@@ -310,7 +309,7 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
         "finished_at": manifest.get("finished_at"),
         "volume": {"records": len(records), "analysed": len(analysed),
                    "segments": len(segments),
-                   "respondents": len({(r["source"], r["id"]) for r in records}),
+                   "respondents": len({respondent_key(r) for r in records}),
                    "sources": sorted({r["source"] for r in records}),
                    "pain_customers": len(pain_rows) if pain_rows is not None else None,
                    "pain_share": f"{100 * len(pain_rows) / len(analysed):.0f}%"

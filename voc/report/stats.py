@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from voc.kpi.scores import KPI_FUNCTIONS, Kpi
+from voc.kpi.scores import KPI_FUNCTIONS, Kpi, respondent_key
 
 Row = Mapping[str, Any]
 UNASSIGNED = ("unassigned", "", None)
@@ -32,7 +32,7 @@ def per_respondent_kpis(records: Sequence[Row]) -> list[Kpi]:
     """KPIs per respondent: a multi-question survey repeats a score on each answer."""
     kpis = []
     for name, function in KPI_FUNCTIONS.items():
-        per_respondent = {(r["source"], r["id"]): r.get(name) for r in records}
+        per_respondent = {respondent_key(r): r.get(name) for r in records}
         kpi = function(per_respondent.values())
         if kpi.n:
             kpis.append(kpi)
