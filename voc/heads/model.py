@@ -24,6 +24,7 @@ from voc.errors import ConfigError
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from voc.heads.lexical import TENSOR_PREFIX as LEXICAL_PREFIX
 from voc.heads.lexical import LexicalModel
+from voc.io.writers import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -282,12 +283,10 @@ def write_heads_file(path: str | Path, top: TunedTop, metadata: HeadsMetadata,
         arrays, lexical_meta = lexical.to_tensors()
         tensors.update({name: torch.from_numpy(array) for name, array in arrays.items()})
         metadata = replace(metadata, lexical=lexical_meta)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_file(tensors, str(tmp), metadata={"format": "pt", METADATA_KEY: metadata.to_json()})
-    # safetensors writes owner-only files; a shipped model has nothing secret in it.
-    tmp.chmod(0o644)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata={"format": "pt", METADATA_KEY: metadata.to_json()})
+        # safetensors writes owner-only files; a shipped model has nothing secret in it.
+        tmp.chmod(0o644)
     return path
 
 

@@ -47,6 +47,7 @@ from voc.heads.model import (
 )
 from voc.heads.recipes import DataSource, Recipe, custom_recipe
 from voc.io.hashing import sha256_file
+from voc.io.writers import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -344,12 +345,9 @@ def _save_shard(folder: Path, keys: Sequence[bytes], states: Sequence[torch.Tens
     lengths = torch.tensor([len(s) for s in states], dtype=torch.int64)
     key_bytes = torch.frombuffer(bytearray(b"".join(keys)), dtype=torch.uint8)
     name = hashlib.sha256(b"".join(sorted(keys))).hexdigest()[:24]
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"shard-{name}.safetensors"
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_file({"states": torch.cat(list(states)).contiguous(), "lengths": lengths,
-               "keys": key_bytes.reshape(-1, 16)}, str(tmp))
-    tmp.replace(path)
+    with atomic_path(folder / f"shard-{name}.safetensors") as tmp:
+        save_file({"states": torch.cat(list(states)).contiguous(), "lengths": lengths,
+                   "keys": key_bytes.reshape(-1, 16)}, str(tmp))
 
 
 def _read_shards(folder: Path, wanted: set[bytes]) -> dict[bytes, torch.Tensor]:
