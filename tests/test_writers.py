@@ -43,3 +43,18 @@ def test_cli_exits_2_with_one_line_for_a_4000_character_out_path(
     result = run_cli("analyze", source, "--out", _nested_path(tmp_path, 4085))
     assert result.code == EXIT_USAGE
     assert result.stderr.strip().count("\n") == 0 and "--out" in result.stderr
+
+
+def test_json_outputs_hold_no_nan_and_no_surrogate(tmp_path: Path) -> None:
+    """A group of one has no interval (NaN) and a file name that is not UTF-8 reaches the
+    manifest with surrogate escapes: both once failed or broke JSON outputs."""
+    import json
+
+    from voc.io.writers import write_json
+
+    path = tmp_path / "run.json"
+    write_json(path, {"inputs": [{"path": "/data/r\udce9sum\u00e9.csv"}],
+                      "nps": {"low": float("nan"), "high": float("inf"), "value": 12.5}})
+    document = json.loads(path.read_bytes().decode("utf-8"))
+    assert document["nps"] == {"low": None, "high": None, "value": 12.5}
+    assert document["inputs"][0]["path"] == "/data/r?sumé.csv"

@@ -12,6 +12,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -181,11 +182,19 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         raise
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def json_safe(value: Any) -> Any:
     """``value`` with every NaN or infinity as None: JSON has no NaN, and a file holding one
     (Python writes a bare ``NaN``) is refused by strict readers and most other languages."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        # A file name that is not UTF-8 reaches the manifest with surrogate escapes, which
+        # UTF-8 cannot encode: shown with U+FFFD instead of failing the run at its end.
+        return value.encode("utf-8", "replace").decode("utf-8") if _SURROGATE.search(value) \
+            else value
     if isinstance(value, Mapping):
         return {key: json_safe(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
