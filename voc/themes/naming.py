@@ -66,6 +66,8 @@ W_COVERAGE = 0.5
 W_NEGATIVE = 0.15
 # A theme is a theme of complaints when this share of its segments is negative or mixed.
 COMPLAINT_SHARE = 0.5
+# A phrase names a problem when the sentiment head gives it this probability of negative.
+PROBLEM_PROBABILITY = 0.5
 # Longer names read worse on a chart axis: a small cost per word beyond two.
 W_LENGTH = 0.05
 
@@ -359,6 +361,12 @@ def _choose(lang: str, pool: dict[int, list[tuple[str, float]]], ids: Sequence[i
         if not candidates:
             continue
         row = list(ids).index(theme_id)
+        if negative is not None and complaint_share[row] >= COMPLAINT_SHARE:
+            # A theme of complaints is named by what is wrong: phrases the sentiment head
+            # reads as negative go first when there are any ("Refund delay", not "Refund").
+            problems = [(p, c) for p, c in candidates
+                        if negative[position[p]] >= PROBLEM_PROBABILITY]
+            candidates = problems or candidates
         best: tuple[float, ThemeName] | None = None
         for phrase, coverage in candidates:
             words = len(phrase.split())
