@@ -350,11 +350,13 @@ def _choose(lang: str, pool: dict[int, list[tuple[str, float]]], ids: Sequence[i
     similarity = negative = None
     if model is not None:
         outputs = model(phrases)
-        # Centred like the segments, so phrase and centre live in one space.
-        vectors = center_languages(np.asarray(outputs.embeddings, dtype=np.float32),
-                                   [lang] * len(phrases), means)
-        similarity = vectors @ centres.T  # phrases x themes
-        negative = outputs.negative
+        embeddings = np.asarray(outputs.embeddings, dtype=np.float32)
+        # An encoder other than the segments' (a test's stand-in) cannot be compared.
+        if embeddings.ndim == 2 and embeddings.shape[1] == centres.shape[1]:
+            # Centred like the segments, so phrase and centre live in one space.
+            vectors = center_languages(embeddings, [lang] * len(phrases), means)
+            similarity = vectors @ centres.T  # phrases x themes
+            negative = outputs.negative
     position = {p: i for i, p in enumerate(phrases)}
     names: dict[int, ThemeName] = {}
     for theme_id, candidates in pool.items():
