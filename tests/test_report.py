@@ -10,6 +10,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import markupsafe
+
 from tests.conftest import write_csv
 from voc.report.data import RunData
 from voc.report.render import md_quote, render_report
@@ -269,7 +271,8 @@ def test_summary_answers_what_hurts_most_how_many_and_how_sure() -> None:
     assert (nps["text"], nps["interval"]) == ("-13", "95% CI -30 to +3")  # from kpis.json
     assert context["volume"]["pain_customers"] == 100
     summary = _plain(context["takeaways"]["summary"])
-    assert "What hurts most: payment failure (32 customers)" in summary
+    # The name in both languages where the theme has both (#17).
+    assert "What hurts most: payment failure · خطای پرداخت (32 customers)" in _plain(summary)
     assert any("growing theme: late delivery" in _plain(c) for c in context["changes"])
     assert context["alerts"][0]["rule"] == "delivery NPS drop"
 
@@ -381,10 +384,10 @@ def test_html_and_markdown_agree_on_the_headline_numbers() -> None:
     context = _context(run)
     html, markdown = render_report(run)
     for pain in context["top_pains"]:
-        line = next(x for x in markdown.splitlines() if f"**{pain['label']}**" in x)
+        line = next(x for x in markdown.splitlines() if f"**{pain['name']}**" in x)
         assert f"{pain['customers']} customers ({pain['share']} of analysed answers)" in line
-        assert f"<b>{pain['customers']}</b> customers ({pain['share']} of analysed answers)" \
-            in html
+        # Both render the same sentence (#17).
+        assert str(markupsafe.escape(pain["sentence"])) in html
     for kpi in context["kpis"]:
         assert f"| {kpi['label']} | {kpi['text']} ({kpi['interval']})" in markdown
         assert f'<div class="value">{kpi["text"]}</div>' in html

@@ -107,6 +107,8 @@ THEMES_SCHEMA = pa.schema([
     ("pain_points", pa.int64()),  # segments flagged is_pain_point (null before journey ran)
     ("stages", pa.list_(pa.string())),  # journey stages touched, most frequent first
     ("touchpoints", pa.list_(pa.string())),
+    # One line for a reader: customers, how they feel, what they mention, where.
+    ("description", pa.string()),
 ])
 
 # DIR/pain_points.parquet: one row per pain-point segment, with what a CX team filters on.

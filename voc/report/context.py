@@ -167,10 +167,16 @@ def _pain_item(card: Mapping[str, Any], analysed: int, metric: str | None) -> di
     trend = {"rising": f"getting worse ({card['change']:+.1f} points in the latest period)",
              "falling": f"easing ({card['change']:+.1f} points in the latest period)",
              "stable": "steady", "not enough data": "trend unknown"}[card["direction"]]
-    return {"label": card["label"], "customers": customers, "share": f"{share:.1f}%",
-            "where": where or "not linked to a stage", "trend": trend,
-            "severity": card["mean_severity"],
-            "impact": _impact_text(card["impact"], metric),
+    impact = _impact_text(card["impact"], metric)
+    # A sentence a product manager forwards as is: who, how many, where, which way.
+    sentence = (f"{customers} customer{'s' if customers != 1 else ''} ({share:.1f}% of "
+                f"analysed answers) report it"
+                + (f", mostly at {where}" if where else "") + f"; {trend}"
+                + (f"; {impact}" if impact else "") + ".")
+    return {"label": card["label"], "name": card["name"], "customers": customers,
+            "share": f"{share:.1f}%", "where": where or "not linked to a stage",
+            "trend": trend, "severity": card["mean_severity"], "impact": impact,
+            "sentence": sentence, "description": card.get("description"),
             "quote": card["quotes"][0] if card["quotes"] else None}
 
 
@@ -377,6 +383,9 @@ def _hotspot_pains(heat: Mapping[str, Any], analysed: int) -> list[dict[str, Any
                     for i, cell in enumerate(row["cells"]) if cell and cell["linked"]),
                    key=lambda item: -item[2]["weight"])[:3]
     return [{"label": f"Problems at {isolate(row['name'])} / {isolate(touchpoint)}",
+             "name": f"Problems at {isolate(row['name'])} / {isolate(touchpoint)}",
+             "sentence": f"{cell['customers']} customers report problems here; trend needs "
+                         "themes.",
              "customers": cell["customers"],
              "share": f"{100 * cell['customers'] / analysed:.1f}%" if analysed else "—",
              "where": None, "trend": "trend needs themes", "severity": cell["severity"],
@@ -416,7 +425,7 @@ def _takeaways(context: Mapping[str, Any]) -> dict[str, str]:
         summary += f" {negative:.0f}% contain a complaint (negative or mixed)."
     if context["top_pains"]:
         top = context["top_pains"][0]
-        summary += f" What hurts most: {isolate(top['label'])} ({top['customers']} customers)."
+        summary += f" What hurts most: {isolate(top['name'])} ({top['customers']} customers)."
     kpis = {k["name"]: k for k in context["kpis"]}
     if "nps" in kpis:
         summary += f" NPS {kpis['nps']['text']} ({kpis['nps']['interval']})."

@@ -10,6 +10,7 @@ from voc.report.data import RunData
 from voc.report.stats import (
     UNASSIGNED,
     direction,
+    isolate,
     proportion_change,
     script_lang,
     share_table,
@@ -95,6 +96,8 @@ def theme_cards(run: RunData, periods: Sequence[str], records_per_period: Mappin
         cards.append({
             "theme_id": theme_id, "label": label,
             "label_en": table.get("label_en"), "label_fa": table.get("label_fa"),
+            "name": bilingual_name(label, table.get("label_en"), table.get("label_fa")),
+            "description": table.get("description"),
             "keywords_en": list(table.get("keywords_en") or [])[:6],
             "keywords_fa": list(table.get("keywords_fa") or [])[:6],
             "size": int(table.get("size") or len(members)),
@@ -123,6 +126,14 @@ def theme_cards(run: RunData, periods: Sequence[str], records_per_period: Mappin
     else:
         cards.sort(key=lambda c: (-c["size"], c["theme_id"]))
     return cards
+
+
+def bilingual_name(label: str, english: str | None, persian: str | None) -> str:
+    """The theme's name in both languages when it has both ("Late delivery · تأخیر در
+    ارسال"), else its label. A curated label (one text) stays as the researcher wrote it."""
+    if english and persian and label in (english, persian):
+        return f"{english} · {isolate(persian)}"
+    return label
 
 
 def _recent_change(per_period: Mapping[str, int], records_per_period: Mapping[str, int],

@@ -44,6 +44,7 @@ from voc.themes.model import (
     state_names,
     themes_for_run,
 )
+from voc.themes.naming import PhraseOutputs
 from voc.themes.vectorizer import ThemeTokenizer
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,19 @@ class ThemesComponent:
                              curation=self.curation, tokenizer=ThemeTokenizer(),
                              encode=self._encoder(self.curation)).labels
 
+    def name_phrases(self, phrases: list[str]) -> PhraseOutputs:
+        """Candidate theme names through the run's encoder and sentiment head (a few
+        hundred short phrases per view, once)."""
+        from voc.heads.component import ClassifyComponent
+
+        if self._classify is None:
+            self._classify = ClassifyComponent(self.classify_settings)
+        predictions = self._classify.classifier.run(phrases)
+        labels = list(predictions.sentiment_labels)
+        negative = (np.asarray(predictions.sentiment_probs)[:, labels.index("negative")]
+                    if "negative" in labels else None)
+        return PhraseOutputs(np.asarray(predictions.embeddings), negative)
+
     def _encoder(self, curation: Curation | None) -> Encoder | None:
         # Seeds' examples and labels are encoded; without seeds nothing is.
         return self.encode if self.seeds or (curation and curation.seeds) else None
@@ -203,7 +217,8 @@ class ThemesComponent:
                 refit_fraction=1.0 if prefit else self.refit_fraction)
             if prefit and fit.mode == "assigned":
                 fit.mode, fit.reason = prefit.mode, prefit.reason
-            rows = theme_rows(fit, segments, documents, tokenizer)
+            rows = theme_rows(fit, segments, documents, tokenizer,
+                              phrase_model=self.name_phrases, stage_names=_stage_names(tables))
             json_name, tensor_name = state_names(view)
             tensors, state = state_files(fit, labels_for_state(rows))
             tables.files[tensor_name] = tensors
@@ -240,6 +255,12 @@ def summarize(labels: Sequence[int], outlier: int, method: str,
         "unthemed_share": round(unthemed / len(labels), 4) if labels else 0.0,
         "fit_seconds": round(seconds, 3),
     }
+
+
+def _stage_names(tables: Tables) -> dict[str, str]:
+    """Journey stage id -> English name, when the journey stage ran before themes."""
+    journey = tables.stats.get("journey_map")
+    return {item.id: item.label("en") for item in getattr(journey, "stages", ())}
 
 
 def _record_themes(tables: Tables, segments: Sequence[Segment]) -> None:

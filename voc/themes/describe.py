@@ -6,18 +6,22 @@ English words from its English members, and a frequent Persian word cannot crowd
 out. Counts are segments containing a phrase, not occurrences, so one rant repeating a
 word does not name a theme.
 
-Labels are chosen differently: c-TF-IDF favours rare, discriminative phrases (a name, a
-typo only this theme has), which read as noise on a chart axis. A label phrase must be in
-a good share of the theme's segments (coverage) and clearly more often than in the other
-themes (lift); it is scored by coverage times log-lift, so the phrase most members share
-wins over one a few members use exclusively.
+Labels are names (voc.themes.naming): a noun phrase per language from the theme's own
+text, scored against the theme's centre with the run's encoder. Without an encoder, or
+where no phrase reads as a name, the keyword label below is the fallback: c-TF-IDF
+favours rare, discriminative phrases (a name, a typo only this theme has), which read as
+noise on a chart axis, so a label phrase must be in a good share of the theme's segments
+(coverage) and clearly more often than in the other themes (lift); it is scored by
+coverage times log-lift, so the phrase most members share wins over one a few members
+use exclusively.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +32,11 @@ from voc.heads.labels import SENTIMENT_LABELS
 from voc.themes.cluster import OUTLIER
 from voc.themes.curation import Label
 from voc.themes.model import ThemeFit
+from voc.themes.naming import PhraseModel, name_themes, readable, script_of
 from voc.themes.vectorizer import ThemeTokenizer, theme_vectorizer
 
 UNASSIGNED = "unassigned"
+_PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
 N_KEYWORDS = 8
 N_EXAMPLES = 5
 MIN_EXAMPLES = 3
@@ -265,12 +271,20 @@ def _top(values: Iterable[Any], n: int = 3) -> list[str]:
 
 
 def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Sequence[str],
-               tokenizer: ThemeTokenizer, total: int | None = None) -> list[dict[str, Any]]:
+               tokenizer: ThemeTokenizer, total: int | None = None,
+               phrase_model: PhraseModel | None = None,
+               stage_names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """One row per theme (THEMES_SCHEMA), largest first; `share` is of `total` segments
-    (default: the segments given)."""
+    (default: the segments given). `phrase_model` (the run's encoder) names themes;
+    `stage_names` (journey stage id -> name) words the description."""
     labels = fit.labels
     langs = np.asarray([str(s.get("lang")) for s in segments], dtype=object)
     ids, centres = fit.centres()
+    complaint = [float(np.mean([segments[i].get("sentiment") in ("negative", "mixed")
+                                for i in np.flatnonzero(labels == theme_id)]))
+                 for theme_id in ids]
+    names = name_themes(documents, langs.tolist(), labels, ids, centres, fit.means,
+                        phrase_model, complaint, tokenizer)
     phrases = phrase_counts(documents, langs, labels, ids, tokenizer)
     found: dict[str, dict[int, tuple[list[str], list[str]]]] = {lang: {} for lang in LANGUAGES}
     for lang, counts in phrases.items():
@@ -290,8 +304,17 @@ def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Seq
                                      lang) for lang in LANGUAGES}
         size_fa = int((langs[members] == "fa").sum())
         size_en = int((langs[members] == "en").sum())
-        label_fa = theme.label.fa or _label(best["fa"], words["fa"], "fa")
-        label_en = theme.label.en or _label(best["en"], words["en"], "en")
+        named = {lang: names[lang][theme_id].name for lang in LANGUAGES
+                 if theme_id in names.get(lang, {})}
+        # A keyword label only where the script's members exist but no phrase reads as a
+        # name (no encoder, tiny themes); never from Finglish members' Latin words.
+        scripts = Counter(script_of(documents[i], str(langs[i])) for i in members)
+        persian = [w for w in words["fa"] if _PERSIAN_LETTER.search(w)]
+        label_fa = theme.label.fa or named.get("fa") or (
+            _label([w for w in best["fa"] if _PERSIAN_LETTER.search(w)], persian, "fa")
+            if scripts["fa"] else None)
+        label_en = theme.label.en or named.get("en") or (
+            _label(best["en"], words["en"], "en") if scripts["en"] else None)
         dominant = [label_fa, label_en] if size_fa >= size_en else [label_en, label_fa]
         label = theme.label.text or next((x for x in dominant if x), None) \
             or f"theme {theme_id}"
@@ -329,8 +352,35 @@ def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Seq
             "stages": _top(s.get("journey_stage") for s in member_segments),
             "touchpoints": _top(s.get("touchpoint") for s in member_segments),
         })
+        rows[-1]["description"] = describe(rows[-1], stage_names or {})
     rows.sort(key=lambda r: (-r["size"], r["theme_id"]))
     return rows
+
+
+def describe(row: Mapping[str, Any], stage_names: Mapping[str, str]) -> str:
+    """One line a reader forwards: how many customers, how they feel, what they mention
+    besides the name, and where in the journey. Built from the row's own fields."""
+    mix = row.get("sentiment_mix") or {}
+    negative = (mix.get("negative") or 0) + (mix.get("mixed") or 0)
+    tone = ("mostly negative" if negative >= 0.6 else
+            "mostly positive" if (mix.get("positive") or 0) >= 0.6 else "mixed feelings")
+    customers = row["records"]
+    line = (f"{customers} customer{'s' if customers != 1 else ''} ({row['size']} "
+            f"statement{'s' if row['size'] != 1 else ''}), {tone}")
+    name_words = {w.casefold() for lang in LANGUAGES
+                  for w in (row.get(f"label_{lang}") or "").split()}
+    dominant = ("fa", "en") if row["size_fa"] >= row["size_en"] else ("en", "fa")
+    tokenizer = ThemeTokenizer(lemmatize=False)
+    # Only keywords that read as words of their language: no Finglish, no bare verbs.
+    mentions = [k for lang in dominant for k in (row.get(f"keywords_{lang}") or [])[:6]
+                if not set(k.casefold().split()) & name_words
+                and readable(k.casefold().split(), lang, tokenizer)][:4]
+    if mentions:
+        line += "; they mention " + ", ".join(mentions)
+    stages = [stage_names.get(s, s.replace("_", " ")) for s in row.get("stages") or []][:2]
+    if stages:
+        line += "; mostly at " + " and ".join(stages)
+    return line + "."
 
 
 def _seeded_first(seed_keywords: Sequence[str], found: list[str], lang: str) -> list[str]:

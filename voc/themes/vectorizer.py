@@ -101,8 +101,9 @@ class ThemeTokenizer:
         return (len(token) > 1 and token not in self._stop and _LETTER.search(token) is not None
                 and _DIGIT.search(token) is None and not _CONTRACTION.search(token))
 
-    def tokens(self, text: str) -> list[str]:
-        """Content tokens in order; BOUNDARY marks a removed word, a placeholder or a break."""
+    def surface_tokens(self, text: str) -> list[str]:
+        """Words as written (lower-cased, clitics off), stop words included; BOUNDARY marks
+        a placeholder or a line break. Punctuation stays a token of its own."""
         out: list[str] = []
         for chunk in PLACEHOLDER.split(text.replace(BOUNDARY, "\n")):
             for line in chunk.split("\n"):
@@ -110,13 +111,22 @@ class ThemeTokenizer:
                     raw = self._persian.tokenize(line)
                 else:
                     raw = _LATIN_TOKEN.findall(line.lower())
-                for token in raw:
-                    token = _CLITIC.sub("", token.strip(_ZWNJ).lower())
-                    if _PERSIAN_LETTER.search(token):
-                        token = self._lemma(token)
-                    out.append(token if self._keep(token) else BOUNDARY)
+                out.extend(_CLITIC.sub("", token.strip(_ZWNJ).lower()) for token in raw)
                 out.append(BOUNDARY)
             out.append(BOUNDARY)
+        return out
+
+    def is_content(self, token: str) -> bool:
+        """A word that can carry a topic: not a stop word, number, letter or grammar."""
+        return token != BOUNDARY and self._keep(token)
+
+    def tokens(self, text: str) -> list[str]:
+        """Content tokens in order; BOUNDARY marks a removed word, a placeholder or a break."""
+        out: list[str] = []
+        for token in self.surface_tokens(text):
+            if token != BOUNDARY and _PERSIAN_LETTER.search(token):
+                token = self._lemma(token)
+            out.append(token if token != BOUNDARY and self._keep(token) else BOUNDARY)
         return out
 
     def phrases(self, text: str, ngram_max: int = 2) -> list[str]:

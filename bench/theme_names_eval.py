@@ -1,0 +1,270 @@
+"""Theme names (issue #17, requirements 1 and 3): are they the theme's, do they say its
+category, and do Persian and English feedback about one aspect share a theme?
+
+Names (requirement 1), on labelled English sets fitted with `fit_themes` and named with
+`theme_rows` exactly as `voc analyze` does (the run's encoder and sentiment head):
+
+- ``nearest_own_centre``: share of themes whose English name, encoded and language-
+  centred like the segments, is closer to its own theme's centre than to any other.
+- ``category_agreement``: share of themes (weighted by size) whose name, encoded, is
+  closest to the name of the theme's majority gold category (SemEval: food, service,
+  price, ambience, "anecdotes"; Bitext: its 11 categories, e.g. "refund") among the
+  set's category names. The rule was fixed before any figure was seen; the encoder is
+  the judge, so the same figure for the keyword labels (``baseline``) is the comparison.
+- ``bad_names``: names that are not noun phrases by the rules of voc.themes.naming
+  (counted on the baseline too): Finglish, placeholders, bare verbs.
+
+Cross-lingual (requirement 3), on a bilingual set assembled here: SemEval-2014
+restaurant sentences with exactly one of the categories food, price, service, and
+SnappFood (Persian food-delivery) comments tagged by the keyword rules in
+``PERSIAN_ASPECTS`` (written before any result was seen; a comment matching exactly one
+aspect is kept). "service" is waiting staff in English and courier/support in Persian:
+the same aspect to a restaurant (how the order reached the customer). Up to 300 per
+aspect and language. Rates are over all pairs: same aspect within a language, same aspect
+across languages, different aspects.
+
+Usage::
+
+    PYTHONPATH=. .venv/bin/python bench/theme_names_eval.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.machine import machine_info  # noqa: E402
+from voc.themes.cluster import OUTLIER, center_languages  # noqa: E402
+from voc.themes.describe import theme_rows  # noqa: E402
+from voc.themes.model import ThemeFit, fit_themes  # noqa: E402
+from voc.themes.naming import PhraseOutputs, readable  # noqa: E402
+from voc.themes.vectorizer import ThemeTokenizer  # noqa: E402
+
+DATASETS = Path("/work/shared/datasets")
+PER_ASPECT = 300
+PERSIAN_ASPECTS = {
+    "price": r"قیمت|گرون|گران|ارزون|ارزان|هزینه|تخفیف",
+    "service": r"پیک|ارسال|تحویل|تاخیر|تأخیر|دیر رسید|زود رسید|برخورد|پشتیبانی",
+    "food": r"کیفیت|طعم|خوشمزه|بدمزه|مزه|پخت|تازه نبود|سرد بود|سرد رسید",
+}
+SEMEVAL_ASPECTS = {"food": "food", "price": "price", "service": "service"}
+BITEXT_NAMES = {c: c.lower().replace("_", " ") for c in (
+    "ACCOUNT", "CANCEL", "CONTACT", "DELIVERY", "FEEDBACK", "INVOICE", "ORDER", "PAYMENT",
+    "REFUND", "SHIPPING", "SUBSCRIPTION")}
+SEMEVAL_NAMES = {"food": "food", "service": "service", "price": "price",
+                 "ambience": "ambience", "anecdotes/miscellaneous": "anecdotes"}
+
+
+def classifier() -> Any:
+    from voc.pipeline.resources import feedback_classifier
+
+    return feedback_classifier(None, None)
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    return np.asarray(classifier().run(list(texts)).embeddings, dtype=np.float32)
+
+
+def phrase_model(phrases: list[str]) -> PhraseOutputs:
+    predictions = classifier().run(phrases)
+    negative = list(predictions.sentiment_labels).index("negative")
+    return PhraseOutputs(np.asarray(predictions.embeddings),
+                         np.asarray(predictions.sentiment_probs)[:, negative])
+
+
+# ---------------------------------------------------------------- sets
+
+
+def semeval(categories: set[str] | None = None) -> tuple[list[str], list[str]]:
+    texts, labels = [], []
+    path = DATASETS / "en_semeval_absa_restaurants/semeval2014_restaurants_train.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        found = {c["category"] for c in row["aspect_categories"]}
+        if len(found) == 1 and (categories is None or found <= categories):
+            texts.append(row["text"])
+            labels.append(found.pop())
+    return texts, labels
+
+
+def bitext(n: int = 3000) -> tuple[list[str], list[str]]:
+    path = DATASETS / "en_bitext_customer_support/bitext_customer_support_20k.csv"
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    pick = np.random.default_rng(0).choice(len(rows), size=min(n, len(rows)), replace=False)
+    return [rows[i]["utterance"] for i in sorted(pick)], [rows[i]["category"]
+                                                          for i in sorted(pick)]
+
+
+def snappfood() -> tuple[list[str], list[str]]:
+    path = DATASETS / "fa_snappfood_sentiment/train.csv"
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    patterns = {aspect: re.compile(rule) for aspect, rule in PERSIAN_ASPECTS.items()}
+    texts, labels = [], []
+    for row in rows:
+        text = (row.get("comment") or row.get("text") or "").strip()
+        hits = [aspect for aspect, pattern in patterns.items() if pattern.search(text)]
+        if len(hits) == 1:
+            texts.append(text)
+            labels.append(hits[0])
+    return texts, labels
+
+
+def balanced(texts: list[str], labels: list[str], per_label: int,
+             seed: int = 0) -> tuple[list[str], list[str]]:
+    rng = np.random.default_rng(seed)
+    keep: list[int] = []
+    for label in sorted(set(labels)):
+        members = [i for i, x in enumerate(labels) if x == label]
+        keep.extend(rng.choice(members, size=min(per_label, len(members)), replace=False))
+    keep.sort()
+    return [texts[i] for i in keep], [labels[i] for i in keep]
+
+
+# ---------------------------------------------------------------- measures
+
+
+def fitted(texts: Sequence[str], langs: Sequence[str], **kwargs: Any
+           ) -> tuple[ThemeFit, np.ndarray]:
+    embeddings = embed(texts)
+    return fit_themes(embeddings, list(langs), list(texts), **kwargs), embeddings
+
+
+def segments_of(texts: Sequence[str], langs: Sequence[str], embeddings: np.ndarray
+                ) -> list[dict[str, Any]]:
+    predictions = classifier().run(list(texts))
+    sentiment = predictions.sentiment()
+    return [{"row_id": i, "text": t, "lang": lang, "sentiment": s}
+            for i, (t, lang, s) in enumerate(zip(texts, langs, sentiment, strict=True))]
+
+
+def name_figures(name: str, texts: list[str], truth: list[str],
+                 category_names: dict[str, str]) -> dict[str, Any]:
+    langs = ["en"] * len(texts)
+    fit, embeddings = fitted(texts, langs)
+    segments = segments_of(texts, langs, embeddings)
+    tokenizer = ThemeTokenizer()
+    started = time.perf_counter()
+    named = theme_rows(fit, segments, texts, tokenizer, phrase_model=phrase_model)
+    seconds = time.perf_counter() - started
+    keyword = theme_rows(fit, segments, texts, tokenizer)  # no encoder: keyword labels
+    ids, centres = fit.centres()
+    categories = sorted(category_names)
+    category_vectors = center_languages(embed([category_names[c] for c in categories]),
+                                        ["en"] * len(categories), fit.means)
+    result: dict[str, Any] = {"set": name, "segments": len(texts), "themes": len(ids),
+                              "naming_seconds": round(seconds, 1)}
+    for variant, rows in (("names", named), ("baseline_keyword_labels", keyword)):
+        labels = {r["theme_id"]: r["label_en"] for r in rows}
+        sizes = {r["theme_id"]: r["size"] for r in rows}
+        present = [i for i in ids if labels.get(i)]
+        vectors = center_languages(embed([labels[i] for i in present]), ["en"] * len(present),
+                                   fit.means)
+        nearest = (vectors @ centres.T).argmax(axis=1)
+        own = [ids.index(i) for i in present]
+        judged = (vectors @ category_vectors.T).argmax(axis=1)
+        def majority_of(theme_id: int) -> str:
+            members = (truth[j] for j in np.flatnonzero(fit.labels == theme_id))
+            return Counter(members).most_common(1)[0][0]
+
+        agree = weight = 0
+        for k, theme_id in enumerate(present):
+            agree += sizes[theme_id] * (categories[judged[k]] == majority_of(theme_id))
+            weight += sizes[theme_id]
+        bad = [labels[i] for i in present
+               if not readable(labels[i].casefold().replace(",", "").split(), "en", tokenizer)]
+        result[variant] = {
+            "named_themes": len(present),
+            "nearest_own_centre": round(float(np.mean(nearest == np.array(own))), 3)
+            if present else None,
+            "category_agreement": round(agree / weight, 3) if weight else None,
+            "not_noun_phrases": len(bad),
+            "examples": [f"{labels[i]} ({majority_of(i)})"
+                         for i in sorted(present, key=lambda i: -sizes[i])[:12]],
+        }
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+    return result
+
+
+def pair_rates(labels: np.ndarray, langs: Sequence[str], aspects: Sequence[str]
+               ) -> dict[str, float]:
+    """P(same theme) over pairs: same aspect within a language, same aspect across
+    languages, different aspects. Outliers share a theme with nobody."""
+    groups = sorted({(a, lang) for a, lang in zip(aspects, langs, strict=True)})
+    counts = {g: Counter() for g in groups}
+    for label, lang, aspect in zip(labels.tolist(), langs, aspects, strict=True):
+        counts[(aspect, lang)][label] += 1
+    sizes = {g: sum(c.values()) for g, c in counts.items()}
+
+    def shared(a: tuple[str, str], b: tuple[str, str]) -> tuple[int, int]:
+        if a == b:
+            same = sum(n * (n - 1) // 2 for t, n in counts[a].items() if t != OUTLIER)
+            return same, sizes[a] * (sizes[a] - 1) // 2
+        same = sum(n * counts[b][t] for t, n in counts[a].items() if t != OUTLIER)
+        return same, sizes[a] * sizes[b]
+
+    tally = {"within": [0, 0], "across": [0, 0], "different_aspect": [0, 0]}
+    for i, a in enumerate(groups):
+        for b in groups[i:]:
+            kind = ("different_aspect" if a[0] != b[0] else
+                    "within" if a[1] == b[1] else "across")
+            same, total = shared(a, b)
+            tally[kind][0] += same
+            tally[kind][1] += total
+    rates = {k: round(v[0] / v[1], 3) if v[1] else 0.0 for k, v in tally.items()}
+    rates["ratio"] = round(rates["across"] / rates["within"], 3) if rates["within"] else 0.0
+    return rates
+
+
+def cross_lingual_figures(**fit_kwargs: Any) -> dict[str, Any]:
+    en_texts, en_labels = semeval(set(SEMEVAL_ASPECTS))
+    en_texts, en_labels = balanced(en_texts, [SEMEVAL_ASPECTS[x] for x in en_labels],
+                                   PER_ASPECT)
+    fa_texts, fa_labels = balanced(*snappfood(), PER_ASPECT)
+    texts = en_texts + fa_texts
+    langs = ["en"] * len(en_texts) + ["fa"] * len(fa_texts)
+    aspects = en_labels + fa_labels
+    fit, _ = fitted(texts, langs, **fit_kwargs)
+    rates = pair_rates(fit.labels, langs, aspects)
+    result = {"segments": {"en": Counter(en_labels), "fa": Counter(fa_labels)},
+              "themes": len(fit.themes),
+              "outlier_share": round(float((fit.labels == OUTLIER).mean()), 3), **rates}
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO / "bench/results/theme_names.json")
+    args = parser.parse_args()
+    results: dict[str, Any] = {"machine_before": machine_info(), "names": []}
+    results["cross_lingual"] = cross_lingual_figures()
+    results["names"].append(name_figures("semeval2014_restaurants (aspect category)",
+                                         *semeval(), SEMEVAL_NAMES))
+    results["names"].append(name_figures("bitext_customer_support 3k (category; synthetic)",
+                                         *bitext(), BITEXT_NAMES))
+    results["goals"] = {"nearest_own_centre": "higher than the keyword labels",
+                        "category_agreement": "higher than the keyword labels",
+                        "cross_lingual_ratio": ">= 0.5", "different_aspect": "<= 0.25"}
+    results["machine_after"] = machine_info()
+    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n",
+                        encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

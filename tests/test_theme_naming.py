@@ -1,0 +1,86 @@
+"""Theme names (voc.themes.naming): noun phrases from the theme's own words, never
+Finglish, placeholders, bare verbs or fragments; complaint themes name the problem."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voc.themes.naming import PhraseOutputs, candidate_phrases, name_themes, readable
+from voc.themes.vectorizer import ThemeTokenizer
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> ThemeTokenizer:
+    return ThemeTokenizer()
+
+
+@pytest.mark.parametrize(("phrase", "lang"), [
+    ("late delivery", "en"), ("refund delays", "en"), ("card number", "en"),
+    ("app crashes", "en"), ("shipping", "en"),
+    ("تأخیر در ارسال", "fa"), ("کیفیت غذا", "fa"), ("جنس تقلبی", "fa"), ("پشتیبانی", "fa"),
+])
+def test_noun_phrases_are_names(phrase: str, lang: str, tokenizer: ThemeTokenizer) -> None:
+    assert readable(phrase.split(), lang, tokenizer)
+
+
+@pytest.mark.parametrize(("phrase", "lang"), [
+    ("poshtibani", "en"), ("pool marjooi", "en"),  # Finglish
+    ("doing", "en"), ("arrived", "en"), ("did", "en"),  # bare verbs
+    ("late", "en"), ("actually", "en"), ("stop sending", "en"),
+    ("زده", "fa"), ("خریدم", "fa"), ("نرسیده", "fa"), ("برگردونید", "fa"),  # verbs
+    ("راضی نیستم", "fa"), ("عالیه", "fa"), ("سریع", "fa"),
+    ("فروشگاه‌های", "fa"), ("ایمیل‌ها جواب", "fa"),  # fragments
+    ("سفارش", "en"), ("delivery", "fa"),  # wrong script for the language
+])
+def test_verbs_finglish_and_fragments_are_not_names(phrase: str, lang: str,
+                                                    tokenizer: ThemeTokenizer) -> None:
+    assert not readable(phrase.split(), lang, tokenizer)
+
+
+def test_candidates_never_span_placeholders_or_punctuation(tokenizer: ThemeTokenizer) -> None:
+    found = candidate_phrases("[NAME] said the delivery, late delivery again", "en", tokenizer)
+    assert "late delivery" in found and "delivery" in found
+    assert not any("name" in p or "," in p for p in found)
+    # Surface words, never the lemmatizer's truncations («عالی» -> «عال»).
+    assert not {p for p in candidate_phrases("عالیه، محصولات عالی", "fa", tokenizer)
+                if "عال" in p.split()}
+
+
+def _fake_model(vectors: dict[str, list[float]], negative: dict[str, float]):
+    def model(phrases: list[str]) -> PhraseOutputs:
+        embeddings = np.array([vectors.get(p, [0.0, 0.0, 1.0]) for p in phrases],
+                              dtype=np.float32)
+        embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+        return PhraseOutputs(embeddings, np.array([negative.get(p, 0.1) for p in phrases]))
+    return model
+
+
+def test_complaint_theme_names_the_problem_praise_theme_the_topic(
+        tokenizer: ThemeTokenizer) -> None:
+    # Theme 0 (complaints) and theme 1 (praise) both talk about refunds; theme 2 about food.
+    docs = (["my refund is late, refund delay again"] * 3 + ["the refund never came"] * 3
+            + ["quick refund, thanks"] * 6 + ["the food was cold"] * 6)
+    labels = np.array([0] * 6 + [1] * 6 + [2] * 6)
+    centres = np.array([[1, 0, 0], [0.7, 0.7, 0], [0, 0, 1]], dtype=np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    model = _fake_model({"refund": [0.8, 0.6, 0], "refund delay": [0.9, 0.3, 0],
+                         "food": [0, 0, 1], "cold": [0.3, 0.3, 0.9]},
+                        {"refund delay": 0.9, "refund": 0.2})
+    names = name_themes(docs, ["en"] * len(docs), labels, [0, 1, 2], centres,
+                        {"en": np.zeros(3, dtype=np.float32)}, model, [1.0, 0.0, 0.0],
+                        tokenizer)["en"]
+    assert names[0].name == "Refund delay"
+    assert names[1].name == "Refund"
+    assert names[2].name == "Food"
+
+
+def test_finglish_members_are_named_through_the_persian_script_ones(
+        tokenizer: ThemeTokenizer) -> None:
+    docs = ["poshtibani javab nemide", "poshtibani kheili bade",
+            "پشتیبانی جواب نمیده", "پشتیبانی خیلی کنده", "پشتیبانی تلفنی ضعیف است"]
+    names = name_themes(docs, ["fa"] * 5, np.zeros(5, dtype=np.int64), [0],
+                        np.ones((1, 3), dtype=np.float32) / np.sqrt(3), {}, None, [1.0],
+                        tokenizer)
+    assert set(names) == {"fa"}
+    assert names["fa"][0].name.startswith("پشتیبانی")

@@ -1,0 +1,391 @@
+"""Theme names a reader understands: one short noun phrase per language, from the theme's
+own words, chosen KeyBERT-style with the run's own encoder.
+
+Candidates are the phrases of 1-4 words the theme's members use (per script: Persian
+candidates from Persian-script segments, English ones from English segments; Finglish
+segments are named through their theme's other members, never quoted in Latin letters).
+A candidate must read as a noun phrase:
+
+- it starts and ends on a content word, and only connectors ("of", «در») sit inside;
+- its last word is a noun: for English, in spaCy's lookup tables (WordNet's noun index,
+  or a known English word no other word class claims), never a bare verb form ("doing",
+  "arrived"); for Persian, a word in hazm's lexicon that is not a verb form (hazm's
+  lemmatizer gives verbs a past#present stem; «زده» is the past stem «زد» plus «ه»);
+- every word is a known word of its language (no Finglish "poshtibani", no typos and no
+  truncated lemmas: candidates are surface words, never the lemmatizer's output).
+
+Candidates in at least a few members (coverage) and more often than in other themes
+(lift) are encoded once (phrases only: the segments' embeddings are already there),
+centred like the segments, and scored by similarity to the theme's centre, by how much
+closer they are to it than to any other theme's centre, and by coverage. In a theme of
+complaints the phrase the encoder's own sentiment head reads as negative is preferred, so
+the name says what is wrong ("Late delivery", not "Delivery").
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from voc.themes.cluster import OUTLIER, center_languages
+from voc.themes.vectorizer import BOUNDARY, ThemeTokenizer, stop_words
+
+_PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
+_LETTER = re.compile(r"[^\W\d_]")
+MAX_WORDS = 4
+# Function words allowed inside a name ("delay in refunds", «تأخیر در ارسال»).
+CONNECTORS = {"en": frozenset({"of", "in", "on", "for", "with", "to", "and"}),
+              "fa": frozenset({"در", "از", "به", "با", "و", "برای"})}
+# English verbs whose -ing form is no topic ("doing", "getting"), though WordNet lists it.
+_LIGHT_VERB_TEXT = """be have do make get go take give come say know think see want use
+find tell try leave call keep let put seem feel become look mean need work"""
+_LIGHT_VERBS = frozenset(_LIGHT_VERB_TEXT.split())
+# A phrase must be at least this common among English words (spaCy's lexeme log
+# probability) when WordNet does not list it ("app", "login", "checkout").
+_MIN_ENGLISH_LOGPROB = -15.0
+
+# Candidates per theme and language that are encoded.
+POOL = 20
+# A candidate is in at least this share of the theme's segments of its script...
+MIN_COVERAGE = 0.05
+# ...and this many times as often as in the other themes' segments.
+MIN_LIFT = 1.2
+# Score weights: similarity to the centre, margin over the nearest other centre, coverage,
+# and (in a complaint theme) the phrase's own negative probability.
+W_MARGIN = 1.0
+W_COVERAGE = 0.5
+W_NEGATIVE = 0.15
+# A theme is a theme of complaints when this share of its segments is negative or mixed.
+COMPLAINT_SHARE = 0.5
+# A phrase names a problem when the sentiment head gives it this probability of negative.
+PROBLEM_PROBABILITY = 0.5
+# Longer names read worse on a chart axis: a small cost per word beyond two.
+W_LENGTH = 0.05
+
+
+@dataclass(frozen=True)
+class PhraseOutputs:
+    """The run's encoder on candidate phrases: L2-normalised embeddings and, when the
+    classifier has a sentiment head, each phrase's probability of being negative."""
+
+    embeddings: np.ndarray
+    negative: np.ndarray | None = None
+
+
+PhraseModel = Callable[[list[str]], PhraseOutputs]
+
+
+# ---------------------------------------------------------------- word classes
+
+
+@dataclass(frozen=True)
+class EnglishLexicon:
+    lookup: dict[str, str]  # inflected form -> lemma
+    index: dict[str, frozenset[str]]  # noun / verb / adj / adv -> lemmas (WordNet)
+    logprob: dict[str, float]
+
+    def classes(self, word: str) -> set[str]:
+        lemma = self.lookup.get(word, word)
+        return {pos for pos, words in self.index.items() if word in words or lemma in words}
+
+    def known(self, word: str) -> bool:
+        return bool(self.classes(word)) or self.logprob.get(word, -99.0) >= _MIN_ENGLISH_LOGPROB
+
+    def is_noun(self, word: str) -> bool:
+        """Can head a noun phrase: a WordNet noun or a regular plural of one (not a verb
+        form: "doing", "arrived", "did"), or a common English word WordNet lacks ("app")."""
+        lemma = self.lookup.get(word, word)
+        nouns, verbs = self.index["noun"], self.index["verb"]
+        if lemma != word and lemma in verbs and word.endswith("ing"):
+            # "shipping", "booking", "packaging" are nouns; "doing", "getting" are not.
+            return word in nouns and lemma not in _LIGHT_VERBS
+        if word in nouns:
+            return True
+        if lemma != word:
+            return lemma in nouns and word.endswith("s")  # "prices", not "did"
+        return not self.classes(word) and self.known(word)
+
+    def is_modifier(self, word: str) -> bool:
+        """Can stand before the head: a noun or an adjective ("late", "delayed")."""
+        return self.is_noun(word) or word in self.index["adj"]
+
+    def is_adjective_only(self, word: str) -> bool:
+        """An adjective or adverb that names nothing on its own ("late", "fast")."""
+        return word in self.index["adj"] and (word not in self.index["noun"]
+                                               or word in self.index["adv"])
+
+
+@lru_cache(maxsize=1)
+def english_lexicon() -> EnglishLexicon:
+    """spaCy's English lookup tables (spacy-lookups-data, a dependency): read once."""
+    def table(name: str) -> dict:
+        data = resources.files("spacy_lookups_data").joinpath("data", f"en_{name}.json.gz")
+        with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as text:
+            return json.load(text)
+
+    index = {pos: frozenset(words) for pos, words in table("lemma_index").items()}
+    return EnglishLexicon(table("lemma_lookup"), index, table("lexeme_prob"))
+
+
+# Plural and ezafe endings a known Persian noun may carry in a name.
+_PERSIAN_NOUN_ENDINGS = ("\u200cهای", "های", "\u200cها", "ها", "ان", "ات", "ی")
+# Personal endings and clitics: on a stop word they make a copula or pronoun form
+# («نیستم», «عالیه», «اینم»), not a topic.
+_PERSIAN_PERSONAL = ("یم", "ید", "ین", "ند", "م", "ی", "ه", "ن", "ت", "ش")
+
+
+@dataclass(frozen=True)
+class PersianLexicon:
+    words: dict[str, frozenset[str]]  # hazm's word list: word -> tags (may be empty)
+    past_stems: frozenset[str]
+
+    def known(self, word: str) -> bool:
+        """In hazm's word list, or a plural or ezafe form of a word in it. Not the
+        lemmatizer's guess: «لینکش» and «میدم» are clitic and verb forms, not names."""
+        return word in self.words or any(
+            word.endswith(end) and word[: -len(end)] in self.words
+            for end in _PERSIAN_NOUN_ENDINGS)
+
+    def is_verb(self, word: str) -> bool:
+        from voc.themes.vectorizer import persian_lemmatizer
+
+        tags = self.words.get(word, frozenset())
+        if word.startswith(("می\u200c", "نمی")) or (
+                word.startswith("می") and not tags & {"N", "AJ"}):
+            return True
+        if "#" in persian_lemmatizer().lemmatize(word):
+            return True
+        # Past participles and infinitives, negated or not («زده», «نرسیده», «گفتن»).
+        for form in (word, word[1:] if word.startswith("ن") else ""):
+            if form.endswith(("ه", "ن")) and form[:-1] in self.past_stems:
+                return True
+        stops = stop_words()
+        return any(word.endswith(end) and word[: -len(end)] in stops
+                   for end in _PERSIAN_PERSONAL)
+
+
+@lru_cache(maxsize=1)
+def persian_lexicon() -> PersianLexicon:
+    """hazm's word list (with its coarse tags) and verb stems (hazm/data, a dependency)."""
+    data = resources.files("hazm").joinpath("data")
+    words: dict[str, frozenset[str]] = {}
+    for line in data.joinpath("words.dat").read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if parts and parts[0]:
+            tags = parts[2].split(",") if len(parts) > 2 else []
+            words[parts[0]] = frozenset(t for t in tags if t and t != "0")
+    stems = set()
+    for line in data.joinpath("verbs.dat").read_text(encoding="utf-8").splitlines():
+        past = line.split("#")[0].strip()
+        if past:
+            stems.add(past)
+    return PersianLexicon(words, frozenset(stems))
+
+
+# ---------------------------------------------------------------- candidates
+
+
+def script_of(text: str, lang: str) -> str | None:
+    """The language a segment's words can name a theme in: Persian script, English; None
+    for Finglish (Persian in Latin letters), mixed and other segments."""
+    if lang == "fa" and _PERSIAN_LETTER.search(text):
+        return "fa"
+    if lang == "en" and not _PERSIAN_LETTER.search(text):
+        return "en"
+    return None
+
+
+def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer) -> bool:
+    """Whether a run of surface words reads as a noun phrase in `lang` (module docstring)."""
+    if not words or len(words) > MAX_WORDS:
+        return False
+    if not (tokenizer.is_content(words[0]) and tokenizer.is_content(words[-1])):
+        return False
+    if any(not tokenizer.is_content(w) and w not in CONNECTORS[lang] for w in words[1:-1]):
+        return False
+    if len(set(words)) < len(words):
+        return False
+    content = [w for w in words if tokenizer.is_content(w)]
+    if lang == "en":
+        english = english_lexicon()
+        stops = stop_words()
+        if any(_PERSIAN_LETTER.search(w) or not english.known(w)
+               or english.lookup.get(w, w) in stops for w in content):
+            return False  # "times" is "time", a stop word
+        if len(words) == 1 and english.is_adjective_only(words[0]):
+            return False
+        # "stop sending", "keep asking": a verb and its -ing complement, not a name.
+        if len(words) > 1 and words[1].endswith("ing") and \
+                english.lookup.get(words[0], words[0]) in english.index["verb"]:
+            return False
+        return english.is_noun(words[-1]) and all(english.is_modifier(w)
+                                                  for w in content[:-1])
+    persian = persian_lexicon()
+    if any(not _PERSIAN_LETTER.search(w) or not persian.known(w) or persian.is_verb(w)
+           for w in content):
+        return False
+    last = words[-1]
+    # An ezafe ending («فروشگاه‌های», «غذای») says the phrase goes on.
+    if last.endswith("های") or (last.endswith("ی") and last not in persian.words):
+        return False
+    if len(words) > 1 and (
+            # A bare past stem ends a clause («به کارتم برگشت»), not a name.
+            last in persian.past_stems
+            # A plural without ezafe («ایمیل‌ها جواب») ends its noun phrase.
+            or any(w.endswith("ها") for w in words[:-1])):
+        return False
+    tags = persian.words.get(words[0], frozenset())
+    if len(words) == 1 and "ADV" in tags:
+        return False  # an adjective that is also an adverb («سریع», «دیر») names nothing
+    # Persian heads come first («تأخیر در ارسال»): the first word is a noun or adjective
+    # as far as hazm's tags say (untagged words count), not an adverb or preposition.
+    return not tags or bool(tags & {"N", "AJ", "PL"})
+
+
+def candidate_phrases(text: str, lang: str, tokenizer: ThemeTokenizer) -> set[str]:
+    """The noun phrases of up to MAX_WORDS words a segment contains, as written."""
+    tokens = tokenizer.surface_tokens(text)
+    found = set()
+    for start in range(len(tokens)):
+        for size in range(1, MAX_WORDS + 1):
+            words = tokens[start: start + size]
+            if len(words) < size or BOUNDARY in words or not all(
+                    _LETTER.search(w) for w in words):
+                break
+            if _readable_cached(tuple(words), lang, tokenizer):
+                found.add(" ".join(words))
+    return found
+
+
+_READABLE: dict[tuple[tuple[str, ...], str], bool] = {}
+
+
+def _readable_cached(words: tuple[str, ...], lang: str, tokenizer: ThemeTokenizer) -> bool:
+    key = (words, lang)
+    if key not in _READABLE:
+        if len(_READABLE) > 500_000:  # a bound, not a policy: texts repeat words a lot
+            _READABLE.clear()
+        _READABLE[key] = readable(words, lang, tokenizer)
+    return _READABLE[key]
+
+
+# ---------------------------------------------------------------- choosing
+
+
+@dataclass(frozen=True)
+class ThemeName:
+    theme_id: int
+    lang: str
+    name: str
+    coverage: float
+    similarity: float
+    margin: float
+
+
+def display(phrase: str, lang: str) -> str:
+    """A name as a heading: English sentence case; Persian as written."""
+    return phrase[:1].upper() + phrase[1:] if lang == "en" else phrase
+
+
+def name_themes(documents: Sequence[str], langs: Sequence[str], labels: np.ndarray,
+                ids: Sequence[int], centres: np.ndarray, means: dict[str, np.ndarray],
+                model: PhraseModel | None, complaint_share: Sequence[float],
+                tokenizer: ThemeTokenizer) -> dict[str, dict[int, ThemeName]]:
+    """Per language, the name of each theme that has members in that language's script.
+
+    `centres` are the themes' centres in the language-centred space (rows in `ids` order),
+    `means` the language means that space was centred with; `complaint_share` per theme
+    the share of its segments that are negative or mixed. Without a `model` (no encoder
+    at hand) candidates are ranked by coverage and lift alone.
+    """
+    row_of = {theme_id: row for row, theme_id in enumerate(ids)}
+    scripts = [script_of(doc, str(lang)) for doc, lang in zip(documents, langs, strict=True)]
+    # Per script: per theme, segments of that script, and per phrase, segments per theme.
+    sizes: dict[str, Counter[int]] = defaultdict(Counter)
+    counts: dict[str, dict[str, Counter[int]]] = defaultdict(lambda: defaultdict(Counter))
+    for doc, script, label in zip(documents, scripts, labels.tolist(), strict=True):
+        if script is None or label == OUTLIER or label not in row_of:
+            continue
+        sizes[script][label] += 1
+        for phrase in candidate_phrases(doc, script, tokenizer):
+            counts[script][phrase][label] += 1
+    pools: dict[str, dict[int, list[tuple[str, float]]]] = {}
+    for script, by_phrase in counts.items():
+        total = sum(sizes[script].values())
+        pools[script] = {}
+        for theme_id, size in sizes[script].items():
+            minimum = max(2 if size >= 5 else 1, math.ceil(MIN_COVERAGE * size))
+            rest_size = total - size
+            scored = []
+            for phrase, per_theme in by_phrase.items():
+                count = per_theme.get(theme_id, 0)
+                if count < minimum:
+                    continue
+                coverage = count / size
+                lift = (coverage / ((sum(per_theme.values()) - count + 1) / (rest_size + 1))
+                        if rest_size else 2.0)
+                if lift >= MIN_LIFT:
+                    scored.append((phrase, coverage, coverage * math.log(lift)))
+            scored.sort(key=lambda x: (-x[2], -len(x[0].split()), x[0]))
+            pools[script][theme_id] = [(p, c) for p, c, _ in scored[:POOL]]
+    return {script: _choose(script, pool, ids, centres, means, model, complaint_share)
+            for script, pool in pools.items()}
+
+
+def _choose(lang: str, pool: dict[int, list[tuple[str, float]]], ids: Sequence[int],
+            centres: np.ndarray, means: dict[str, np.ndarray], model: PhraseModel | None,
+            complaint_share: Sequence[float]) -> dict[int, ThemeName]:
+    phrases = sorted({p for candidates in pool.values() for p, _ in candidates})
+    if not phrases:
+        return {}
+    similarity = negative = None
+    if model is not None:
+        outputs = model(phrases)
+        embeddings = np.asarray(outputs.embeddings, dtype=np.float32)
+        # An encoder other than the segments' (a test's stand-in) cannot be compared.
+        if embeddings.ndim == 2 and embeddings.shape[1] == centres.shape[1]:
+            # Centred like the segments, so phrase and centre live in one space.
+            vectors = center_languages(embeddings, [lang] * len(phrases), means)
+            similarity = vectors @ centres.T  # phrases x themes
+            negative = outputs.negative
+    position = {p: i for i, p in enumerate(phrases)}
+    names: dict[int, ThemeName] = {}
+    for theme_id, candidates in pool.items():
+        if not candidates:
+            continue
+        row = list(ids).index(theme_id)
+        if negative is not None and complaint_share[row] >= COMPLAINT_SHARE:
+            # A theme of complaints is named by what is wrong: phrases the sentiment head
+            # reads as negative go first when there are any ("Refund delay", not "Refund").
+            problems = [(p, c) for p, c in candidates
+                        if negative[position[p]] >= PROBLEM_PROBABILITY]
+            candidates = problems or candidates
+        best: tuple[float, ThemeName] | None = None
+        for phrase, coverage in candidates:
+            words = len(phrase.split())
+            own = margin = 0.0
+            score = W_COVERAGE * coverage - W_LENGTH * max(words - 2, 0)
+            if similarity is not None:
+                sims = similarity[position[phrase]]
+                own = float(sims[row])
+                other = np.delete(sims, row)
+                margin = own - float(other.max()) if len(other) else 0.0
+                score += own + W_MARGIN * margin
+            if negative is not None and complaint_share[row] >= COMPLAINT_SHARE:
+                score += W_NEGATIVE * float(negative[position[phrase]])
+            name = ThemeName(theme_id, lang, display(phrase, lang), round(coverage, 4),
+                             round(own, 4), round(margin, 4))
+            if best is None or score > best[0] + 1e-9:
+                best = (score, name)
+        if best is not None:
+            names[theme_id] = best[1]
+    return names
