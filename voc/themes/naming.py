@@ -97,6 +97,11 @@ class EnglishLexicon:
         lemma = self.lookup.get(word, word)
         return {pos for pos, words in self.index.items() if word in words or lemma in words}
 
+    def tags(self, word: str) -> frozenset[str]:
+        """hazm's coarse tags of a word (N, AJ, ADV...; empty when untagged or unknown).
+        Parsed on demand: parsing all 250k lines' tags at load cost ~2 s per run."""
+        return frozenset(t for t in self.words.get(word, "").split(",") if t and t != "0")
+
     def known(self, word: str) -> bool:
         return bool(self.classes(word)) or self.logprob.get(word, -99.0) >= _MIN_ENGLISH_LOGPROB
 
@@ -145,8 +150,13 @@ _PERSIAN_PERSONAL = ("یم", "ید", "ین", "ند", "م", "ی", "ه", "ن", "ت
 
 @dataclass(frozen=True)
 class PersianLexicon:
-    words: dict[str, frozenset[str]]  # hazm's word list: word -> tags (may be empty)
+    words: dict[str, str]  # hazm's word list: word -> its coarse tags, comma-separated
     past_stems: frozenset[str]
+
+    def tags(self, word: str) -> frozenset[str]:
+        """hazm's coarse tags of a word (N, AJ, ADV...; empty when untagged or unknown).
+        Parsed on demand: parsing all 250k lines' tags at load cost ~2 s per run."""
+        return frozenset(t for t in self.words.get(word, "").split(",") if t and t != "0")
 
     def known(self, word: str) -> bool:
         """In hazm's word list, or a plural or ezafe form of a word in it. Not the
@@ -158,7 +168,7 @@ class PersianLexicon:
     def is_verb(self, word: str) -> bool:
         from voc.themes.vectorizer import persian_lemmatizer
 
-        tags = self.words.get(word, frozenset())
+        tags = self.tags(word)
         if word.startswith(("می\u200c", "نمی")) or (
                 word.startswith("می") and not tags & {"N", "AJ"}):
             return True
@@ -177,12 +187,11 @@ class PersianLexicon:
 def persian_lexicon() -> PersianLexicon:
     """hazm's word list (with its coarse tags) and verb stems (hazm/data, a dependency)."""
     data = resources.files("hazm").joinpath("data")
-    words: dict[str, frozenset[str]] = {}
+    words: dict[str, str] = {}
     for line in data.joinpath("words.dat").read_text(encoding="utf-8").splitlines():
         parts = line.split("\t")
         if parts and parts[0]:
-            tags = parts[2].split(",") if len(parts) > 2 else []
-            words[parts[0]] = frozenset(t for t in tags if t and t != "0")
+            words[parts[0]] = parts[2] if len(parts) > 2 else ""
     stems = set()
     for line in data.joinpath("verbs.dat").read_text(encoding="utf-8").splitlines():
         past = line.split("#")[0].strip()
@@ -243,7 +252,7 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer) -> bool
             # A plural without ezafe («ایمیل‌ها جواب») ends its noun phrase.
             or any(w.endswith("ها") for w in words[:-1])):
         return False
-    tags = persian.words.get(words[0], frozenset())
+    tags = persian.tags(words[0])
     if len(words) == 1 and "ADV" in tags:
         return False  # an adjective that is also an adverb («سریع», «دیر») names nothing
     # Persian heads come first («تأخیر در ارسال»): the first word is a noun or adjective
