@@ -215,6 +215,22 @@ class JourneyLinker:
                     keyword_logits[row] += s.touchpoint_keyword_weight * allowed / allowed.sum()
         return stage_words_all, touch_words_all, keyword_logits
 
+    def _stage_scores(self, embeddings: np.ndarray, terms: Sequence[Sequence[str]],
+                      anchors: Anchors | None):
+        """Per segment and stage: the (anchor-blended) similarity and the logit."""
+        s = self.settings
+        stage_sim = self._similarity(embeddings, self._stage_vectors, self._stage_owner,
+                                     len(self.stage_ids))
+        evidence = self._keyword_evidence(terms)
+        keyword_logits = evidence[2]
+        if s.anchor_weight > 0:
+            if anchors is None:
+                anchors = self._anchor_sums(embeddings, keyword_logits)
+            stage_sim = self._with_anchors(embeddings, stage_sim, anchors)
+        stage_logits = (s.similarity_weight * _standardize(stage_sim, s.similarity_floor)
+                        + keyword_logits)
+        return stage_sim, stage_logits, evidence
+
     def link(self, embeddings: np.ndarray, terms: Sequence[Sequence[str]],
              channels: Sequence[str | None], anchors: Anchors | None = None) -> list[Link]:
         """One link per segment (rows of `embeddings`, in the same order as `terms`).
@@ -225,17 +241,10 @@ class JourneyLinker:
         if n == 0:
             return []
         s = self.settings
-        stage_sim = self._similarity(embeddings, self._stage_vectors, self._stage_owner,
-                                     len(self.stage_ids))
+        stage_sim, stage_logits, (stage_words_all, touch_words_all, _) = self._stage_scores(
+            embeddings, terms, anchors)
         touch_sim = self._similarity(embeddings, self._touch_vectors, self._touch_owner,
                                      len(self.touchpoint_ids))
-        stage_words_all, touch_words_all, keyword_logits = self._keyword_evidence(terms)
-        if s.anchor_weight > 0:
-            if anchors is None:
-                anchors = self._anchor_sums(embeddings, keyword_logits)
-            stage_sim = self._with_anchors(embeddings, stage_sim, anchors)
-        stage_logits = (s.similarity_weight * _standardize(stage_sim, s.similarity_floor)
-                        + keyword_logits)
         touch_logits = s.similarity_weight * _standardize(touch_sim, s.similarity_floor)
         stage_words: list[list[Keyword]] = []
         touch_words: list[list[Keyword]] = []
