@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DEFAULT_GRID = tuple(round(x / 100, 2) for x in range(0, 100))
+# Steps of 0.005: the choice is made on a few hundred pain points per set.
+DEFAULT_GRID = tuple(round(x / 200, 3) for x in range(0, 200))
 
 
 @dataclass(frozen=True)
