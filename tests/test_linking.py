@@ -11,7 +11,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import REPO
-from voc.journey.component import JourneyComponent, keyword_tokenizer, summarize_records
+from voc.journey.calibration import ThresholdCalibrator, assigned_scores
+from voc.journey.component import (
+    DEFAULT_MIN_CONFIDENCE,
+    JourneyComponent,
+    journey_linker,
+    keyword_tokenizer,
+    passage_prefix,
+    summarize_records,
+)
 from voc.journey.keywords import Keyword, KeywordMatcher
 from voc.journey.linking import UNASSIGNED, JourneyLinker, LinkSettings
 from voc.journey.maps import load_journey_map, parse_journey_map
@@ -212,6 +220,69 @@ def test_a_batch_linked_with_the_whole_runs_anchors_links_as_the_whole_run(
         [link.link_confidence for link in whole[halves[0]]]
 
 
+class PrefixRecordingClassifier(FakeClassifier):
+    def __init__(self, query_prefix: str = "query: ") -> None:
+        self.metadata = type("Metadata", (), {"prefix": query_prefix})()
+        self.prefixes: list[str | None] = []
+
+    def run(self, texts: list[str], *args: object, **kwargs: object
+            ) -> FakeClassifier._Predictions:
+        self.prefixes.append(kwargs.get("prefix"))  # type: ignore[arg-type]
+        return super().run(texts)
+
+
+def test_map_descriptions_are_encoded_as_e5_passages() -> None:
+    # Segments are e5 queries (classify); what they are matched against is a passage.
+    e5 = PrefixRecordingClassifier()
+    journey_linker(parse_journey_map(MAP, "test.yaml"), e5, LinkSettings())
+    assert e5.prefixes and set(e5.prefixes) == {"passage: "}
+    # A model without the query/passage convention keeps its own prefix.
+    other = PrefixRecordingClassifier(query_prefix="")
+    assert passage_prefix(other) is None
+    journey_linker(parse_journey_map(MAP, "test.yaml"), other, LinkSettings())
+    assert set(other.prefixes) == {None}
+
+
+def test_assigned_scores_count_only_links_at_or_above_the_threshold() -> None:
+    # -1: a link the linker itself left unassigned (below chance) never counts.
+    scores = assigned_scores(np.array([0.9, 0.6, 0.4, -1.0]),
+                             np.array([True, False, True, False]), 0.5)
+    assert (scores.n, scores.assigned, scores.accuracy) == (4, 2, 0.5)
+    assert scores.unassigned_share == 0.5
+    assert assigned_scores(np.array([0.1]), np.array([True]), 0.5).accuracy is None
+
+
+def test_threshold_keeps_every_set_within_the_unassigned_budget() -> None:
+    # Set a at 0.5: 2 of 4 kept, both right (1.0); set b: 3 kept, 2 right (2/3).
+    # At 0.8 both keep 1 of 4 (75% unassigned); at 0 both are 0.5 accurate.
+    a = (np.array([0.9, 0.7, 0.3, 0.2]), np.array([True, True, False, False]))
+    b = (np.array([0.9, 0.6, 0.55, 0.1]), np.array([True, False, True, False]))
+    fitted = ThresholdCalibrator(max_unassigned=0.5, grid=(0.0, 0.5, 0.8)).fit([a, b])
+    assert fitted.threshold_ == 0.5 and fitted.within_budget_
+    assert fitted.mean_accuracy_ == pytest.approx((1.0 + 2 / 3) / 2)
+    # Set a alone at 0.5 is 50% unassigned: over a 40% budget, so 0 wins for both.
+    strict = ThresholdCalibrator(max_unassigned=0.4, grid=(0.0, 0.5, 0.8)).fit([a, b])
+    assert strict.threshold_ == 0.0 and strict.mean_accuracy_ == 0.5
+    # Scored on a set it was not fitted on: the transfer figure.
+    held_out = fitted.score(np.array([0.6, 0.45]), np.array([False, True]))
+    assert (held_out.assigned, held_out.accuracy) == (1, 0.0)
+
+
+def test_threshold_without_any_choice_in_budget_leaves_fewest_unassigned() -> None:
+    # Half of this set is below chance whatever the threshold: over a 20% budget.
+    below_chance = (np.array([-1.0, 0.9]), np.array([False, True]))
+    fitted = ThresholdCalibrator(max_unassigned=0.2, grid=(0.0, 0.5, 0.95)).fit(
+        [below_chance])
+    assert not fitted.within_budget_ and fitted.threshold_ == 0.0
+    assert fitted.mean_accuracy_ is None
+
+
+def test_shipped_threshold_is_the_components_default() -> None:
+    from voc.pipeline.settings import JourneySettings
+
+    assert JourneySettings().min_confidence == DEFAULT_MIN_CONFIDENCE
+
+
 def test_component_needs_classify_first(tmp_path: Path) -> None:
     from voc.errors import ConfigError
 
@@ -261,10 +332,12 @@ def test_sample_run_links_agree_with_the_truth(sample_run_dir: Path) -> None:
     accuracy = sum(want == got for want, got in assigned) / len(assigned)
     unassigned = 1 - len(assigned) / len(pairs)
     assert len(pairs) > 400
-    # Measured 0.74 accuracy with 19% unassigned (the truth itself is debatable at times:
-    # "support was patient" under delivery); pure nearest-description scores 0.58.
-    assert accuracy >= 0.68, Counter(assigned)
-    assert unassigned <= 0.25
+    # Measured 0.78 accuracy with 32% unassigned (the truth itself is debatable at times:
+    # "support was patient" under delivery); pure nearest-description scores 0.58. The
+    # threshold is chosen on real labelled sets (bench/linking_eval.py), where it leaves
+    # 6-19% unassigned: this synthetic sample's terse clauses are less sure of a stage.
+    assert accuracy >= 0.72, Counter(assigned)
+    assert unassigned <= 0.38
     # Pain points: negative truth aspects are mostly flagged, positive ones mostly not.
     polarity = []
     for record in records:

@@ -163,10 +163,12 @@ class FeedbackClassifier:
     def emotion_labels(self) -> tuple[str, ...]:
         return self.metadata.emotion_labels
 
-    def run(self, texts: Sequence[str], token_budget: int | None = None) -> Predictions:
+    def run(self, texts: Sequence[str], token_budget: int | None = None,
+            prefix: str | None = None) -> Predictions:
         """Embed and classify ``texts``; identical texts are encoded once, and texts in the
-        output cache not at all."""
-        embeddings, sentiment, emotion = self._outputs(texts, token_budget)
+        output cache not at all. ``prefix`` replaces the model's own (e5: "query: "), e.g.
+        "passage: " for documents that queries are matched against."""
+        embeddings, sentiment, emotion = self._outputs(texts, token_budget, prefix)
         if self.lexical is not None and len(texts):
             sentiment, emotion = self._mix_lexical(texts, sentiment, emotion)
         return Predictions(
@@ -192,8 +194,9 @@ class FeedbackClassifier:
         inverse = np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))
         return mixed["sentiment"][inverse], mixed["emotion"][inverse]
 
-    def _outputs(self, texts: Sequence[str], token_budget: int | None) -> tuple[np.ndarray, ...]:
-        prefix = self.metadata.prefix
+    def _outputs(self, texts: Sequence[str], token_budget: int | None,
+                 prefix: str | None = None) -> tuple[np.ndarray, ...]:
+        prefix = self.metadata.prefix if prefix is None else prefix
         unique = list(dict.fromkeys(texts))
         self.last_unique = len(unique)
         if self.output_cache is None:

@@ -6,8 +6,9 @@ per touchpoint:
 
 * embedding similarity of the segment's encoder vector to each item's prototypes (its
   description and its name + keywords, per language), encoded once per map and run with
-  the same encoder as the segments; standardized per segment so only the contrast
-  between items counts, not the encoder's overall similarity level;
+  the same encoder as the segments (segments as e5 queries, prototypes as e5 passages:
+  `encode` is the caller's passage encoder); standardized per segment so only the
+  contrast between items counts, not the encoder's overall similarity level;
 * bilingual keywords found in the segment's normalized tokens (voc.journey.keywords);
   a touchpoint restricted to some stages lends its keyword evidence to those stages
   ("gateway" says purchase);
@@ -16,8 +17,9 @@ per touchpoint:
 Stage scores become probabilities with a softmax; the top probability is the link
 confidence. Below `min_confidence` the segment is `unassigned` rather than forced into
 a stage. The touchpoint is chosen among those allowed for the chosen stage, with its own
-confidence and threshold. Default weights and thresholds are calibrated on labelled data
-by bench/linking_eval.py.
+confidence and threshold. The default threshold is chosen on several real labelled sets
+and checked on one left out of the choice (bench/linking_eval.py,
+voc.journey.calibration); the weights were compared the same way and kept.
 """
 
 from __future__ import annotations
@@ -215,6 +217,25 @@ class JourneyLinker:
                     keyword_logits[row] += s.touchpoint_keyword_weight * allowed / allowed.sum()
         return stage_words_all, touch_words_all, keyword_logits
 
+    def _stage_scores(self, embeddings: np.ndarray, terms: Sequence[Sequence[str]],
+                      anchors: Anchors | None
+                      ) -> tuple[np.ndarray, np.ndarray,
+                                 tuple[list[list[Keyword]], list[list[Keyword]], np.ndarray]]:
+        """Per segment and stage: the (anchor-blended) similarity and the logit, and the
+        keyword evidence (stage words, touchpoint words, keyword logits)."""
+        s = self.settings
+        stage_sim = self._similarity(embeddings, self._stage_vectors, self._stage_owner,
+                                     len(self.stage_ids))
+        evidence = self._keyword_evidence(terms)
+        keyword_logits = evidence[2]
+        if s.anchor_weight > 0:
+            if anchors is None:
+                anchors = self._anchor_sums(embeddings, keyword_logits)
+            stage_sim = self._with_anchors(embeddings, stage_sim, anchors)
+        stage_logits = (s.similarity_weight * _standardize(stage_sim, s.similarity_floor)
+                        + keyword_logits)
+        return stage_sim, stage_logits, evidence
+
     def link(self, embeddings: np.ndarray, terms: Sequence[Sequence[str]],
              channels: Sequence[str | None], anchors: Anchors | None = None) -> list[Link]:
         """One link per segment (rows of `embeddings`, in the same order as `terms`).
@@ -225,17 +246,10 @@ class JourneyLinker:
         if n == 0:
             return []
         s = self.settings
-        stage_sim = self._similarity(embeddings, self._stage_vectors, self._stage_owner,
-                                     len(self.stage_ids))
+        stage_sim, stage_logits, (stage_words_all, touch_words_all, _) = self._stage_scores(
+            embeddings, terms, anchors)
         touch_sim = self._similarity(embeddings, self._touch_vectors, self._touch_owner,
                                      len(self.touchpoint_ids))
-        stage_words_all, touch_words_all, keyword_logits = self._keyword_evidence(terms)
-        if s.anchor_weight > 0:
-            if anchors is None:
-                anchors = self._anchor_sums(embeddings, keyword_logits)
-            stage_sim = self._with_anchors(embeddings, stage_sim, anchors)
-        stage_logits = (s.similarity_weight * _standardize(stage_sim, s.similarity_floor)
-                        + keyword_logits)
         touch_logits = s.similarity_weight * _standardize(touch_sim, s.similarity_floor)
         stage_words: list[list[Keyword]] = []
         touch_words: list[list[Keyword]] = []

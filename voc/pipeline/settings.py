@@ -75,7 +75,7 @@ class ClassifySettings(_Section):
 
 class JourneySettings(_Section):
     map: str = Field("ecommerce", min_length=1)
-    min_confidence: float = Field(0.32, ge=0.0, le=1.0)
+    min_confidence: float = Field(0.48, ge=0.0, le=1.0)
     min_touchpoint_confidence: float = Field(0.6, ge=0.0, le=1.0)
     use_channel: bool = True
 
