@@ -204,8 +204,10 @@ def score_probs(source: Source, probs: np.ndarray) -> dict[str, Any]:
 
 
 def run_variant(variant: Variant, pools: list[Source], tests: list[Source],
-                pool_emb: list[np.ndarray], test_emb: list[np.ndarray]) -> dict[str, Any]:
-    """LOSO over every customer source under one recipe variant."""
+                pool_emb: list[np.ndarray], test_emb: list[np.ndarray]
+                ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """LOSO over every customer source under one recipe variant: scores and probabilities
+    per held-out source."""
     neutral = SENTIMENT_LABELS.index("neutral")
     x = np.concatenate(pool_emb)
     y = np.array([SENTIMENT_LABELS.index(g) for s in pools for g in s.labels])
@@ -226,6 +228,7 @@ def run_variant(variant: Variant, pools: list[Source], tests: list[Source],
     pool_groups, test_groups = groups[: len(y)], groups[len(y):]
     test_ids = np.concatenate([np.full(len(s.texts), i) for i, s in enumerate(tests)])
     results: dict[str, Any] = {}
+    probs: dict[str, np.ndarray] = {}
     for held, source in enumerate(tests):
         if not source.spec.customer or not source.texts:
             continue
@@ -233,9 +236,47 @@ def run_variant(variant: Variant, pools: list[Source], tests: list[Source],
         mask = trainable & (source_ids != held) & ~twins
         model = FrozenLR(c=variant.c, neutral_offset=variant.neutral_offset)
         model.fit(x[mask], y[mask], weights[mask])
-        results[source.spec.name] = {**score_probs(source, model.predict_proba(test_emb[held])),
+        probs[source.spec.name] = model.predict_proba(test_emb[held])
+        results[source.spec.name] = {**score_probs(source, probs[source.spec.name]),
                                      "train_rows": int(mask.sum())}
-    return results
+    return results, probs
+
+
+MIX_WEIGHTS = (0.0, 0.25, 0.5, 0.6, 0.75, 0.9, 1.0)
+NEUTRAL_OFFSETS = (-1.0, -0.5, 0.0, 0.5)
+
+
+def mix_sweep(tests: list[Source], shipped: list[np.ndarray], loso: dict[str, np.ndarray]
+              ) -> dict[str, Any]:
+    """The embedding expert's share of the sentiment mix and its neutral offset, chosen by
+    transfer: the heads' probabilities mixed with the LOSO expert's, scored on the sources
+    neither trained on (for the heads, those outside their recipe)."""
+    from voc.heads.lexical import mix_probs
+    from voc.heads.transfer import apply_neutral_offset
+
+    unseen = [(s, p) for s, p in zip(tests, shipped, strict=True)
+              if s.spec.name in loso and not s.trained_by_heads]
+    grid: dict[str, dict[str, float]] = {}
+    for offset in NEUTRAL_OFFSETS:
+        for weight in MIX_WEIGHTS:
+            scores = {s.spec.name: score_probs(s, mix_probs(
+                p, apply_neutral_offset(loso[s.spec.name], offset), weight))["accuracy"]
+                for s, p in unseen}
+            grid[f"{offset}/{weight}"] = {
+                lang: round(float(np.mean([v for n, v in scores.items()
+                                           if n.startswith(lang + "_")])), 4)
+                for lang in ("en", "fa")}
+    # One offset for both scripts (the expert has one), a share per script.
+    best_offset = max(NEUTRAL_OFFSETS, key=lambda o: max(
+        grid[f"{o}/{w}"]["en"] for w in MIX_WEIGHTS) + max(
+        grid[f"{o}/{w}"]["fa"] for w in MIX_WEIGHTS))
+    chosen = {lang: max(MIX_WEIGHTS, key=lambda w: grid[f"{best_offset}/{w}"][lang])
+              for lang in ("en", "fa")}
+    return {"sources": [s.spec.name for s, _ in unseen], "grid_offset/weight": grid,
+            "chosen": {"neutral_offset": best_offset, "weight_latin": chosen["en"],
+                       "weight_persian": chosen["fa"],
+                       "accuracy": {lang: grid[f"{best_offset}/{chosen[lang]}"][lang]
+                                    for lang in ("en", "fa")}}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
                         default=TrainOptions().embedding_rows_per_source)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--mix-variant", default="customer_drop3",
+                        help="the variant whose LOSO expert the mix sweep uses")
     parser.add_argument("--out", type=Path,
                         default=Path(__file__).resolve().parent / "results"
                         / "sentiment_transfer.json")
@@ -274,9 +317,11 @@ def main(argv: list[str] | None = None) -> int:
         for s, p in zip(tests, shipped, strict=True) if s.spec.customer and s.texts
     }
     variants: dict[str, Any] = {}
+    loso_probs: dict[str, dict[str, np.ndarray]] = {}
     for name in args.variants.split(","):
         t0 = time.perf_counter()
-        per_source = run_variant(VARIANTS[name], pools, tests, pool_emb, test_emb)
+        per_source, probs = run_variant(VARIANTS[name], pools, tests, pool_emb, test_emb)
+        loso_probs[name] = probs
         variants[name] = {"variant": VARIANTS[name].__dict__, "per_source": per_source,
                           **_summary(per_source, tests), "seconds":
                           round(time.perf_counter() - t0, 1)}
@@ -294,12 +339,17 @@ def main(argv: list[str] | None = None) -> int:
         "encode_and_dedup_seconds": round(encode_seconds, 1),
         "shipped": {"per_source": shipped_scores, **_summary(shipped_scores, tests)},
         "variants": variants,
+        "mix": {"variant": args.mix_variant,
+                **mix_sweep(tests, shipped, loso_probs[args.mix_variant])}
+        if args.mix_variant in loso_probs else None,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: {m: v for m, v in r.items() if m.startswith("mean")}
                       for k, r in [("shipped", result["shipped"]), *variants.items()]},
                      indent=1))
+    if result["mix"] is not None:
+        print(json.dumps(result["mix"]["chosen"]))
     return 0
 
 
