@@ -88,12 +88,9 @@ VARIANTS: dict[str, Variant] = {
     "customer_drop3": Variant(),
     "customer_3neutral": Variant(three_stars="neutral"),
     "customer_drop3_nobalance": Variant(balance=0.0),
-    "customer_drop3_c4": Variant(c=4.0),
     "goemotions_all": Variant(goemotions="all"),
     "goemotions_no_neutral": Variant(goemotions="no_neutral"),
     "goemotions_all_w0.2": Variant(goemotions="all", goemotions_weight=0.2),
-    "customer_drop3_neutral-0.5": Variant(neutral_offset=-0.5),
-    "customer_drop3_neutral+0.5": Variant(neutral_offset=0.5),
 }
 
 

@@ -166,3 +166,23 @@ def test_embedding_expert_round_trips_and_mixes_per_script() -> None:
     # Trained on two classes only, the third is never predicted.
     binary = EmbeddingExpert.fit(x[y != 1], y[y != 1])
     assert binary.probs(x)[:, 1].max() < 1e-6
+
+
+def test_dev_sample_keeps_at_most_n_rows_per_task_and_source() -> None:
+    from voc.heads.train import _Examples, _sample_examples
+
+    examples = _Examples()
+    for i in range(10):
+        examples.add(f"a {i}", "sentiment", i % 3, source=0)
+    for i in range(3):
+        examples.add(f"b {i}", "sentiment", 1, source=1)
+    examples.add("a 0", "emotion", 2, source=2)
+    sample = _sample_examples(examples, 4, seed=13)
+    sources = [s[0] for s in sample.sources]
+    # Source 0 gives 4 rows, plus "a 0" when the emotion sample (source 2) pulls it in.
+    assert 4 <= sources.count(0) <= 5
+    assert sources.count(1) == 3
+    # "a 0" keeps both labels when sampled for emotion.
+    row = sample.texts.index("a 0")
+    assert sample.labels[row] == examples.labels[0]
+    assert _sample_examples(examples, 4, seed=13).texts == sample.texts

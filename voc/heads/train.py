@@ -99,6 +99,10 @@ class TrainOptions:
     # source balance, neutral offset and share of the mix per script were chosen by
     # leave-one-source-out transfer (bench/results/sentiment_transfer.json).
     embedding_expert: bool = True
+    # With a reused top (tuned_from), only this many dev rows per source and task go
+    # through the encoder to fit the mixing weights (None: all): one number per task and
+    # script needs few rows, and the dev pass was most of such a run's time.
+    dev_rows_per_source: int | None = None
     embedding_rows_per_source: int | None = 2000
     embedding_c: float = 1.0
     embedding_balance: float = 0.5
@@ -692,6 +696,26 @@ def _expert_rows(train: _Examples, per_source: int | None, seed: int) -> np.ndar
     return np.array(sorted(rows), dtype=np.int64)
 
 
+def _sample_examples(examples: _Examples, per_source: int, seed: int) -> _Examples:
+    """At most ``per_source`` rows of each (task, source), seeded; a row keeps all labels."""
+    by_source: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for row, sources in enumerate(examples.sources):
+        for slot, source in enumerate(sources):
+            if source >= 0:
+                by_source[(slot, source)].append(row)
+    keep: set[int] = set()
+    for members in by_source.values():
+        keep.update(sorted(members, key=lambda r: _key(seed, "dev-sample",
+                                                      examples.texts[r]))[:per_source])
+    out = _Examples()
+    for row in sorted(keep):
+        for slot, task in enumerate(TASKS):
+            if examples.labels[row][slot] >= 0:
+                out.add(examples.texts[row], task, examples.labels[row][slot],
+                        examples.sources[row][slot])
+    return out
+
+
 def _reuse_top(path: Path, base: nn.Module, split_layer: int, model_sha: str) -> TunedTop:
     """The tuned top of an existing heads file, checked against this base and split."""
     tensors, metadata = read_heads_file(path)
@@ -736,6 +760,8 @@ def train_heads(
     model_sha = base_model_sha256(model_dir)
 
     data = prepare_data(recipe, options.seed)
+    if options.tuned_from is not None and options.dev_rows_per_source is not None:
+        data.dev = _sample_examples(data.dev, options.dev_rows_per_source, options.seed)
     if options.heldout_dir is not None:
         options.heldout_dir.mkdir(parents=True, exist_ok=True)
         for held in data.heldout:
