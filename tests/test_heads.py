@@ -372,6 +372,14 @@ def test_tiny_training_run_end_to_end(model_dir: Path, tmp_path: Path) -> None:
     assert result.emotion_probs.shape == (3, 7)
     np.testing.assert_array_equal(result.sentiment_probs[0], result.sentiment_probs[1])
     probe = ["great", "افتضاح بود"]
+    # The e5-embedding sentiment expert is trained, scored alone, stored and mixed in last.
+    expert = loaded.embedding_expert
+    assert expert is not None and set(metrics["heldout_embedding_expert_only"]) == {"sent"}
+    assert expert.weights == {"persian": TrainOptions().embedding_weight_persian,
+                              "latin": TrainOptions().embedding_weight_latin}
+    with_expert = loaded.run(probe)
+    loaded.embedding_expert = None
+    assert not np.allclose(with_expert.sentiment_probs, loaded.run(probe).sentiment_probs)
     lexical = loaded.lexical
     lexical.weights = {"sentiment": {"persian": 1.0, "latin": 1.0}}
     np.testing.assert_allclose(loaded.run(probe).sentiment_probs,
@@ -401,7 +409,7 @@ def test_tiny_training_run_end_to_end(model_dir: Path, tmp_path: Path) -> None:
     first, _ = read_heads_file(out)
     second, _ = read_heads_file(reused_path)
     for name, tensor in first.items():
-        if not name.startswith("lexical."):
+        if not name.startswith(("lexical.", "embedding.")):
             assert torch.equal(tensor, second[name]), name
     with pytest.raises(ConfigError, match="split-layer 11"):
         train_heads(sources, tmp_path / "x.safetensors",

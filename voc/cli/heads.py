@@ -122,6 +122,14 @@ def train(
         "--lexical/--no-lexical", help="Also train TF-IDF n-gram experts and mix them into "
         "the heads' probabilities (weights fitted on the dev split; a few percent of the "
         "encoder's time at inference).")] = True,
+    embedding_expert: Annotated[bool, typer.Option(
+        "--embedding-expert/--no-embedding-expert", help="Also train a sentiment expert on "
+        "the plain e5 embeddings and mix it in (share and neutral offset chosen by "
+        "leave-one-source-out transfer; see the model card).")] = True,
+    dev_rows_per_source: Annotated[int | None, typer.Option(
+        "--dev-rows-per-source", min=1, help="With --tuned-from: fit the mixing weights on "
+        "at most this many dev rows per data set (fewer texts through the encoder).")
+    ] = None,
     tuned_from: Annotated[Path | None, typer.Option(
         "--tuned-from", help="Reuse the tuned layer and heads of this heads file (same "
         "encoder and --split-layer) and train only the n-gram experts; with --no-baseline "
@@ -161,7 +169,8 @@ def train(
         source_balance=source_balance,
         baseline=baseline,
         prefix=prefix, cache_dir=cache_dir, heldout_dir=heldout_dir, lexical=lexical,
-        tuned_from=tuned_from,
+        tuned_from=tuned_from, embedding_expert=embedding_expert,
+        dev_rows_per_source=dev_rows_per_source,
     )
     from voc.pipeline.resources import resolve_encoder
 

@@ -15,6 +15,11 @@ A label column may also name a field of a list of objects, ``opinions[].polarity
 aspect-based sentiment data (SemEval ABSA) holds its labels: the row's raw label is the
 value they all agree on, ``mixed`` where they differ and ``none`` for an empty list, so the
 map decides what an undivided or opinion-free sentence becomes.
+
+Star ratings come as numbers (``4``, ``4.5``, ``3.75``): a key ``A..B`` maps every numeric
+label from A to B inclusive (``1..2=negative,4..5=positive``), after exact keys and before
+``*``. ``where`` keeps only rows whose other columns hold given values (Booking.com's
+``placeholder=0`` parts, ITRC's rows whose two annotations agree).
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ _SHOWN_LABELS = 8
 _EACH = "[]."
 _MIXED_VALUES = "mixed"
 _NO_VALUES = "none"
+_RANGE = ".."
 
 
 def parse_label_map(
@@ -130,19 +136,21 @@ def load_labelled(
     allowed_labels: Sequence[str] | None = None,
     task: str | None = None,
     encoding: str | None = None,
+    where: Mapping[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """Read ``(text, label)`` pairs from a labelled file, mapping labels through ``label_map``.
 
     Rows with an empty text, and rows whose label maps to "drop", are skipped (and counted
     in the log). ``task`` picks a section of a per-task label map file. With
     ``allowed_labels``, any (mapped) label outside that set raises ``InputError`` naming the
-    offending labels, so a typo never trains a silent extra class.
+    offending labels, so a typo never trains a silent extra class. ``where`` keeps only the
+    rows whose named columns hold the given values (compared as label text).
     """
     path = Path(path)
     mapping = label_map if isinstance(label_map, dict) else parse_label_map(label_map, task)
     if not path.is_file():
         raise InputError(f"labelled data file not found: {path}")
-    rows = _read_pairs(path, text_col, label_col, encoding)
+    rows = _read_pairs(path, text_col, label_col, encoding, where)
     allowed = set(allowed_labels) if allowed_labels is not None else None
     pairs: list[tuple[str, str]] = []
     unknown: Counter[str] = Counter()
@@ -177,10 +185,24 @@ def _map_label(raw: str, mapping: LabelMap | None) -> str | None:
         return raw
     if raw in mapping:
         return mapping[raw]
+    number = _as_number(raw)
+    if number is not None:
+        for key, value in mapping.items():
+            low, sep, high = key.partition(_RANGE)
+            bounds = (_as_number(low), _as_number(high)) if sep else (None, None)
+            if None not in bounds and bounds[0] <= number <= bounds[1]:  # type: ignore[operator]
+                return value
     if OTHERS in mapping:
         return mapping[OTHERS]
     # Not in the map at all: report it rather than guess.
     return ""
+
+
+def _as_number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _unknown_message(
@@ -200,7 +222,8 @@ def _is_position(column: str) -> bool:
 
 
 def _read_pairs(
-    path: Path, text_col: str, label_col: str, encoding: str | None
+    path: Path, text_col: str, label_col: str, encoding: str | None,
+    where: Mapping[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     if _is_position(text_col) != _is_position(label_col):
         raise InputError(
@@ -208,10 +231,12 @@ def _read_pairs(
             "positions for a headerless file"
         )
     if _is_position(text_col):
+        if where:
+            raise InputError("row filters need named columns, not positions")
         return _read_headerless(path, int(text_col), int(label_col), encoding)
     table = read_table(path)
     label_column, _, label_field = label_col.partition(_EACH)
-    missing = [c for c in (text_col, label_column) if c not in table.columns]
+    missing = [c for c in (text_col, label_column, *(where or {})) if c not in table.columns]
     if missing:
         raise InputError(
             f"{path} has no column {missing[0]!r}; its columns are "
@@ -220,14 +245,15 @@ def _read_pairs(
     if table.row_errors:
         logger.warning("%s: %d malformed rows read as best as possible", path,
                        len(table.row_errors))
+    rows = [(number, row) for number, row in enumerate(table.rows, start=1)
+            if all(_label_text("" if row.get(column) is None else row[column]) == value
+                   for column, value in (where or {}).items())]
     if label_field:
         return [(_cell_text(row.get(text_col)),
                  _agreed_value(row.get(label_column), label_field, path, number, label_col))
-                for number, row in enumerate(table.rows, start=1)]
-    return [
-        (_cell_text(row.get(text_col)), _label_text(row.get(label_col) or ""))
-        for row in table.rows
-    ]
+                for number, row in rows]
+    return [(_cell_text(row.get(text_col)), _label_text(row.get(label_col) or ""))
+            for _, row in rows]
 
 
 def _agreed_value(cell: Any, field: str, path: Path, number: int, label_col: str) -> str:

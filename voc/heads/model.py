@@ -21,6 +21,8 @@ import torch
 from torch import nn
 
 from voc.errors import ConfigError
+from voc.heads.embedding_expert import TENSOR_PREFIX as EMBEDDING_PREFIX
+from voc.heads.embedding_expert import EmbeddingExpert
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from voc.heads.lexical import TENSOR_PREFIX as LEXICAL_PREFIX
 from voc.heads.lexical import LexicalModel
@@ -48,6 +50,9 @@ class HeadsMetadata:
     training: dict[str, Any] = field(default_factory=dict)
     # The n-gram experts' settings and mixing weights (voc.heads.lexical); None: neural only.
     lexical: dict[str, Any] | None = None
+    # The sentiment expert on the plain e5 embeddings (voc.heads.embedding_expert); None:
+    # files before issue 16, which mix only the tuned layer and the n-grams.
+    embedding: dict[str, Any] | None = None
     format: int = HEADS_FORMAT
 
     def to_json(self) -> str:
@@ -172,7 +177,7 @@ def load_tuned_top(base: nn.Module, tensors: dict[str, torch.Tensor], metadata: 
     top = new_tuned_top(base, metadata.split_layer)
     try:
         top.load_state_dict({k: v.to(torch.float32) for k, v in tensors.items()
-                             if not k.startswith(LEXICAL_PREFIX)})
+                             if not k.startswith((LEXICAL_PREFIX, EMBEDDING_PREFIX))})
     except RuntimeError as exc:
         raise ConfigError(f"{source} does not fit the base model: {exc}") from exc
     return top.eval()
@@ -203,6 +208,8 @@ class BranchedEncoder(nn.Module):
         self.metadata = metadata
         #: The n-gram experts mixed into the heads' probabilities, when the file has them.
         self.lexical: LexicalModel | None = None
+        #: The sentiment expert on the e5 embeddings, when the file has one.
+        self.embedding: EmbeddingExpert | None = None
         for param in self.parameters():
             param.requires_grad_(False)
 
@@ -242,6 +249,12 @@ class BranchedEncoder(nn.Module):
                 model.lexical = LexicalModel.from_tensors(tensors, metadata.lexical)
             except (KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
                 raise ConfigError(f"{heads_path} has unreadable lexical heads: {exc}") from exc
+        if metadata.embedding is not None:
+            try:
+                model.embedding = EmbeddingExpert.from_tensors(tensors, metadata.embedding)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ConfigError(f"{heads_path} has an unreadable embedding expert: {exc}"
+                                  ) from exc
         return model
 
     def lower(
@@ -268,7 +281,8 @@ class BranchedEncoder(nn.Module):
 
 
 def write_heads_file(path: str | Path, top: TunedTop, metadata: HeadsMetadata,
-                     lexical: LexicalModel | None = None) -> Path:
+                     lexical: LexicalModel | None = None,
+                     embedding: EmbeddingExpert | None = None) -> Path:
     """Save the tuned top: layers in fp16 (half the size, no measurable accuracy cost), the
     tiny heads in fp32, the lexical experts if any, and ``metadata`` as JSON in the
     safetensors header. No pickle."""
@@ -283,6 +297,10 @@ def write_heads_file(path: str | Path, top: TunedTop, metadata: HeadsMetadata,
         arrays, lexical_meta = lexical.to_tensors()
         tensors.update({name: torch.from_numpy(array) for name, array in arrays.items()})
         metadata = replace(metadata, lexical=lexical_meta)
+    if embedding is not None:
+        arrays, embedding_meta = embedding.to_tensors()
+        tensors.update({name: torch.from_numpy(array) for name, array in arrays.items()})
+        metadata = replace(metadata, embedding=embedding_meta)
     with atomic_path(path) as tmp:
         save_file(tensors, str(tmp), metadata={"format": "pt", METADATA_KEY: metadata.to_json()})
         # safetensors writes owner-only files; a shipped model has nothing secret in it.

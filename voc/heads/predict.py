@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from voc.data import shipped
+from voc.heads.embedding_expert import EmbeddingExpert
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from voc.heads.lexical import LexicalModel
 from voc.heads.model import BranchedEncoder
@@ -109,6 +110,7 @@ class FeedbackClassifier:
         # for nothing through a long run.
         self.model: BranchedEncoder | None = model if self.engine.backend == "torch" else None
         self.lexical: LexicalModel | None = model.lexical
+        self.embedding_expert: EmbeddingExpert | None = model.embedding
         self.output_cache: OutputCache | None = None
         if output_cache_dir is not None and cache_key is not None:
             # The backend is part of the key: int8 outputs differ slightly from fp32 ones,
@@ -171,6 +173,8 @@ class FeedbackClassifier:
         embeddings, sentiment, emotion = self._outputs(texts, token_budget, prefix)
         if self.lexical is not None and len(texts):
             sentiment, emotion = self._mix_lexical(texts, sentiment, emotion)
+        if self.embedding_expert is not None:
+            sentiment = self.embedding_expert.mix(sentiment, embeddings, texts)
         return Predictions(
             embeddings=embeddings,
             sentiment_probs=sentiment,

@@ -61,6 +61,22 @@ _BANKING77_SENTIMENT: LabelMap = {
     **dict.fromkeys(_BANKING77_MIXED, None),
     "*": "neutral",
 }
+# The VoC sense of sentiment (model card): negative = the customer reports a problem,
+# failure, delay, defect, extra effort, unmet expectation or dissatisfaction, however calmly;
+# neutral = questions, requests and descriptions without judgement; positive = praise.
+# Star ratings are weak labels of it: 1-2 negative, 4-5 positive; what 3 stars become is
+# measured by leave-one-source-out (bench/sentiment_transfer.py) and set by THREE_STARS.
+THREE_STARS: str | None = None
+# Held-out rows per customer source (DataSource.max_heldout_rows).
+HELDOUT_CAP = 600
+EVAL_CAP = 1500
+
+
+def star_map(three: str | None = THREE_STARS) -> LabelMap:
+    """Ratings on a 1-5 scale (half and fractional stars included); 0 = no rating."""
+    return {"1..2": "negative", "3..3": three, "4..5": "positive", "*": None}
+
+
 _PERSIAN_EMOTION: LabelMap = {
     "ANGRY": "anger", "HATE": "disgust", "FEAR": "fear", "HAPPY": "joy", "SAD": "sadness",
     "SURPRISE": "surprise", "OTHER": "neutral",
@@ -88,8 +104,19 @@ class DataSource:
     role: Role = "train"
     heldout: str | None = None
     max_train_rows: int | None = None
+    # Held-out rows scored at most (a seeded sample): every held-out text goes through the
+    # encoder at each training run, and a few hundred rows per source already tell sources
+    # apart (each one's figure carries about +-2 points at 600 rows).
+    max_heldout_rows: int | None = None
     eval_mode: EvalMode = "all"
     note: str = ""
+    # Keep only rows whose named columns hold these values (see load_labelled).
+    where: tuple[tuple[str, str], ...] = ()
+    # Loss weight of this source's rows relative to others (1 = as many rows, as much say).
+    weight: float = 1.0
+    # Real customer feedback (reviews, complaints, support messages): leave-one-source-out
+    # scores each such source with a model trained without it (bench/sentiment_transfer.py).
+    customer: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,6 +152,7 @@ def _semeval_restaurants(year: int, task: str, aspects: str) -> DataSource:
         text_col="text", label_col=f"{aspects}[].polarity", label_map=_ABSA_SENTENCE,
         language="en", licence="research use", origin=f"SemEval-{year} {task} (ABSA)",
         note="restaurant review sentences; label = the polarity all aspects agree on",
+        customer=True,
     )
 
 
@@ -136,6 +164,7 @@ DEFAULT_SOURCES: tuple[DataSource, ...] = (
         licence="not stated (research use)",
         origin="mehdighelich1379/snappfood-sentiment-classification (ParsBERT SnappFood)",
         eval_mode="binary", note="food-delivery comments; some label noise",
+        customer=True,
     ),
     DataSource(
         name="fa_deepsentipers", task="sentiment", path="fa_deepsentipers/train.csv",
@@ -145,6 +174,7 @@ DEFAULT_SOURCES: tuple[DataSource, ...] = (
         language="fa", licence="not stated (SentiPers: research use)",
         origin="JoyeBright/DeepSentiPers",
         note="Digikala product sentences; the main source of Persian neutral examples",
+        customer=True,
     ),
     DataSource(
         name="fa_taaghche_reviews", task="sentiment", path="fa_taaghche_reviews/train.csv",
@@ -153,6 +183,7 @@ DEFAULT_SOURCES: tuple[DataSource, ...] = (
         licence="MIT repository; data licence not stated",
         origin="miirzamiir/taaghche-feelings-analyzer",
         note="labels derived from e-book star ratings",
+        customer=True,
     ),
     DataSource(
         name="fa_digikala_quera", task="sentiment",
@@ -162,12 +193,14 @@ DEFAULT_SOURCES: tuple[DataSource, ...] = (
         licence="not stated", origin="sina-negarandeh/naive-bayes-classifier-digikala-comments",
         max_train_rows=2000, eval_mode="binary",
         note="recommendation is a proxy for sentiment, so only a 2,000-row sample trains",
+        customer=True,
     ),
     DataSource(
         name="en_uci_sentences", task="sentiment", path="en_uci_sentences/all.csv",
         text_col="text", label_col="label", label_map={"0": "negative", "1": "positive"},
         language="en", licence="CC BY 4.0",
         origin="UCI Sentiment Labelled Sentences (Kotzias et al. 2015)", eval_mode="binary",
+        customer=True,
     ),
     DataSource(
         name="en_goemotions_group", task="sentiment", path="en_goemotions/group/train.tsv",
@@ -184,6 +217,7 @@ DEFAULT_SOURCES: tuple[DataSource, ...] = (
         language="en", licence="CC BY 4.0", origin="PolyAI-LDN/task-specific-datasets",
         note="customer-service messages to a bank: problem-report intents = negative, "
              "how-to questions = neutral (a proxy: intent is not sentiment)",
+        customer=True,
     ),
     DataSource(
         name="fa_armanemo", task="emotion", path="fa_armanemo/train.tsv", text_col="0",
@@ -211,8 +245,156 @@ DEFAULT_SOURCES: tuple[DataSource, ...] = (
         licence="not stated", origin="danielpreotiuc/complaints-social-media (ACL 2019)",
         role="eval", eval_mode="negative_vs_rest",
         note="zero-shot proxy: is_complaint=1 scored as negative, 0 as not negative",
+        customer=True,
     ),
 )
+
+
+def customer_sources(three: str | None = THREE_STARS) -> tuple[DataSource, ...]:
+    """Real customer feedback in both languages, mapped to the VoC sense of sentiment.
+
+    Rows per source are capped so that no one scrape dominates the mix and training stays
+    within the CPU budget; near-duplicates are removed before any split (voc.heads.dedup).
+    """
+    stars = star_map(three)
+    return (
+        DataSource(
+            name="en_googleplay_videoconf", task="sentiment",
+            path="en_googleplay_videoconf_reviews/googleplay_videoconf_reviews.csv",
+            text_col="text", label_col="score_bucket",
+            label_map={"1-2": "negative", "3": three, "4-5": "positive"}, language="en",
+            licence="not stated", origin="Google Play reviews of video-call apps",
+            max_train_rows=8000, customer=True, max_heldout_rows=HELDOUT_CAP,
+            note="star buckets; app complaints ('keeps crashing', 'can't join')",
+        ),
+        DataSource(
+            name="en_booking_parts", task="sentiment",
+            path="en_booking_hotel_reviews/booking_hotel_review_segments.csv",
+            text_col="text", label_col="polarity", where=(("placeholder", "0"),),
+            language="en", licence="not stated", origin="Booking.com hotel reviews",
+            customer=True, max_heldout_rows=HELDOUT_CAP, eval_mode="binary",
+            note="the guest's 'negative' part vs 'positive' part; placeholders such as "
+                 "'Nothing' in the negative part are dropped (they are not complaints)",
+        ),
+        DataSource(
+            name="en_app_review_types", task="sentiment",
+            path="en_app_review_types/app_review_types.csv", text_col="text_original",
+            label_col="label",
+            label_map={"bug report": "negative", "feature request": "neutral", "*": None},
+            language="en", licence="not stated",
+            origin="William-HTP/Google-Play-App-Reviews-Datasets", customer=True,
+            max_heldout_rows=HELDOUT_CAP,
+            note="bug reports = negative, feature requests = neutral (requests); "
+                 "'user experience' and 'rating' reviews carry no polarity label, dropped",
+        ),
+        DataSource(
+            name="en_womens_clothing", task="sentiment",
+            path="en_womens_clothing_reviews/womens_clothing_reviews.csv", text_col="text",
+            label_col="rating", label_map=stars, language="en",
+            licence="not stated (commonly CC0)", origin="Women's e-commerce clothing reviews",
+            max_train_rows=6000, customer=True, max_heldout_rows=HELDOUT_CAP,
+        ),
+        DataSource(
+            name="en_yelp_reviews", task="sentiment",
+            path="en_yelp_reviews_10k/yelp_reviews_10k.csv", text_col="text",
+            label_col="stars", label_map=stars, language="en",
+            licence="Yelp dataset terms (non-commercial)", origin="Yelp reviews (10k sample)",
+            max_train_rows=4000, customer=True, max_heldout_rows=HELDOUT_CAP,
+        ),
+        DataSource(
+            name="en_amazon_reviews", task="sentiment",
+            path="en_amazon_multidomain_electronics_kitchen/"
+                 "amazon_electronics_kitchen_reviews.csv",
+            text_col="text", label_col="label", language="en", licence="not stated",
+            origin="Multi-Domain Sentiment Dataset (Blitzer et al. 2007)", customer=True,
+            max_heldout_rows=HELDOUT_CAP,
+            eval_mode="binary", note="rating 1-2 vs 4-5",
+        ),
+        DataSource(
+            name="en_amazon_alexa", task="sentiment",
+            path="en_amazon_alexa_reviews/amazon_alexa_reviews.csv", text_col="text",
+            label_col="rating", label_map=stars, language="en", licence="not stated",
+            origin="Amazon Echo reviews", customer=True, max_heldout_rows=HELDOUT_CAP,
+        ),
+        DataSource(
+            name="en_bank_reviews_in", task="sentiment",
+            path="en_bank_reviews/bankbazaar_india_bank_reviews.csv", text_col="text",
+            label_col="rating", label_map=stars, language="en", licence="not stated",
+            origin="BankBazaar reviews of Indian banks", customer=True,
+            max_heldout_rows=HELDOUT_CAP,
+        ),
+        DataSource(
+            name="en_bank_reviews_us", task="sentiment",
+            path="en_bank_reviews/us_lender_reviews_1or5.csv", text_col="text",
+            label_col="stars", label_map=stars, language="en", licence="MIT",
+            origin="US lender reviews (1 or 5 stars)", customer=True,
+            max_heldout_rows=HELDOUT_CAP, eval_mode="binary",
+            role="eval",  # cross-source sign agreement with 1 vs 5 stars
+        ),
+        DataSource(
+            name="en_opspam_hotels", task="sentiment",
+            path="en_opspam_truthful_hotel_reviews/opspam_truthful_hotel_reviews.csv",
+            text_col="text", label_col="polarity", language="en",
+            licence="CC BY-NC-SA 3.0", origin="Ott et al. truthful hotel reviews",
+            customer=True, max_heldout_rows=HELDOUT_CAP, eval_mode="binary",
+        ),
+        DataSource(
+            name="en_sanders_tweets", task="sentiment",
+            path="en_sanders_tech_tweets/sanders_tweets.csv", text_col="text",
+            label_col="sentiment", language="en", licence="not stated",
+            origin="Sanders tweets about tech brands (human labels)", customer=True,
+            max_heldout_rows=EVAL_CAP,
+            role="eval",  # the shipped heads' cross-source English customer tweets
+        ),
+        DataSource(
+            name="en_sxsw_tweets", task="sentiment",
+            path="en_sxsw_brand_tweets/sxsw_brand_tweets.csv", text_col="text",
+            label_col="sentiment", label_map={"unknown": None}, language="en",
+            licence="not stated", origin="SXSW brand tweets (crowd labels)", customer=True,
+            max_heldout_rows=HELDOUT_CAP,
+        ),
+        DataSource(
+            name="en_apple_tweets", task="sentiment",
+            path="en_apple_tweets_dfe/apple_tweets.csv", text_col="text",
+            label_col="sentiment_label", language="en", licence="not stated",
+            origin="Apple tweets (CrowdFlower)", customer=True, max_heldout_rows=HELDOUT_CAP,
+        ),
+        DataSource(
+            name="fa_digikala_rated", task="sentiment",
+            path="fa_digikala_reviews/radeai_digikala_comments_tiny.csv", text_col="body",
+            label_col="rate", label_map=stars, language="fa", licence="not stated",
+            origin="Amirali-Amirifar/digikala-sentiment-analysis", max_train_rows=8000,
+            customer=True,
+            max_heldout_rows=HELDOUT_CAP, note="Digikala product reviews with star ratings",
+        ),
+        DataSource(
+            name="fa_digikala_suggestion", task="sentiment",
+            path="fa_digikala_reviews/zhpinkman_digikala_comments.csv", text_col="Text",
+            label_col="Suggestion", label_map={"1": "positive", "2": "negative", "3": None},
+            language="fa", licence="not stated", origin="zhpinkman/sentiment-analysis-digikala",
+            customer=True, max_heldout_rows=EVAL_CAP, eval_mode="binary",
+            note="recommend / not recommend (a proxy); 'no idea' dropped",
+            role="eval",  # Persian cross-source: another scrape and labelling of Digikala
+        ),
+        DataSource(
+            name="fa_itrc_instagram", task="sentiment",
+            path="fa_itrc_instagram_comments/itrc_instagram_comments.csv", text_col="text",
+            label_col="sentiment_label", where=(("labels_agree", "1"),), language="fa",
+            licence="not stated", origin="ITRC Instagram comments on internet service",
+            customer=True, max_heldout_rows=HELDOUT_CAP,
+            note="colloquial complaints and requests; only rows whose two labels agree",
+        ),
+        DataSource(
+            name="fa_sentipersian_vod", task="sentiment",
+            path="fa_sentipersian_vod_comments/sentipersian_comments.csv", text_col="text",
+            label_col="sentiment", language="fa", licence="MIT",
+            origin="SentiPersian comments on films and series", max_train_rows=8000,
+            customer=True, max_heldout_rows=HELDOUT_CAP, note="may hold GAN-augmented rows",
+        ),
+    )
+
+
+DEFAULT_SOURCES = DEFAULT_SOURCES + customer_sources()
 
 
 def default_recipe(data_root: Path | str | None = None) -> Recipe:

@@ -28,6 +28,8 @@ from torch import nn
 from voc.encoder.engine import native_bf16
 from voc.errors import ConfigError, InputError
 from voc.heads.data import load_labelled, write_labelled_jsonl
+from voc.heads.dedup import NearDuplicates, first_of_each_group
+from voc.heads.embedding_expert import EmbeddingExpert
 from voc.heads.evaluate import gold_for_mode, predict_labels, score
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS, TASKS, labels_for
 from voc.heads.lexical import LexicalModel
@@ -46,6 +48,7 @@ from voc.heads.model import (
     write_heads_file,
 )
 from voc.heads.recipes import DataSource, Recipe, custom_recipe
+from voc.heads.transfer import row_weights
 from voc.io.hashing import sha256_file
 from voc.io.writers import atomic_path
 
@@ -91,6 +94,22 @@ class TrainOptions:
     # Reuse the tuned layer and heads of this heads file (same base and split) instead of
     # training them: retrains only the n-gram experts, without the training texts' pass.
     tuned_from: Path | None = None
+    # A sentiment expert on the plain e5 embeddings (voc.heads.embedding_expert), trained on
+    # up to this many sentiment rows per source (a linear model on 384 numbers needs few,
+    # and only these go through the whole encoder when the tuned layer is reused). Its C,
+    # source balance, neutral offset and share of the mix per script were chosen by
+    # leave-one-source-out transfer (bench/results/sentiment_transfer.json).
+    embedding_expert: bool = True
+    # With a reused top (tuned_from), only this many dev rows per source and task go
+    # through the encoder to fit the mixing weights (None: all): one number per task and
+    # script needs few rows, and the dev pass was most of such a run's time.
+    dev_rows_per_source: int | None = None
+    embedding_rows_per_source: int | None = 2000
+    embedding_c: float = 1.0
+    embedding_balance: float = 0.5
+    embedding_neutral_offset: float = 0.0
+    embedding_weight_persian: float = 0.5
+    embedding_weight_latin: float = 0.5
 
 
 @dataclass
@@ -130,10 +149,12 @@ class _Examples:
     def targets(self) -> torch.Tensor:
         return torch.tensor(self.labels, dtype=torch.long).reshape(-1, len(TASKS))
 
-    def source_weights(self, power: float) -> torch.Tensor:
-        """Per row and task, ``rows of its source ** -power``, normalised to mean 1 over the
-        task's labelled rows: at 0 every row counts the same; higher powers give small
-        sources more say against a large one (GoEmotions is 70% of the English rows)."""
+    def source_weights(self, power: float,
+                       multipliers: Sequence[float] | None = None) -> torch.Tensor:
+        """Per row and task, ``rows of its source ** -power`` times the source's multiplier
+        (``DataSource.weight``, by source index), normalised to mean 1 over the task's
+        labelled rows: at 0 every row counts the same; higher powers give small sources
+        more say against a large one (GoEmotions is 70% of the English rows)."""
         sources = torch.tensor(self.sources, dtype=torch.long).reshape(-1, len(TASKS))
         weights = torch.zeros(sources.shape)
         for slot in range(len(TASKS)):
@@ -142,6 +163,8 @@ class _Examples:
                 continue
             counts = torch.bincount(sources[labelled, slot]).float()
             column = counts[sources[labelled, slot]] ** -power
+            if multipliers is not None:
+                column = column * torch.tensor(multipliers)[sources[labelled, slot]]
             weights[labelled, slot] = column / column.mean()
         return weights
 
@@ -171,19 +194,18 @@ def _stratified_split(
 
 
 def _dedupe(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    seen: set[str] = set()
-    out = []
-    for text, label in pairs:
-        if text not in seen:
-            seen.add(text)
-            out.append((text, label))
-    return out
+    """One row per near-duplicate group (voc.heads.dedup), the first: scrapes repeat reviews,
+    and a twin on each side of a split would overstate held-out figures."""
+    if not pairs:
+        return pairs
+    groups = NearDuplicates().groups([text for text, _ in pairs])
+    return [pairs[i] for i in first_of_each_group(groups)]
 
 
 def _load(recipe: Recipe, source: DataSource, path: str) -> list[tuple[str, str]]:
     return load_labelled(recipe.resolve(path), source.text_col, source.label_col,
                          source.label_map, allowed_labels=labels_for(source.task),
-                         task=source.task)
+                         task=source.task, where=dict(source.where))
 
 
 @dataclass
@@ -203,23 +225,34 @@ def prepare_data(recipe: Recipe, seed: int) -> _Data:
     pools: list[tuple[DataSource, list[tuple[str, str]]]] = []
     heldout: list[_Held] = []
     for source in recipe.sources:
-        pairs = _load(recipe, source, source.path)
+        # Twins inside a file go before the split, so none straddles it.
+        pairs = _dedupe(_load(recipe, source, source.path))
         if source.role == "eval":
             pool, held = [], pairs
         elif source.heldout is not None:
             pool, held = pairs, _load(recipe, source, source.heldout)
         else:
             pool, held = _stratified_split(pairs, recipe.heldout_fraction, seed, source.name)
-        pools.append((source, _dedupe(pool)))
+        if source.max_heldout_rows is not None and len(held) > source.max_heldout_rows:
+            # The rest of the held-out part is not trained on either: the split stays as is.
+            held = sorted(held, key=lambda p: _key(seed, "heldout-sample", p[0]))
+            held = held[: source.max_heldout_rows]
+        pools.append((source, pool))
         if held:
             heldout.append(_Held(source, [t for t, _ in held], [g for _, g in held]))
 
-    held_texts = {text for h in heldout for text in h.texts}
+    # A training text with a near-duplicate in any held-out set (of any source) is dropped.
+    held_texts = [text for h in heldout for text in h.texts]
+    pool_texts = [text for _, pool in pools for text, _ in pool]
+    groups = NearDuplicates().groups(held_texts + pool_texts)
+    held_groups = set(groups[: len(held_texts)].tolist())
+    leaks = {text for text, group in zip(pool_texts, groups[len(held_texts):], strict=True)
+             if group in held_groups}
     dev_cut = recipe.dev_fraction * 2**64
     train, dev = _Examples(), _Examples()
     counts: dict[str, dict[str, Any]] = {}
     for number, (source, pool) in enumerate(pools):
-        clean = [p for p in pool if p[0] not in held_texts]
+        clean = [p for p in pool if p[0] not in leaks]
         leaked = len(pool) - len(clean)
         if source.max_train_rows is not None and len(clean) > source.max_train_rows:
             clean = sorted(clean, key=lambda p: _key(seed, "sample", p[0]))
@@ -647,6 +680,40 @@ def frozen_baseline(
     return results
 
 
+def _expert_rows(train: _Examples, per_source: int | None, seed: int) -> np.ndarray:
+    """Training rows with a sentiment label, at most ``per_source`` of each source (seeded)."""
+    slot = TASK_INDEX["sentiment"]
+    by_source: dict[int, list[int]] = defaultdict(list)
+    for row, (labels, sources) in enumerate(zip(train.labels, train.sources, strict=True)):
+        if labels[slot] >= 0:
+            by_source[sources[slot]].append(row)
+    rows: list[int] = []
+    for _, members in sorted(by_source.items()):
+        members = sorted(members, key=lambda r: _key(seed, "expert", train.texts[r]))
+        rows += members[:per_source] if per_source is not None else members
+    return np.array(sorted(rows), dtype=np.int64)
+
+
+def _sample_examples(examples: _Examples, per_source: int, seed: int) -> _Examples:
+    """At most ``per_source`` rows of each (task, source), seeded; a row keeps all labels."""
+    by_source: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for row, sources in enumerate(examples.sources):
+        for slot, source in enumerate(sources):
+            if source >= 0:
+                by_source[(slot, source)].append(row)
+    keep: set[int] = set()
+    for members in by_source.values():
+        keep.update(sorted(members, key=lambda r: _key(seed, "dev-sample",
+                                                      examples.texts[r]))[:per_source])
+    out = _Examples()
+    for row in sorted(keep):
+        for slot, task in enumerate(TASKS):
+            if examples.labels[row][slot] >= 0:
+                out.add(examples.texts[row], task, examples.labels[row][slot],
+                        examples.sources[row][slot])
+    return out
+
+
 def _reuse_top(path: Path, base: nn.Module, split_layer: int, model_sha: str) -> TunedTop:
     """The tuned top of an existing heads file, checked against this base and split."""
     tensors, metadata = read_heads_file(path)
@@ -691,6 +758,8 @@ def train_heads(
     model_sha = base_model_sha256(model_dir)
 
     data = prepare_data(recipe, options.seed)
+    if options.tuned_from is not None and options.dev_rows_per_source is not None:
+        data.dev = _sample_examples(data.dev, options.dev_rows_per_source, options.seed)
     if options.heldout_dir is not None:
         options.heldout_dir.mkdir(parents=True, exist_ok=True)
         for held in data.heldout:
@@ -701,8 +770,13 @@ def train_heads(
 
     reused = (_reuse_top(options.tuned_from, base, options.split_layer, model_sha)
               if options.tuned_from is not None else None)
-    # Training texts go through the lower layers only to train the top or the baseline.
-    train_texts = data.train.texts if reused is None or options.baseline else []
+    expert_rows = (_expert_rows(data.train, options.embedding_rows_per_source, options.seed)
+                   if options.embedding_expert else np.zeros(0, dtype=np.int64))
+    # Training texts go through the lower layers to train the top or the baseline; else
+    # only the embedding expert's sample does.
+    encoded_rows = (np.arange(len(data.train.texts)) if reused is None or options.baseline
+                    else expert_rows)
+    train_texts = [data.train.texts[i] for i in encoded_rows]
     # One cache covers training, dev and held-out texts; held-out ones at the inference limit.
     held_texts = list(dict.fromkeys(t for h in data.heldout for t in h.texts))
     token_ids = (_tokenize(tokenizer, train_texts + data.dev.texts, options.max_length,
@@ -723,7 +797,8 @@ def train_heads(
         top = new_tuned_top(base, options.split_layer, dropout=options.dropout)
         top, history, best_epoch = _fit_top(
             base, top, train_states, data.train.targets(), dev_states, data.dev.targets(),
-            options, data.train.source_weights(options.source_balance))
+            options, data.train.source_weights(options.source_balance,
+                                               [s.weight for s in recipe.sources]))
         stored = _as_stored(top)
     else:
         stored, history, best_epoch = reused, [], 0
@@ -754,23 +829,47 @@ def train_heads(
     heldout_lexical: dict[str, Any] = {}
     per_set_states = [LowerStates([held_states[held_index[t]] for t in held.texts])
                       for held in data.heldout]
-    for held, set_states in zip(data.heldout, per_set_states, strict=True):
+    needs_embeddings = options.baseline or options.embedding_expert
+    held_emb = [_original_embeddings(base, s, options.split_layer) if needs_embeddings
+                else np.zeros((0, 0)) for s in per_set_states]
+
+    expert: EmbeddingExpert | None = None
+    if options.embedding_expert:
+        t0 = time.perf_counter()
+        position = {int(row): i for i, row in enumerate(encoded_rows)}
+        sample = LowerStates([train_states.states[position[int(r)]] for r in expert_rows])
+        targets = data.train.targets().numpy()[expert_rows, TASK_INDEX["sentiment"]]
+        sources = np.array(data.train.sources)[expert_rows, TASK_INDEX["sentiment"]]
+        expert = EmbeddingExpert.fit(
+            _original_embeddings(base, sample, options.split_layer), targets,
+            row_weights(sources, options.embedding_balance,
+                        {i: s.weight for i, s in enumerate(recipe.sources)}),
+            c=options.embedding_c, neutral_offset=options.embedding_neutral_offset,
+            weights={"persian": options.embedding_weight_persian,
+                     "latin": options.embedding_weight_latin}, seed=options.seed)
+        logger.info("embedding expert on %d rows (%.0fs)", len(expert_rows),
+                    time.perf_counter() - t0)
+
+    heldout_embedding: dict[str, Any] = {}
+    for held, set_states, emb in zip(data.heldout, per_set_states, held_emb, strict=True):
         task = held.source.task
         sentiment, emotion = predict_probs(base, stored, set_states)
         neural = {"sentiment": sentiment, "emotion": emotion}
         heldout_neural[held.source.name] = _score_heldout(held, neural[task])
-        heldout_metrics[held.source.name] = heldout_neural[held.source.name]
+        mixed = neural
         if lexical is not None and task in lexical.coef:
             lexical_probs = lexical.probs(held.texts)
             heldout_lexical[held.source.name] = _score_heldout(held, lexical_probs[task])
-            heldout_metrics[held.source.name] = _score_heldout(
-                held, lexical.mix(neural, held.texts, lexical_probs)[task])
+            mixed = lexical.mix(neural, held.texts, lexical_probs)
+        if expert is not None and task == "sentiment":
+            heldout_embedding[held.source.name] = _score_heldout(held, expert.probs(emb))
+            mixed = {**mixed, "sentiment": expert.mix(mixed["sentiment"], emb, held.texts)}
+        heldout_metrics[held.source.name] = _score_heldout(held, mixed[task])
 
     baseline: dict[str, Any] = {}
     if options.baseline:
         t0 = time.perf_counter()
         train_emb = _original_embeddings(base, train_states, options.split_layer)
-        held_emb = [_original_embeddings(base, s, options.split_layer) for s in per_set_states]
         baseline = frozen_baseline(train_emb, data.train.targets(), data.heldout, held_emb,
                                    options.seed)
         logger.info("frozen-embedding baseline in %.0fs", time.perf_counter() - t0)
@@ -798,7 +897,7 @@ def train_heads(
         prefix=options.prefix,
         training=training,
     )
-    out_path = write_heads_file(out_path, stored, metadata, lexical)
+    out_path = write_heads_file(out_path, stored, metadata, lexical, expert)
     metrics = {
         "heads_file": str(out_path),
         "heads_bytes": out_path.stat().st_size,
@@ -810,6 +909,9 @@ def train_heads(
         "heldout": heldout_metrics,
         "heldout_neural_only": heldout_neural if lexical is not None else {},
         "heldout_lexical_only": heldout_lexical,
+        "heldout_embedding_expert_only": heldout_embedding,
+        "embedding_expert": ({"rows": len(expert_rows), **expert.to_tensors()[1]}
+                             if expert is not None else None),
         "lexical": ({"features": len(lexical.char_vocab) + len(lexical.word_vocab),
                      "weights": lexical.weights, "options": asdict(lexical.options)}
                     if lexical is not None else None),
