@@ -353,7 +353,7 @@ def test_tiny_training_run_end_to_end(model_dir: Path, tmp_path: Path) -> None:
     ]
     out = tmp_path / "heads.safetensors"
     options = TrainOptions(epochs=1, batch_size=4, cache_dir=tmp_path / "cache",
-                           heldout_dir=tmp_path / "heldout")
+                           heldout_dir=tmp_path / "heldout", embedding_expert=True)
     metrics = train_heads(sources, out, options, model_dir=model_dir)
     assert out.is_file() and metrics["tuned_layers"] == 1
     assert set(metrics["heldout"]) == {"sent", "emo"}
