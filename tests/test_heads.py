@@ -344,7 +344,11 @@ def test_tiny_training_run_end_to_end(model_dir: Path, tmp_path: Path) -> None:
     emotion.write_text("".join(f"{t}\t{lab}\n" for t, lab in [
         ("so happy today", "HAPPY"), ("I am furious", "ANGRY"), ("خیلی خوشحالم", "HAPPY"),
         ("عصبانی هستم", "ANGRY"), ("what a joy", "HAPPY"), ("this makes me mad", "ANGRY"),
-        ("چه روز خوبی", "HAPPY"), ("اعصابم خرد شد", "ANGRY")]), encoding="utf-8")
+        ("چه روز خوبی", "HAPPY"), ("اعصابم خرد شد", "ANGRY"), ("best day ever", "HAPPY"),
+        ("I could scream", "ANGRY"), ("خیلی شادم", "HAPPY"), ("از دستشون عصبانیم", "ANGRY"),
+        ("wonderful news", "HAPPY"), ("so annoyed right now", "ANGRY"),
+        # (these 16 rows give the emotion dev split a row, for the prior correction)
+        ("روز فوق العاده ای بود", "HAPPY"), ("حرصم گرفت", "ANGRY")]), encoding="utf-8")
     sources = [
         DataSource(name="sent", task="sentiment", path=str(sentiment), text_col="text",
                    label_col="label", eval_mode="binary"),
@@ -372,6 +376,13 @@ def test_tiny_training_run_end_to_end(model_dir: Path, tmp_path: Path) -> None:
     assert result.emotion_probs.shape == (3, 7)
     np.testing.assert_array_equal(result.sentiment_probs[0], result.sentiment_probs[1])
     probe = ["great", "افتضاح بود"]
+    # Emotion is decided for class-mix shift: alpha chosen on dev, stored, applied last.
+    chosen = metrics["emotion_prior_correction"]["alpha"]
+    assert set(loaded.priors) == {"emotion"} and loaded.priors["emotion"].alpha_ == chosen
+    loaded.priors["emotion"].alpha_ = dict.fromkeys(chosen, 1.0)
+    corrected = loaded.run(probe).emotion_probs
+    loaded.priors = {}
+    assert not np.allclose(corrected, loaded.run(probe).emotion_probs)
     # The e5-embedding sentiment expert is trained, scored alone, stored and mixed in last.
     expert = loaded.embedding_expert
     assert expert is not None and set(metrics["heldout_embedding_expert_only"]) == {"sent"}

@@ -126,6 +126,10 @@ def train(
         "--embedding-expert/--no-embedding-expert", help="Also train a sentiment expert on "
         "the plain e5 embeddings and mix it in (experimental: its share of the mix is not "
         "chosen by transfer yet; see the model card).")] = False,
+    emotion_prior_correction: Annotated[bool, typer.Option(
+        "--emotion-prior-correction/--no-emotion-prior-correction", help="Decide emotion so "
+        "that macro-F1 holds when real feedback's class mix differs from the training "
+        "files' (strength chosen on the dev split; see the model card).")] = True,
     dev_rows_per_source: Annotated[int | None, typer.Option(
         "--dev-rows-per-source", min=1, help="With --tuned-from: fit the mixing weights on "
         "at most this many dev rows per data set (fewer texts through the encoder).")
@@ -171,6 +175,7 @@ def train(
         prefix=prefix, cache_dir=cache_dir, heldout_dir=heldout_dir, lexical=lexical,
         tuned_from=tuned_from, embedding_expert=embedding_expert,
         dev_rows_per_source=dev_rows_per_source,
+        emotion_prior_correction=emotion_prior_correction,
     )
     from voc.pipeline.resources import resolve_encoder
 

@@ -26,6 +26,7 @@ from voc.heads.embedding_expert import EmbeddingExpert
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from voc.heads.lexical import TENSOR_PREFIX as LEXICAL_PREFIX
 from voc.heads.lexical import LexicalModel
+from voc.heads.priors import PriorCorrection
 from voc.io.writers import atomic_path
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ class HeadsMetadata:
     # The sentiment expert on the plain e5 embeddings (voc.heads.embedding_expert); None:
     # files before issue 16, which mix only the tuned layer and the n-grams.
     embedding: dict[str, Any] | None = None
+    # Decision rules that hold under class-mix shift, per task (voc.heads.priors); None:
+    # probabilities as the mix gives them.
+    priors: dict[str, Any] | None = None
     format: int = HEADS_FORMAT
 
     def to_json(self) -> str:
@@ -210,6 +214,8 @@ class BranchedEncoder(nn.Module):
         self.lexical: LexicalModel | None = None
         #: The sentiment expert on the e5 embeddings, when the file has one.
         self.embedding: EmbeddingExpert | None = None
+        #: Per task, the correction for class-mix shift applied after the mix.
+        self.priors: dict[str, PriorCorrection] = {}
         for param in self.parameters():
             param.requires_grad_(False)
 
@@ -255,6 +261,12 @@ class BranchedEncoder(nn.Module):
             except (KeyError, TypeError, ValueError) as exc:
                 raise ConfigError(f"{heads_path} has an unreadable embedding expert: {exc}"
                                   ) from exc
+        try:
+            model.priors = {task: PriorCorrection.from_json(values)
+                            for task, values in (metadata.priors or {}).items()}
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(f"{heads_path} has an unreadable prior correction: {exc}"
+                              ) from exc
         return model
 
     def lower(

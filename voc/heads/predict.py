@@ -16,7 +16,7 @@ from torch import nn
 from voc.data import shipped
 from voc.heads.embedding_expert import EmbeddingExpert
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
-from voc.heads.lexical import LexicalModel
+from voc.heads.lexical import LexicalModel, script_group
 from voc.heads.model import BranchedEncoder
 
 logger = logging.getLogger(__name__)
@@ -111,6 +111,7 @@ class FeedbackClassifier:
         self.model: BranchedEncoder | None = model if self.engine.backend == "torch" else None
         self.lexical: LexicalModel | None = model.lexical
         self.embedding_expert: EmbeddingExpert | None = model.embedding
+        self.priors = model.priors
         self.output_cache: OutputCache | None = None
         if output_cache_dir is not None and cache_key is not None:
             # The backend is part of the key: int8 outputs differ slightly from fp32 ones,
@@ -175,6 +176,12 @@ class FeedbackClassifier:
             sentiment, emotion = self._mix_lexical(texts, sentiment, emotion)
         if self.embedding_expert is not None:
             sentiment = self.embedding_expert.mix(sentiment, embeddings, texts)
+        if self.priors and len(texts):
+            groups = [script_group(t) for t in texts]
+            if "sentiment" in self.priors:
+                sentiment = self.priors["sentiment"].transform(sentiment, groups)
+            if "emotion" in self.priors:
+                emotion = self.priors["emotion"].transform(emotion, groups)
         return Predictions(
             embeddings=embeddings,
             sentiment_probs=sentiment,

@@ -32,7 +32,7 @@ from voc.heads.dedup import NearDuplicates, first_of_each_group
 from voc.heads.embedding_expert import EmbeddingExpert
 from voc.heads.evaluate import gold_for_mode, predict_labels, score
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS, TASKS, labels_for
-from voc.heads.lexical import LexicalModel
+from voc.heads.lexical import LexicalModel, script_group
 from voc.heads.model import (
     E5_PREFIX,
     HeadsMetadata,
@@ -47,6 +47,7 @@ from voc.heads.model import (
     read_heads_file,
     write_heads_file,
 )
+from voc.heads.priors import PriorCorrection, shift_report
 from voc.heads.recipes import DataSource, Recipe, custom_recipe
 from voc.heads.transfer import row_weights
 from voc.io.hashing import sha256_file
@@ -111,6 +112,9 @@ class TrainOptions:
     embedding_neutral_offset: float = 0.0
     embedding_weight_persian: float = 0.5
     embedding_weight_latin: float = 0.5
+    # Emotion decided so that macro-F1 holds when real feedback's class mix differs from the
+    # training files' (voc.heads.priors; alpha chosen on the dev split).
+    emotion_prior_correction: bool = True
 
 
 @dataclass
@@ -807,6 +811,8 @@ def train_heads(
 
     lexical: LexicalModel | None = None
     lexical_seconds = 0.0
+    dev_sentiment, dev_emotion = predict_probs(base, stored, dev_states)
+    dev_mixed = {"sentiment": dev_sentiment, "emotion": dev_emotion}
     if options.lexical:
         t0 = time.perf_counter()
         try:
@@ -815,13 +821,20 @@ def train_heads(
         except ValueError as exc:
             raise InputError(f"{exc}; train without it with --no-lexical") from exc
         lexical = lexical.as_stored()
-        dev_sentiment, dev_emotion = predict_probs(base, stored, dev_states)
-        weights = lexical.fit_weights(data.dev.texts, {"sentiment": dev_sentiment,
-                                                       "emotion": dev_emotion},
-                                      data.dev.targets().numpy())
+        weights = lexical.fit_weights(data.dev.texts, dev_mixed, data.dev.targets().numpy())
+        dev_mixed = lexical.mix(dev_mixed, data.dev.texts)
         lexical_seconds = time.perf_counter() - t0
         logger.info("lexical experts: %d features, mixing weights %s (%.0fs)",
                     len(lexical.char_vocab) + len(lexical.word_vocab), weights, lexical_seconds)
+
+    priors: PriorCorrection | None = None
+    dev_emotion_gold = data.dev.targets().numpy()[:, TASK_INDEX["emotion"]]
+    if options.emotion_prior_correction and (dev_emotion_gold >= 0).any():
+        priors = PriorCorrection(seed=options.seed).fit(
+            dev_mixed["emotion"], dev_emotion_gold,
+            np.array([script_group(t) for t in data.dev.texts]))
+        logger.info("emotion prior correction: alpha %s (dev macro-F1 over class mixes %s)",
+                    priors.alpha_, priors.search_)
 
     # Held-out sets are scored as deployed (mixed, when there are lexical experts), and each
     # expert alone for the model card.
@@ -852,6 +865,8 @@ def train_heads(
                     time.perf_counter() - t0)
 
     heldout_embedding: dict[str, Any] = {}
+    heldout_uncorrected: dict[str, Any] = {}
+    heldout_shift: dict[str, Any] = {}
     for held, set_states, emb in zip(data.heldout, per_set_states, held_emb, strict=True):
         task = held.source.task
         sentiment, emotion = predict_probs(base, stored, set_states)
@@ -865,6 +880,15 @@ def train_heads(
         if expert is not None and task == "sentiment":
             heldout_embedding[held.source.name] = _score_heldout(held, expert.probs(emb))
             mixed = {**mixed, "sentiment": expert.mix(mixed["sentiment"], emb, held.texts)}
+        if priors is not None and task == "emotion":
+            gold = np.array([EMOTION_LABELS.index(g) for g in held.gold])
+            corrected = priors.transform(mixed["emotion"],
+                                         [script_group(t) for t in held.texts])
+            heldout_uncorrected[held.source.name] = _score_heldout(held, mixed["emotion"])
+            heldout_shift[held.source.name] = {
+                "corrected": shift_report(corrected, gold, seed=options.seed),
+                "uncorrected": shift_report(mixed["emotion"], gold, seed=options.seed)}
+            mixed = {**mixed, "emotion": corrected}
         heldout_metrics[held.source.name] = _score_heldout(held, mixed[task])
 
     baseline: dict[str, Any] = {}
@@ -897,6 +921,7 @@ def train_heads(
         base_model=base_model_name(model_dir), base_model_sha256=model_sha,
         prefix=options.prefix,
         training=training,
+        priors={"emotion": priors.to_json()} if priors is not None else None,
     )
     out_path = write_heads_file(out_path, stored, metadata, lexical, expert)
     metrics = {
@@ -917,6 +942,10 @@ def train_heads(
                      "weights": lexical.weights, "options": asdict(lexical.options)}
                     if lexical is not None else None),
         "baseline_frozen_lr": baseline,
+        "emotion_prior_correction": ({"alpha": priors.alpha_, "dev_search": priors.search_,
+                                      "heldout_without": heldout_uncorrected,
+                                      "heldout_macro_f1_under_class_mixes": heldout_shift}
+                                     if priors is not None else None),
         "timings_s": {"lower_states": round(encode_seconds, 1),
                       "training": round(train_seconds, 1),
                       "lexical": round(lexical_seconds, 1), "total": round(total_seconds, 1)},
