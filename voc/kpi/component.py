@@ -19,6 +19,7 @@ from voc.journey.maps import JourneyMap
 from voc.kpi.drivers import key_drivers
 from voc.kpi.scores import KPI_FUNCTIONS, nps, respondent_key
 from voc.pipeline.base import OutputTable, Record, Segment, Tables, register
+from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.privacy.columns import redact_value
 
 DEFAULT_MIN_SUPPORT = 10
@@ -233,6 +234,18 @@ class DriversComponent:
 
     name: ClassVar[str] = "drivers"
     per_record: ClassVar[bool] = False
+    # Aggregate: run-level tables only; it adds no record or segment field. Themes and
+    # journey links are grouped on when those stages ran (else `unassigned`).
+    declares: ClassVar[Declares] = Declares(
+        Kind.AGGREGATE,
+        requires=record_fields("row_id", "source", "source_row", *KPI_FUNCTIONS),
+        # Without segments it still gives the KPIs (every record `unassigned`).
+        optional=(*record_fields("id", "date", "channel", "meta", "lang"),
+                  *segment_fields("row_id", "text", "segment_id", "lang", "theme_id",
+                                  "theme_label", "journey_stage", "touchpoint",
+                                  "is_pain_point", "severity", "effort", "pain_cues",
+                                  "link_confidence", "link_evidence", "sentiment",
+                                  "sentiment_score", "emotion")))
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.min_support = int(settings.get("min_support", DEFAULT_MIN_SUPPORT))
