@@ -79,7 +79,7 @@ def iter_records(
         date = parse_date(date_value)
         if date_value not in (None, "") and date is None:
             problems.unparsed_dates += 1
-        scores = {kind: None for kind in SCORE_KINDS}
+        scores: dict[str, float | None] = {kind: None for kind in SCORE_KINDS}
         for column, kind in roles.scores.items():
             scores[kind] = _score(row.get(column), kind, problems)
         meta = {c: _jsonable(row.get(c)) for c in other_columns if row.get(c) not in (None, "")}

@@ -34,7 +34,7 @@ DEFAULT_MIN_TOUCHPOINT_CONFIDENCE = 0.6
 
 def keyword_tokenizer(spacy_model: str = "auto") -> Callable[[str, str], tuple[str, ...]]:
     """Normalize a map keyword the way segments' `terms` were made, per language."""
-    english = english_pipeline(spacy_model)  # type: ignore[arg-type]
+    english = english_pipeline(spacy_model)
     persian = persian_normalizer("lexicon")
     tokenizer = persian_word_tokenizer()
 
@@ -109,7 +109,9 @@ SEGMENT_FIELDS = ("is_pain_point", "severity", "effort", "pain_cues", "journey_s
 
 
 def segment_terms(segment: Segment) -> list[str]:
-    return segment["terms"].split() if segment.get("terms") else simple_tokens(segment["text"])
+    if segment.get("terms"):
+        return str(segment["terms"]).split()
+    return list(simple_tokens(segment["text"]))
 
 
 def annotate_pain_points(segments: Sequence[Segment]) -> None:

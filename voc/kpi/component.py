@@ -86,6 +86,11 @@ def _breakdown(people: Sequence[Respondent], keys: Callable[[Respondent], Iterab
     return sorted(rows, key=lambda row: (-row["records"], row["key"]))
 
 
+def _meta_values(column: str) -> Callable[[Respondent], list[str]]:
+    """A respondent's value of one `meta` column, with personal data inside it replaced."""
+    return lambda p: [redact_value(p.meta[column])] if p.meta.get(column) is not None else []
+
+
 def kpi_document(people: Sequence[Respondent], labels: Mapping[str, Mapping[str, str]],
                  min_support: int) -> dict[str, Any]:
     """The kpis.json document (shape: voc.io.schema.KPIS_DOCUMENT_DOC)."""
@@ -99,10 +104,7 @@ def kpi_document(people: Sequence[Respondent], labels: Mapping[str, Mapping[str,
     }
     for column in segment_columns([p.meta for p in people]):
         # Keys are shown (kpis.json, dashboards): personal data inside a value is replaced.
-        by[f"meta.{column}"] = _breakdown(
-            people,
-            lambda p, c=column: [redact_value(p.meta[c])] if p.meta.get(c) is not None else [],
-            {})
+        by[f"meta.{column}"] = _breakdown(people, _meta_values(column), {})
     return {"overall": {"records": len(people), **kpis(people)}, "by": by,
             "min_support": min_support}
 
@@ -123,8 +125,8 @@ def driver_rows(people: Sequence[Respondent], labels: Mapping[str, Mapping[str, 
             # One pass over people, not one per group (100k people x 60 groups took 10 s).
             column = {g: i for i, g in enumerate(groups)}
             flags = np.zeros((len(scored), len(groups)), dtype=bool)
-            for row, of_person in enumerate(found):
-                flags[row, [column[g] for g in of_person]] = True
+            for index, of_person in enumerate(found):
+                flags[index, [column[g] for g in of_person]] = True
             memberships = {_group_key(g): flags[:, i] for i, g in enumerate(groups)}
             for estimate in key_drivers(values, memberships, metric, min_support):
                 row = {"kind": kind, "group": estimate.group, "metric": metric,
@@ -155,7 +157,7 @@ def _int_or_none(value: str) -> int | None:
 
 
 def dominant_emotion(emotions: Iterable[str | None]) -> str:
-    counts = Counter(e for e in emotions if e not in _NON_EMOTIONS)
+    counts = Counter(e for e in emotions if e is not None and e not in _NON_EMOTIONS)
     return counts.most_common(1)[0][0] if counts else "neutral"
 
 

@@ -25,12 +25,12 @@ from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 # classify's declaration, kept here only while voc/heads/ is being reworked on another
 # branch; it belongs in ClassifyComponent beside `name`, like every other stage's. A row
 # stage although it batches across records: each segment's result depends on its text only.
-setattr(ClassifyComponent, "declares", Declares(  # noqa: B010
+ClassifyComponent.declares = Declares(
     Kind.ROW,
     requires=(*record_fields("row_id"), *segment_fields("row_id", "text")),
     assigns=(*segment_fields("sentiment", "sentiment_score", "emotion", "emotion_scores",
                              "embedding"),
-             *record_fields("sentiment", "sentiment_score", "emotion"))))
+             *record_fields("sentiment", "sentiment_score", "emotion")))
 
 log = logging.getLogger(__name__)
 
