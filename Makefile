@@ -14,7 +14,7 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && \
 	    { command -v $$p; break; }; done)
 
-.PHONY: setup browser run test package-check lint bench clean
+.PHONY: setup browser run test test-fast package-check lint bench clean
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -51,6 +51,12 @@ run: setup
 
 test: setup browser
 	$(BIN)/python -m pytest -q
+
+# The unit tests without the slow ones (marked `slow`: they build or run the encoder and
+# heads, analyse end to end, drive a browser or Ray, or generate hundreds of hypothesis
+# cases); under 2 minutes on 2 cores. Needs no encoder cache, so no `voc models prepare`.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # The built wheel, installed into a fresh venv, analyses the sample data from outside the
 # checkout (.ci/check_wheel): heads, journey maps and config must ship as package data.

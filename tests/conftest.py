@@ -15,6 +15,17 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_feedback"
 
 
+# Fixtures that build the encoder or analyse the sample data end to end: a test that asks
+# for one is slow whatever it checks, so `make test-fast` (-m "not slow") leaves it out.
+_SLOW_FIXTURES = frozenset({"model_dir", "sample_run_dir"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @dataclass
 class CliResult:
     code: int

@@ -101,6 +101,7 @@ def test_rules_file_validation(tmp_path: Path) -> None:
         load_rules(path)
 
 
+@pytest.mark.slow  # two 'voc analyze --store' runs end to end
 def test_alerts_fail_the_run_and_runs_commands_read_the_store(run_cli, tmp_path: Path) -> None:
     store = tmp_path / "voc.duckdb"
     rules = tmp_path / "rules.yaml"

@@ -12,6 +12,9 @@ import pytest
 import voc
 from tests.conftest import read_outputs, write_csv
 
+# Every test here runs 'voc analyze' end to end (encoder and heads).
+pytestmark = pytest.mark.slow
+
 SURVEY = [
     ["response_id", "submitted_at", "channel", "nps_score", "q1_reason", "q2_improve"],
     ["R1", "2026-07-01 10:00", "app", "9", "غذا خیلی خوب بود ولی پیک دیر اومد",

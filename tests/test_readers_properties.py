@@ -26,6 +26,9 @@ from voc.io.columns import ColumnOverrides, detect_columns
 from voc.io.readers import InputTable, read_table
 from voc.io.records import STATUSES, ValueProblems, iter_records
 
+# Hypothesis: hundreds of generated files per property.
+pytestmark = pytest.mark.slow
+
 PROPERTIES = settings(max_examples=150, deadline=3000,
                       suppress_health_check=[HealthCheck.function_scoped_fixture,
                                              HealthCheck.too_slow])

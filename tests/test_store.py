@@ -17,6 +17,9 @@ import pytest
 from tests.conftest import REPO, write_csv
 from voc.store.store import Store, store_path
 
+# Every store test runs 'voc analyze --store' end to end, several times each.
+pytestmark = pytest.mark.slow
+
 ANSWERS = [
     "The delivery was two days late and the courier was rude",
     "سفارشم خیلی دیر رسید ولی کیفیت غذا عالی بود",

@@ -149,6 +149,7 @@ def test_small_input_falls_back_to_ward_and_themes_mix_languages() -> None:
         assert member_langs == {"fa", "en"}
 
 
+@pytest.mark.slow  # fits BERTopic (UMAP + HDBSCAN) twice: ~40 s on 2 cores
 def test_bertopic_path_is_deterministic_and_bilingual() -> None:
     vectors, langs, docs, truth = synthetic(50, dim=48)  # 400 segments
     settings = ThemeSettings(cluster=ClusterSettings(small_input=300))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import voc
 from voc.errors import InputError
@@ -174,6 +174,10 @@ def _counts(tables: Tables, inputs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _bytes_writer(data: bytes) -> Callable[[IO[bytes]], object]:
+    return lambda stream: stream.write(data)
+
+
 def write_outputs(tables: Tables, out: Path, formats: Sequence[str],
                   keep_original: bool = False) -> list[str]:
     records = rows_to_table(published_records(tables.records, keep_original), RECORDS_SCHEMA)
@@ -192,7 +196,7 @@ def write_outputs(tables: Tables, out: Path, formats: Sequence[str],
         write_json(out / f"{name}.json", document)
         written.append(f"{name}.json")
     for name, payload in tables.files.items():
-        atomic_write(out / name, lambda stream, data=payload: stream.write(data))
+        atomic_write(out / name, _bytes_writer(payload))
         written.append(name)
     return written
 

@@ -52,7 +52,7 @@ def run_groups(tables: Tables) -> list[dict[str, Any]]:
     for segment in tables.segments:
         theme = segment.get("theme_id")
         stage = segment.get("journey_stage")
-        keys = [("overall", "all", None)]
+        keys: list[tuple[str, str, str | None]] = [("overall", "all", None)]
         if theme is not None:
             keys.append(("theme", str(theme), segment.get("theme_label")))
         if stage not in UNASSIGNED:

@@ -33,6 +33,7 @@ from voc.cli.options import (
     LogFormatOption,
     QuietOption,
 )
+from voc.cli.pipeline import pipeline_app
 from voc.cli.report import report
 from voc.cli.runs import query, runs_app
 from voc.cli.themes import themes
@@ -228,6 +229,7 @@ app.command("eval")(heads_cli.evaluate)
 app.add_typer(models_app, name="models")
 app.add_typer(journeys_app, name="journeys")
 app.add_typer(runs_app, name="runs")
+app.add_typer(pipeline_app, name="pipeline")
 app.command("query")(query)
 
 

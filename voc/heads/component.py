@@ -16,6 +16,7 @@ from voc.errors import ConfigError
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from voc.io.hashing import sha256_file
 from voc.pipeline.base import Record, Segment, Tables, register
+from voc.pipeline.fields import Declares
 from voc.pipeline.resources import feedback_classifier
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ class ClassifyComponent:
     per_record: ClassVar[bool] = False
     # Batches cross records for speed, but each segment's result depends only on its text.
     row_local: ClassVar[bool] = True
+    # Declared in voc.pipeline.run for now (voc/heads/ is being reworked elsewhere).
+    declares: ClassVar[Declares]
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         from voc.heads.predict import default_heads_path

@@ -28,6 +28,10 @@ STATUSES = (STATUS_OK, STATUS_EMPTY, STATUS_TOO_LONG, STATUS_UNSUPPORTED_LANGUAG
             STATUS_INVALID_ROW, STATUS_ERROR)
 # Records in these states carry text that later stages analyse.
 ANALYZED_STATUSES = frozenset({STATUS_OK, STATUS_TOO_LONG})
+# The fields `iter_records` gives every record, before any pipeline stage runs: the
+# pipeline's order check and the store's reuse key start from these.
+RECORD_INPUT_FIELDS = ("row_id", "source", "source_row", "question", "id", "date", "channel",
+                       *SCORE_KINDS, "meta", "text", "status", "status_detail")
 
 
 @dataclass
@@ -75,7 +79,7 @@ def iter_records(
         date = parse_date(date_value)
         if date_value not in (None, "") and date is None:
             problems.unparsed_dates += 1
-        scores = {kind: None for kind in SCORE_KINDS}
+        scores: dict[str, float | None] = {kind: None for kind in SCORE_KINDS}
         for column, kind in roles.scores.items():
             scores[kind] = _score(row.get(column), kind, problems)
         meta = {c: _jsonable(row.get(c)) for c in other_columns if row.get(c) not in (None, "")}

@@ -18,6 +18,7 @@ from voc.journey.maps import DEFAULT_JOURNEY, JourneyMap, load_journey_map
 from voc.journey.painpoints import assess
 from voc.normalize.persian import persian_word_tokenizer
 from voc.pipeline.base import Record, Segment, Tables, register
+from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.pipeline.resources import english_pipeline, persian_normalizer
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ DEFAULT_MIN_TOUCHPOINT_CONFIDENCE = 0.6
 
 def keyword_tokenizer(spacy_model: str = "auto") -> Callable[[str, str], tuple[str, ...]]:
     """Normalize a map keyword the way segments' `terms` were made, per language."""
-    english = english_pipeline(spacy_model)  # type: ignore[arg-type]
+    english = english_pipeline(spacy_model)
     persian = persian_normalizer("lexicon")
     tokenizer = persian_word_tokenizer()
 
@@ -108,7 +109,9 @@ SEGMENT_FIELDS = ("is_pain_point", "severity", "effort", "pain_cues", "journey_s
 
 
 def segment_terms(segment: Segment) -> list[str]:
-    return segment["terms"].split() if segment.get("terms") else simple_tokens(segment["text"])
+    if segment.get("terms"):
+        return str(segment["terms"]).split()
+    return list(simple_tokens(segment["text"]))
 
 
 def annotate_pain_points(segments: Sequence[Segment]) -> None:
@@ -147,6 +150,17 @@ class JourneyComponent:
 
     name: ClassVar[str] = "journey"
     per_record: ClassVar[bool] = False
+    # Corpus: keyword anchors are gathered over the whole run before any segment is linked.
+    declares: ClassVar[Declares] = Declares(
+        Kind.CORPUS,
+        requires=(*record_fields("row_id"), *segment_fields("row_id", "text", "embedding")),
+        # Pain points use classify's sentiment and emotions when they are there; a Ray
+        # prefit is matched by segment_index.
+        optional=(*record_fields("channel"),
+                  *segment_fields("terms", "sentiment", "sentiment_score", "emotion_scores",
+                                  "segment_index")),
+        assigns=(*segment_fields(*SEGMENT_FIELDS),
+                 *record_fields("journey_stages", "touchpoints", "is_pain_point")))
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         # A bad map fails here, before any input is read, with its file, line and field.

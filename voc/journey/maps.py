@@ -111,7 +111,7 @@ class _Validator:
         if not _ID.match(item_id):
             raise self.fail(fields["id"], f"{where}.id",
                             f"'{item_id}' must be lower-case letters, digits and _")
-        stages = ()
+        stages: tuple[str, ...] = ()
         if "stages" in fields:
             stages = self.word_list(fields["stages"], f"{where}.stages")
         return JourneyItem(

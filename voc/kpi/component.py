@@ -19,6 +19,7 @@ from voc.journey.maps import JourneyMap
 from voc.kpi.drivers import key_drivers
 from voc.kpi.scores import KPI_FUNCTIONS, nps, respondent_key
 from voc.pipeline.base import OutputTable, Record, Segment, Tables, register
+from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.privacy.columns import redact_value
 
 DEFAULT_MIN_SUPPORT = 10
@@ -85,6 +86,11 @@ def _breakdown(people: Sequence[Respondent], keys: Callable[[Respondent], Iterab
     return sorted(rows, key=lambda row: (-row["records"], row["key"]))
 
 
+def _meta_values(column: str) -> Callable[[Respondent], list[str]]:
+    """A respondent's value of one `meta` column, with personal data inside it replaced."""
+    return lambda p: [redact_value(p.meta[column])] if p.meta.get(column) is not None else []
+
+
 def kpi_document(people: Sequence[Respondent], labels: Mapping[str, Mapping[str, str]],
                  min_support: int) -> dict[str, Any]:
     """The kpis.json document (shape: voc.io.schema.KPIS_DOCUMENT_DOC)."""
@@ -98,10 +104,7 @@ def kpi_document(people: Sequence[Respondent], labels: Mapping[str, Mapping[str,
     }
     for column in segment_columns([p.meta for p in people]):
         # Keys are shown (kpis.json, dashboards): personal data inside a value is replaced.
-        by[f"meta.{column}"] = _breakdown(
-            people,
-            lambda p, c=column: [redact_value(p.meta[c])] if p.meta.get(c) is not None else [],
-            {})
+        by[f"meta.{column}"] = _breakdown(people, _meta_values(column), {})
     return {"overall": {"records": len(people), **kpis(people)}, "by": by,
             "min_support": min_support}
 
@@ -122,8 +125,8 @@ def driver_rows(people: Sequence[Respondent], labels: Mapping[str, Mapping[str, 
             # One pass over people, not one per group (100k people x 60 groups took 10 s).
             column = {g: i for i, g in enumerate(groups)}
             flags = np.zeros((len(scored), len(groups)), dtype=bool)
-            for row, of_person in enumerate(found):
-                flags[row, [column[g] for g in of_person]] = True
+            for index, of_person in enumerate(found):
+                flags[index, [column[g] for g in of_person]] = True
             memberships = {_group_key(g): flags[:, i] for i, g in enumerate(groups)}
             for estimate in key_drivers(values, memberships, metric, min_support):
                 row = {"kind": kind, "group": estimate.group, "metric": metric,
@@ -154,7 +157,7 @@ def _int_or_none(value: str) -> int | None:
 
 
 def dominant_emotion(emotions: Iterable[str | None]) -> str:
-    counts = Counter(e for e in emotions if e not in _NON_EMOTIONS)
+    counts = Counter(e for e in emotions if e is not None and e not in _NON_EMOTIONS)
     return counts.most_common(1)[0][0] if counts else "neutral"
 
 
@@ -233,6 +236,18 @@ class DriversComponent:
 
     name: ClassVar[str] = "drivers"
     per_record: ClassVar[bool] = False
+    # Aggregate: run-level tables only; it adds no record or segment field. Themes and
+    # journey links are grouped on when those stages ran (else `unassigned`).
+    declares: ClassVar[Declares] = Declares(
+        Kind.AGGREGATE,
+        requires=record_fields("row_id", "source", "source_row", *KPI_FUNCTIONS),
+        # Without segments it still gives the KPIs (every record `unassigned`).
+        optional=(*record_fields("id", "date", "channel", "meta", "lang"),
+                  *segment_fields("row_id", "text", "segment_id", "lang", "theme_id",
+                                  "theme_label", "journey_stage", "touchpoint",
+                                  "is_pain_point", "severity", "effort", "pain_cues",
+                                  "link_confidence", "link_evidence", "sentiment",
+                                  "sentiment_score", "emotion")))
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.min_support = int(settings.get("min_support", DEFAULT_MIN_SUPPORT))

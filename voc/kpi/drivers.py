@@ -94,7 +94,8 @@ def _regression(coded: np.ndarray, members: np.ndarray
     return beta[1:], se[1:]
 
 
-def key_drivers(values: Sequence[float], memberships: Mapping[str, Sequence[bool]],
+def key_drivers(values: Sequence[float],
+                memberships: Mapping[str, Sequence[bool] | np.ndarray],
                 metric: str = "nps", min_support: int = 10, seed: int = 0
                 ) -> list[DriverEstimate]:
     """Drivers of `metric` for each group; `memberships[g][i]`: respondent i is in g.

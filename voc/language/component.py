@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from voc.io.records import STATUS_EMPTY, STATUS_OK, STATUS_UNSUPPORTED_LANGUAGE
 from voc.language.detect import detect_language
 from voc.pipeline.base import Record, Tables, apply_per_record, register
+from voc.pipeline.fields import Declares, Kind, record_fields
 
 # Survey tools write these for "no answer"; they are not feedback.
 _NO_ANSWER = frozenset({"n/a", "na", "n.a.", "#n/a", "nan", "null", "none.", "-", "—"})
@@ -33,8 +34,10 @@ class LanguageComponent:
 
     name: ClassVar[str] = "language"
     per_record: ClassVar[bool] = True
-    # Its output for a record depends only on that record: an incremental run reuses it.
-    row_local: ClassVar[bool] = True
+    # A row stage: an incremental run reuses its output for an unchanged record.
+    declares: ClassVar[Declares] = Declares(
+        Kind.ROW, requires=record_fields("text", "status"),
+        assigns=record_fields("lang", "script", "finglish", "status", "status_detail"))
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.supported = frozenset(settings.get("supported", ("fa", "en", "mixed")))

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from voc.io.records import STATUS_TOO_LONG
 from voc.normalize.english import EnglishNormalizer
 from voc.pipeline.base import Record, Tables, apply_per_record, register
+from voc.pipeline.fields import Declares, Kind, record_fields
 from voc.pipeline.resources import persian_normalizer
 
 # Redaction placeholders must survive normalization verbatim ("[PHONE]", not "[ PHONE ]"),
@@ -31,8 +32,11 @@ class NormalizeComponent:
 
     name: ClassVar[str] = "normalize"
     per_record: ClassVar[bool] = True
-    # Its output for a record depends only on that record: an incremental run reuses it.
-    row_local: ClassVar[bool] = True
+    # A row stage: an incremental run reuses its output for an unchanged record.
+    declares: ClassVar[Declares] = Declares(
+        Kind.ROW, requires=record_fields("text_redacted", "lang", "status"),
+        optional=record_fields("script"),
+        assigns=record_fields("text_normalized", "status", "status_detail"))
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         informal = settings.get("persian_informal", "lexicon")

@@ -9,7 +9,7 @@ without files or models.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from voc.errors import ConfigError
 from voc.io.records import ANALYZED_STATUSES, STATUS_ERROR
+from voc.pipeline.fields import Declares, check_order
 
 Record = dict[str, Any]
 Segment = dict[str, Any]
@@ -60,18 +61,22 @@ class Tables:
 class Component(Protocol):
     name: ClassVar[str]
     # True when the component looks at one record at a time, so records can be split
-    # across worker processes (see voc.pipeline.parallel).
+    # across worker processes (see voc.pipeline.executor).
     per_record: ClassVar[bool]
+    # Its kind and the fields it reads and writes (voc.pipeline.fields).
+    declares: ClassVar[Declares]
+
+    def __init__(self, settings: Mapping[str, Any]) -> None: ...
 
     def __call__(self, tables: Tables) -> Tables: ...
 
 
-ComponentFactory = Callable[[Mapping[str, Any]], Component]
+ComponentFactory = type[Component]
 _REGISTRY: dict[str, ComponentFactory] = {}
 
 
 def register(name: str) -> Callable[[ComponentFactory], ComponentFactory]:
-    """Register a component factory under the name pipeline configs use."""
+    """Register a component class under the name pipeline configs use."""
 
     def decorate(factory: ComponentFactory) -> ComponentFactory:
         _REGISTRY[name] = factory
@@ -80,12 +85,31 @@ def register(name: str) -> Callable[[ComponentFactory], ComponentFactory]:
     return decorate
 
 
-def create_component(name: str, settings: Mapping[str, Any]) -> Component:
+def _factory(name: str) -> ComponentFactory:
     if name not in _REGISTRY:
         raise ConfigError(
             f"unknown pipeline component '{name}'; available: {', '.join(sorted(_REGISTRY))}"
         )
-    return _REGISTRY[name](settings)
+    return _REGISTRY[name]
+
+
+def create_component(name: str, settings: Mapping[str, Any]) -> Component:
+    return _factory(name)(settings)
+
+
+def declaration(name: str) -> Declares:
+    """What the stage registered as `name` reads and writes, without building it (which
+    may load models); a declaration naming a field the output contract lacks fails here."""
+    declares = _factory(name).declares
+    declares.check(name)
+    return declares
+
+
+def check_pipeline(names: Sequence[str]) -> None:
+    """Unknown stage names and a stage before the stage that assigns what it requires are
+    one-line ConfigErrors, raised before any component is built or input read."""
+    check_order([(name, declaration(name)) for name in names],
+                [(name, declaration(name)) for name in registered_components()])
 
 
 def registered_components() -> list[str]:

@@ -24,10 +24,13 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
+Language = Literal["fa", "en", "mixed"]
+LANGUAGES: tuple[Language, ...] = ("fa", "en", "mixed")
+
+
 class LanguageSettings(_Section):
     # Records in other languages are kept with status `unsupported_language`.
-    supported: list[Literal["fa", "en", "mixed"]] = Field(
-        default_factory=lambda: ["fa", "en", "mixed"], min_length=1)
+    supported: list[Language] = Field(default_factory=lambda: list(LANGUAGES), min_length=1)
 
 
 class RedactSettings(_Section):
@@ -50,7 +53,7 @@ class RedactSettings(_Section):
 
 class NormalizeSettings(_Section):
     persian_informal: Literal["off", "lexicon", "full"] = "lexicon"
-    max_chars: int = Field(5000, ge=1)
+    max_chars: int = Field(default=5000, ge=1)
 
     @field_validator("persian_informal", mode="before")
     @classmethod
@@ -62,21 +65,21 @@ class NormalizeSettings(_Section):
 class SegmentSettings(_Section):
     contrastive: bool = True
     # Shorter limits cut words apart; 0 never finished.
-    max_segment_chars: int = Field(600, ge=20)
+    max_segment_chars: int = Field(default=600, ge=20)
 
 
 class ClassifySettings(_Section):
     encoder: str | None = None
     heads: str | None = None
     backend: Literal["auto", *BACKENDS] = "auto"  # type: ignore[valid-type]
-    token_budget: int = Field(4096, ge=1)
+    token_budget: int = Field(default=4096, ge=1)
     cache: bool = True
 
 
 class JourneySettings(_Section):
-    map: str = Field("ecommerce", min_length=1)
-    min_confidence: float = Field(0.48, ge=0.0, le=1.0)
-    min_touchpoint_confidence: float = Field(0.6, ge=0.0, le=1.0)
+    map: str = Field(default="ecommerce", min_length=1)
+    min_confidence: float = Field(default=0.48, ge=0.0, le=1.0)
+    min_touchpoint_confidence: float = Field(default=0.6, ge=0.0, le=1.0)
     use_channel: bool = True
 
 
@@ -84,24 +87,24 @@ class ThemesSettings(_Section):
     seeds: list[Any] = Field(default_factory=list)
     curation: str | None = None
     previous: str | None = None
-    max_fit: int = Field(50_000, ge=100)
-    max_outlier_share: float = Field(0.15, ge=0.0, le=1.0)
+    max_fit: int = Field(default=50_000, ge=100)
+    max_outlier_share: float = Field(default=0.15, ge=0.0, le=1.0)
     random_state: int = 42
-    refit_fraction: float = Field(0.1, ge=0.0, le=1.0)
+    refit_fraction: float = Field(default=0.1, ge=0.0, le=1.0)
     # Tuning knobs (README, "Themes"); None keeps the clustering's own default.
     pain_view: bool | None = None
-    small_input: int | None = Field(None, ge=1)
-    min_cluster_size: int | None = Field(None, ge=2)
-    umap_neighbors: int | None = Field(None, ge=2)
-    umap_components: int | None = Field(None, ge=1)
-    outlier_similarity: float | None = Field(None, ge=-1.0, le=1.0)
-    outlier_floor: float | None = Field(None, ge=-1.0, le=1.0)
-    max_theme_share: float | None = Field(None, gt=0.0, le=1.0)
-    max_themes: int | None = Field(None, ge=1)
-    seed_similarity: float | None = Field(None, ge=-1.0, le=1.0)
-    seed_quantile: float | None = Field(None, ge=0.0, le=1.0)
-    cross_lingual_merge: float | None = Field(None, ge=-1.0, le=1.0)
-    match_similarity: float | None = Field(None, ge=-1.0, le=1.0)
+    small_input: int | None = Field(default=None, ge=1)
+    min_cluster_size: int | None = Field(default=None, ge=2)
+    umap_neighbors: int | None = Field(default=None, ge=2)
+    umap_components: int | None = Field(default=None, ge=1)
+    outlier_similarity: float | None = Field(default=None, ge=-1.0, le=1.0)
+    outlier_floor: float | None = Field(default=None, ge=-1.0, le=1.0)
+    max_theme_share: float | None = Field(default=None, gt=0.0, le=1.0)
+    max_themes: int | None = Field(default=None, ge=1)
+    seed_similarity: float | None = Field(default=None, ge=-1.0, le=1.0)
+    seed_quantile: float | None = Field(default=None, ge=0.0, le=1.0)
+    cross_lingual_merge: float | None = Field(default=None, ge=-1.0, le=1.0)
+    match_similarity: float | None = Field(default=None, ge=-1.0, le=1.0)
 
 
 #: Theme keys left out of the spelled-out defaults while unset.
@@ -110,7 +113,7 @@ THEME_TUNING = frozenset(name for name, field in ThemesSettings.model_fields.ite
 
 
 class DriversSettings(_Section):
-    min_support: int = Field(10, ge=1)
+    min_support: int = Field(default=10, ge=1)
 
 
 class PipelineSettings(_Section):
@@ -151,7 +154,7 @@ def _one_line(exc: ValidationError, source: Path | str | None) -> str:
     keys = [str(part) for part in error["loc"]]
     key = ".".join(keys)
     if error["type"] == "extra_forbidden":
-        section = PipelineSettings
+        section: type[BaseModel] = PipelineSettings
         for part in keys[:-1]:
             field = section.model_fields.get(part)
             annotation = field.annotation if field is not None else None

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from voc.pipeline.base import Record, Tables, apply_per_record, register
+from voc.pipeline.fields import Declares, Kind, record_fields
 from voc.pipeline.resources import english_pipeline
 from voc.privacy.names import find_names
 from voc.privacy.pii import PII_KINDS, NameFinder, PiiRedactor
@@ -45,8 +46,11 @@ class RedactComponent:
 
     name: ClassVar[str] = "redact"
     per_record: ClassVar[bool] = True
-    # Its output for a record depends only on that record: an incremental run reuses it.
-    row_local: ClassVar[bool] = True
+    # A row stage: an incremental run reuses its output for an unchanged record.
+    declares: ClassVar[Declares] = Declares(
+        Kind.ROW, requires=record_fields("text"),
+        # status: a record the redactor fails on is marked `error` (mark_row_error).
+        assigns=record_fields("text_redacted", "pii_found", "status", "status_detail"))
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         kinds = settings.get("kinds", PII_KINDS)

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from voc.language.detect import detect_language
 from voc.pipeline.base import Tables, mark_row_error, register
+from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.pipeline.resources import english_pipeline
 from voc.segment.segmenter import Segmenter
 
@@ -18,8 +19,12 @@ class SegmentComponent:
 
     name: ClassVar[str] = "segment"
     per_record: ClassVar[bool] = True
-    # Its output for a record depends only on that record: an incremental run reuses it.
-    row_local: ClassVar[bool] = True
+    # A row stage: an incremental run reuses its output for an unchanged record.
+    declares: ClassVar[Declares] = Declares(
+        Kind.ROW, requires=record_fields("row_id", "text_normalized", "lang", "status"),
+        assigns=(*record_fields("n_segments", "status", "status_detail"),
+                 *segment_fields("row_id", "segment_id", "segment_index", "text", "lang",
+                                 "char_start", "char_end", "terms")))
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.segmenter = Segmenter(

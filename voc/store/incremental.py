@@ -23,6 +23,7 @@ from voc.pipeline.executor import merge_counts, run_pipeline
 from voc.pipeline.run import StageCallback, run_components
 from voc.store.keys import (
     analysis_fields,
+    analysis_inputs,
     config_hash,
     content_hash,
     fingerprint,
@@ -102,7 +103,10 @@ def execute(
     rest = components[len(row_local):]
     timings: dict[str, float] = tables.stats.setdefault("timings_s", {})
     records = tables.records
-    keys = [(record_key(r), content_hash(r)) for r in records]
+    inputs = analysis_inputs(row_local)
+    hashes = [content_hash(r, inputs) for r in records]
+    keys = [(record_key(r, content), content) for r, content in zip(records, hashes,
+                                                                    strict=True)]
     analysis_print, described = fingerprint(row_local, config, {"spacy": spacy_identity(config)})
 
     reused: dict[str, dict[str, Any]] = {}

@@ -1,11 +1,12 @@
 """What identifies a record's analysis, so a re-run can tell what it may reuse.
 
-A record's row-local analysis (language, redaction, normalization, segments, sentiment,
-journey links) depends only on a few of its fields and on the settings and models of the
-row-local stages. The content hash covers those fields; the fingerprint covers the
-stages. A stored analysis is reused when both match, whatever row or file the record
-came from this time; scores, dates, ids and other columns are always taken fresh from
-the export, because no row-local stage reads them.
+A record's row-local analysis (language, redaction, normalization, segments, sentiment)
+depends only on a few of its fields and on the settings and models of the row stages
+(kind `row`, voc.pipeline.fields). The content hash covers those fields, taken from the
+stages' declarations; the fingerprint covers the stages and that field list. A stored
+analysis is reused when both match, whatever row or file the record came from this time;
+scores, dates, ids and other columns are always taken fresh from the export, because no
+row stage reads them.
 """
 
 from __future__ import annotations
@@ -17,15 +18,21 @@ from importlib import metadata
 from typing import Any
 
 import voc
-from voc.pipeline.base import Component, Record
+import voc.pipeline.run  # registers every stage: EXPORT_FIELDS is derived from them
+from voc.pipeline.base import Component, Record, declaration, registered_components
 from voc.pipeline.config import component_settings
+from voc.pipeline.fields import READER_FIELDS, Kind, column
 
-# The record fields row-local stages read. A stage that starts reading another field
-# must add it here, or a changed value would wrongly reuse an old analysis.
-ANALYSIS_INPUTS = ("text", "question", "channel", "status", "status_detail")
-# Fields a reused analysis takes from this run's export rather than from the store.
-EXPORT_FIELDS = frozenset({"row_id", "source", "source_row", "question", "id", "date",
-                           "channel", "nps", "csat", "ces", "meta", "text"})
+# The run's own row number: it joins a record to its segments, and a reused analysis is
+# re-keyed to this run's row ids (store.incremental._merge), so it is never an input.
+_ROW_KEY = "record.row_id"
+# Fields a reused analysis takes from this run's export rather than from the store: what
+# the reader gives, less what a row stage assigns (a status the language stage set is
+# part of the stored analysis).
+EXPORT_FIELDS = frozenset(column(field) for field in READER_FIELDS) - {
+    column(field) for name in registered_components()
+    if declaration(name).kind is Kind.ROW for field in declaration(name).assigns
+    if field in READER_FIELDS}
 # Packages whose behaviour shapes the row-local results.
 _VERSIONED = ("hazm", "spacy", "transformers", "tokenizers", "onnxruntime", "torch")
 
@@ -35,9 +42,20 @@ def _digest(value: Any, length: int = 32) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:length]
 
 
-def content_hash(record: Mapping[str, Any]) -> str:
-    """Hash of the fields a record's row-local analysis depends on."""
-    return _digest([record.get(name) for name in ANALYSIS_INPUTS])
+def analysis_inputs(components: Iterable[Component]) -> tuple[str, ...]:
+    """The export fields the row stages' output depends on, from their declarations: each
+    field a stage reads (required or optional), and each one it assigns over the reader's
+    value (it may keep that value, e.g. `status_detail`), that the reader provides."""
+    fields: set[str] = set()
+    for component in components:
+        declares = component.declares
+        fields.update(f for f in (*declares.reads(), *declares.assigns) if f in READER_FIELDS)
+    return tuple(sorted(column(f) for f in fields - {_ROW_KEY}))
+
+
+def content_hash(record: Mapping[str, Any], inputs: Iterable[str]) -> str:
+    """Hash of the fields (`analysis_inputs`) a record's row-local analysis depends on."""
+    return _digest([record.get(name) for name in inputs])
 
 
 def has_real_id(record: Mapping[str, Any]) -> bool:
@@ -45,18 +63,18 @@ def has_real_id(record: Mapping[str, Any]) -> bool:
     return bool(record.get("id")) and record["id"] != f"{record['source']}:{record['source_row']}"
 
 
-def record_key(record: Mapping[str, Any]) -> str:
+def record_key(record: Mapping[str, Any], content: str) -> str:
     """Identity across runs: the export's id and question, else the content hash."""
     if has_real_id(record):
         return f"id:{record['id']}\x1f{record['question']}"
-    return f"hash:{content_hash(record)}"
+    return f"hash:{content}"
 
 
 def row_local_prefix(components: Iterable[Component]) -> list[Component]:
-    """The leading components whose output for a record depends only on that record."""
+    """The leading row stages: their output for a record depends only on that record."""
     prefix = []
     for component in components:
-        if not getattr(component, "row_local", False):
+        if component.declares.kind is not Kind.ROW:
             break
         prefix.append(component)
     return prefix
@@ -85,8 +103,12 @@ def stage_identity(component: Component, config: Mapping[str, Any]) -> dict[str,
 def fingerprint(components: Iterable[Component], config: Mapping[str, Any],
                 extra: Mapping[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
     """Fingerprint of the row-local stages, and the description it was computed from."""
+    components = list(components)
     description = {
         "stages": [stage_identity(c, config) for c in components],
+        # A stage that starts reading another field changes what a stored analysis
+        # depends on: analyses keyed on the old field list are not reused.
+        "inputs": list(analysis_inputs(components)),
         "versions": _package_versions(),
         **(extra or {}),
     }

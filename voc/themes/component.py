@@ -29,6 +29,7 @@ import numpy as np
 from voc.errors import ConfigError
 from voc.io.schema import THEMES_SCHEMA
 from voc.pipeline.base import OutputTable, Segment, Tables, register
+from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.themes.cluster import OUTLIER, ClusterSettings
 from voc.themes.curation import Curation, load_curation, parse_seeds
 from voc.themes.describe import labels_for_state, theme_rows
@@ -96,6 +97,16 @@ class ThemesComponent:
 
     name: ClassVar[str] = "themes"
     per_record: ClassVar[bool] = False
+    # Corpus: fitted on the run's segments (or a sample), then assigned to each of them.
+    declares: ClassVar[Declares] = Declares(
+        Kind.CORPUS,
+        requires=(*record_fields("row_id"),
+                  *segment_fields("row_id", "text", "lang", "embedding")),
+        # Theme descriptions and the pain view use them when classify and journey ran.
+        optional=segment_fields("sentiment", "sentiment_score", "emotion", "is_pain_point",
+                                "journey_stage", "touchpoint"),
+        assigns=(*segment_fields("theme_id", "theme_label", "pain_theme_id"),
+                 *record_fields("themes")))
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.settings = settings_from_config(settings)
