@@ -46,6 +46,7 @@ from voc.heads.evaluate import gold_for_mode, predict_labels, score
 from voc.heads.labels import SENTIMENT_LABELS
 from voc.heads.recipes import (
     DEFAULT_SOURCES,
+    GOEMOTIONS_GROUP_TRAINING,
     DataSource,
     EvalMode,
     Recipe,
@@ -112,6 +113,8 @@ def bench_recipe(root: Path) -> Recipe:
     """The default recipe's sentiment sources, 3-star reviews kept as neutral so that the
     variants can drop them."""
     customer = {s.name: s for s in customer_sources(three="neutral")}
+    # The default recipe only scores GoEmotions' groups; the variants may train on them.
+    customer[GOEMOTIONS_GROUP_TRAINING.name] = GOEMOTIONS_GROUP_TRAINING
     specs = tuple(customer.get(s.name, s) for s in DEFAULT_SOURCES if s.task == "sentiment")
     return Recipe(name="bench", sources=specs, data_root=root)
 
