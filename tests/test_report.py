@@ -379,6 +379,25 @@ def test_sections_a_run_did_not_measure_are_left_out_with_a_note() -> None:
     assert "No key-driver table in this run" in html and "pain-point detection" in markdown
 
 
+def test_a_praise_theme_with_a_few_complaints_is_not_what_hurts_most() -> None:
+    # The sample report listed a praise theme first: it held a few pain points and, being
+    # big, the largest impact on NPS.
+    run = synthetic_run()
+    quality = [s for s in run.segments if s["theme_id"] == 4]
+    for segment in quality[: len(quality) // 3]:
+        segment["is_pain_point"], segment["severity"] = True, 0.5
+    run.drivers = [*run.drivers, {
+        "kind": "theme", "group": "4", "label": "product quality", "theme_id": 4,
+        "metric": "nps", "n": 60, "share": 0.4, "score_group": 30.0, "score_rest": -20.0,
+        "impact": 20.0, "impact_low": 15.0, "impact_high": 25.0, "regression_impact": 18.0,
+        "supported": True, "rank": 1}]
+    assert "product quality" not in [p["label"] for p in _context(run)["top_pains"]]
+    # Once complaints are most of the theme, it is one.
+    for segment in quality[: len(quality) // 2 + 1]:
+        segment["is_pain_point"], segment["severity"] = True, 0.5
+    assert _context(run)["top_pains"][0]["label"] == "product quality"
+
+
 def test_html_and_markdown_agree_on_the_headline_numbers() -> None:
     run = synthetic_run()
     context = _context(run)

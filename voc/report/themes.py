@@ -16,6 +16,7 @@ from voc.report.stats import (
     share_table,
     shorten,
 )
+from voc.themes.describe import is_pain_theme
 
 Row = Mapping[str, Any]
 SENTIMENT_ORDER = ("negative", "mixed", "neutral", "positive")
@@ -148,9 +149,9 @@ def _recent_change(per_period: Mapping[str, int], records_per_period: Mapping[st
 
 
 def top_pain_points(cards: Sequence[Mapping[str, Any]], limit: int = 3) -> list[dict]:
-    """What hurts most: the pain themes by impact on the score when known, else by
-    pain volume x severity."""
-    pains = [c for c in cards if c["pain_points"]]
+    """What hurts most: the complaint themes (mostly pain points) by impact on the score
+    when known, else by pain volume x severity."""
+    pains = [c for c in cards if is_pain_theme(c["pain_points"], c["size"])]
     if any(c["impact"] for c in pains):
         pains = sorted(pains, key=lambda c: (c["impact"] is None
                                              or not c["impact"].get("supported"),

@@ -42,6 +42,11 @@ N_EXAMPLES = 5
 MIN_EXAMPLES = 3
 # An emotion names a theme when this share of its segments shows it.
 EMOTION_SHARE = 0.15
+# A theme is a complaint ("what hurts") theme when at least this share of its statements
+# are pain points. A big praise theme holds a few pain points too, and ranked by its
+# impact on the score it would head the list of what hurts (issue 16: the sample report
+# listed praise there).
+PAIN_THEME_SHARE = 0.5
 # A label phrase is in at least this share of the theme's segments (of one language)...
 LABEL_MIN_COVERAGE = 0.1
 # ...and at least this many times as often as in the other themes' segments.
@@ -355,6 +360,12 @@ def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Seq
         rows[-1]["description"] = describe(rows[-1], stage_names or {})
     rows.sort(key=lambda r: (-r["size"], r["theme_id"]))
     return rows
+
+
+def is_pain_theme(pain_points: int | None, size: int) -> bool:
+    """Whether a theme of ``size`` statements, ``pain_points`` of them pain points, is
+    about a problem (see PAIN_THEME_SHARE)."""
+    return bool(pain_points) and size > 0 and pain_points >= PAIN_THEME_SHARE * size
 
 
 def describe(row: Mapping[str, Any], stage_names: Mapping[str, str]) -> str:
