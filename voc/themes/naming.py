@@ -97,11 +97,6 @@ class EnglishLexicon:
         lemma = self.lookup.get(word, word)
         return {pos for pos, words in self.index.items() if word in words or lemma in words}
 
-    def tags(self, word: str) -> frozenset[str]:
-        """hazm's coarse tags of a word (N, AJ, ADV...; empty when untagged or unknown).
-        Parsed on demand: parsing all 250k lines' tags at load cost ~2 s per run."""
-        return frozenset(t for t in self.words.get(word, "").split(",") if t and t != "0")
-
     def known(self, word: str) -> bool:
         return bool(self.classes(word)) or self.logprob.get(word, -99.0) >= _MIN_ENGLISH_LOGPROB
 
