@@ -150,11 +150,12 @@ def train(
     debug: DebugOption = False,
 ) -> None:
     """Train the sentiment and emotion heads and report held-out metrics."""
+    from voc.heads.labels import Task
     from voc.heads.recipes import DataSource, custom_recipe, get_recipe
     from voc.heads.train import TrainOptions, train_heads, write_metrics
 
     _setup_logging(log_format, quiet, debug)
-    files = [("sentiment", p) for p in sentiment_data or ()]
+    files: list[tuple[Task, Path]] = [("sentiment", p) for p in sentiment_data or ()]
     files += [("emotion", p) for p in emotion_data or ()]
     sources = [
         DataSource(name=path.stem if len(files) == 1 else f"{task}:{path.name}", task=task,

@@ -69,7 +69,11 @@ class LexicalOptions:
     kept_features: int | None = 20_000
 
 
-def _vectorizers(options: LexicalOptions, vocabularies: Sequence[Sequence[str]] | None = None,
+# A fixed vocabulary as TfidfVectorizer takes it: the terms, or term -> column.
+_Vocabulary = Sequence[str] | Mapping[str, int]
+
+
+def _vectorizers(options: LexicalOptions, vocabularies: Sequence[_Vocabulary] | None = None,
                  ) -> list[Any]:
     from sklearn.feature_extraction.text import TfidfVectorizer
 

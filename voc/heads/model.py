@@ -36,6 +36,11 @@ METADATA_KEY = "voc_heads"
 BASE_WEIGHTS = "model.safetensors"
 E5_PREFIX = "query: "
 
+# The Hugging Face BertModel the heads branch off (``AutoModel.from_pretrained``): a torch
+# module whose ``config``, ``embeddings`` and ``encoder.layer`` transformers gives no types
+# for (typed as nn.Module, every submodule would read as ``Tensor | Module``).
+BaseModel = Any
+
 
 @dataclass(frozen=True)
 class HeadsMetadata:
@@ -166,7 +171,7 @@ class TunedTop(nn.Module):
         return self.sentiment(features), self.emotion(features)
 
 
-def new_tuned_top(base: nn.Module, split_layer: int, dropout: float = 0.1) -> TunedTop:
+def new_tuned_top(base: BaseModel, split_layer: int, dropout: float = 0.1) -> TunedTop:
     """A trainable top initialised from the base model's layers ``split_layer`` onwards."""
     layers = [copy.deepcopy(layer) for layer in base.encoder.layer[split_layer:]]
     top = TunedTop(layers, int(base.config.hidden_size), dropout=dropout)
@@ -175,7 +180,7 @@ def new_tuned_top(base: nn.Module, split_layer: int, dropout: float = 0.1) -> Tu
     return top
 
 
-def load_tuned_top(base: nn.Module, tensors: dict[str, torch.Tensor], metadata: HeadsMetadata,
+def load_tuned_top(base: BaseModel, tensors: dict[str, torch.Tensor], metadata: HeadsMetadata,
                    source: Path) -> TunedTop:
     """The tuned top stored in a heads file's ``tensors``, on ``base``'s layers."""
     top = new_tuned_top(base, metadata.split_layer)
@@ -198,7 +203,7 @@ def check_split_layer(split_layer: int, num_layers: int) -> None:
 class BranchedEncoder(nn.Module):
     """The base BertModel plus a tuned top, sharing the lower layers' single pass."""
 
-    def __init__(self, base: nn.Module, top: TunedTop, metadata: HeadsMetadata) -> None:
+    def __init__(self, base: BaseModel, top: TunedTop, metadata: HeadsMetadata) -> None:
         super().__init__()
         num_layers = len(base.encoder.layer)
         check_split_layer(metadata.split_layer, num_layers)

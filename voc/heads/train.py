@@ -31,10 +31,11 @@ from voc.heads.data import load_labelled, write_labelled_jsonl
 from voc.heads.dedup import NearDuplicates, first_of_each_group
 from voc.heads.embedding_expert import EmbeddingExpert
 from voc.heads.evaluate import gold_for_mode, predict_labels, score
-from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS, TASKS, labels_for
+from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS, TASKS, Task, labels_for
 from voc.heads.lexical import LexicalModel, script_group
 from voc.heads.model import (
     E5_PREFIX,
+    BaseModel,
     HeadsMetadata,
     TunedTop,
     attention_mask_4d,
@@ -137,7 +138,7 @@ class _Examples:
     _row: dict[str, int] = field(default_factory=dict)
     conflicts: int = 0
 
-    def add(self, text: str, task: str, label: int, source: int = 0) -> None:
+    def add(self, text: str, task: Task, label: int, source: int = 0) -> None:
         row = self._row.get(text)
         if row is None:
             row = self._row[text] = len(self.texts)
@@ -268,11 +269,12 @@ def prepare_data(recipe: Recipe, seed: int) -> _Data:
             to_dev = _key(seed, "dev", text) < dev_cut
             n_dev += to_dev
             (dev if to_dev else train).add(text, source.task, labels.index(label), number)
-        held = next((h for h in heldout if h.source is source), None)
+        source_held = next((h for h in heldout if h.source is source), None)
         counts[source.name] = {
             "task": source.task, "language": source.language, "licence": source.licence,
             "role": source.role, "train": len(clean) - n_dev, "dev": n_dev,
-            "heldout": len(held.texts) if held else 0, "dropped_as_heldout_duplicates": leaked,
+            "heldout": len(source_held.texts) if source_held else 0,
+            "dropped_as_heldout_duplicates": leaked,
             "train_dev_labels": dict(sorted(Counter(label for _, label in clean).items())),
         }
     if not train.texts:
@@ -311,7 +313,7 @@ def _tokenize(tokenizer: Any, texts: Sequence[str], max_length: int,
 
 
 def _run_layers(
-    base: nn.Module, layers: Sequence[nn.Module], hidden: torch.Tensor, mask: torch.Tensor
+    base: BaseModel, layers: Sequence[nn.Module], hidden: torch.Tensor, mask: torch.Tensor
 ) -> torch.Tensor:
     mask_4d = attention_mask_4d(base.config, hidden, mask)
     for layer in layers:
@@ -320,7 +322,7 @@ def _run_layers(
 
 
 def compute_lower_states(
-    base: nn.Module,
+    base: BaseModel,
     token_ids: Sequence[Sequence[int]],
     split_layer: int,
     *,
@@ -351,7 +353,7 @@ def compute_lower_states(
     return LowerStates(states)
 
 
-def advance_states(base: nn.Module, states: LowerStates, start: int, stop: int,
+def advance_states(base: BaseModel, states: LowerStates, start: int, stop: int,
                    batch_size: int = 64) -> LowerStates:
     """Run the original layers ``start..stop-1`` over cached states (cache at a lower split)."""
     order = np.argsort(states.lengths(), kind="stable")
@@ -410,7 +412,7 @@ def _read_shards(folder: Path, wanted: set[bytes]) -> dict[bytes, torch.Tensor]:
 
 
 def lower_states(
-    base: nn.Module,
+    base: BaseModel,
     token_ids: Sequence[Sequence[int]],
     split_layer: int,
     *,
@@ -458,7 +460,7 @@ def lower_states(
     return LowerStates([s for s in states if s is not None])
 
 
-def _compute_logged(base: nn.Module, token_ids: Sequence[Sequence[int]], split_layer: int,
+def _compute_logged(base: BaseModel, token_ids: Sequence[Sequence[int]], split_layer: int,
                     batch_size: int) -> LowerStates:
     started = time.perf_counter()
 
@@ -496,7 +498,7 @@ def _batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> 
         part = order[start : start + chunk]
         part = part[np.argsort(lengths[part], kind="stable")]
         batches += [part[i : i + batch_size] for i in range(0, len(part), batch_size)]
-    rng.shuffle(batches)  # type: ignore[arg-type]
+    rng.shuffle(batches)
     return batches
 
 
@@ -513,14 +515,14 @@ def _masked_loss(logits: torch.Tensor, targets: torch.Tensor, weight: torch.Tens
 
 
 def _top_logits(
-    base: nn.Module, top: TunedTop, states: LowerStates, rows: Sequence[int]
+    base: BaseModel, top: TunedTop, states: LowerStates, rows: Sequence[int]
 ) -> tuple[torch.Tensor, torch.Tensor]:
     hidden, mask = states.batch(rows)
     return top(hidden, attention_mask_4d(base.config, hidden, mask), mask)
 
 
 def predict_probs(
-    base: nn.Module, top: TunedTop, states: LowerStates, batch_size: int = 64
+    base: BaseModel, top: TunedTop, states: LowerStates, batch_size: int = 64
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sentiment and emotion probabilities of the tuned top over cached states."""
     top.eval()
@@ -550,7 +552,7 @@ def _dev_scores(probs: tuple[np.ndarray, np.ndarray], targets: torch.Tensor) -> 
 
 
 def _fit_top(
-    base: nn.Module,
+    base: BaseModel,
     top: TunedTop,
     train_states: LowerStates,
     train_targets: torch.Tensor,
@@ -598,8 +600,9 @@ def _fit_top(
                                                  batch_weights[:, slot])
                 for slot in range(len(TASKS))
             )
+            assert isinstance(loss, torch.Tensor)  # TASKS is not empty: never sum()'s 0
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()  # type: ignore[union-attr]
+            loss.backward()
             torch.nn.utils.clip_grad_norm_(top.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
@@ -642,7 +645,7 @@ def _score_heldout(held: _Held, probs: np.ndarray) -> dict[str, Any]:
             **score(gold_for_mode(held.gold, mode), predicted, labels)}
 
 
-def _original_embeddings(base: nn.Module, states: LowerStates, split_layer: int,
+def _original_embeddings(base: BaseModel, states: LowerStates, split_layer: int,
                          batch_size: int = 64) -> np.ndarray:
     """The plain e5 embeddings, finished from cached lower states by the original top."""
     order = np.argsort(states.lengths(), kind="stable")
@@ -719,7 +722,7 @@ def _sample_examples(examples: _Examples, per_source: int, seed: int) -> _Exampl
     return out
 
 
-def _reuse_top(path: Path, base: nn.Module, split_layer: int, model_sha: str) -> TunedTop:
+def _reuse_top(path: Path, base: BaseModel, split_layer: int, model_sha: str) -> TunedTop:
     """The tuned top of an existing heads file, checked against this base and split."""
     tensors, metadata = read_heads_file(path)
     if metadata.base_model_sha256 != model_sha:
