@@ -54,7 +54,8 @@ def journey_names(run: RunData) -> dict[str, Any]:
         if touchpoint not in UNASSIGNED:
             touchpoints.setdefault(touchpoint, row.get("touchpoint_name") or touchpoint)
     for key, names in (("journey_stage", stages), ("touchpoint", touchpoints)):
-        for value in sorted({s.get(key) for s in run.segments} - set(UNASSIGNED) - set(names)):
+        present = {v for s in run.segments if (v := s.get(key)) is not None}
+        for value in sorted(present - set(UNASSIGNED) - set(names)):
             names[value] = str(value).replace("_", " ")
     return {"stages": stages, "touchpoints": touchpoints}
 
@@ -103,7 +104,7 @@ def heatmap(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
     others = [t for t in ordered if t not in shown]
     rows, top = [], 0.0
     for stage in stage_ids:
-        row_cells = []
+        row_cells: list[dict[str, Any] | None] = []
         for touchpoint in [*columns, *(["other"] if others else [])]:
             keys = [touchpoint] if touchpoint != "other" else others
             members = [s for t in keys for s in cells.get((stage, t), ())]

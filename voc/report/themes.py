@@ -71,7 +71,7 @@ def theme_cards(run: RunData, periods: Sequence[str], records_per_period: Mappin
         return []
     impacts = theme_impacts(run)
     total_segments = len(run.segments) or 1
-    cards = []
+    cards: list[dict[str, Any]] = []
     for theme_id in sorted(set(by_theme) | set(described)):
         members = by_theme.get(theme_id, [])
         table = described.get(theme_id, {})
@@ -103,7 +103,7 @@ def theme_cards(run: RunData, periods: Sequence[str], records_per_period: Mappin
             "keywords_fa": list(table.get("keywords_fa") or [])[:6],
             "size": int(table.get("size") or len(members)),
             "customers": int(table.get("records") or len(rows)),
-            "share": round(100 * (table.get("share") if table.get("share") is not None
+            "share": round(100 * (share if (share := table.get("share")) is not None
                                   else len(members) / total_segments), 1),
             "sentiment": sentiment,
             "negative_share": round(sum(v for k, v in sentiment

@@ -36,7 +36,8 @@ def normalize_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(norms, 1e-12)
 
 
-def language_means(embeddings: np.ndarray, langs: Sequence[str]) -> dict[str, np.ndarray]:
+def language_means(embeddings: np.ndarray, langs: Sequence[str] | np.ndarray,
+                   ) -> dict[str, np.ndarray]:
     """Mean embedding per language with enough segments (the language signal)."""
     langs_array = np.asarray(langs)
     means = {}
@@ -49,7 +50,7 @@ def language_means(embeddings: np.ndarray, langs: Sequence[str]) -> dict[str, np
     return means
 
 
-def center_languages(embeddings: np.ndarray, langs: Sequence[str],
+def center_languages(embeddings: np.ndarray, langs: Sequence[str] | np.ndarray,
                      means: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Embeddings minus their language's mean, L2-normalised: topic without language."""
     if not len(embeddings):
@@ -181,17 +182,22 @@ def umap_class() -> type:
 
     # Only UMAP's functions are pointed at voc's folder (a cache's folder is fixed when it
     # is made); pynndescent's own cached functions keep theirs and are not compiled again.
-    before = numba.config.CACHE_DIR
+    # numba's config sets its settings (CACHE_DIR among them) at run time, out of its
+    # type information's sight.
+    config: Any = numba.config
+    before = config.CACHE_DIR
     if not os.environ.get("NUMBA_CACHE_DIR"):
-        numba.config.CACHE_DIR = str(cache_root() / "numba")
+        config.CACHE_DIR = str(cache_root() / "numba")
     try:
         for name in _UMAP_MODULES:
             module = importlib.import_module(name)
             for value in vars(module).values():
-                if isinstance(value, Dispatcher) and isinstance(value._cache, NullCache):
+                if (isinstance(value, Dispatcher)
+                        # set in Dispatcher.__init__, which numba's stubs do not describe
+                        and isinstance(value._cache, NullCache)):  # type: ignore[attr-defined]
                     value.enable_caching()
     finally:
-        numba.config.CACHE_DIR = before
+        config.CACHE_DIR = before
     return UMAP
 
 

@@ -75,8 +75,11 @@ def settings_from_config(settings: Mapping[str, Any]) -> ThemeSettings:
         raise ConfigError(f"unknown key '{unknown[0]}' in the themes config; known: "
                           f"{', '.join(sorted(_CLUSTER_KEYS | _THEME_KEYS | _OTHER_KEYS))}")
     cluster_values = {k: settings[k] for k in _CLUSTER_KEYS if settings.get(k) is not None}
-    theme_values = {k: int(settings[k]) if k == "max_themes" else float(settings[k])
-                    for k in _THEME_KEYS if settings.get(k) is not None}
+    # Any: max_themes is an int, the rest floats; mypy checks each ** value against
+    # every parameter.
+    theme_values: dict[str, Any] = {
+        k: int(settings[k]) if k == "max_themes" else float(settings[k])
+        for k in _THEME_KEYS if settings.get(k) is not None}
     return ThemeSettings(cluster=ClusterSettings(**cluster_values), **theme_values)
 
 
@@ -122,9 +125,9 @@ class ThemesComponent:
         previous = settings.get("previous")
         self.previous = load_previous(previous) if previous else None
         # The pain view's state is optional: the earlier run may not have had pain points.
-        pain_state = Path(previous, state_names(PAIN_VIEW)[0]) if previous else None
-        self.previous_pain = (load_previous(previous, PAIN_VIEW)
-                              if pain_state is not None and pain_state.is_file() else None)
+        self.previous_pain = (
+            load_previous(previous, PAIN_VIEW)
+            if previous and Path(previous, state_names(PAIN_VIEW)[0]).is_file() else None)
 
     def __call__(self, tables: Tables) -> Tables:
         segments = tables.segments
@@ -147,8 +150,8 @@ class ThemesComponent:
                                                    self.previous_pain, tokenizer)
             for segment in segments:
                 segment["pain_theme_id"] = None
-            for index, (theme_id, _) in zip(pain, pain_labels, strict=True):
-                segments[index]["pain_theme_id"] = theme_id
+            for index, (pain_theme_id, _) in zip(pain, pain_labels, strict=True):
+                segments[index]["pain_theme_id"] = pain_theme_id
             tables.stats[PAIN_VIEW] = pain_summary
         return tables
 

@@ -111,7 +111,7 @@ class PhraseCounts:
         phrases = [str(p) for p in self.vocabulary]
         index = {p: i for i, p in enumerate(phrases)}
         effective = np.where(qualifies, score, -np.inf)
-        for i in np.flatnonzero(qualifies):
+        for i in np.flatnonzero(qualifies).tolist():
             words = phrases[i].split()
             if len(words) < 2:
                 continue
@@ -167,7 +167,7 @@ def phrase_counts(documents: Sequence[str], langs: np.ndarray, labels: np.ndarra
             continue
         vectorizer = theme_vectorizer(tokenizer)
         try:
-            presence = vectorizer.fit_transform([documents[i] for i in members])
+            presence = vectorizer.fit_transform([documents[i] for i in members.tolist()])
         except ValueError:  # nothing but stop words in this language
             continue
         presence.data[:] = 1
@@ -286,7 +286,7 @@ def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Seq
     langs = np.asarray([str(s.get("lang")) for s in segments], dtype=object)
     ids, centres = fit.centres()
     complaint = [float(np.mean([segments[i].get("sentiment") in ("negative", "mixed")
-                                for i in np.flatnonzero(labels == theme_id)]))
+                                for i in np.flatnonzero(labels == theme_id).tolist()]))
                  for theme_id in ids]
     names = name_themes(documents, langs.tolist(), labels, ids, centres, fit.means,
                         phrase_model, complaint, tokenizer)
@@ -295,15 +295,16 @@ def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Seq
     for lang, counts in phrases.items():
         for row, theme_id in enumerate(ids):
             if counts.sizes[row]:
-                best = counts.label_phrases(row)
-                found[lang][theme_id] = (best, counts.keywords(row, first=best))
+                phrases_found = counts.label_phrases(row)
+                found[lang][theme_id] = (phrases_found,
+                                         counts.keywords(row, first=phrases_found))
     total = len(segments) if total is None else total
     has_pain = any("is_pain_point" in s for s in segments)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for theme_id, centre in zip(ids, centres, strict=True):
         theme = fit.themes[theme_id]
         members = np.flatnonzero(labels == theme_id)
-        member_segments = [segments[i] for i in members]
+        member_segments = [segments[i] for i in members.tolist()]
         best = {lang: found[lang].get(theme_id, ([], []))[0] for lang in LANGUAGES}
         words = {lang: _seeded_first(theme.keywords, found[lang].get(theme_id, ([], []))[1],
                                      lang) for lang in LANGUAGES}
@@ -313,7 +314,7 @@ def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Seq
                  if theme_id in names.get(lang, {})}
         # A keyword label only where the script's members exist but no phrase reads as a
         # name (no encoder, tiny themes); never from Finglish members' Latin words.
-        scripts = Counter(script_of(documents[i], str(langs[i])) for i in members)
+        scripts = Counter(script_of(documents[i], str(langs[i])) for i in members.tolist())
         persian = [w for w in words["fa"] if _PERSIAN_LETTER.search(w)]
         label_fa = theme.label.fa or named.get("fa") or (
             _label([w for w in best["fa"] if _PERSIAN_LETTER.search(w)], persian, "fa")
@@ -324,8 +325,8 @@ def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Seq
         label = theme.label.text or next((x for x in dominant if x), None) \
             or f"theme {theme_id}"
         sentiments = Counter(s.get("sentiment") for s in member_segments)
-        emotions = Counter(s.get("emotion") for s in member_segments
-                           if s.get("emotion") and s.get("emotion") != "neutral")
+        emotions = Counter(e for s in member_segments
+                           if (e := s.get("emotion")) and e != "neutral")
         top_emotion = "neutral"
         if emotions:
             emotion, count = min(emotions.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -365,7 +366,9 @@ def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Seq
 def is_pain_theme(pain_points: int | None, size: int) -> bool:
     """Whether a theme of ``size`` statements, ``pain_points`` of them pain points, is
     about a problem (see PAIN_THEME_SHARE)."""
-    return bool(pain_points) and size > 0 and pain_points >= PAIN_THEME_SHARE * size
+    if not pain_points or size <= 0:
+        return False
+    return pain_points >= PAIN_THEME_SHARE * size
 
 
 def describe(row: Mapping[str, Any], stage_names: Mapping[str, str]) -> str:

@@ -303,7 +303,7 @@ def fit_themes(
 
     # 2. Discovery on everything no seed claimed.
     rest = np.flatnonzero(seeded < 0)
-    local, method = cluster(vectors[rest], [documents[i] for i in rest],
+    local, method = cluster(vectors[rest], [documents[i] for i in rest.tolist()],
                             [str(x) for x in langs_array[rest]], settings.cluster)
     local = merge_across_languages(vectors[rest], local, langs_array[rest],
                                    settings.cross_lingual_merge)
@@ -390,7 +390,7 @@ def _place_seeds(seed_themes: list[Theme], seeded: np.ndarray,
                   if t.key}
     for index, theme in enumerate(seed_themes):
         if theme.theme_id < 0:
-            theme_id = known_keys.get(theme.key)
+            theme_id = known_keys.get(theme.key) if theme.key else None
             if theme_id is None:
                 theme_id, next_id = next_id, next_id + 1
             theme.theme_id = theme_id
@@ -530,8 +530,8 @@ def apply_curation(fit: ThemeFit, curation: Curation, documents: Sequence[str],
         members = np.flatnonzero(fit.labels == source)
         for part in split.into:
             key = f"split:{part.name}"
-            hit = keyword_matches(part, [phrase_sets[i] for i in members],
-                                  [documents[i] for i in members], tokenizer)
+            hit = keyword_matches(part, [phrase_sets[i] for i in members.tolist()],
+                                  [documents[i] for i in members.tolist()], tokenizer)
             theme_id = known_keys.get(key)
             if theme_id is None:
                 theme_id, fit.next_id = fit.next_id, fit.next_id + 1
@@ -648,7 +648,9 @@ def load_previous(path: str | Path, view: str = "themes") -> PreviousThemes:
     return PreviousThemes(ids=[e["theme_id"] for e in document["themes"]], centres=centres,
                           themes=themes, next_id=int(document["next_id"]),
                           aliases={int(k): int(v) for k, v in document["aliases"].items()},
-                          means=dict(zip(languages, means, strict=True)) if complete else {},
+                          # (`complete` includes `means is not None`; restated for mypy)
+                          means=(dict(zip(languages, means, strict=True))
+                                 if complete and means is not None else {}),
                           dim=int(document.get("dim") or 0),
                           method=str(document.get("method") or ""),
                           setup=str(document.get("setup") or "") if complete else "",
