@@ -122,6 +122,9 @@ class CorpusAssigner:
         theme_ids: list[list[int]] = [[] for _ in counts]
         journey: list[bytes | None] = [None] * len(counts)
         if self.themes is not None and tables.segments:
+            # Themes are fitted here only after a pass that ran 'classify', which embeds
+            # every segment.
+            assert tables.embeddings is not None
             labels = self.themes.assign(
                 tables.embeddings, [t for row in columns["segment_texts"] for t in row],
                 [g for row in columns["segment_groups"] for g in row], self.fitted).tolist()

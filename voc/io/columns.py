@@ -100,11 +100,12 @@ def parse_score_option(value: str) -> tuple[str, ScoreKind]:
     """Parse `NAME:nps|csat|ces` from --score-col (the name may itself contain ':')."""
     name, sep, kind = value.rpartition(":")
     kind = kind.strip().lower()
-    if not sep or not name.strip() or kind not in SCORE_KINDS:
+    score_kind = next((k for k in SCORE_KINDS if k == kind), None)
+    if not sep or not name.strip() or score_kind is None:
         raise InputError(
             f"--score-col '{value}' must look like NAME:nps, NAME:csat or NAME:ces"
         )
-    return name.strip(), kind  # type: ignore[return-value]
+    return name.strip(), score_kind
 
 
 def _values(table: InputTable, column: str) -> list[Any]:

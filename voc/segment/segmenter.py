@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from voc.normalize.persian import persian_word_tokenizer
 
@@ -147,10 +147,15 @@ class Segmenter:
 
     @staticmethod
     def _english_terms(doc: Doc, start: int, end: int) -> str:
-        tokens = doc.char_span(start, end, alignment_mode="expand")
+        span = doc.char_span(start, end, alignment_mode="expand")
+        # "expand" gives None only for a character outside every token and its trailing
+        # whitespace; spaCy's tokens cover the whole text and the spans are non-empty
+        # ranges within it.
+        assert span is not None
+        tokens: Iterable[Token] = span
         hidden = [m.span() for m in _PLACEHOLDER.finditer(doc.text, start, end)]
         if hidden:
-            tokens = [t for t in tokens if not any(a <= t.idx < b for a, b in hidden)]
+            tokens = [t for t in span if not any(a <= t.idx < b for a, b in hidden)]
         return " ".join(t.lemma_.lower() or t.lower_ for t in tokens if t.is_alpha)
 
     def segment(self, texts: Sequence[str], langs: Sequence[str]) -> list[list[SegmentSpan]]:

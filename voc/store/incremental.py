@@ -227,8 +227,9 @@ def _merge(tables: Tables, analysed: Mapping[int, Record],
             vectors.append(vector)
     tables.records = records
     tables.segments = segments
-    if segments and all(v is not None for v in vectors):
-        tables.embeddings = np.vstack(vectors).astype(np.float32)
+    present = [v for v in vectors if v is not None]
+    if segments and len(present) == len(vectors):
+        tables.embeddings = np.vstack(present).astype(np.float32)
     elif not segments:
         tables.embeddings = None
 
