@@ -63,8 +63,10 @@ test-fast: $(STAMP)
 package-check: setup
 	.ci/check_wheel
 
+# ruff, then mypy over voc/ (settings in pyproject.toml [tool.mypy]; it must report no errors).
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy voc/
 
 bench: setup
 	$(BIN)/python bench/normalize_throughput.py
