@@ -836,7 +836,7 @@ def train_heads(
         priors = PriorCorrection(seed=options.seed).fit(
             dev_mixed["emotion"], dev_emotion_gold,
             np.array([script_group(t) for t in data.dev.texts]))
-        logger.info("emotion prior correction: alpha %s (dev macro-F1 over class mixes %s)",
+        logger.info("emotion prior correction: alpha %s (dev criterion per alpha %s)",
                     priors.alpha_, priors.search_)
 
     # Held-out sets are scored as deployed (mixed, when there are lexical experts), and each
