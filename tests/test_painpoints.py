@@ -83,3 +83,12 @@ def test_severity_grows_with_effort_and_stays_within_bounds() -> None:
     assert effortful.severity > plain.severity
     assert effortful.severity <= 1.0
     assert effortful.effort > effort_score("I had to call")
+
+
+def test_the_score_decides_not_a_narrow_negative_label() -> None:
+    # "Dessert was also to die for!" came out negative by a hair: not a pain point.
+    assert not assess("Dessert was also to die for!", "negative", -0.1,
+                      NEUTRAL_EMOTIONS).is_pain_point
+    assert assess("Over an hour delayed", "neutral", -0.3, NEUTRAL_EMOTIONS).is_pain_point
+    # Without a score, the label is all there is.
+    assert assess("Over an hour delayed", "negative", None, NEUTRAL_EMOTIONS).is_pain_point

@@ -19,8 +19,12 @@ from dataclasses import dataclass
 
 # A segment this positive is praise even with a cue ("I expected it late, it came early").
 POSITIVE_OVERRIDE = 0.3
-# Below this sentiment score a segment counts as negative even if "neutral" won narrowly.
-NEGATIVE_SCORE = -0.25
+# At or below this sentiment score (P(positive) - P(negative)) a segment is negative. The
+# score decides, not the argmax label: a clause the heads call negative by a hair ("Dessert
+# was also to die for!", "Everything is very cheap.") was most of the praise flagged as
+# pain. Chosen by bench/painpoint_transfer.py on data the heads never trained on: the
+# lowest threshold that keeps recall on real complaint tweets >= 0.90 (issue 16).
+NEGATIVE_SCORE = -0.3
 # How much each emotion adds to severity: anger and disgust weigh most (the issue's rule),
 # sadness and fear (worry about money, a lost parcel) a little less.
 EMOTION_WEIGHTS: Mapping[str, float] = {
@@ -137,7 +141,9 @@ def assess(text: str, sentiment: str | None, sentiment_score: float | None,
     score = float(sentiment_score) if sentiment_score is not None else 0.0
     effort = effort_score(text)
     cues: list[str] = []
-    if sentiment == "negative" or score <= NEGATIVE_SCORE:
+    # Without a score (a caller that only has labels) the label decides.
+    if (score <= NEGATIVE_SCORE if sentiment_score is not None
+            else sentiment == "negative"):
         cues.append("negative")
     if score < POSITIVE_OVERRIDE:
         if effort > 0:
