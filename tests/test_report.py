@@ -453,3 +453,10 @@ def test_without_themes_the_hottest_linked_journey_cells_are_the_top_pain_points
         "Problems at Delivery", "Problems at Purchase", "Problems at Customer support"]
     assert pains[0]["customers"] == 36 and pains[0]["quote"]["text"]
     assert all("Unassigned" not in _plain(p["label"]) for p in pains)
+
+
+def test_the_same_answer_with_and_without_its_full_stop_is_quoted_once() -> None:
+    texts = ["The refund never came back", "The refund never came back.", "Rude courier!"]
+    quotes = [q["text"] for q in _context(RunData(_records(texts), _segments(texts), {}))[
+        "negative_quotes"]]
+    assert quotes == ["The refund never came back", "Rude courier!"]

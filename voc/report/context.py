@@ -43,6 +43,11 @@ MAX_BREAKDOWN_ROWS = 15
 MAX_DRIVERS = 10
 
 
+def _quote_key(text: str) -> str:
+    """The same answer with or without its final full stop is one quote, not two."""
+    return text.casefold().strip().rstrip(".!?؟。…").strip()
+
+
 def _quotes(segments: Sequence[Row], sentiment: str) -> list[dict[str, Any]]:
     """The clearest examples of a sentiment, one per record, taking turns across languages
     (strongest first within each) so a bilingual run shows both voices."""
@@ -56,11 +61,11 @@ def _quotes(segments: Sequence[Row], sentiment: str) -> list[dict[str, Any]]:
     seen: set[Any] = set()  # records and texts already quoted: no answer twice
     while queues and len(chosen) < QUOTES_PER_LIST:
         for members in queues:
-            while members and ({members[0]["row_id"], members[0]["text"].casefold()} & seen):
+            while members and ({members[0]["row_id"], _quote_key(members[0]["text"])} & seen):
                 members.pop(0)
             if members and len(chosen) < QUOTES_PER_LIST:
                 segment = members.pop(0)
-                seen.update((segment["row_id"], segment["text"].casefold()))
+                seen.update((segment["row_id"], _quote_key(segment["text"])))
                 chosen.append({"text": shorten(segment["text"], 400),
                                "lang": script_lang(segment["text"], segment.get("lang")),
                                "emotion": segment.get("emotion"),
