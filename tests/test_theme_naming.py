@@ -84,3 +84,14 @@ def test_finglish_members_are_named_through_the_persian_script_ones(
                         tokenizer)
     assert set(names) == {"fa"}
     assert names["fa"][0].name.startswith("پشتیبانی")
+
+
+def test_a_single_member_does_not_name_a_theme_in_its_language(
+        tokenizer: ThemeTokenizer) -> None:
+    docs = ["پیک گفت پنج طبقه بیام پایین", "پیک دیر رسید", "پیک بی‌ادب بود",
+            "the courier asked me to come down five floors"]
+    names = name_themes(docs, ["fa", "fa", "fa", "en"], np.zeros(4, dtype=np.int64), [0],
+                        np.ones((1, 3), dtype=np.float32) / np.sqrt(3), {}, None, [1.0],
+                        tokenizer)
+    assert 0 not in names.get("en", {})
+    assert names["fa"][0].name == "پیک"

@@ -57,6 +57,10 @@ _MIN_ENGLISH_LOGPROB = -15.0
 POOL = 20
 # A candidate is in at least this share of the theme's segments of its script...
 MIN_COVERAGE = 0.05
+# A name is a phrase at least this many of the theme's members in that language use: one
+# member's phrase is an anecdote ("Floors to pick" named a Persian delivery theme after
+# its only English statement in the sample report).
+MIN_MEMBERS = 2
 # ...and this many times as often as in the other themes' segments.
 MIN_LIFT = 1.2
 # Score weights: similarity to the centre, margin over the nearest other centre, coverage,
@@ -327,7 +331,7 @@ def name_themes(documents: Sequence[str], langs: Sequence[str], labels: np.ndarr
         total = sum(sizes[script].values())
         pools[script] = {}
         for theme_id, size in sizes[script].items():
-            minimum = max(2 if size >= 5 else 1, math.ceil(MIN_COVERAGE * size))
+            minimum = max(MIN_MEMBERS, math.ceil(MIN_COVERAGE * size))
             rest_size = total - size
             scored = []
             for phrase, per_theme in by_phrase.items():
