@@ -349,9 +349,12 @@ def test_sample_run_links_agree_with_the_truth(sample_run_dir: Path) -> None:
                                                                             strict=True)]
     negative = [flag for p, flag in polarity if p == "negative"]
     positive = [flag for p, flag in polarity if p == "positive"]
-    # Measured 0.70: most misses are complaints the sentiment heads call neutral with no cue.
-    assert sum(negative) / len(negative) >= 0.65
-    assert sum(positive) / len(positive) <= 0.2, sum(positive) / len(positive)
+    # Measured 0.63 negative / 0.083 positive with the score threshold chosen on real data
+    # the heads never saw (bench/painpoint_transfer.py; this sample is ours and chooses
+    # nothing). The earlier rule (argmax negative or score <= -0.25) gave 0.71 / 0.155 here
+    # and flagged 9-13% of real all-positive review sentences.
+    assert sum(negative) / len(negative) >= 0.6
+    assert sum(positive) / len(positive) <= 0.12, sum(positive) / len(positive)
 
 
 def test_unknown_journey_option_is_a_one_line_usage_error(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
