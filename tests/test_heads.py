@@ -135,6 +135,18 @@ def test_default_recipe_maps_banking_problems_to_negative() -> None:
 # --- metrics (no model needed) -------------------------------------------------------------
 
 
+def test_default_recipe_scores_goemotions_groups_but_never_trains_sentiment_on_them() -> None:
+    # GoEmotions' neutral is "no emotion", not the VoC neutral (issue 16): eval only, from
+    # its own dev file; its Ekman labels still train emotion.
+    from voc.heads.recipes import DEFAULT_SOURCES
+
+    goemotions = [s for s in DEFAULT_SOURCES if s.name.startswith("en_goemotions")]
+    assert {(s.task, s.role) for s in goemotions} == {("sentiment", "eval"),
+                                                      ("emotion", "train")}
+    group = next(s for s in goemotions if s.task == "sentiment")
+    assert group.path.endswith("dev.tsv") and group.heldout is None
+
+
 def test_score_matches_hand_computed_values() -> None:
     from voc.heads.evaluate import format_report, predict_labels, score
 

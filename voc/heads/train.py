@@ -99,9 +99,9 @@ class TrainOptions:
     # A sentiment expert on the plain e5 embeddings (voc.heads.embedding_expert), trained on
     # up to this many sentiment rows per source (a linear model on 384 numbers needs few,
     # and only these go through the whole encoder when the tuned layer is reused). Off by
-    # default: its share of the mix and neutral offset below are NOT chosen yet; they are
-    # to come from bench/sentiment_transfer.py's mix sweep (leave-one-source-out), whose
-    # first full run did not complete (model card, issue 16 status).
+    # default: bench/sentiment_transfer.py's mix sweep chose its share against the
+    # previous heads (bench/results/sentiment_transfer.json); against the retrained heads
+    # it is not measured yet, so the shipped file has no embedding expert.
     embedding_expert: bool = False
     # With a reused top (tuned_from), only this many dev rows per source and task go
     # through the encoder to fit the mixing weights (None: all): one number per task and
