@@ -271,3 +271,20 @@ def test_onnx_cache_keeps_the_most_recently_used_models(tmp_path: Path) -> None:
     assert prune_onnx_cache(root, 3, keep=folders[1]) == []
     assert prune_onnx_cache(root, 1, keep=folders[1]) == [folders[0]]
     assert prune_onnx_cache(tmp_path / "missing", 3, keep=current) == []
+
+
+def test_int8_quantization_survives_another_run_quantizing_the_same_graph(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    # Two runs quantizing at once: the quantizer's fixed-name shape-inferred copy beside the
+    # fp32 graph is another process's (here, a folder in the way); ours must not touch it.
+    EncoderEngine.from_model_dir(model_dir, backend="onnx", cache_dir=tmp_path)
+    (graph_dir,) = (tmp_path / "onnx").iterdir()
+    (fp32,) = graph_dir.glob("*fp32.onnx")
+    busy = fp32.with_name(fp32.stem + "-inferred.onnx")
+    busy.mkdir()
+    engine = EncoderEngine.from_model_dir(model_dir, backend="onnx-int8", cache_dir=tmp_path)
+    assert engine.encode(SENTENCES[:3]).shape == (3, 384)
+    assert busy.is_dir()
+    assert sorted(p.name for p in graph_dir.iterdir() if p.suffix == ".onnx") == sorted(
+        [fp32.name, fp32.name.replace("fp32", "int8"), busy.name])

@@ -46,6 +46,7 @@ import os
 import platform
 import random
 import shutil
+import tempfile
 import time
 import warnings
 from abc import ABC, abstractmethod
@@ -399,6 +400,20 @@ def _quantizable_nodes(path: Path) -> list[str]:
 
 
 def _quantize_onnx(source: Path, target: Path) -> None:
+    # The quantizer writes a shape-inferred copy beside its input under a fixed name
+    # (`<stem>-inferred.onnx`) and deletes it after: two runs quantizing at once (a
+    # scheduled job and a notebook) deleted each other's copy and one lost its int8
+    # backend. It reads a private link to the graph instead, in a folder of its own.
+    with tempfile.TemporaryDirectory(prefix=".quantize-", dir=target.parent) as private:
+        private_source = Path(private) / source.name
+        try:
+            os.link(source, private_source)
+        except OSError:  # a file system without hard links
+            shutil.copyfile(source, private_source)
+        _quantize_onnx_file(private_source, target)
+
+
+def _quantize_onnx_file(source: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # The quantizer logs dozens of lines straight to the root logger (advice to pre-process,
