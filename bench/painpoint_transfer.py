@@ -38,10 +38,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from machine import machine_info
 
-from voc.heads.data import load_labelled
-from voc.heads.recipes import default_data_root
 from voc.journey import painpoints
 from voc.segment.segmenter import _regex_sentences, split_clauses
+from voc.training.data import load_labelled
+from voc.training.recipes import default_data_root
 
 logger = logging.getLogger("painpoint_transfer")
 THRESHOLDS = (-0.5, -0.4, -0.3, -0.25, -0.2, -0.15, -0.1, -0.05, 0.0)

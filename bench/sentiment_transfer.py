@@ -1,6 +1,6 @@
 """Benchmark: how sentiment transfers to customer feedback from sources never trained on.
 
-Leave-one-source-out (voc.heads.transfer): for every customer source S of the default
+Leave-one-source-out (voc.training.transfer): for every customer source S of the default
 recipe, a logistic regression on frozen e5 embeddings is trained on the other sources
 (minus S's near-duplicates) and scored on S. Several recipe variants are compared: what
 3-star reviews become, whether and how GoEmotions' sentence groups take part, how much
@@ -8,7 +8,7 @@ each source weighs, and the neutral decision offset. The heads named by ``--head
 scored on every source too ("shipped"; on the sources they trained on that figure is
 in-split, and is flagged so).
 
-The rows are exactly those ``voc train`` uses (voc.heads.train.prepare_data: near-
+The rows are exactly those ``voc train`` uses (voc.training.train.prepare_data: near-
 duplicates removed before any split): each source's training pool is the embedding
 expert's sample of its training rows (``--rows-per-source``), and it is scored on its own
 held-out rows. Star-rated sources are scored on 1-2 vs 4-5 stars (sign agreement, as the
@@ -41,10 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from machine import machine_info
 
-from voc.heads.dedup import NearDuplicates
-from voc.heads.evaluate import gold_for_mode, predict_labels, score
+from voc.heads.embedding_expert import FrozenLR
 from voc.heads.labels import SENTIMENT_LABELS
-from voc.heads.recipes import (
+from voc.training.dedup import NearDuplicates
+from voc.training.evaluate import gold_for_mode, predict_labels, score
+from voc.training.recipes import (
     DEFAULT_SOURCES,
     GOEMOTIONS_GROUP_TRAINING,
     DataSource,
@@ -53,7 +54,7 @@ from voc.heads.recipes import (
     customer_sources,
     default_data_root,
 )
-from voc.heads.train import (
+from voc.training.train import (
     EVAL_MAX_LENGTH,
     TASK_INDEX,
     LowerStates,
@@ -65,7 +66,7 @@ from voc.heads.train import (
     predict_probs,
     prepare_data,
 )
-from voc.heads.transfer import FrozenLR, row_weights, summarize
+from voc.training.transfer import row_weights, summarize
 
 logger = logging.getLogger("sentiment_transfer")
 
@@ -80,7 +81,7 @@ class Variant:
     three_stars: str = "drop"  # "drop" or "neutral"
     goemotions: str = "none"  # "none", "all", "no_neutral"
     goemotions_weight: float = 1.0
-    balance: float = 0.5  # source-size power (voc.heads.transfer.row_weights)
+    balance: float = 0.5  # source-size power (voc.training.transfer.row_weights)
     c: float = 1.0
     neutral_offset: float = 0.0
 
@@ -251,8 +252,8 @@ def mix_sweep(tests: list[Source], shipped: list[np.ndarray], loso: dict[str, np
     """The embedding expert's share of the sentiment mix and its neutral offset, chosen by
     transfer: the heads' probabilities mixed with the LOSO expert's, scored on the sources
     neither trained on (for the heads, those outside their recipe)."""
+    from voc.heads.embedding_expert import apply_neutral_offset
     from voc.heads.lexical import mix_probs
-    from voc.heads.transfer import apply_neutral_offset
 
     unseen = [(s, p) for s, p in zip(tests, shipped, strict=True)
               if s.spec.name in loso and not s.trained_by_heads]

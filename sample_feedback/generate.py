@@ -13,13 +13,13 @@ Writes, next to this script:
 
 and the evaluation truth file ``tests/data/sample_feedback_truth.jsonl``.
 
-Everything is synthetic and written by the voc project (CC0). The text pools below were
-written by hand; a seeded RNG combines clauses into answers, so the output is byte-for-byte
-reproducible. Only the standard library and openpyxl are used.
+Everything is synthetic and written by the voc project (CC0). The text pools in
+``pools/*.yaml`` were written by hand; a seeded RNG combines clauses into answers, so the output
+is byte-for-byte reproducible. Only the standard library, PyYAML and openpyxl are used.
 
 Conventions used in the text pools
 ----------------------------------
-* A pool entry (``Clause``) is ``(text, stage, touchpoint, polarity)`` where polarity is
+* A pool entry (``Clause``) is ``[text, stage, touchpoint, polarity]`` where polarity is
   ``"+"`` (praise), ``"-"`` (complaint) or ``"0"`` (neutral / plain request).
 * In Persian pools ``_`` marks a zero-width non-joiner (half-space, U+200C); it is converted
   when the pools are loaded, and then sometimes dropped or replaced by a space on purpose.
@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import yaml
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.writer.excel import ExcelWriter
@@ -66,1072 +67,63 @@ TOUCHPOINTS = (
 )
 
 # =============================================================================================
-# Text pools: answers to "what is the main reason for your score?" and free-form reviews.
-# Grouped by journey stage; each stage has an English and a Persian list.
+# Text pools: written by hand, in pools/*.yaml beside this script (each file's header says what
+# an entry is). Clauses become tuples: Decks and Text index, compare and hash them.
 # =============================================================================================
+POOLS = HERE / "pools"
 
-# --- discovery ------------------------------------------------------------------------------
-EN_DISCOVERY: list[Clause] = [
-    ("Your Instagram ad showed the phone at half price, on the site it was the full price", "discovery", "social_media", "-"),
-    ("The Google ad said free shipping and that turned out to be false", "discovery", "search_ads", "-"),
-    ("I found you through a Google search and the ad took me straight to the right product", "discovery", "search_ads", "+"),
-    ("I keep getting promo SMS at 11pm, it's really annoying", "discovery", "email_sms", "-"),
-    ("The weekly newsletter actually has useful deals", "discovery", "email_sms", "+"),
-    ("Saw an influencer promoting you on Instagram and the discount code she gave actually worked", "discovery", "social_media", "+"),
-    ("The sponsored post said 70% off, the real discount was more like 10%", "discovery", "social_media", "-"),
-    ("Your ads follow me on every website since I looked at one blender", "discovery", "search_ads", "-"),
-    ("A friend recommended you and I'm glad she did", "discovery", None, "+"),
-    ("Your Instagram page is nice and they answer comments quickly", "discovery", "social_media", "+"),
-    ("I unsubscribed from your emails three times and I still get them", "discovery", "email_sms", "-"),
-    ("The home page is so cluttered with banners that I can't find anything", "discovery", "website", "-"),
-    ("I walked past your store in the mall and the staff were really welcoming", "discovery", "store", "+"),
-    ("The app home page keeps suggesting stuff I would never buy", "discovery", "mobile_app", "-"),
-    ("The clickbait ads make the brand look cheap", "discovery", "search_ads", "-"),
-    ("The push notifications about flash sales are actually helpful", "discovery", "mobile_app", "+"),
-    ("The Telegram/Instagram giveaway winners were never announced, feels like a scam", "discovery", "social_media", "-"),
-    ("Your search ads show prices that are a week old", "discovery", "search_ads", "-"),
-    ("Your Google ad had exactly the price I paid, no tricks", "discovery", "search_ads", "+"),
-]
 
-FA_DISCOVERY: list[Clause] = [
-    ("تو تبلیغ اینستاگرام قیمت رو نصف زده بودید، تو سایت که رفتم قیمت کامل بود", "discovery", "social_media", "-"),
-    ("تبلیغ گوگل نوشته بود ارسال رایگان که دروغ بود", "discovery", "search_ads", "-"),
-    ("از طریق جستجو در گوگل با فروشگاه آشنا شدم و تبلیغ دقیقاً مرا به همان کالا رساند", "discovery", "search_ads", "+"),
-    ("نصف شب پیامک تبلیغاتی می_فرستید، واقعا آزاردهنده_ست", "discovery", "email_sms", "-"),
-    ("پیامک_های تخفیف به_موقع و کاربردی هستند", "discovery", "email_sms", "+"),
-    ("پیج اینستاگرامتون خیلی خوبه، به کامنت_ها سریع جواب میدن", "discovery", "social_media", "+"),
-    ("با معرفی یکی از دوستانم با شما آشنا شدم و پشیمان نیستم", "discovery", None, "+"),
-    ("هر سایتی میرم تبلیغ شما میاد بالا، دیگه خسته شدم", "discovery", "search_ads", "-"),
-    ("سه بار از خبرنامه لغو عضویت کردم و همچنان ایمیل تبلیغاتی دریافت می_کنم", "discovery", "email_sms", "-"),
-    ("صفحه اول سایت پر از بنره، آدم گیج میشه", "discovery", "website", "-"),
-    ("صفحه اصلی اپ چیزهایی پیشنهاد میده که اصلا به کارم نمیاد", "discovery", "mobile_app", "-"),
-    ("اینفلوئنسری که معرفی_تون کرده بود کد تخفیف داد و واقعا کار کرد", "discovery", "social_media", "+"),
-    ("تبلیغ زده بودید ۷۰ درصد تخفیف، در واقع ده درصد هم نبود", "discovery", "social_media", "-"),
-    ("از جلوی فروشگاهتون تو پاساژ رد شدم، فروشنده_ها خیلی خوش_برخورد بودن", "discovery", "store", "+"),
-    ("نوتیفیکیشن_های حراج لحظه_ای اپ واقعا به دردم خورد", "discovery", "mobile_app", "+"),
-    ("تبلیغات اغراق_آمیز اعتبار برندتون رو پایین آورده", "discovery", "search_ads", "-"),
-    ("قرعه_کشی اینستاگرام هیچ_وقت برنده_ش اعلام نشد", "discovery", "social_media", "-"),
-    ("ایمیل_های معرفی محصولات جدید جذاب و مرتب است", "discovery", "email_sms", "+"),
-    ("تبلیغتون تو گوگل دقیقاً همون قیمتی رو داشت که پرداخت کردم", "discovery", "search_ads", "+"),
-]
+def _load(name: str) -> dict:
+    with (POOLS / f"{name}.yaml").open(encoding="utf-8") as f:
+        return yaml.safe_load(f)
 
-# --- evaluation -----------------------------------------------------------------------------
-EN_EVALUATION: list[Clause] = [
-    ("The product photos are nothing like what I received", "evaluation", "product_page", "-"),
-    ("Specs on the product page were wrong, it said 8GB RAM and it has 4", "evaluation", "product_page", "-"),
-    ("Half the 5-star reviews look fake, same wording on every one", "evaluation", "product_page", "-"),
-    ("The product pages are detailed and the comparison tool is really useful", "evaluation", "product_page", "+"),
-    ("Customer reviews with real photos helped me pick the right size", "evaluation", "product_page", "+"),
-    ("Search on the website is useless, typing 'iphone case' shows me shoes", "evaluation", "website", "-"),
-    ("The filters in the app reset every time I go back", "evaluation", "mobile_app", "-"),
-    ("Huge selection, you can find almost anything", "evaluation", None, "+"),
-    ("Prices are better than anywhere else I checked", "evaluation", None, "+"),
-    ("I asked a question on chat before buying and got a clear answer in 2 minutes", "evaluation", "chat", "+"),
-    ("Nobody answered my question in the Q&A section of the product page for weeks", "evaluation", "product_page", "-"),
-    ("The size chart is wrong, I'm always an M and the M was way too small", "evaluation", "product_page", "-"),
-    ("The staff in the store let me try the headphones before buying", "evaluation", "store", "+"),
-    ("The store staff didn't know anything about the laptops they sell", "evaluation", "store", "-"),
-    ("It was listed as original, the seller is clearly selling copies", "evaluation", "product_page", "-"),
-    ("Seller ratings are shown clearly so I know who I'm buying from", "evaluation", "product_page", "+"),
-    ("The website is fast and easy to browse", "evaluation", "website", "+"),
-    ("Out of stock items still show up at the top of search results", "evaluation", "website", "-"),
-    ("Your prices are higher than the shop down the street", "evaluation", None, "-"),
-    ("Good prices, especially during the Friday sales", "evaluation", None, "+"),
-]
 
-FA_EVALUATION: list[Clause] = [
-    ("عکس محصول با چیزی که به دستم رسید زمین تا آسمون فرق داشت", "evaluation", "product_page", "-"),
-    ("مشخصات فنی درج_شده در صفحه محصول نادرست بود (رم ۴ گیگ بود نه ۸)", "evaluation", "product_page", "-"),
-    ("نظرات کاربرا معلومه فیکه، همه عین هم نوشته شدن", "evaluation", "product_page", "-"),
-    ("مقایسه کالاها تو سایت خیلی کمک کرد درست انتخاب کنم", "evaluation", "product_page", "+"),
-    ("نظرات خریدارها با عکس واقعی کمکم کرد سایز درست رو انتخاب کنم", "evaluation", "product_page", "+"),
-    ("جستجوی سایت افتضاحه، قاب گوشی سرچ می_کنم کفش میاره", "evaluation", "website", "-"),
-    ("فیلترهای اپ هر بار که برمی_گردم پاک میشن", "evaluation", "mobile_app", "-"),
-    ("تنوع کالا خیلی زیاده، هر چی بخوای پیدا میشه", "evaluation", None, "+"),
-    ("قیمت_ها از همه جا بهتره، چک کردم", "evaluation", None, "+"),
-    ("قبل از خرید تو چت سوال پرسیدم و ظرف دو دقیقه جواب کامل گرفتم", "evaluation", "chat", "+"),
-    ("چند هفته_ست تو بخش پرسش و پاسخ محصول سوال پرسیدم، هیچ کس جواب نداده", "evaluation", "product_page", "-"),
-    ("جدول سایز اشتباهه، من همیشه M می_پوشم و این خیلی کوچیک بود", "evaluation", "product_page", "-"),
-    ("فروشنده حضوری اجازه داد هدفون رو قبل از خرید تست کنم", "evaluation", "store", "+"),
-    ("فروشنده_های شعبه هیچ اطلاعاتی درباره لپ_تاپ_ها نداشتن", "evaluation", "store", "-"),
-    ("کالا رو اصل معرفی کرده بودید در حالی که کاملا مشخصه تقلبیه", "evaluation", "product_page", "-"),
-    ("امتیاز فروشنده_ها واضح نمایش داده میشه و می_دونم از کی دارم می_خرم", "evaluation", "product_page", "+"),
-    ("کالاهای ناموجود هنوز اول نتایج جستجو میان", "evaluation", "website", "-"),
-    ("سایت سریع و راحته، راحت میشه گشت", "evaluation", "website", "+"),
-    ("قیمت_ها نسبت به بقیه فروشگاه_ها گرون_تره", "evaluation", None, "-"),
-    ("توضیحات محصولات کامل و دقیق نوشته شده است", "evaluation", "product_page", "+"),
-    ("ویدیوی معرفی محصول خیلی کمک کرد", "evaluation", "product_page", "+"),
-]
+def _clauses(pool: Sequence[Sequence]) -> list:
+    return [tuple(entry) for entry in pool]
 
-# --- purchase -------------------------------------------------------------------------------
-EN_PURCHASE: list[Clause] = [
-    ("My discount code kept saying 'invalid' at checkout even though you sent it to me", "purchase", "checkout", "-"),
-    ("The payment gateway timed out, the money was taken from my account and no order was placed", "purchase", "payment_gateway", "-"),
-    ("Checkout was quick, three taps and done", "purchase", "checkout", "+"),
-    ("Shipping cost only appears at the very last step, feels sneaky", "purchase", "checkout", "-"),
-    ("The bank page never loaded, I tried 4 times", "purchase", "payment_gateway", "-"),
-    ("The dynamic password SMS for my card never came so I couldn't pay", "purchase", "payment_gateway", "-"),
-    ("Payment went through smoothly and I got the confirmation SMS right away", "purchase", "email_sms", "+"),
-    ("Paying with wallet credit in the app is super easy", "purchase", "mobile_app", "+"),
-    ("The app logged me out in the middle of checkout and emptied my cart", "purchase", "mobile_app", "-"),
-    ("The price changed between adding it to the cart and paying", "purchase", "checkout", "-"),
-    ("I got charged twice for the same order", "purchase", "payment_gateway", "-"),
-    ("The installment option at checkout made it possible for me to buy the fridge", "purchase", "checkout", "+"),
-    ("The cashier at the store was quick and friendly", "purchase", "store", "+"),
-    ("The card machine in the store was broken and they only took cash", "purchase", "store", "-"),
-    ("The address form won't accept my postal code", "purchase", "checkout", "-"),
-    ("No order confirmation email ever arrived", "purchase", "email_sms", "-"),
-    ("Buying on the website was easy, no problems at all", "purchase", "website", "+"),
-    ("I paid {price} and the invoice shows a different amount", "purchase", "checkout", "-"),
-    ("The bank gateway redirected back fine and the order was registered instantly", "purchase", "payment_gateway", "+"),
-    ("Coupon applied without any issue and saved me a lot", "purchase", "checkout", "+"),
-    ("Paying by card was instant, the Shaparak page loaded right away", "purchase", "payment_gateway", "+"),
-]
 
-FA_PURCHASE: list[Clause] = [
-    ("کد تخفیفی که خودتون پیامک کرده بودید موقع پرداخت خطای «نامعتبر» می_داد", "purchase", "checkout", "-"),
-    ("متأسفانه درگاه پرداخت قطع شد، مبلغ از حسابم کسر شد اما سفارش ثبت نشد", "purchase", "payment_gateway", "-"),
-    ("درگاه شاپرک تایم_اوت شد و پول از حسابم رفت", "purchase", "payment_gateway", "-"),
-    ("رمز پویا برام نیومد و نتونستم پرداخت کنم", "purchase", "payment_gateway", "-"),
-    ("پرداخت خیلی راحت بود و پیامک تأیید سریع اومد", "purchase", "email_sms", "+"),
-    ("فرایند خرید ساده و سریع بود", "purchase", "checkout", "+"),
-    ("هزینه ارسال رو فقط آخر کار نشون میدید، حس کلاهبرداری داره", "purchase", "checkout", "-"),
-    ("چهار بار رفتم درگاه بانک، صفحه اصلا باز نشد", "purchase", "payment_gateway", "-"),
-    ("وسط پرداخت اپ منو لاگ_اوت کرد و سبد خریدم خالی شد", "purchase", "mobile_app", "-"),
-    ("قیمت بین افزودن به سبد و پرداخت عوض شد", "purchase", "checkout", "-"),
-    ("دو بار برای یک سفارش از حسابم پول کم شد", "purchase", "payment_gateway", "-"),
-    ("امکان خرید اقساطی خیلی عالیه، تونستم یخچال بخرم", "purchase", "checkout", "+"),
-    ("پرداخت با کیف پول اپ خیلی راحته", "purchase", "mobile_app", "+"),
-    ("صندوقدار فروشگاه خیلی سریع و مؤدب بود", "purchase", "store", "+"),
-    ("دستگاه کارتخوان شعبه خراب بود و فقط نقدی قبول می_کردن", "purchase", "store", "-"),
-    ("فرم آدرس کد پستی منو قبول نمی_کنه", "purchase", "checkout", "-"),
-    ("ایمیل تأیید سفارش هیچ_وقت نیومد", "purchase", "email_sms", "-"),
-    ("مبلغ {price} پرداخت کردم و فاکتور یه مبلغ دیگه نشون میده", "purchase", "checkout", "-"),
-    ("خرید از سایت خیلی راحت و بی_دردسر بود", "purchase", "website", "+"),
-    ("درگاه بانکی سریع برگشت و سفارش بلافاصله ثبت شد", "purchase", "payment_gateway", "+"),
-    ("کد تخفیف بدون مشکل اعمال شد", "purchase", "checkout", "+"),
-    ("رمز پویا سریع اومد و پرداخت تو چند ثانیه انجام شد", "purchase", "payment_gateway", "+"),
-]
+_REASONS = _load("reasons")
+_IMPROVE = _load("improve")
+_APP_REVIEWS = _load("app_reviews")
+_TICKETS = _load("tickets")
+_FRAMING = _load("framing")
+_PERSONAL = _load("personal_data")
 
-# --- delivery -------------------------------------------------------------------------------
-EN_DELIVERY: list[Clause] = [
-    ("Delivery was super fast, ordered at night and got it the next morning", "delivery", "courier", "+"),
-    ("The order arrived a week late with no update at all", "delivery", None, "-"),
-    ("The courier was rude and threw the box at my door", "delivery", "courier", "-"),
-    ("The box arrived crushed and the glasses inside were broken", "delivery", "courier", "-"),
-    ("I received the wrong item, ordered black and got pink", "delivery", None, "-"),
-    ("The courier called before coming and was very polite", "delivery", "courier", "+"),
-    ("Tracking in the app said delivered but nothing came", "delivery", "mobile_app", "-"),
-    ("I got an SMS with the courier's number so I could coordinate, nice touch", "delivery", "email_sms", "+"),
-    ("The courier asked me to come down 5 floors to pick it up", "delivery", "courier", "-"),
-    ("The delivery time slot was respected to the minute", "delivery", "courier", "+"),
-    ("Packaging was neat and everything was wrapped well", "delivery", None, "+"),
-    ("Delivery to Shiraz took 12 days", "delivery", None, "-"),
-    ("Click & collect at the store was ready in 2 hours", "delivery", "store", "+"),
-    ("I went to the store to pick up my order and they couldn't find it", "delivery", "store", "-"),
-    ("Half of my order was missing from the package", "delivery", None, "-"),
-    ("Tracking code {track} doesn't show anything on the post website", "delivery", None, "-"),
-    ("The delivery guy wanted extra money for cash on delivery", "delivery", "courier", "-"),
-    ("Same-day delivery in Tehran is amazing", "delivery", None, "+"),
-    ("Order {order} has been stuck on 'shipped' since {date}", "delivery", None, "-"),
-    ("The courier left the package with the neighbour without asking me", "delivery", "courier", "-"),
-]
+EMOJI_ONLY: list[tuple[str, str]] = _clauses(_REASONS["emoji_only"])
+JUNK_ANSWERS: list[str] = _REASONS["junk"]
 
-FA_DELIVERY: list[Clause] = [
-    ("متأسفانه سفارش من با تأخیر ارسال شد", "delivery", None, "-"),
-    ("خیلی دیر اومد", "delivery", None, "-"),
-    ("پیک هم بداخلاق بود", "delivery", "courier", "-"),
-    ("ارسال خیلی سریع بود، شب سفارش دادم صبح رسید", "delivery", "courier", "+"),
-    ("سفارش یک هفته دیرتر رسید و هیچ اطلاع_رسانی هم نشد", "delivery", None, "-"),
-    ("جعبه له شده بود و لیوان_ها شکسته بودن", "delivery", "courier", "-"),
-    ("کالای اشتباه فرستادید، مشکی سفارش دادم صورتی اومد", "delivery", None, "-"),
-    ("پیک قبل از اومدن زنگ زد و خیلی مؤدب بود", "delivery", "courier", "+"),
-    ("تو اپ زده تحویل شده، هیچی به دستم نرسیده", "delivery", "mobile_app", "-"),
-    ("پیامک کد رهگیری و شماره پیک اومد، خیلی خوب بود", "delivery", "email_sms", "+"),
-    ("پیک گفت بیا پایین بگیر، طبقه پنجم بدون آسانسور!", "delivery", "courier", "-"),
-    ("دقیقاً در بازه زمانی انتخابی تحویل شد", "delivery", "courier", "+"),
-    ("بسته_بندی تمیز و محکم بود", "delivery", None, "+"),
-    ("ارسال به مشهد دوازده روز طول کشید", "delivery", None, "-"),
-    ("تحویل حضوری از فروشگاه دو ساعته آماده شد", "delivery", "store", "+"),
-    ("رفتم شعبه سفارشمو بگیرم، پیداش نکردن", "delivery", "store", "-"),
-    ("نصف سفارشم تو بسته نبود", "delivery", None, "-"),
-    ("پیک برای پرداخت در محل پول اضافه می_خواست", "delivery", "courier", "-"),
-    ("ارسال همون روز تو تهران عالیه", "delivery", None, "+"),
-    ("کد رهگیری {track} تو سایت پست هیچی نشون نمیده", "delivery", None, "-"),
-    ("سفارش {order} از {date} تو وضعیت «ارسال شده» مونده و هنوز نرسیده", "delivery", None, "-"),
-    ("پیک بسته رو بدون هماهنگی به همسایه داده", "delivery", "courier", "-"),
-    ("مرسوله سالم و زودتر از موعد مقرر تحویل گردید", "delivery", "courier", "+"),
-]
-
-# --- usage ----------------------------------------------------------------------------------
-EN_USAGE: list[Clause] = [
-    ("The blender broke after one week", "usage", None, "-"),
-    ("The phone works perfectly, exactly as described", "usage", None, "+"),
-    ("Quality of the shoes is great for the price", "usage", None, "+"),
-    ("The charger gets dangerously hot", "usage", None, "-"),
-    ("The T-shirt shrank after the first wash", "usage", None, "-"),
-    ("The product was clearly used, there were fingerprints all over the screen", "usage", None, "-"),
-    ("The headphones are fake, the sound is awful", "usage", None, "-"),
-    ("The vacuum cleaner is amazing, better than I expected", "usage", None, "+"),
-    ("The product matches the description and the photos exactly", "usage", "product_page", "+"),
-    ("The laptop had a dead pixel out of the box", "usage", None, "-"),
-    ("The manual was only in Chinese", "usage", None, "-"),
-    ("Been using the coffee machine daily for two months, no issues", "usage", None, "+"),
-    ("The cream expires next month, it was almost out of date when it arrived", "usage", None, "-"),
-    ("The smartwatch stopped syncing with my phone after 10 days", "usage", None, "-"),
-    ("Great build quality, feels premium", "usage", None, "+"),
-    ("Battery life is much shorter than advertised", "usage", "product_page", "-"),
-]
-
-FA_USAGE: list[Clause] = [
-    ("مخلوط_کن بعد از یک هفته سوخت", "usage", None, "-"),
-    ("گوشی کاملا سالم و مطابق توضیحاته", "usage", None, "+"),
-    ("کیفیت کفش با این قیمت عالیه", "usage", None, "+"),
-    ("شارژر خیلی داغ میشه، ترسناکه", "usage", None, "-"),
-    ("تیشرت با اولین شستشو آب رفت", "usage", None, "-"),
-    ("کالا معلوم بود کارکرده_ست، رو صفحه جای انگشت بود", "usage", None, "-"),
-    ("هدفون فیک بود، صداش افتضاحه", "usage", None, "-"),
-    ("جاروبرقی فوق_العاده_ست، از انتظارم بهتر بود", "usage", None, "+"),
-    ("محصول دقیقاً مطابق عکس و توضیحات بود", "usage", "product_page", "+"),
-    ("لپ_تاپ از همون اول یه پیکسل سوخته داشت", "usage", None, "-"),
-    ("دفترچه راهنما فقط چینی بود", "usage", None, "-"),
-    ("دو ماهه هر روز از قهوه_ساز استفاده می_کنم و هیچ مشکلی نداشته", "usage", None, "+"),
-    ("تاریخ انقضای کرم ماه بعد بود، تقریبا تاریخ گذشته", "usage", None, "-"),
-    ("ساعت هوشمند بعد از ده روز دیگه به گوشی وصل نمیشه", "usage", None, "-"),
-    ("کیفیت پارچه خیلی پایین_تر از چیزیه که فکر می_کردم", "usage", None, "-"),
-    ("کیفیت ساخت عالیه و کاملا ارزش خرید داره", "usage", None, "+"),
-    ("عمر باتری خیلی کمتر از چیزیه که نوشته بودید", "usage", "product_page", "-"),
-]
-
-# --- support --------------------------------------------------------------------------------
-EN_SUPPORT: list[Clause] = [
-    ("I waited 40 minutes on hold at the call center", "support", "call_center", "-"),
-    ("I was transferred three times and had to explain everything again each time", "support", "call_center", "-"),
-    ("I had to call four times before anyone did anything", "support", "call_center", "-"),
-    ("The agent, {agent}, was great and solved it in one call", "support", "call_center", "+"),
-    ("The chatbot keeps sending me the same FAQ links in a loop", "support", "chat", "-"),
-    ("There is no way to reach a human in the chat", "support", "chat", "-"),
-    ("Live chat answered in under a minute and fixed my problem", "support", "chat", "+"),
-    ("I emailed support twice and never got a reply", "support", "email_sms", "-"),
-    ("They replied to my Instagram DM faster than the call center ever did", "support", "social_media", "+"),
-    ("Support closed my ticket without solving anything", "support", None, "-"),
-    ("{agent} from support called me back the next day as promised", "support", "call_center", "+"),
-    ("The warranty company says it's the seller's problem and the seller says it's the warranty's problem", "support", None, "-"),
-    ("The warranty claim was handled quickly", "support", None, "+"),
-    ("The store staff helped me set up the phone, really kind", "support", "store", "+"),
-    ("The phone menu is endless, press 1, press 3, press 2 and then it hangs up", "support", "call_center", "-"),
-    ("They promised a callback within 24 hours, it's been a week", "support", "call_center", "-"),
-    ("Support was patient and actually listened", "support", None, "+"),
-    ("The call center agent, {agent}, hung up on me", "support", "call_center", "-"),
-    ("I messaged you on Instagram and got ignored for 5 days", "support", "social_media", "-"),
-]
-
-FA_SUPPORT: list[Clause] = [
-    ("چهل دقیقه پشت خط مرکز تماس منتظر موندم", "support", "call_center", "-"),
-    ("سه بار تماسمو به یه بخش دیگه وصل کردن و هر بار باید از اول توضیح می_دادم", "support", "call_center", "-"),
-    ("چهار بار زنگ زدم تا بالاخره یکی پیگیری کرد", "support", "call_center", "-"),
-    ("{agent} از پشتیبانی خیلی کمک کرد و تو همون تماس اول مشکل حل شد", "support", "call_center", "+"),
-    ("ربات چت مدام همون لینک_های سوالات متداول رو می_فرسته", "support", "chat", "-"),
-    ("تو چت هیچ راهی برای صحبت با اپراتور واقعی نیست", "support", "chat", "-"),
-    ("چت آنلاین زیر یک دقیقه جواب داد و مشکلمو حل کرد", "support", "chat", "+"),
-    ("دو بار به پشتیبانی ایمیل زدم، هیچ جوابی نگرفتم", "support", "email_sms", "-"),
-    ("تو دایرکت اینستاگرام سریع_تر از مرکز تماس جواب دادن", "support", "social_media", "+"),
-    ("پشتیبانی تیکتمو بدون حل مشکل بست", "support", None, "-"),
-    ("{agent} طبق قولی که داده بود فرداش خودش تماس گرفت", "support", "call_center", "+"),
-    ("گارانتی میگه مشکل از فروشنده_ست، فروشنده میگه مشکل از گارانتیه", "support", None, "-"),
-    ("درخواست گارانتی خیلی سریع رسیدگی شد", "support", None, "+"),
-    ("منوی تلفنی تمومی نداره، یک بزن سه بزن آخرش قطع میشه", "support", "call_center", "-"),
-    ("قول دادن ۲۴ ساعته تماس بگیرن، یک هفته گذشته", "support", "call_center", "-"),
-    ("پشتیبانی واقعا پاسخگو و صبور بود", "support", None, "+"),
-    ("همکارتون تو شعبه کمک کرد گوشی رو راه_اندازی کنم، خیلی لطف کردن", "support", "store", "+"),
-    ("پشتیبانی تلفنی اصلا جواب نمیده", "support", "call_center", "-"),
-    ("کارشناس مرکز تماس ({agent}) وسط صحبت تلفن رو قطع کرد", "support", "call_center", "-"),
-    ("پنج روزه تو دایرکت اینستاگرام پیام دادم، کسی جواب نداده", "support", "social_media", "-"),
-    ("پاسخگویی کارشناسان مرکز تماس بسیار محترمانه و دقیق بود", "support", "call_center", "+"),
-]
-
-# --- returns --------------------------------------------------------------------------------
-EN_RETURNS: list[Clause] = [
-    ("My refund has been 'in progress' for three weeks", "returns", None, "-"),
-    ("The return pickup never showed up, I stayed home two days for nothing", "returns", "courier", "-"),
-    ("Returning was easy, filled the form in the app and they picked it up the next day", "returns", "returns_portal", "+"),
-    ("The return form on the website gives an error at the last step", "returns", "returns_portal", "-"),
-    ("They refused my return because the box was opened, how else was I supposed to check it?", "returns", None, "-"),
-    ("The refund was back on my card in 2 days", "returns", None, "+"),
-    ("They refunded me in wallet credit instead of to my card and never asked me", "returns", None, "-"),
-    ("The 7-day no-questions-asked return is the reason I buy here", "returns", None, "+"),
-    ("The returns page doesn't even have 'wrong item' as a reason", "returns", "returns_portal", "-"),
-    ("I returned the shoes at the store and got my money back on the spot", "returns", "store", "+"),
-    ("They deducted shipping from my refund even though the item was faulty", "returns", None, "-"),
-    ("My return request got rejected with no explanation", "returns", "returns_portal", "-"),
-    ("The return status in the portal hasn't changed since I sent it back", "returns", "returns_portal", "-"),
-    ("The courier who collected the return was on time and friendly", "returns", "courier", "+"),
-    ("Tracking my return in the portal was clear at every step", "returns", "returns_portal", "+"),
-    ("The store refused to accept a return for something I bought online", "returns", "store", "-"),
-]
-
-FA_RETURNS: list[Clause] = [
-    ("سه هفته_ست وضعیت بازگشت وجهم «در حال بررسی» مونده", "returns", None, "-"),
-    ("مأمور جمع_آوری مرجوعی نیومد، دو روز بیخودی خونه موندم", "returns", "courier", "-"),
-    ("مرجوع کردن خیلی راحت بود، فرم رو تو اپ پر کردم فرداش اومدن بردن", "returns", "returns_portal", "+"),
-    ("فرم مرجوعی سایت مرحله آخر خطا میده", "returns", "returns_portal", "-"),
-    ("مرجوعی رو قبول نکردن چون جعبه باز شده بود، خب چطوری باید چک می_کردم؟", "returns", None, "-"),
-    ("پول دو روزه به کارتم برگشت", "returns", None, "+"),
-    ("به جای کارت، پولو به کیف پول برگردوندن بدون اینکه از من بپرسن", "returns", None, "-"),
-    ("ضمانت هفت روزه بازگشت کالا دلیل اصلیه که از شما خرید می_کنم", "returns", None, "+"),
-    ("تو بخش مرجوعی گزینه «کالای اشتباه» اصلا وجود نداره", "returns", "returns_portal", "-"),
-    ("کفش رو تو شعبه پس دادم و همون لحظه پولمو گرفتم", "returns", "store", "+"),
-    ("با اینکه کالا معیوب بود هزینه ارسال رو از مبلغ برگشتی کم کردن", "returns", None, "-"),
-    ("درخواست مرجوعی بدون هیچ توضیحی رد شد", "returns", "returns_portal", "-"),
-    ("از وقتی کالا رو پس فرستادم وضعیت درخواست تو پنل تغییر نکرده", "returns", "returns_portal", "-"),
-    ("استرداد وجه بیش از یک ماه طول کشیده است و هنوز واریز نشده", "returns", None, "-"),
-    ("مرجوعی با پیک خودتون خیلی منظم انجام شد", "returns", "courier", "+"),
-    ("وضعیت مرجوعی تو پنل مرحله به مرحله مشخص بود", "returns", "returns_portal", "+"),
-    ("شعبه حاضر نشد کالایی که آنلاین خریده بودم رو پس بگیره", "returns", "store", "-"),
-]
-
-# --- loyalty --------------------------------------------------------------------------------
-EN_LOYALTY: list[Clause] = [
-    ("I've been a customer for 5 years and I'll keep buying here", "loyalty", None, "+"),
-    ("Club points expire before you can use them", "loyalty", None, "-"),
-    ("Kalano Plus free shipping is totally worth it", "loyalty", None, "+"),
-    ("Gold members get nothing special, same prices as everyone", "loyalty", None, "-"),
-    ("The birthday discount SMS was a nice touch", "loyalty", "email_sms", "+"),
-    ("I already recommended you to my whole family", "loyalty", None, "+"),
-    ("I won't be ordering again after this", "loyalty", None, "-"),
-    ("Loyalty points never got added for my last 3 orders", "loyalty", "mobile_app", "-"),
-    ("Redeeming points in the app is easy", "loyalty", "mobile_app", "+"),
-    ("I used to love this shop, it has gone downhill this year", "loyalty", None, "-"),
-    ("My subscription renewed automatically without any reminder", "loyalty", "email_sms", "-"),
-    ("Always good prices and I trust you", "loyalty", None, "+"),
-    ("The club gift was a cheap keychain, not worth the points", "loyalty", None, "-"),
-]
-
-FA_LOYALTY: list[Clause] = [
-    ("پنج ساله مشتری_تونم و باز هم از شما خرید می_کنم", "loyalty", None, "+"),
-    ("امتیازهای باشگاه قبل از اینکه بشه استفاده کرد منقضی میشن", "loyalty", None, "-"),
-    ("اشتراک کالانو پلاس با ارسال رایگانش واقعا می_ارزه", "loyalty", None, "+"),
-    ("با اینکه مشتری طلایی هستم هیچ مزیت خاصی ندارم", "loyalty", None, "-"),
-    ("پیامک تخفیف تولدم خیلی حس خوبی داد", "loyalty", "email_sms", "+"),
-    ("به همه خانواده معرفیتون کردم", "loyalty", None, "+"),
-    ("دیگه از شما خرید نمی_کنم", "loyalty", None, "-"),
-    ("امتیاز سه سفارش آخرم اصلا ثبت نشد", "loyalty", "mobile_app", "-"),
-    ("استفاده از امتیازها تو اپ خیلی راحته", "loyalty", "mobile_app", "+"),
-    ("قبلا عاشق این فروشگاه بودم، امسال خیلی افت کرده", "loyalty", None, "-"),
-    ("اشتراک بدون هیچ یادآوری خودکار تمدید شد", "loyalty", "email_sms", "-"),
-    ("همیشه قیمت_ها خوبه و بهتون اعتماد دارم", "loyalty", None, "+"),
-    ("به عنوان مشتری قدیمی، همچنان خرید از شما را به دیگران توصیه می_کنم", "loyalty", None, "+"),
-    ("هدیه باشگاه مشتریان یه جاکلیدی بی_ارزش بود", "loyalty", None, "-"),
-]
-
-# --- no particular stage --------------------------------------------------------------------
-EN_GENERAL: list[Clause] = [
-    ("Everything was fine", None, None, "+"),
-    ("Overall a good experience", None, None, "+"),
-    ("Great service overall", None, None, "+"),
-    ("Terrible experience from start to finish", None, None, "-"),
-    ("Worst online shop in Iran", None, None, "-"),
-    ("The app is slow and crashes a lot", None, "mobile_app", "-"),
-    ("The app is easy to use", None, "mobile_app", "+"),
-    ("The website is down half the time", None, "website", "-"),
-    ("The website works well even on my old laptop", None, "website", "+"),
-    ("Very professional team", None, None, "+"),
-    ("You used to be better", None, None, "-"),
-]
-
-FA_GENERAL: list[Clause] = [
-    ("همه چی خوب بود", None, None, "+"),
-    ("در مجموع تجربه خوبی بود", None, None, "+"),
-    ("خدماتتون عالیه", None, None, "+"),
-    ("از اول تا آخر افتضاح بود", None, None, "-"),
-    ("بدترین فروشگاه اینترنتی ایران", None, None, "-"),
-    ("اپ خیلی کنده و مدام کرش می_کنه", None, "mobile_app", "-"),
-    ("اپلیکیشن کاربرپسند و راحته", None, "mobile_app", "+"),
-    ("سایت نصف وقتا بالا نمیاد", None, "website", "-"),
-    ("سایت حتی رو لپ_تاپ قدیمی_ام هم خوب کار می_کنه", None, "website", "+"),
-    ("راضی بودم", None, None, "+"),
-    ("قبلا خیلی بهتر بودید", None, None, "-"),
-    ("از خدمات شما رضایت کامل دارم", None, None, "+"),
-]
-
-# Neutral, mostly factual clauses: used for "neutral" answers and as context before a verdict.
-EN_NEUTRAL: list[Clause] = [
-    ("I ordered a phone case and a charger", "purchase", None, "0"),
-    ("Delivery took the usual 3 days", "delivery", "courier", "0"),
-    ("Prices are about the same as other shops", "evaluation", None, "0"),
-    ("I only used the website, not the app", None, "website", "0"),
-    ("Haven't used the product much yet", "usage", None, "0"),
-    ("I called once to ask about the warranty", "support", "call_center", "0"),
-    ("First time buying here", "purchase", None, "0"),
-    ("I mostly buy from the store near my house", None, "store", "0"),
-    ("It was okay I guess", None, None, "0"),
-    ("Nothing special, it's ok", None, None, "0"),
-    ("Average, like any other online shop", None, None, "0"),
-    ("I saw the offer in an SMS", "discovery", "email_sms", "0"),
-    ("I bought it as a gift so I can't say much about the product", "usage", None, "0"),
-]
-
-FA_NEUTRAL: list[Clause] = [
-    ("یه قاب گوشی و یه شارژر سفارش دادم", "purchase", None, "0"),
-    ("ارسال مثل همیشه سه روز طول کشید", "delivery", "courier", "0"),
-    ("قیمت_ها تقریبا مثل بقیه_ست", "evaluation", None, "0"),
-    ("فقط از سایت خرید کردم، اپ رو نصب نکردم", None, "website", "0"),
-    ("هنوز زیاد از محصول استفاده نکردم", "usage", None, "0"),
-    ("یک بار برای سؤال درباره گارانتی تماس گرفتم", "support", "call_center", "0"),
-    ("اولین خریدم بود", "purchase", None, "0"),
-    ("بیشتر از شعبه نزدیک خونه خرید می_کنم", None, "store", "0"),
-    ("معمولی بود، نه خوب نه بد", None, None, "0"),
-    ("مثل بقیه فروشگاه_های اینترنتی", None, None, "0"),
-    ("تخفیف رو تو پیامک دیدم", "discovery", "email_sms", "0"),
-    ("برای کادو خریدم، از خود کالا اطلاعی ندارم", "usage", None, "0"),
-    ("نظر خاصی ندارم", None, None, "0"),
-]
-
-# --- Finglish (Persian in Latin letters), all stages ----------------------------------------
-FINGLISH: list[Clause] = [
-    ("kheili dir resid", "delivery", None, "-"),
-    ("poshtibani ham javab nemide", "support", None, "-"),
-    ("peyk kheili bad akhlagh bood", "delivery", "courier", "-"),
-    ("ersal kheili sari bood, merci", "delivery", "courier", "+"),
-    ("pool az hesabam kam shod vali sefaresh sabt nashod", "purchase", "payment_gateway", "-"),
-    ("dargah bank hey error mide", "purchase", "payment_gateway", "-"),
-    ("code takhfif kar nemikone", "purchase", "checkout", "-"),
-    ("ramz pooya nayoomad", "purchase", "payment_gateway", "-"),
-    ("ghimatatoon az hame ja behtare", "evaluation", None, "+"),
-    ("aks mahsool ba chizi ke oomad kheili fargh dasht", "evaluation", "product_page", "-"),
-    ("nazarat hamash fake e", "evaluation", "product_page", "-"),
-    ("jostojoo too app kheili bade", "evaluation", "mobile_app", "-"),
-    ("app hamash crash mikone", None, "mobile_app", "-"),
-    ("app kheili rahate", None, "mobile_app", "+"),
-    ("ye hafte nashode kharab shod", "usage", None, "-"),
-    ("keyfiatesh aalie", "usage", None, "+"),
-    ("3 bar zang zadam ta yeki javab dad", "support", "call_center", "-"),
-    ("nim saat posht khat moondam", "support", "call_center", "-"),
-    ("chatbot faghat link mide, adam vaghei nist", "support", "chat", "-"),
-    ("poshtibani chat kheili khoob javab dad", "support", "chat", "+"),
-    ("{agent} az poshtibani kheili komak kard", "support", "call_center", "+"),
-    ("3 hafte ast pool marjooi ro pas nadadin", "returns", None, "-"),
-    ("mamoor marjooi nayoomad", "returns", "courier", "-"),
-    ("marjoo kardan kheili rahat bood", "returns", "returns_portal", "+"),
-    ("form marjooi too site error mide", "returns", "returns_portal", "-"),
-    ("emtiaz bashgah monghazi shod", "loyalty", None, "-"),
-    ("hamishe az shoma kharid mikonam", "loyalty", None, "+"),
-    ("dige kharid nemikonam", "loyalty", None, "-"),
-    ("tablighe instagram dorugh bood", "discovery", "social_media", "-"),
-    ("too google tabligh didam", "discovery", "search_ads", "0"),
-    ("sms tablighati kheili ziad mifrestin", "discovery", "email_sms", "-"),
-    ("forooshande haye shobe kheili khosh barkhord boodan", "evaluation", "store", "+"),
-    ("kart khan forooshgah kharab bood", "purchase", "store", "-"),
-    ("sefaresh eshtebah oomad", "delivery", None, "-"),
-    ("baste bandi aali bood", "delivery", None, "+"),
-    ("zoodtar az zaman moghare resid", "delivery", "courier", "+"),
-    ("site kheili kond bala miad", None, "website", "-"),
-    ("ghimat vasat sabad kharid avaz shod", "purchase", "checkout", "-"),
-    ("garanti javabgoo nabood", "support", None, "-"),
-    ("be hame pishnahad mikonam", "loyalty", None, "+"),
-    ("khoob bood", None, None, "+"),
-    ("ma'mooli bood", None, None, "0"),
-    ("afteza bood", None, None, "-"),
-    ("kheiliii khoobe", None, None, "+"),
-    ("sms peygiri oomad, kheili khoob", "delivery", "email_sms", "+"),
-    ("kalano plus kamelan erzesh dare", "loyalty", None, "+"),
-    ("hazine ersal akhare kar ezafe mishe", "purchase", "checkout", "-"),
-    ("pardakht ba kif pool kheili rahate", "purchase", "mobile_app", "+"),
-    ("dargah zood vasl shod, moshkeli nabood", "purchase", "payment_gateway", "+"),
-    ("too instagram zood javab dadan", "support", "social_media", "+"),
-    ("email zadam javab nadadin", "support", "email_sms", "-"),
-    ("tablighe google ro didam va rahat peyda kardam", "discovery", "search_ads", "+"),
-    ("safhe mahsool kamel tozih dade", "evaluation", "product_page", "+"),
-    ("shobe kala ro zood pas gereft", "returns", "store", "+"),
-]
-
-# --- Persian + English in one answer (code-switching) ---------------------------------------
-MIXED: list[Clause] = [
-    ("اپ crash میکنه every time I pay", "purchase", "mobile_app", "-"),
-    ("status سفارشم delivered زده، هنوز هیچی نرسیده", "delivery", "mobile_app", "-"),
-    ("customer service خیلی ضعیفه", "support", None, "-"),
-    ("delivery خیلی fast بود، مرسی", "delivery", "courier", "+"),
-    ("discount code کار نمی_کنه at checkout", "purchase", "checkout", "-"),
-    ("payment gateway هی error میده", "purchase", "payment_gateway", "-"),
-    ("پول از account ام کم شد but order ثبت نشد", "purchase", "payment_gateway", "-"),
-    ("quality محصول عالی بود", "usage", None, "+"),
-    ("product page اطلاعات غلط داره", "evaluation", "product_page", "-"),
-    ("reviews همه fake هستن", "evaluation", "product_page", "-"),
-    ("chatbot فقط FAQ میفرسته، useless", "support", "chat", "-"),
-    ("call center رو سه بار زنگ زدم، no answer", "support", "call_center", "-"),
-    ("refund هنوز نیومده after 3 weeks", "returns", None, "-"),
-    ("return pickup نیومد", "returns", "courier", "-"),
-    ("app خیلی user friendly هست", None, "mobile_app", "+"),
-    ("search تو app خیلی بده", "evaluation", "mobile_app", "-"),
-    ("Instagram ads تون misleading هست", "discovery", "social_media", "-"),
-    ("SMS های promotion خیلی زیاده", "discovery", "email_sms", "-"),
-    ("courier خیلی polite بود", "delivery", "courier", "+"),
-    ("packaging داغون بود، box له شده بود", "delivery", "courier", "-"),
-    ("loyalty points ام expire شد", "loyalty", None, "-"),
-    ("Kalano Plus واقعا worth it هست", "loyalty", None, "+"),
-    ("قیمتا best in town", "evaluation", None, "+"),
-    ("checkout خیلی smooth بود", "purchase", "checkout", "+"),
-    ("return کردن از طریق app راحت بود", "returns", "returns_portal", "+"),
-    ("store staff خیلی helpful بودن", "evaluation", "store", "+"),
-    ("website همش down میشه", None, "website", "-"),
-    ("live chat سریع جواب داد، thanks", "support", "chat", "+"),
-    ("warranty claim رو reject کردن", "support", None, "-"),
-    ("overall راضیم", None, None, "+"),
-    ("email support هیچ reply نداد", "support", "email_sms", "-"),
-    ("Google ad نوشته بود free shipping، دروغ بود", "discovery", "search_ads", "-"),
-    ("wrong item فرستادن", "delivery", None, "-"),
-    ("بعد از update جدید app باز نمیشه", None, "mobile_app", "-"),
-    ("price ها تو app با site فرق داره", "evaluation", "mobile_app", "-"),
-    ("gateway بانک خیلی سریع بود", "purchase", "payment_gateway", "+"),
-    ("Instagram page تون خیلی cute ـه", "discovery", "social_media", "+"),
-    ("refund رو دو روزه واریز کردن، great", "returns", None, "+"),
-    ("ticket رو بدون جواب close کردن", "support", None, "-"),
-    ("سفارشم رو از app ثبت کردم", "purchase", "mobile_app", "0"),
-    ("اولین order ام بود", "purchase", None, "0"),
-    ("delivery مثل همیشه سه روز طول کشید", "delivery", "courier", "0"),
-    ("quality محصول معمولی بود، نه خوب نه بد", "usage", None, "0"),
-]
-
-# --- other languages (customers who are not Persian or English speakers) --------------------
-OTHER: dict[str, list[Clause]] = {
-    "ar": [
-        ("التوصيل كان سريع جدا، شكرا لكم", "delivery", "courier", "+"),
-        ("وصل المنتج مكسوراً", "delivery", "courier", "-"),
-        ("خدمة العملاء لا ترد على الهاتف", "support", "call_center", "-"),
-        ("الأسعار ممتازة", "evaluation", None, "+"),
-        ("لم يصلني المبلغ المسترد حتى الآن", "returns", None, "-"),
-    ],
-    "tr": [
-        ("Kargo çok geç geldi", "delivery", "courier", "-"),
-        ("Ürün fotoğraftaki gibi değil", "evaluation", "product_page", "-"),
-        ("Fiyatlar çok uygun, teşekkürler", "evaluation", None, "+"),
-        ("Ödeme sayfası sürekli hata veriyor", "purchase", "payment_gateway", "-"),
-        ("Uygulama çok kullanışlı", None, "mobile_app", "+"),
-    ],
-    "fr": [
-        ("Livraison rapide", "delivery", "courier", "+"),
-        ("Le produit était abîmé", "delivery", None, "-"),
-        ("Le remboursement prend beaucoup trop de temps", "returns", None, "-"),
-        ("Service client très aimable", "support", "call_center", "+"),
-    ],
-    "de": [
-        ("Die App stürzt ständig ab", None, "mobile_app", "-"),
-        ("Schnelle Lieferung, alles bestens", "delivery", "courier", "+"),
-    ],
-    "ru": [
-        ("Доставка быстрая, всё понравилось", "delivery", "courier", "+"),
-        ("Оплата не прошла, а деньги списали", "purchase", "payment_gateway", "-"),
-    ],
+GREETINGS: dict[str, list[str]] = _FRAMING["greetings"]
+REQUESTS: dict[str, list[str]] = _FRAMING["requests"]
+OPENERS: dict[str, list[str]] = _FRAMING["openers"]
+IMPROVE_OPENERS: dict[str, list[str]] = _FRAMING["improve_openers"]
+CLOSERS: dict[tuple[str, str], list[str]] = {
+    (lang, polarity): closers
+    for lang, by_polarity in _FRAMING["closers"].items()
+    for polarity, closers in by_polarity.items()
 }
-
-# (emoji-only answer, polarity)
-EMOJI_ONLY: list[tuple[str, str]] = [
-    ("👍👍", "+"), ("😡😡😡", "-"), ("❤️❤️", "+"), ("👎", "-"), ("🙏🌹", "+"),
-    ("😐", "0"), ("🤬🤬", "-"), ("⭐⭐⭐⭐⭐", "+"), ("👌", "+"), ("💔", "-"),
-    ("🤷‍♂️", "0"), ("😶", "0"), ("🤔", "0"), ("😍😍😍", "+"), ("👎👎", "-"), ("💯", "+"),
-    ("😤", "-"), ("🙂", "+"), ("😐😐", "0"), ("🔥🔥", "+"), ("👍", "+"), ("😊😊", "+"),
-    ("🥰", "+"), ("👏👏👏", "+"), ("💐", "+"), ("😠", "-"), ("🤮", "-"), ("😒😒", "-"),
-    ("👎🏻👎🏻👎🏻", "-"), ("😑", "0"), ("🫤", "0"),
-]
-
-# Skipped-in-spirit answers: whitespace or punctuation only.
-JUNK_ANSWERS: list[str] = [" ", "-", ".", "...", "   ", "—", "N/A", "..", "-.", "؟", "--", "n/a",
-                           "  ", "_", ". ", "?", "-----", ".."]
-
-# =============================================================================================
-# Answers to "What one thing should we improve?"
-# =============================================================================================
-EN_IMPROVE: list[Clause] = [
-    ("Stop sending promo SMS late at night", "discovery", "email_sms", "-"),
-    ("Make the Instagram ads show the real prices", "discovery", "social_media", "-"),
-    ("Fewer ads, honestly they're everywhere", "discovery", "search_ads", "-"),
-    ("Correct the specs and use real photos on product pages", "evaluation", "product_page", "-"),
-    ("Remove the fake reviews", "evaluation", "product_page", "-"),
-    ("Better search", "evaluation", "website", "0"),
-    ("Keep my filters when I go back in the app", "evaluation", "mobile_app", "0"),
-    ("Add a way to compare more than two products", "evaluation", "product_page", "0"),
-    ("Fix the payment gateway, it fails all the time", "purchase", "payment_gateway", "-"),
-    ("Make coupon codes actually work", "purchase", "checkout", "-"),
-    ("Show the shipping cost at the start, not at the end", "purchase", "checkout", "0"),
-    ("More payment options, like installments for small orders", "purchase", "checkout", "0"),
-    ("Don't log people out during checkout!", "purchase", "mobile_app", "-"),
-    ("Faster delivery outside Tehran", "delivery", None, "0"),
-    ("Train your couriers to be polite", "delivery", "courier", "-"),
-    ("Let me choose an exact delivery time", "delivery", "courier", "0"),
-    ("Better packaging for fragile items", "delivery", None, "0"),
-    ("Send tracking updates by SMS", "delivery", "email_sms", "0"),
-    ("Quality control before shipping", "usage", None, "0"),
-    ("Stop selling fake products", "usage", None, "-"),
-    ("Answer the phone faster", "support", "call_center", "-"),
-    ("Let me talk to a real human instead of the bot", "support", "chat", "-"),
-    ("Stop transferring calls between departments", "support", "call_center", "-"),
-    ("Give your agents the power to actually fix things", "support", "call_center", "0"),
-    ("24/7 chat support", "support", "chat", "0"),
-    ("Reply to emails, at least once", "support", "email_sms", "-"),
-    ("Faster refunds!!", "returns", None, "-"),
-    ("Make the pickup guy show up when you say he will", "returns", "courier", "-"),
-    ("A simpler return form", "returns", "returns_portal", "0"),
-    ("Refund to my card, not wallet credit", "returns", None, "0"),
-    ("Points should not expire so fast", "loyalty", None, "0"),
-    ("Real benefits for gold members", "loyalty", None, "0"),
-    ("Remind me before the subscription renews", "loyalty", "email_sms", "0"),
-    ("The app needs to be faster", None, "mobile_app", "-"),
-    ("More stores in other cities", None, "store", "0"),
-    ("Dark mode in the app please", None, "mobile_app", "0"),
-    ("Make the website work on older phones", None, "website", "0"),
-    ("Let me return online orders in the store", "returns", "store", "0"),
-    ("Answer Instagram DMs", "support", "social_media", "-"),
-]
-
-FA_IMPROVE: list[Clause] = [
-    ("نصف شب پیامک تبلیغاتی نفرستید", "discovery", "email_sms", "-"),
-    ("تو تبلیغات قیمت واقعی رو بذارید", "discovery", "social_media", "0"),
-    ("تبلیغات گوگلتون کمتر و واقعی_تر باشه", "discovery", "search_ads", "0"),
-    ("مشخصات و عکس_های محصول را اصلاح کنید", "evaluation", "product_page", "0"),
-    ("نظرات فیک رو پاک کنید", "evaluation", "product_page", "-"),
-    ("جستجوی سایت رو درست کنید", "evaluation", "website", "-"),
-    ("فیلترهای اپ بعد از برگشتن پاک نشه", "evaluation", "mobile_app", "0"),
-    ("درگاه پرداخت رو درست کنید، همش قطعه", "purchase", "payment_gateway", "-"),
-    ("کدهای تخفیف واقعا کار کنه", "purchase", "checkout", "-"),
-    ("هزینه ارسال رو از اول نشون بدید", "purchase", "checkout", "0"),
-    ("روش_های پرداخت بیشتر، مثلا اقساط برای خریدهای کوچیک", "purchase", "checkout", "0"),
-    ("ارسال به شهرستان_ها سریع_تر بشه", "delivery", None, "0"),
-    ("به پیک_ها آموزش برخورد با مشتری بدید", "delivery", "courier", "-"),
-    ("امکان انتخاب ساعت دقیق تحویل", "delivery", "courier", "0"),
-    ("بسته_بندی کالاهای شکستنی بهتر بشه", "delivery", None, "0"),
-    ("پیامک وضعیت ارسال بفرستید", "delivery", "email_sms", "0"),
-    ("کنترل کیفیت قبل از ارسال", "usage", None, "0"),
-    ("جنس تقلبی نفروشید", "usage", None, "-"),
-    ("تلفن رو زودتر جواب بدید", "support", "call_center", "-"),
-    ("یه راه برای صحبت با اپراتور واقعی بذارید نه ربات", "support", "chat", "-"),
-    ("تماس رو هی به بخش دیگه وصل نکنید", "support", "call_center", "-"),
-    ("به کارشناس_ها اختیار بیشتری بدید", "support", "call_center", "0"),
-    ("پشتیبانی چت ۲۴ ساعته باشه", "support", "chat", "0"),
-    ("بازگشت وجه سریع_تر انجام شود", "returns", None, "0"),
-    ("مأمور مرجوعی سر وقت بیاد", "returns", "courier", "-"),
-    ("فرم مرجوعی ساده_تر بشه", "returns", "returns_portal", "0"),
-    ("پول رو به کارت برگردونید نه کیف پول", "returns", None, "0"),
-    ("امتیازها انقدر زود منقضی نشه", "loyalty", None, "0"),
-    ("برای مشتری_های طلایی مزیت واقعی بذارید", "loyalty", None, "0"),
-    ("قبل از تمدید اشتراک خبر بدید", "loyalty", "email_sms", "0"),
-    ("سرعت اپ رو بیشتر کنید", None, "mobile_app", "0"),
-    ("تو شهرهای دیگه هم شعبه بزنید", None, "store", "0"),
-    ("حالت شب برای اپ اضافه کنید", None, "mobile_app", "0"),
-    ("پاسخگویی پشتیبانی بهتر بشه", "support", None, "0"),
-    ("قیمت_ها رو منصفانه_تر کنید", "evaluation", None, "-"),
-    ("به ایمیل_ها جواب بدید", "support", "email_sms", "-"),
-    ("امکان مرجوع کردن خرید اینترنتی تو شعبه", "returns", "store", "0"),
-    ("سایت رو برای گوشی_های قدیمی بهینه کنید", None, "website", "0"),
-]
-
-FINGLISH_IMPROVE: list[Clause] = [
-    ("dargah pardakht ro dorost konid", "purchase", "payment_gateway", "-"),
-    ("ersal saritar beshe", "delivery", None, "0"),
-    ("poshtibani javabgoo bashe", "support", None, "-"),
-    ("be peyk ha amoozesh bedid", "delivery", "courier", "-"),
-    ("pool marjooi ro zoodtar bargardoonid", "returns", None, "0"),
-    ("app ro sari tar konid", None, "mobile_app", "0"),
-    ("sms tablighati nafrestid", "discovery", "email_sms", "-"),
-    ("nazarat fake ro pak konid", "evaluation", "product_page", "-"),
-    ("code takhfif ha kar kone", "purchase", "checkout", "-"),
-    ("emtiaz ha zood monghazi nashe", "loyalty", None, "0"),
-    ("chat ba adam vaghei bashe na robot", "support", "chat", "-"),
-]
-
-MIXED_IMPROVE: list[Clause] = [
-    ("payment gateway رو fix کنید", "purchase", "payment_gateway", "-"),
-    ("delivery سریع_تر بشه", "delivery", None, "0"),
-    ("یه live agent واقعی بذارید نه bot", "support", "chat", "-"),
-    ("refund ها رو faster کنید", "returns", None, "0"),
-    ("app performance رو بهتر کنید", None, "mobile_app", "0"),
-    ("fake reviews رو حذف کنید", "evaluation", "product_page", "-"),
-    ("return form رو ساده_تر کنید", "returns", "returns_portal", "0"),
-]
-
-# "Nothing to improve" style answers (no stage).
-EN_NOTHING: list[Clause] = [
-    ("Nothing, keep it up!", None, None, "+"),
-    ("Honestly nothing, you're doing great", None, None, "+"),
-    ("Keep doing what you're doing", None, None, "+"),
-    ("Can't think of anything", None, None, "0"),
-    ("Nothing really", None, None, "0"),
-    ("Not sure", None, None, "0"),
-]
-
-FA_NOTHING: list[Clause] = [
-    ("هیچی، همین_طوری ادامه بدید", None, None, "+"),
-    ("همه چی عالیه", None, None, "+"),
-    ("ممنون از زحماتتون", None, None, "+"),
-    ("خسته نباشید", None, None, "+"),
-    ("فعلا چیزی به ذهنم نمیرسه", None, None, "0"),
-    ("نظری ندارم", None, None, "0"),
-]
-
-FINGLISH_NOTHING: list[Clause] = [
-    ("hichi, aalie", None, None, "+"),
-    ("nazari nadaram", None, None, "0"),
-]
-
-MIXED_NOTHING: list[Clause] = [
-    ("nothing، همه چی اوکیه", None, None, "+"),
-]
-
-# =============================================================================================
-# App-store reviews: clauses about the app itself (mixed with the stage pools above).
-# =============================================================================================
-EN_APP: list[Clause] = [
-    ("Login OTP never arrives", None, "email_sms", "-"),
-    ("Love the new design, much cleaner", None, "mobile_app", "+"),
-    ("Fast, smooth, never had a problem", None, "mobile_app", "+"),
-    ("Way too many notifications and you can't turn them off", "discovery", "mobile_app", "-"),
-    ("The app eats my battery", None, "mobile_app", "-"),
-    ("Tracking the courier on the map is really cool", "delivery", "mobile_app", "+"),
-    ("The barcode scanner for finding products is genius", "evaluation", "mobile_app", "+"),
-    ("Search results in the app are worse than on the website", "evaluation", "mobile_app", "-"),
-    ("The cart keeps emptying itself", "purchase", "mobile_app", "-"),
-    ("Best shopping app in Iran, hands down", None, "mobile_app", "+"),
-    ("Huge app size for what it does", None, "mobile_app", "-"),
-    ("Can't change my address in the app, have to call support", "purchase", "mobile_app", "-"),
-    ("Returns are super easy right from the order page", "returns", "returns_portal", "+"),
-    ("The app shows prices in Rial in one place and Toman in another, confusing", "evaluation", "mobile_app", "-"),
-    ("Dark mode finally! Thanks", None, "mobile_app", "+"),
-    ("Images take forever to load on mobile data", "evaluation", "mobile_app", "-"),
-    ("Works great on my old phone too", None, "mobile_app", "+"),
-    ("The chat inside the app is handy", "support", "chat", "+"),
-    ("The payment page freezes on iOS", "purchase", "payment_gateway", "-"),
-    ("Wishlist sync between phone and website works perfectly", "evaluation", "mobile_app", "+"),
-]
-
-FA_APP: list[Clause] = [
-    ("کد ورود پیامکی نمیاد", None, "email_sms", "-"),
-    ("طراحی جدید خیلی قشنگ و خلوت_تره", None, "mobile_app", "+"),
-    ("سریع و روانه، تا حالا مشکلی نداشتم", None, "mobile_app", "+"),
-    ("نوتیفیکیشن زیاد میده، خاموش هم نمیشه", "discovery", "mobile_app", "-"),
-    ("باتری گوشیمو می_خوره", None, "mobile_app", "-"),
-    ("پیگیری پیک روی نقشه خیلی باحاله", "delivery", "mobile_app", "+"),
-    ("اسکن بارکد برای پیدا کردن کالا عالیه", "evaluation", "mobile_app", "+"),
-    ("نتایج جستجو تو اپ از سایت بدتره", "evaluation", "mobile_app", "-"),
-    ("سبد خرید خودبه_خود خالی میشه", "purchase", "mobile_app", "-"),
-    ("بهترین اپ خرید ایران", None, "mobile_app", "+"),
-    ("حجم برنامه خیلی زیاده", None, "mobile_app", "-"),
-    ("تو اپ نمیشه آدرس رو عوض کرد، باید زنگ بزنی", "purchase", "mobile_app", "-"),
-    ("مرجوع کردن از صفحه سفارش خیلی راحته", "returns", "returns_portal", "+"),
-    ("یه جا قیمت ریاله یه جا تومن، آدم گیج میشه", "evaluation", "mobile_app", "-"),
-    ("بالاخره حالت شب اضافه شد، مرسی", None, "mobile_app", "+"),
-    ("عکس_ها با اینترنت گوشی خیلی دیر لود میشن", "evaluation", "mobile_app", "-"),
-    ("رو گوشی قدیمی_ام هم خوب کار می_کنه", None, "mobile_app", "+"),
-    ("چت داخل اپ خیلی به درد بخوره", "support", "chat", "+"),
-    ("صفحه پرداخت رو آیفون هنگ می_کنه", "purchase", "payment_gateway", "-"),
-    ("لیست علاقه_مندی_ها بین اپ و سایت همگام میشه، عالیه", "evaluation", "mobile_app", "+"),
-]
-
-# Reviews of release 5.12.0, which crashed on the payment step (fixed in 5.12.1).
-EN_APP_CRASH: list[Clause] = [
-    ("App crashes every time I try to pay since the last update", "purchase", "mobile_app", "-"),
-    ("After updating to the new version the app won't even open", None, "mobile_app", "-"),
-    ("New update is broken, it closes as soon as I hit the pay button", "purchase", "mobile_app", "-"),
-    ("Since the update I can't finish any order, the app just quits", "purchase", "mobile_app", "-"),
-]
-FA_APP_CRASH: list[Clause] = [
-    ("از آپدیت آخر هر بار می_خوام پرداخت کنم اپ بسته میشه", "purchase", "mobile_app", "-"),
-    ("بعد از آپدیت جدید اپ اصلا باز نمیشه", None, "mobile_app", "-"),
-    ("آپدیت جدید خرابه، دکمه پرداخت رو که می_زنم می_پره بیرون", "purchase", "mobile_app", "-"),
-    ("از وقتی آپدیت کردم نمی_تونم هیچ سفارشی ثبت کنم", "purchase", "mobile_app", "-"),
-]
-EN_APP_FIXED: list[Clause] = [
-    ("The 5.12.1 update fixed the payment crash, thank you", "purchase", "mobile_app", "+"),
-    ("Crash is gone after the latest update", None, "mobile_app", "+"),
-]
-FA_APP_FIXED: list[Clause] = [
-    ("آپدیت 5.12.1 مشکل کرش موقع پرداخت رو حل کرد، دمتون گرم", "purchase", "mobile_app", "+"),
-    ("با آپدیت جدید دیگه کرش نمی_کنه", None, "mobile_app", "+"),
-]
-
-# =============================================================================================
-# Support tickets: (text, stage, touchpoint, polarity, category picked by the agent)
-# =============================================================================================
-EN_TICKET: list[TicketClause] = [
-    ("I can't log in, the verification code never arrives", None, "email_sms", "-", "account"),
-    ("Please delete my account and all my data", None, None, "0", "account"),
-    ("I want to change the phone number on my account", None, None, "0", "account"),
-    ("Can I change the delivery address for order {order}?", "delivery", None, "0", "delivery"),
-    ("Please cancel order {order}, I ordered it by mistake", "purchase", None, "0", "order"),
-    ("I need an official invoice for my company for order {order}", "purchase", None, "0", "other"),
-    ("How long is the warranty on this vacuum cleaner?", "support", None, "0", "warranty"),
-    ("My gift card says it's already used but I never used it", "purchase", "checkout", "-", "payment"),
-    ("I was charged {price} but the order shows as cancelled", "purchase", "payment_gateway", "-", "payment"),
-    ("The money was deducted on {date} and the order was never registered", "purchase", "payment_gateway", "-", "payment"),
-    ("Tracking shows delivered but I never got the package", "delivery", "courier", "-", "delivery"),
-    ("The parcel arrived damaged, I have photos", "delivery", "courier", "-", "delivery"),
-    ("I received someone else's order", "delivery", None, "-", "delivery"),
-    ("My refund for order {order} still hasn't arrived", "returns", None, "-", "refund"),
-    ("The return pickup was scheduled for yesterday and nobody came", "returns", "courier", "-", "returns"),
-    ("The return portal won't let me upload photos", "returns", "returns_portal", "-", "returns"),
-    ("The phone I bought restarts by itself, I want to use the warranty", "support", None, "-", "warranty"),
-    ("The item doesn't match the description, it's a different model", "evaluation", "product_page", "-", "product"),
-    ("Just wanted to say thanks, {agent} solved my issue yesterday", "support", "call_center", "+", "other"),
-    ("Thanks for the quick refund!", "returns", None, "+", "refund"),
-    ("The app crashes when I open my orders page", None, "mobile_app", "-", "app"),
-    ("My loyalty points disappeared from my account", "loyalty", None, "-", "account"),
-    ("Is this product original? The seller's listing is unclear", "evaluation", "product_page", "0", "product"),
-    ("The coupon from your newsletter doesn't work at checkout", "purchase", "checkout", "-", "payment"),
-    ("I keep getting marketing SMS even though I opted out", "discovery", "email_sms", "-", "account"),
-]
-
-FA_TICKET: list[TicketClause] = [
-    ("نمی_تونم وارد حسابم بشم، کد تأیید نمیاد", None, "email_sms", "-", "account"),
-    ("لطفاً حساب کاربری من و اطلاعاتم را حذف کنید", None, None, "0", "account"),
-    ("می_خوام شماره موبایل حسابمو عوض کنم", None, None, "0", "account"),
-    ("امکان تغییر آدرس تحویل سفارش {order} وجود دارد؟", "delivery", None, "0", "delivery"),
-    ("سفارش {order} رو اشتباهی ثبت کردم، لطفا لغوش کنید", "purchase", None, "0", "order"),
-    ("برای سفارش {order} فاکتور رسمی با کد اقتصادی لازم دارم", "purchase", None, "0", "other"),
-    ("گارانتی این جاروبرقی چند ماهه است؟", "support", None, "0", "warranty"),
-    ("کارت هدیه_م رو می_زنم میگه قبلا استفاده شده در حالی که استفاده نکردم", "purchase", "checkout", "-", "payment"),
-    ("مبلغ {price} از حسابم کسر شده و سفارش لغو شده نشون میده", "purchase", "payment_gateway", "-", "payment"),
-    ("تاریخ {date} پول از حسابم کم شد و سفارش ثبت نشد", "purchase", "payment_gateway", "-", "payment"),
-    ("تو سیستم زده تحویل شده، بسته به دست من نرسیده", "delivery", "courier", "-", "delivery"),
-    ("بسته آسیب دیده رسیده، عکسش رو دارم", "delivery", "courier", "-", "delivery"),
-    ("سفارش یه نفر دیگه به دست من رسیده", "delivery", None, "-", "delivery"),
-    ("وجه مرجوعی سفارش {order} هنوز واریز نشده", "returns", None, "-", "refund"),
-    ("قرار بود دیروز مرجوعی رو ببرن، کسی نیومد", "returns", "courier", "-", "returns"),
-    ("تو پنل مرجوعی نمیشه عکس آپلود کرد", "returns", "returns_portal", "-", "returns"),
-    ("گوشی که خریدم خودش ریست میشه، می_خوام از گارانتی استفاده کنم", "support", None, "-", "warranty"),
-    ("کالا با توضیحات سایت فرق داره، مدلش یه چیز دیگه_ست", "evaluation", "product_page", "-", "product"),
-    ("فقط خواستم تشکر کنم، {agent} دیروز مشکلمو حل کرد", "support", "call_center", "+", "other"),
-    ("ممنون از بازگشت سریع وجه", "returns", None, "+", "refund"),
-    ("اپ موقع باز کردن صفحه سفارش_ها بسته میشه", None, "mobile_app", "-", "app"),
-    ("امتیازهای باشگاهم پاک شده", "loyalty", None, "-", "account"),
-    ("این کالا اصله؟ توضیحات فروشنده واضح نیست", "evaluation", "product_page", "0", "product"),
-    ("لطفاً نسبت به پیگیری شکایت اینجانب در خصوص تأخیر ارسال اقدام فرمایید", "delivery", None, "-", "delivery"),
-    ("کد تخفیف خبرنامه موقع پرداخت قبول نمیشه", "purchase", "checkout", "-", "payment"),
-    ("با اینکه لغو اشتراک کردم هنوز پیامک تبلیغاتی میاد", "discovery", "email_sms", "-", "account"),
-]
-
-FINGLISH_TICKET: list[TicketClause] = [
-    ("sefaresh {order} hanooz naresid", "delivery", None, "-", "delivery"),
-    ("pool kam shode vali sefaresh sabt nashode", "purchase", "payment_gateway", "-", "payment"),
-    ("mikham sefaresham ro cancel konam", "purchase", None, "0", "order"),
-    ("pool marjooi hanooz nayoomade", "returns", None, "-", "refund"),
-    ("nemitoonam login konam, code nemiad", None, "email_sms", "-", "account"),
-    ("kala kharab resid, mikham pas bedam", "returns", None, "-", "returns"),
-]
-
-MIXED_TICKET: list[TicketClause] = [
-    ("order {order} هنوز deliver نشده", "delivery", None, "-", "delivery"),
-    ("payment fail شد ولی پول کم شده", "purchase", "payment_gateway", "-", "payment"),
-    ("refund سفارشم کی واریز میشه؟", "returns", None, "0", "refund"),
-    ("app موقع login هنگ می_کنه", None, "mobile_app", "-", "app"),
-]
-
-# Call-center tickets are often typed by the agent, in the third person.
-FA_AGENT_NOTES: list[TicketClause] = [
-    ("مشتری تماس گرفت و اعلام کرد سفارش {order} با تأخیر رسیده و از برخورد پیک ناراضی است", "delivery", "courier", "-", "delivery"),
-    ("مشتری اعلام کرد مبلغ از حساب کسر شده و سفارش ثبت نشده؛ ارجاع به واحد مالی", "purchase", "payment_gateway", "-", "payment"),
-    ("مشتری جهت پیگیری بازگشت وجه تماس گرفت؛ بار سوم تماس", "returns", None, "-", "refund"),
-    ("مشتری برای تشکر از ارسال سریع تماس گرفت", "delivery", "courier", "+", "other"),
-    ("مشتری درباره نحوه استفاده از گارانتی سؤال داشت؛ راهنمایی شد", "support", None, "0", "warranty"),
-    ("مشتری از عدم مراجعه مأمور جمع_آوری مرجوعی شکایت دارد؛ زمان جدید هماهنگ شد", "returns", "courier", "-", "returns"),
-]
-EN_AGENT_NOTES: list[TicketClause] = [
-    ("Customer called, says the courier never showed up for the return pickup. Rescheduled", "returns", "courier", "-", "returns"),
-    ("Customer reports a double charge for order {order}. Escalated to finance", "purchase", "payment_gateway", "-", "payment"),
-    ("Customer asked about delivery time to Tabriz. Informed 3-5 working days", "delivery", None, "0", "delivery"),
-    ("Cust. angry, 4th call about the same refund, wants a supervisor", "returns", None, "-", "refund"),
-    ("Customer says the product page listed the wrong colour; offered an exchange", "evaluation", "product_page", "-", "product"),
-]
-
-# Sentences that signal repeated contact (high customer effort).
-EN_EFFORT: list[Clause] = [
-    ("This is my third message about this", "support", None, "-"),
-    ("I've called twice already and nobody did anything", "support", "call_center", "-"),
-    ("Third ticket, same problem", "support", None, "-"),
-    ("I already explained this to your call center twice", "support", "call_center", "-"),
-    ("Your chat told me to open a ticket, so here I am again", "support", "chat", "-"),
-]
-FA_EFFORT: list[Clause] = [
-    ("این بار سومه که پیام میدم", "support", None, "-"),
-    ("دو بار زنگ زدم و هر بار گفتن پیگیری می_کنیم", "support", "call_center", "-"),
-    ("برای بار چندم درخواست میدم", "support", None, "-"),
-    ("قبلا هم تیکت زدم، بدون جواب بستنش", "support", None, "-"),
-    ("چت گفت تیکت ثبت کنم، دوباره دارم توضیح میدم", "support", "chat", "-"),
-]
-
-# Non-content framing (no stage, no polarity).
-GREETINGS = {
-    "en": ["Hi,", "Hello,", "Hi team,", "Dear Kalano support,", "Hello there.", "Hi"],
-    "fa": ["سلام،", "سلام وقت بخیر.", "با سلام و احترام،", "درود،", "سلام", "سلام خسته نباشید."],
-    "fin": ["salam,", "salam vaght bekheir,", "salam"],
-}
-REQUESTS = {
-    "en": ["Please look into it.", "Please call me back.", "I want my money back.", "Please fix this ASAP.", "Waiting for your reply.", "What should I do?"],
-    "fa": ["لطفا پیگیری کنید.", "لطفاً در اسرع وقت رسیدگی شود.", "منتظر پاسخ هستم.", "لطفا باهام تماس بگیرید.", "پولمو می_خوام.", "چیکار باید بکنم؟"],
-    "fin": ["lotfan peygiri konid.", "montazeram.", "lotfan zang bezanid."],
-}
-OPENERS = {
-    "en": ["Honestly, ", "To be honest, ", "Well, ", "tbh ", "So, "],
-    "fa": ["راستش ", "والا ", "سلام، ", "صادقانه بگم ", "ببینید، "],
-    "fin": ["salam, ", "rastesh ", "vala "],
-}
-IMPROVE_OPENERS = {
-    "en": ["Please, ", "One thing: ", "IMO ", "Simple: ", "Just ", "Definitely "],
-    "fa": ["لطفا ", "به نظرم ", "خواهشاً ", "فقط ", "یه پیشنهاد: ", "به نظر من "],
-    "fin": ["lotfan ", "be nazaram ", "faghat "],
-}
-CLOSERS = {
-    ("en", "+"): [" Thanks!", " Keep it up.", " Thank you.", " 10/10"],
-    ("en", "-"): [" Very disappointed.", " Not happy at all.", " Fix it please.", " Ridiculous."],
-    ("fa", "+"): [" ممنون", " مرسی از همتون", " دمتون گرم", " خسته نباشید"],
-    ("fa", "-"): [" واقعا ناراحت شدم.", " خیلی بده.", " حیف.", " اصلا راضی نیستم."],
-    ("fin", "+"): [" merci", " mamnoon", " damet garm"],
-    ("fin", "-"): [" vaghan bad bood", " heyf"],
-}
-EMOJI_BY_POLARITY = {
-    "+": ["👍", "❤️", "😍", "🙏", "👌", "⭐", "🌹", "😊"],
-    "-": ["😡", "😤", "👎", "😞", "💔", "🤬", "😠", "🙄"],
-    "0": ["🤷‍♂️", "😐", "🤔"],
-}
-
-EN_TYPOS = {
-    "received": "recieved", "definitely": "definately", "disappointed": "dissapointed",
-    "until": "untill", "address": "adress", "delivery": "delivary", "because": "becuase",
-    "experience": "expirience", "immediately": "immediatly", "really": "realy",
-    "their": "thier", "warranty": "waranty", "money": "mony",
-}
-STRETCH = {
-    "خیلی": "خیییییلی", "عالی": "عاااالی", "دیر": "دیییییر", "افتضاح": "افتضااااح",
-    "واقعا": "واقعاااا", "ممنون": "ممنووون", "بد": "بددد", "so": "sooo", "very": "veeery",
-    "slow": "sloooow", "love": "looove", "kheili": "kheiliiii", "dir": "diiiir",
-    "هیچ": "هیییچ", "اصلا": "اصلاااا", "سریع": "سرییییع", "مرسی": "مرسیییی", "great": "greaaat",
-    "never": "neverrr", "aalie": "aaaalie",
-}
-
-# =============================================================================================
-# Long answers (1,500+ characters) covering several stages.
-# =============================================================================================
-RANT_EN = (
-    "Where do I even start. I saw your ad on Instagram for a 55-inch TV with 30% off, clicked it and the "
-    "price on the site was completely different, the 'discount' was for another model. Fine, I still "
-    "ordered the TV because the reviews looked good (now I'm pretty sure half of them are fake). At "
-    "checkout the coupon from your own SMS didn't work, then the bank gateway timed out TWICE and the "
-    "money was taken from my account both times but no order was registered. I called the call center, "
-    "waited 35 minutes on hold, got transferred to 'finance' and the line dropped. Called again the next "
-    "day, explained everything from scratch, they said the money would come back within 72 hours. It "
-    "took 9 days.\n"
-    "Eventually I placed the order a third time (order {order}) and it was supposed to arrive in 3 days. "
-    "It arrived after 11 days, the courier refused to bring it up to the 4th floor and the box had a huge "
-    "dent in it. The screen has a line of dead pixels on the left side. I requested a return through the "
-    "website, the form crashed at the last step, so I had to call AGAIN. They scheduled a pickup for "
-    "Saturday, nobody came. Rescheduled for Tuesday, nobody came. When they finally picked it up the "
-    "refund took another three weeks and they kept {price} for 'shipping' even though the product was "
-    "faulty. I have been a gold member for four years and honestly I don't know why I stayed this long. "
-    "Your prices are good, I'll give you that, but nothing is worth this much stress. I won't be "
-    "recommending you to anyone, and I've already told my sister to cancel her Kalano Plus."
-)
-
-RANT_FA = (
-    "سلام. واقعا نمی_دونم از کجا شروع کنم. تو اینستاگرام تبلیغ یخچال ساید بای ساید رو دیدم با ۲۵ درصد تخفیف، "
-    "رفتم تو سایت دیدم تخفیف مال یه مدل دیگه_ست. باز گفتم اشکال نداره، نظرات خریدارها خوب بود (که الان "
-    "مطمئنم نصفش فیکه). موقع پرداخت کد تخفیفی که خودتون پیامک کرده بودید کار نکرد، بعدش درگاه پرداخت دو بار "
-    "قطع شد و هر دو بار پول از حسابم کم شد ولی سفارش ثبت نشد. زنگ زدم مرکز تماس، ۴۰ دقیقه پشت خط موندم، "
-    "وصلم کردن به واحد مالی و تماس قطع شد. تو همون چهل دقیقه سه تا پیامک تبلیغاتی حراج هم ازتون اومد که واقعا "
-    "نمک روی زخم بود. تو چت سایت هم ربات فقط لینک سوالات متداول رو می_فرستاد و هیچ راهی برای صحبت با یه آدم "
-    "واقعی نبود. فرداش دوباره زنگ زدم و از اول همه چیو توضیح دادم، گفتن تا ۷۲ "
-    "ساعت پول برمی_گرده، ده روز طول کشید.\n"
-    "بالاخره بار سوم سفارش ثبت شد، کد سفارش {order}. قرار بود سه روزه برسه، دوازده روز بعد رسید. پیک گفت "
-    "آسانسور ندارید من نمیارم بالا، خودتون بیاید پایین! یخچال هم یه طرفش فرورفتگی داشت. از همون هفته اول "
-    "صدای عجیب میده و برفک می_زنه. زنگ زدم گارانتی، گفتن باید فروشنده تأیید کنه، فروشنده گفت مشکل از "
-    "گارانتیه. خواستم مرجوع کنم، فرم مرجوعی سایت مرحله آخر خطا داد و مجبور شدم باز زنگ بزنم. دو بار قرار "
-    "گذاشتن بیان ببرن و هیچ کدوم نیومدن. آخرش که بردن، سه هفته طول کشید تا پول برگرده و {price} هم بابت "
-    "«هزینه ارسال» کم کردن در حالی که کالا معیوب بود. چهار ساله مشتری طلایی_تونم و واقعا نمی_فهمم چرا تا "
-    "الان موندم. قیمتاتون خوبه قبول دارم، ولی این همه اعصاب_خوردی به هیچ قیمتی نمی_ارزه. دیگه به هیچ کس "
-    "معرفیتون نمی_کنم و به همه دوستام هم میگم از شما خرید نکنن. امیدوارم حداقل این پیام رو یه نفر بخونه و "
-    "به جای جواب کپی_پیست، واقعا یه کاری بکنه."
-)
+EMOJI_BY_POLARITY: dict[str, list[str]] = _FRAMING["emoji_by_polarity"]
+EN_TYPOS: dict[str, str] = _FRAMING["en_typos"]
+STRETCH: dict[str, str] = _FRAMING["stretch"]
 
 RANTS: list[tuple[str, str, list[Clause]]] = [
-    (
-        RANT_EN, "en",
-        [
-            ("", "purchase", "payment_gateway", "-"), ("", "discovery", "social_media", "-"),
-            ("", "evaluation", "product_page", "-"), ("", "purchase", "checkout", "-"),
-            ("", "support", "call_center", "-"), ("", "delivery", "courier", "-"),
-            ("", "usage", None, "-"), ("", "returns", "returns_portal", "-"),
-            ("", "loyalty", None, "-"), ("", "evaluation", None, "+"),
-        ],
-    ),
-    (
-        RANT_FA, "fa",
-        [
-            ("", "purchase", "payment_gateway", "-"), ("", "discovery", "social_media", "-"),
-            ("", "evaluation", "product_page", "-"), ("", "purchase", "checkout", "-"),
-            ("", "support", "call_center", "-"), ("", "delivery", "courier", "-"),
-            ("", "usage", None, "-"), ("", "returns", "returns_portal", "-"),
-            ("", "loyalty", None, "-"), ("", "evaluation", None, "+"),
-        ],
-    ),
+    (rant["text"], rant["lang"], _clauses(rant["clauses"])) for rant in _load("rants")["rants"]
 ]
 
-# =============================================================================================
-# Names, non-PII numbers and PII (with valid checksums)
-# =============================================================================================
-AGENT_NAMES = {
-    "en": ["Sara", "Reza", "Mr. Mohammadi", "Ms. Karimi", "Ali", "Neda", "Mrs. Rahimi", "Amir"],
-    "fa": ["آقای محمدی", "خانم کریمی", "سارا", "آقای رضایی", "خانم احمدی", "علی", "خانم نوری", "آقای حسینی"],
-    "fin": ["agha mohammadi", "khanom karimi", "Sara", "Reza"],
-}
-CUSTOMER_NAMES = {
-    "en": ["Neda Rahimi", "Babak Azizi", "Shirin Moradi", "Kaveh Jafari", "Laleh Sadeghi"],
-    "fa": ["مریم احمدی", "حمید تهرانی", "شیرین مرادی", "کاوه جعفری", "لاله صادقی", "رضا کاظمی"],
-    "fin": ["Maryam Ahmadi", "Hamid Tehrani"],
-}
-SIGNATURES = {
-    "en": ["Regards, {name}", "Thanks, {name}", "- {name}"],
-    "fa": ["با تشکر، {name}", "ارادتمند، {name}", "{name}"],
-    "fin": ["merci, {name}"],
-}
-EMAIL_LOCALS = ["sara.ahmadi88", "m.rezaei", "ali_karimi1370", "neda.r", "hamid.t64", "b.azizi",
-                "shirin.moradi", "kaveh1990", "laleh.s", "reza.kazemi.work"]
-EMAIL_DOMAINS = ["example.com", "example.org", "example.net"]
-URL_SLUGS = ["samsung-galaxy-a55", "philips-blender-hr2041", "nike-air-zoom-42", "xiaomi-redmi-note-13",
-             "bosch-vacuum-bgs05", "lenovo-ideapad-3", "delonghi-coffee-maker", "adidas-tshirt-m"]
-CARD_BINS = ["603799", "610433", "589210", "627353", "603769", "621986", "502229"]
-IBAN_BANKS = ["017", "012", "056", "018", "019", "015", "057"]
-MOBILE_PREFIXES = ["0912", "0935", "0919", "0901", "0990", "0938", "0921", "0913"]
-LANDLINE_PREFIXES = ["021", "031", "051", "071", "041"]
-JALALI_MONTHS = ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر",
-                 "دی", "بهمن", "اسفند"]
-
-PII_TEMPLATES: dict[str, dict[str, list[str]]] = {
-    "en": {
-        "email": ["You can reach me at {v}", "My email is {v}", "Please reply to {v}, nobody answers in the app", "Email me: {v}"],
-        "mobile": ["Call me on {v}", "My number is {v}", "Please call me back on {v}", "Contact: {v}"],
-        "landline": ["You can also call my office at {v}", "Landline: {v}"],
-        "card": ["The money was taken from my card {v}", "Card number {v}, please check the transaction", "Refund to this card please: {v}"],
-        "iban": ["Please refund to my IBAN {v}", "My sheba number for the refund: {v}"],
-        "national_id": ["My national ID is {v} if you need it for the warranty", "National code: {v}"],
-        "url": ["This is the product: {v}", "Look at this listing {v} the photo is totally different", "Link: {v}"],
-    },
-    "fa": {
-        "email": ["ایمیلم {v} هست، لطفا جواب بدید", "لطفاً پاسخ را به ایمیل {v} ارسال کنید", "ایمیل: {v}"],
-        "mobile": ["شماره من {v} هست، لطفا تماس بگیرید", "لطفا با این شماره تماس بگیرید: {v}", "شماره تماس: {v}", "با {v} تماس بگیرید"],
-        "landline": ["شماره ثابت: {v}", "ساعت اداری با {v} تماس بگیرید"],
-        "card": ["پول از کارت {v} کم شد", "شماره کارت جهت واریز: {v}", "مبلغ رو به این کارت برگردونید {v}"],
-        "iban": ["شماره شبا جهت عودت وجه: {v}", "لطفا به شبای {v} واریز کنید"],
-        "national_id": ["کد ملی {v} به نام خودمه", "کد ملی: {v}"],
-        "url": ["لینک محصول: {v}", "اینم لینکش {v}", "این کالا رو ببینید {v}"],
-    },
-    "fin": {
-        "email": ["emailam {v}", "be {v} email bezanid"],
-        "mobile": ["shomaram {v}", "ba {v} tamas begirid"],
-        "landline": ["shomare sabet {v}"],
-        "card": ["az cartam {v} kam shod", "shomare cart {v}"],
-        "iban": ["sheba {v}"],
-        "national_id": ["code melli {v}"],
-        "url": ["linkesh {v}"],
-    },
-}
+AGENT_NAMES: dict[str, list[str]] = _PERSONAL["agent_names"]
+CUSTOMER_NAMES: dict[str, list[str]] = _PERSONAL["customer_names"]
+SIGNATURES: dict[str, list[str]] = _PERSONAL["signatures"]
+EMAIL_LOCALS: list[str] = _PERSONAL["email_locals"]
+EMAIL_DOMAINS: list[str] = _PERSONAL["email_domains"]
+URL_SLUGS: list[str] = _PERSONAL["url_slugs"]
+CARD_BINS: list[str] = _PERSONAL["card_bins"]
+IBAN_BANKS: list[str] = _PERSONAL["iban_banks"]
+MOBILE_PREFIXES: list[str] = _PERSONAL["mobile_prefixes"]
+LANDLINE_PREFIXES: list[str] = _PERSONAL["landline_prefixes"]
+JALALI_MONTHS: list[str] = _PERSONAL["jalali_months"]
+PII_TEMPLATES: dict[str, dict[str, list[str]]] = _PERSONAL["templates"]
+COMPLAINT_TEMPLATES = set(_PERSONAL["complaint_templates"])
+# Kinds of PII only an unhappy customer volunteers (a card or IBAN to refund to).
 COMPLAINT_KINDS = {"card", "iban"}
-COMPLAINT_TEMPLATES = {"Look at this listing {v} the photo is totally different", "این کالا رو ببینید {v}"}
 PII_WEIGHTS = {
     "survey": {"email": 3, "mobile": 4, "landline": 2, "card": 3, "iban": 2, "national_id": 2, "url": 3},
     "reviews": {"email": 3, "mobile": 2, "landline": 1, "card": 1, "iban": 0.5, "national_id": 0.5, "url": 4},
@@ -1379,55 +371,40 @@ class Text:
         }
 
 
-MIXED_TEXTS = {c[0].replace("_", ZWNJ) for c in MIXED + MIXED_IMPROVE + MIXED_NOTHING + MIXED_TICKET}
 POLARITY_NAMES = {"+": "positive", "-": "negative", "0": "neutral"}
 
 
-def _fa(pool: Sequence[tuple]) -> list:
+def _fa(pool: Sequence[Sequence]) -> list:
     """Turn the ``_`` half-space marker into a real zero-width non-joiner."""
     return [(entry[0].replace("_", ZWNJ), *entry[1:]) for entry in pool]
 
 
-REASON: dict[str, list[Clause]] = {
-    "en": EN_DISCOVERY + EN_EVALUATION + EN_PURCHASE + EN_DELIVERY + EN_USAGE + EN_SUPPORT
-    + EN_RETURNS + EN_LOYALTY + EN_GENERAL + EN_NEUTRAL,
-    "fa": _fa(FA_DISCOVERY + FA_EVALUATION + FA_PURCHASE + FA_DELIVERY + FA_USAGE + FA_SUPPORT
-              + FA_RETURNS + FA_LOYALTY + FA_GENERAL + FA_NEUTRAL),
-    "fin": FINGLISH,
-    "mix": _fa(MIXED),
-    **OTHER,
-}
-IMPROVE: dict[str, list[Clause]] = {
-    "en": EN_IMPROVE, "fa": _fa(FA_IMPROVE), "fin": FINGLISH_IMPROVE, "mix": _fa(MIXED_IMPROVE),
-}
-NOTHING: dict[str, list[Clause]] = {
-    "en": EN_NOTHING, "fa": _fa(FA_NOTHING), "fin": FINGLISH_NOTHING, "mix": _fa(MIXED_NOTHING),
-}
-APP: dict[str, list[Clause]] = {"en": EN_APP, "fa": _fa(FA_APP)}
-APP_CRASH: dict[str, list[Clause]] = {"en": EN_APP_CRASH, "fa": _fa(FA_APP_CRASH)}
-APP_FIXED: dict[str, list[Clause]] = {"en": EN_APP_FIXED, "fa": _fa(FA_APP_FIXED)}
-TICKET: dict[str, list[TicketClause]] = {
-    "en": EN_TICKET, "fa": _fa(FA_TICKET), "fin": FINGLISH_TICKET, "mix": _fa(MIXED_TICKET),
-}
-AGENT_NOTES: dict[str, list[TicketClause]] = {"en": EN_AGENT_NOTES, "fa": _fa(FA_AGENT_NOTES)}
-EFFORT: dict[str, list[Clause]] = {"en": EN_EFFORT, "fa": _fa(FA_EFFORT)}
-OTHER_LANGS = tuple(OTHER)
+def _by_language(pools: dict[str, list]) -> dict[str, list]:
+    """Clauses per language; Persian-script pools (fa, and mix: code-switched) get ZWNJs."""
+    return {lang: _fa(pool) if lang in ("fa", "mix") else _clauses(pool)
+            for lang, pool in pools.items()}
 
-ADDITIVE = {
-    "en": [". ", ", and ", ", ", ". Also, ", " and ", ". "],
-    "fa": ["، ", " و ", ". ", "؛ ", "، ضمناً ", "، "],
-    "fin": [", ", " va ", ". ", ", "],
-    "ar": ["، و"], "tr": [", ", " ve "], "fr": [", ", " et "], "de": [", ", " und "], "ru": [", ", " и "],
+
+_BY_STAGE = _REASONS["by_stage"].values()
+REASON: dict[str, list[Clause]] = {
+    "en": _clauses([c for stage in _BY_STAGE for c in stage["en"]]),
+    "fa": _fa([c for stage in _BY_STAGE for c in stage["fa"]]),
+    **_by_language({"fin": _REASONS["fin"], "mix": _REASONS["mix"], **_REASONS["other"]}),
 }
+IMPROVE: dict[str, list[Clause]] = _by_language(_IMPROVE["improve"])
+NOTHING: dict[str, list[Clause]] = _by_language(_IMPROVE["nothing"])
+APP: dict[str, list[Clause]] = _by_language(_APP_REVIEWS["app"])
+APP_CRASH: dict[str, list[Clause]] = _by_language(_APP_REVIEWS["app_crash"])
+APP_FIXED: dict[str, list[Clause]] = _by_language(_APP_REVIEWS["app_fixed"])
+TICKET: dict[str, list[TicketClause]] = _by_language(_TICKETS["ticket"])
+AGENT_NOTES: dict[str, list[TicketClause]] = _by_language(_TICKETS["agent_notes"])
+EFFORT: dict[str, list[Clause]] = _by_language(_TICKETS["effort"])
+OTHER_LANGS = tuple(_REASONS["other"])
+MIXED_TEXTS = {c[0] for pools in (REASON, IMPROVE, NOTHING, TICKET) for c in pools["mix"]}
+
+ADDITIVE: dict[str, list[str]] = _FRAMING["additive"]
 ADDITIVE["mix"] = ADDITIVE["fa"]
-CONTRAST = {
-    "en": [", but ", ". But ", " but ", ". However, ", ", however ", ". That said, ", ", but "],
-    "fa": ["، ولی ", " ولی ", "، اما ", ". اما ", " ولی خب ", "؛ با این حال ", "، ولی "],
-    "fin": [" vali ", ", vali ", " ama ", ". vali "],
-    "mix": ["، ولی ", " ولی ", "، اما ", " but ", ", but "],
-    "ar": ["، لكن ", " لكن "], "tr": [" ama ", ", ama "], "fr": [" mais ", ", mais "],
-    "de": [", aber "], "ru": [", но "],
-}
+CONTRAST: dict[str, list[str]] = _FRAMING["contrast"]
 LATIN_SCRIPT = {"en", "fin", "tr", "fr", "de", "ru"}
 KEEP_CASE = {"I", "I'm", "I've", "I'll", "Kalano", "Instagram", "Google", "Telegram/Instagram",
              "Tehran", "Shiraz", "Tabriz", "Q&A", "T-shirt", "Die"}

@@ -10,8 +10,8 @@ import pytest
 
 from tests.conftest import write_csv
 from voc.errors import ConfigError, InputError
-from voc.heads.data import load_labelled, parse_label_map
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
+from voc.training.data import load_labelled, parse_label_map
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED_HEADS = REPO / "voc" / "data" / "heads" / "voc-heads.safetensors"
@@ -122,8 +122,8 @@ def test_label_from_a_list_of_aspect_objects(tmp_path: Path) -> None:
 
 
 def test_default_recipe_maps_banking_problems_to_negative() -> None:
-    from voc.heads.data import _map_label
-    from voc.heads.recipes import DEFAULT_SOURCES
+    from voc.training.data import _map_label
+    from voc.training.recipes import DEFAULT_SOURCES
 
     banking = next(s for s in DEFAULT_SOURCES if s.name == "en_banking77_problems")
     assert isinstance(banking.label_map, dict)
@@ -138,7 +138,7 @@ def test_default_recipe_maps_banking_problems_to_negative() -> None:
 def test_default_recipe_scores_goemotions_groups_but_never_trains_sentiment_on_them() -> None:
     # GoEmotions' neutral is "no emotion", not the VoC neutral (issue 16): eval only, from
     # its own dev file; its Ekman labels still train emotion.
-    from voc.heads.recipes import DEFAULT_SOURCES
+    from voc.training.recipes import DEFAULT_SOURCES
 
     goemotions = [s for s in DEFAULT_SOURCES if s.name.startswith("en_goemotions")]
     assert {(s.task, s.role) for s in goemotions} == {("sentiment", "eval"),
@@ -148,7 +148,7 @@ def test_default_recipe_scores_goemotions_groups_but_never_trains_sentiment_on_t
 
 
 def test_score_matches_hand_computed_values() -> None:
-    from voc.heads.evaluate import format_report, predict_labels, score
+    from voc.training.evaluate import format_report, predict_labels, score
 
     labels = ("negative", "neutral", "positive")
     gold = ["negative", "negative", "negative", "neutral", "positive", "positive"]
@@ -331,7 +331,7 @@ def test_shipped_heads_classify_obvious_examples(model_dir: Path, backend: str) 
 
 
 def test_evaluate_runs_the_classifier(classifier) -> None:  # type: ignore[no-untyped-def]
-    from voc.heads.evaluate import evaluate
+    from voc.training.evaluate import evaluate
 
     result = evaluate("emotion", TEXTS[:3], ["anger", "anger", "joy"], classifier)
     assert result["n"] == 3 and result["labels"] == list(EMOTION_LABELS)
@@ -342,8 +342,8 @@ def test_evaluate_runs_the_classifier(classifier) -> None:  # type: ignore[no-un
 
 def test_tiny_training_run_end_to_end(model_dir: Path, tmp_path: Path) -> None:
     from voc.heads.predict import FeedbackClassifier
-    from voc.heads.recipes import DataSource
-    from voc.heads.train import TrainOptions, train_heads
+    from voc.training.recipes import DataSource
+    from voc.training.train import TrainOptions, train_heads
 
     positive = ["عالی بود", "great food", "loved it", "خیلی خوب", "perfect, thanks",
                 "بسیار راضی هستم", "fast delivery, nice", "ممنون از شما"]
@@ -448,8 +448,8 @@ def test_heads_train_on_another_encoder(model_dir: Path, tmp_path: Path) -> None
 
     from voc.heads.model import read_heads_file
     from voc.heads.predict import FeedbackClassifier
-    from voc.heads.recipes import DataSource
-    from voc.heads.train import TrainOptions, train_heads
+    from voc.training.recipes import DataSource
+    from voc.training.train import TrainOptions, train_heads
 
     other = tmp_path / "tiny-bert"
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
@@ -502,7 +502,7 @@ def test_lower_states_cache_is_per_text(tmp_path: Path, monkeypatch: pytest.Monk
     """A rerun with one new text runs only that text; a lower split's cache is advanced."""
     from transformers import BertConfig, BertModel
 
-    from voc.heads import train
+    from voc.training import train
 
     torch.manual_seed(0)
     base = BertModel(BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=3,
@@ -539,7 +539,7 @@ def test_lower_states_cache_is_per_text(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_source_weights_give_small_sources_more_say() -> None:
-    from voc.heads.train import _Examples, _masked_loss
+    from voc.training.train import _Examples, _masked_loss
 
     examples = _Examples()
     for i in range(8):
@@ -563,7 +563,7 @@ def test_source_weights_give_small_sources_more_say() -> None:
 
 
 def test_class_weight_power_spans_none_to_balanced() -> None:
-    from voc.heads.train import _class_weights
+    from voc.training.train import _class_weights
 
     targets = torch.tensor([0] * 6 + [1] * 2 + [2] * 1 + [-1])
     assert torch.allclose(_class_weights(targets, 3, 0.0), torch.ones(3))

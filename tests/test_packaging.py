@@ -17,7 +17,7 @@ from voc.journey.maps import built_in_journeys
 PACKAGE_DATA = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))[
     "tool"]["setuptools"]["package-data"]
 # Folders whose every file must ship; nothing else under voc/ is data.
-DATA_FOLDERS = ("voc/data", "voc/privacy/data", "voc/report/templates")
+DATA_FOLDERS = ("voc/data", "voc/language/data", "voc/privacy/data", "voc/report/templates")
 
 
 def _shipped_files() -> set[Path]:

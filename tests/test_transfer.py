@@ -11,15 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voc.heads.data import _map_label, load_labelled
-from voc.heads.dedup import NearDuplicates, first_of_each_group, normalize_for_dedup
-from voc.heads.transfer import (
-    FrozenLR,
-    apply_neutral_offset,
-    loso_train_mask,
-    row_weights,
-    summarize,
-)
+from voc.heads.embedding_expert import FrozenLR, apply_neutral_offset
+from voc.training.data import _map_label, load_labelled
+from voc.training.dedup import NearDuplicates, first_of_each_group, normalize_for_dedup
+from voc.training.transfer import loso_train_mask, row_weights, summarize
 
 SENTIMENT = ("negative", "neutral", "positive")
 
@@ -31,7 +26,7 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
 
 
 def test_star_ranges_map_fractional_ratings_and_where_filters_rows(tmp_path: Path) -> None:
-    from voc.heads.recipes import star_map
+    from voc.training.recipes import star_map
 
     path = write_csv(tmp_path / "r.csv", [
         ["text", "rate", "placeholder"],
@@ -50,7 +45,7 @@ def test_star_ranges_map_fractional_ratings_and_where_filters_rows(tmp_path: Pat
 
 
 def test_customer_recipe_follows_the_voc_definition() -> None:
-    from voc.heads.recipes import DEFAULT_SOURCES, customer_sources
+    from voc.training.recipes import DEFAULT_SOURCES, customer_sources
 
     by_name = {s.name: s for s in customer_sources(three="neutral")}
     apps = by_name["en_app_review_types"].label_map
@@ -123,8 +118,8 @@ def test_frozen_lr_learns_and_neutral_offset_shifts_decisions() -> None:
 
 
 def test_prepare_data_drops_training_twins_of_heldout_texts(tmp_path: Path) -> None:
-    from voc.heads.recipes import DataSource, Recipe
-    from voc.heads.train import prepare_data
+    from voc.training.recipes import DataSource, Recipe
+    from voc.training.train import prepare_data
 
     base = [f"review number {i} says the parcel arrived late again" for i in range(20)]
     rows = [["text", "label"]] + [[t, "negative"] for t in base] + [
@@ -169,7 +164,7 @@ def test_embedding_expert_round_trips_and_mixes_per_script() -> None:
 
 
 def test_dev_sample_keeps_at_most_n_rows_per_task_and_source() -> None:
-    from voc.heads.train import _Examples, _sample_examples
+    from voc.training.train import _Examples, _sample_examples
 
     examples = _Examples()
     for i in range(10):

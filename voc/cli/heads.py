@@ -151,8 +151,8 @@ def train(
 ) -> None:
     """Train the sentiment and emotion heads and report held-out metrics."""
     from voc.heads.labels import Task
-    from voc.heads.recipes import DataSource, custom_recipe, get_recipe
-    from voc.heads.train import TrainOptions, train_heads, write_metrics
+    from voc.training.recipes import DataSource, custom_recipe, get_recipe
+    from voc.training.train import TrainOptions, train_heads, write_metrics
 
     _setup_logging(log_format, quiet, debug)
     files: list[tuple[Task, Path]] = [("sentiment", p) for p in sentiment_data or ()]
@@ -231,11 +231,11 @@ def evaluate(
     debug: DebugOption = False,
 ) -> None:
     """Score a head on labelled data: accuracy, macro-F1, per-class P/R/F1, confusion."""
-    from voc.heads.data import load_labelled
-    from voc.heads.evaluate import evaluate as run_evaluation
-    from voc.heads.evaluate import format_report
     from voc.heads.labels import labels_for
     from voc.heads.predict import FeedbackClassifier
+    from voc.training.data import load_labelled
+    from voc.training.evaluate import evaluate as run_evaluation
+    from voc.training.evaluate import format_report
 
     _setup_logging(log_format, quiet, debug)
     task_name = task.value

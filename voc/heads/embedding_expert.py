@@ -21,9 +21,59 @@ import numpy as np
 
 from voc.heads.labels import SENTIMENT_LABELS
 from voc.heads.lexical import _softmax, mix_probs, script_group
-from voc.heads.transfer import FrozenLR, apply_neutral_offset
 
 TENSOR_PREFIX = "embedding."
+
+
+@dataclass
+class FrozenLR:
+    """Multinomial logistic regression over embeddings with class-balanced row weights.
+
+    ``neutral_offset`` is added to the neutral log-probability at prediction time: the
+    decision rule LOSO tunes, since the share of neutral text differs most between sources.
+    It fits :class:`EmbeddingExpert` and is the model leave-one-source-out transfer scores
+    (voc.training.transfer); it lives beside the expert so that the runtime never imports
+    the training package.
+    """
+
+    c: float = 1.0
+    neutral_offset: float = 0.0
+    max_iter: int = 500
+    seed: int = 13
+
+    def fit(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+            ) -> FrozenLR:
+        from sklearn.linear_model import LogisticRegression
+
+        weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+        # Balance classes on top of the row weights (sklearn's "balanced" ignores them).
+        totals = np.bincount(y, weights=weight, minlength=len(SENTIMENT_LABELS))
+        present = totals > 0
+        class_w = np.where(present, weight.sum() / (present.sum() * np.maximum(totals, 1e-9)),
+                           0.0)
+        clf = LogisticRegression(C=self.c, max_iter=self.max_iter, random_state=self.seed)
+        clf.fit(x, y, sample_weight=weight * class_w[y])
+        self.classes_ = clf.classes_
+        self.coef_ = clf.coef_
+        self.intercept_ = clf.intercept_
+        self._clf = clf
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Probabilities over all sentiment labels (absent classes get 0)."""
+        probs = np.zeros((len(x), len(SENTIMENT_LABELS)))
+        probs[:, self.classes_] = self._clf.predict_proba(x)
+        return apply_neutral_offset(probs, self.neutral_offset)
+
+
+def apply_neutral_offset(probs: np.ndarray, offset: float) -> np.ndarray:
+    """Shift the neutral log-probability by ``offset`` and renormalise."""
+    if offset == 0.0:
+        return probs
+    neutral = SENTIMENT_LABELS.index("neutral")
+    scaled = probs.copy()
+    scaled[:, neutral] *= np.exp(offset)
+    return scaled / scaled.sum(axis=1, keepdims=True)
 
 
 @dataclass

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Literal
 
 from voc.errors import ConfigError
-from voc.heads.data import LabelMap
 from voc.heads.labels import Task
+from voc.training.data import LabelMap
 
 Role = Literal["train", "eval"]
 # How a held-out set is scored: "all" labels; "binary" = argmax over negative/positive only
@@ -265,7 +265,7 @@ def customer_sources(three: str | None = THREE_STARS) -> tuple[DataSource, ...]:
     """Real customer feedback in both languages, mapped to the VoC sense of sentiment.
 
     Rows per source are capped so that no one scrape dominates the mix and training stays
-    within the CPU budget; near-duplicates are removed before any split (voc.heads.dedup).
+    within the CPU budget; near-duplicates are removed before any split (voc.training.dedup).
     """
     stars = star_map(three)
     return (

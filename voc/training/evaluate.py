@@ -9,7 +9,7 @@ import numpy as np
 
 from voc.errors import InputError
 from voc.heads.labels import labels_for
-from voc.heads.recipes import EVAL_MODES, EvalMode
+from voc.training.recipes import EVAL_MODES, EvalMode
 
 if TYPE_CHECKING:
     from voc.heads.predict import FeedbackClassifier

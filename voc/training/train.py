@@ -27,10 +27,7 @@ from torch import nn
 
 from voc.encoder.engine import native_bf16
 from voc.errors import ConfigError, InputError
-from voc.heads.data import load_labelled, write_labelled_jsonl
-from voc.heads.dedup import NearDuplicates, first_of_each_group
 from voc.heads.embedding_expert import EmbeddingExpert
-from voc.heads.evaluate import gold_for_mode, predict_labels, score
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS, TASKS, Task, labels_for
 from voc.heads.lexical import LexicalModel, script_group
 from voc.heads.model import (
@@ -49,10 +46,13 @@ from voc.heads.model import (
     write_heads_file,
 )
 from voc.heads.priors import PriorCorrection, shift_report
-from voc.heads.recipes import DataSource, Recipe, custom_recipe
-from voc.heads.transfer import row_weights
 from voc.io.hashing import sha256_file
 from voc.io.writers import atomic_path
+from voc.training.data import load_labelled, write_labelled_jsonl
+from voc.training.dedup import NearDuplicates, first_of_each_group
+from voc.training.evaluate import gold_for_mode, predict_labels, score
+from voc.training.recipes import DataSource, Recipe, custom_recipe
+from voc.training.transfer import row_weights
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ def _stratified_split(
 
 
 def _dedupe(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """One row per near-duplicate group (voc.heads.dedup), the first: scrapes repeat reviews,
+    """One row per near-duplicate group (voc.training.dedup), the first: scrapes repeat reviews,
     and a twin on each side of a split would overstate held-out figures."""
     if not pairs:
         return pairs
