@@ -14,6 +14,7 @@ from tests.conftest import REPO
 from voc.journey.calibration import ThresholdCalibrator, assigned_scores
 from voc.journey.component import (
     DEFAULT_MIN_CONFIDENCE,
+    DEFAULT_MIN_TOUCHPOINT_CONFIDENCE,
     JourneyComponent,
     journey_linker,
     keyword_tokenizer,
@@ -318,6 +319,19 @@ def test_shipped_threshold_is_the_components_default() -> None:
     from voc.pipeline.settings import JourneySettings
 
     assert JourneySettings().min_confidence == DEFAULT_MIN_CONFIDENCE
+
+
+def test_shipped_thresholds_are_the_ones_the_bench_chose() -> None:
+    """The defaults are what bench/linking_eval.py chose on real labelled sets (within
+    0.01: re-runs differ by a grid step or two with the encoder backend `auto` picks)."""
+    from voc.pipeline.settings import JourneySettings
+
+    results = json.loads((REPO / "bench" / "results" / "linking_eval.json").read_text())
+    settings = JourneySettings()
+    assert abs(settings.min_confidence - results["transfer"]["shipped"]["threshold"]) <= 0.01
+    assert abs(settings.min_touchpoint_confidence
+               - results["touchpoints"]["shipped"]["threshold"]) <= 0.01
+    assert settings.min_touchpoint_confidence == DEFAULT_MIN_TOUCHPOINT_CONFIDENCE
 
 
 def test_component_needs_classify_first(tmp_path: Path) -> None:
