@@ -322,15 +322,15 @@ def test_shipped_threshold_is_the_components_default() -> None:
 
 
 def test_shipped_thresholds_are_the_ones_the_bench_chose() -> None:
-    """The defaults are what bench/linking_eval.py chose on real labelled sets (within
+    """The stage default is what bench/linking_eval.py chose on real labelled sets (within
     0.01: re-runs differ by a grid step or two with the encoder backend `auto` picks)."""
     from voc.pipeline.settings import JourneySettings
 
     results = json.loads((REPO / "bench" / "results" / "linking_eval.json").read_text())
     settings = JourneySettings()
     assert abs(settings.min_confidence - results["transfer"]["shipped"]["threshold"]) <= 0.01
-    assert abs(settings.min_touchpoint_confidence
-               - results["touchpoints"]["shipped"]["threshold"]) <= 0.01
+    # The touchpoint's leave-one-set-out choice is recorded but not shipped (settings.py).
+    assert settings.min_touchpoint_confidence == results["touchpoints"]["shipped"]["threshold"]
     assert settings.min_touchpoint_confidence == DEFAULT_MIN_TOUCHPOINT_CONFIDENCE
 
 
