@@ -20,16 +20,14 @@ from voc.normalize.persian import persian_word_tokenizer
 from voc.pipeline.base import Record, Segment, Tables, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.pipeline.resources import english_pipeline, persian_normalizer
+from voc.pipeline.settings import JourneySettings
 
 log = logging.getLogger(__name__)
 
-# Chosen by bench/linking_eval.py on four real labelled sets, each with its own map
-# written without reading it: the threshold with the best mean accuracy on assigned pain
-# points that leaves at most 20% of every set unassigned; left out of the choice, each
-# set stays within that budget too. (0.32, fitted to the synthetic sample, assigned
-# almost everything on real text.)
-DEFAULT_MIN_CONFIDENCE = 0.48
-DEFAULT_MIN_TOUCHPOINT_CONFIDENCE = 0.6
+# The thresholds' defaults live with the other settings (voc.pipeline.settings, where
+# their comments give the held-out figures they were chosen by).
+DEFAULT_MIN_CONFIDENCE = JourneySettings().min_confidence
+DEFAULT_MIN_TOUCHPOINT_CONFIDENCE = JourneySettings().min_touchpoint_confidence
 
 
 def keyword_tokenizer(spacy_model: str = "auto") -> Callable[[str, str], tuple[str, ...]]:

@@ -79,6 +79,10 @@ class KeywordMatcher:
     def match(self, terms: Sequence[str]) -> list[Keyword]:
         """Keywords occurring in `terms`: per item and start position only the longest,
         so one word never counts twice for an item («مرجوع» and «مرجوعی» on «مرجوع»)."""
+        return [keyword for keyword, _ in self.match_positions(terms)]
+
+    def match_positions(self, terms: Sequence[str]) -> list[tuple[Keyword, int]]:
+        """As `match`, each keyword with the token position of its first occurrence."""
         matched: dict[tuple[int, int], Keyword] = {}
         per_position = [self._token_matches(t) for t in terms]
         for start, candidates in enumerate(per_position):
@@ -92,7 +96,7 @@ class KeywordMatcher:
                         key = (keyword.item, start)
                         if key not in matched or len(keyword.tokens) > len(matched[key].tokens):
                             matched[key] = keyword
-        unique: dict[tuple[int, str], Keyword] = {}
-        for keyword in matched.values():
-            unique.setdefault((keyword.item, keyword.text), keyword)
+        unique: dict[tuple[int, str], tuple[Keyword, int]] = {}
+        for (_, start), keyword in sorted(matched.items(), key=lambda kv: kv[0][1]):
+            unique.setdefault((keyword.item, keyword.text), (keyword, start))
         return list(unique.values())

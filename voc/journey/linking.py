@@ -31,6 +31,7 @@ import numpy as np
 
 from voc.journey.keywords import Keyword, KeywordMatcher, Tokenize
 from voc.journey.maps import LANGUAGES, JourneyItem, JourneyMap
+from voc.journey.painpoints import is_failure_term
 
 UNASSIGNED = "unassigned"
 CHANCE_FACTOR = 1.5  # a stage link needs at least 1.5x the uniform probability
@@ -51,6 +52,11 @@ class LinkSettings:
     # Share of the stage similarity taken from this run's keyword-anchored segments.
     anchor_weight: float = 0.5
     min_anchors: int = 5
+    # Extra logit per stage keyword the complaint is about: within `pain_window` tokens
+    # of a word that says something went wrong (voc.journey.painpoints.FAILURE_TERMS),
+    # "the transfer never arrived" says payments more than "card" in the same clause.
+    pain_keyword_weight: float = 0.0
+    pain_window: int = 3
     min_confidence: float = 0.5
     min_touchpoint_confidence: float = 0.5
 
@@ -160,7 +166,7 @@ class JourneyLinker:
     def anchors(self, embeddings: np.ndarray, terms: Sequence[Sequence[str]]) -> Anchors:
         """Per stage, the sum and count of the embeddings of segments whose keywords point
         at that stage alone: batches' anchors add up to the run's (see `link`)."""
-        _, _, keyword_logits = self._keyword_evidence(terms)
+        _, _, keyword_logits, _ = self._keyword_evidence(terms)
         return self._anchor_sums(embeddings, keyword_logits)
 
     def _anchor_sums(self, embeddings: np.ndarray, keyword_logits: np.ndarray) -> Anchors:
@@ -199,23 +205,46 @@ class JourneyLinker:
         return blended
 
     def _keyword_evidence(self, terms: Sequence[Sequence[str]]
-                          ) -> tuple[list[list[Keyword]], list[list[Keyword]], np.ndarray]:
+                          ) -> tuple[list[list[Keyword]], list[list[Keyword]], np.ndarray,
+                                     np.ndarray]:
+        """Per segment: stage and touchpoint keywords found, the keyword logits per stage
+        (what anchors are chosen by) and the extra logits of pain-focused keywords."""
         s = self.settings
         n = len(terms)
-        stage_words_all = [self._stage_keywords.match(t) for t in terms]
+        stage_found = [self._stage_keywords.match_positions(t) for t in terms]
+        stage_words_all = [[k for k, _ in found] for found in stage_found]
         touch_words_all = [self._touch_keywords.match(t) for t in terms]
         keyword_logits = np.zeros((n, len(self.stage_ids)), dtype=np.float32)
+        pain_logits = np.zeros_like(keyword_logits)
         for row in range(n):
             counts = np.bincount([k.item for k in stage_words_all[row]],
                                  minlength=len(self.stage_ids))
             keyword_logits[row] += s.keyword_weight * np.minimum(counts, s.max_keywords)
+            if s.pain_keyword_weight and stage_found[row]:
+                focused = self._pain_focused(terms[row], stage_found[row])
+                if focused:
+                    counts = np.bincount(focused, minlength=len(self.stage_ids))
+                    pain_logits[row] = s.pain_keyword_weight * np.minimum(counts,
+                                                                          s.max_keywords)
             counts_t = np.bincount([k.item for k in touch_words_all[row]],
                                    minlength=len(self.touchpoint_ids))
             for t in np.flatnonzero(counts_t):
                 allowed = self._allowed[t]
                 if not allowed.all():
                     keyword_logits[row] += s.touchpoint_keyword_weight * allowed / allowed.sum()
-        return stage_words_all, touch_words_all, keyword_logits
+        return stage_words_all, touch_words_all, keyword_logits, pain_logits
+
+    def _pain_focused(self, terms: Sequence[str], found: Sequence[tuple[Keyword, int]]
+                      ) -> list[int]:
+        """Stages of the keywords within `pain_window` tokens of a failure word (a
+        keyword that is one itself, "delay", counts)."""
+        window = self.settings.pain_window
+        failures = [i for i, term in enumerate(terms) if is_failure_term(term)]
+        if not failures:
+            return []
+        return [keyword.item for keyword, start in found
+                if any(start - window <= i < start + len(keyword.tokens) + window
+                       for i in failures)]
 
     def _stage_scores(self, embeddings: np.ndarray, terms: Sequence[Sequence[str]],
                       anchors: Anchors | None
@@ -226,15 +255,14 @@ class JourneyLinker:
         s = self.settings
         stage_sim = self._similarity(embeddings, self._stage_vectors, self._stage_owner,
                                      len(self.stage_ids))
-        evidence = self._keyword_evidence(terms)
-        keyword_logits = evidence[2]
+        stage_words, touch_words, keyword_logits, pain_logits = self._keyword_evidence(terms)
         if s.anchor_weight > 0:
             if anchors is None:
                 anchors = self._anchor_sums(embeddings, keyword_logits)
             stage_sim = self._with_anchors(embeddings, stage_sim, anchors)
         stage_logits = (s.similarity_weight * _standardize(stage_sim, s.similarity_floor)
-                        + keyword_logits)
-        return stage_sim, stage_logits, evidence
+                        + keyword_logits + pain_logits)
+        return stage_sim, stage_logits, (stage_words, touch_words, keyword_logits)
 
     def link(self, embeddings: np.ndarray, terms: Sequence[Sequence[str]],
              channels: Sequence[str | None], anchors: Anchors | None = None) -> list[Link]:

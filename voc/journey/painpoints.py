@@ -161,3 +161,27 @@ def assess(text: str, sentiment: str | None, sentiment_score: float | None,
                 + SEVERITY_WEIGHTS["emotion"] * emotion_intensity(emotion_scores)
                 + SEVERITY_WEIGHTS["effort"] * effort)
     return PainAssessment(True, round(min(1.0, severity), 4), effort, tuple(cues))
+
+
+# Words that say something went wrong, as they appear in a segment's `terms` (English
+# spaCy lemmas, lower-cased, alphabetic only: "n't" is not among them, but "can't" and
+# "won't" leave "ca" and "wo", which nothing else does; Persian hazm tokens). A map
+# keyword next to one of them is what the complaint is about ("the transfer never
+# arrived", "card not working", «پرداخت انجام نشد»), so the linker can weigh it above
+# the segment's other keywords (LinkSettings.pain_keyword_weight, measured in
+# bench/linking_eval.py).
+_FAILURE_WORDS = """
+    not ca wo no never nothing nobody none without unable cannot fail failure error wrong
+    broken break problem issue stuck still crash freeze glitch bug lose lost miss missing
+    delay late decline reject refuse deny cancel overcharge double twice again wait
+    bad terrible awful horrible worst poor useless ridiculous rude dirty slow
+    نه نیست نبود نشد نشده نشدم نرسید نرسیده نداد ندادند نکرد نکرده نمیشه نمیکنه
+    خطا مشکل ایراد خراب قطع تاخیر تأخیر دیر کند گم اشتباه بد افتضاح ضعیف هنوز بدون
+"""
+FAILURE_TERMS: frozenset[str] = frozenset(_FAILURE_WORDS.split())
+
+
+def is_failure_term(term: str) -> bool:
+    """Whether a `terms` token says something went wrong (see FAILURE_TERMS); a Persian
+    verb negated with «نمی» counts too («نمی‌رسد», «نمیاد»)."""
+    return term in FAILURE_TERMS or term.startswith("نمی")
