@@ -33,6 +33,9 @@ FOUND: list[tuple[str, list[str]]] = [
     ("Great app. Thanks, Sarah", ["Sarah"]),
     ("با تشکر، مریم احمدی", ["مریم احمدی"]),
     ("ممنون، مریم", ["مریم"]),
+    # a signature line of its own: an everyday first name and a surname made from another
+    # («شیرین مرادی» under a message became a theme label in the sample report)
+    ("با سلام و احترام،\nفقط خواستم تشکر کنم\n\nشیرین مرادی", ["شیرین مرادی"]),
     # a first name with a listed or capitalised surname, or a surname-shaped word
     ("The agent, Michael Brown, hung up on me", ["Michael Brown"]),
     ("Will Smith answered", ["Will Smith"]),
@@ -73,6 +76,8 @@ KEPT: list[str] = [
     "کیفیت عالی و قیمت خوب بود",
     "ارسال ایرانی و خوبی داشت",
     "من خیلی ناراحت هستم",
+    "شیرینی خوشمزه بود",
+    "راه آزادی را بستند",  # «آزادی» is surname-shaped, but not on a line of its own
 ]
 
 

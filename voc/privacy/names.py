@@ -152,6 +152,16 @@ def _strict_surname(token: _Token) -> bool:
     return token.key not in _NOT_NAMES_FA and _surname_shaped(token.key, name_lists("fa"))
 
 
+def _common_surname_shaped(key: str, fa: NameLists) -> bool:
+    """«مرادی», «امیدی»: an everyday first name («مراد», «امید») plus a surname suffix. Such
+    words are as often everyday words («آزادی», «پیروزی»), so they only complete a name
+    that is a line of its own, a signature («شیرین مرادی» under a message went unredacted
+    into a theme label)."""
+    plain = key.replace("\u200c", "")
+    return any(plain.endswith(suffix) and len(plain) - len(suffix) >= 3
+               and plain[: -len(suffix)] in fa.first_common for suffix in fa.suffixes)
+
+
 def _name_word(token: _Token, *, strong: bool) -> bool:
     """Can this word be part of a name? `strong` context (a title, "my name is") also
     accepts everyday words that are names and, in English, any capitalised word."""
@@ -289,7 +299,8 @@ def find_names(text: str) -> list[tuple[int, int]]:
             if end == i + 1 and not token.latin and token.key not in name_lists("fa").first:
                 end = i  # a bare surname-shaped word («عالی», «ایرانی») is not a name
             elif end == i and i + 1 < len(tokens) and _common_first(token) \
-                    and _joined(text, token, tokens[i + 1]) and _strict_surname(tokens[i + 1]):
+                    and _joined(text, token, tokens[i + 1]) and (
+                        _strict_surname(tokens[i + 1]) or _signature_line(text, tokens, i)):
                 # "Will Smith", «امید رضایی»: an everyday first name with a surname.
                 end = i + 2
         if end > start:
@@ -298,6 +309,16 @@ def find_names(text: str) -> list[tuple[int, int]]:
         else:
             i += 1
     return spans
+
+
+def _signature_line(text: str, tokens: list[_Token], i: int) -> bool:
+    """Tokens i, i+1 are a Persian first name and a surname shaped from an everyday word
+    («شیرین مرادی») and nothing else is on their line."""
+    first, second = tokens[i], tokens[i + 1]
+    line_start = text.rfind("\n", 0, first.start) + 1
+    return (not second.latin and _common_surname_shaped(second.key, name_lists("fa"))
+            and not text[line_start:first.start].strip(" \t\u00a0-–—،,")
+            and _ends_line(text, second.end))
 
 
 def _common_first(token: _Token) -> bool:
