@@ -17,8 +17,9 @@ def tokenizer() -> ThemeTokenizer:
 
 @pytest.mark.parametrize(("phrase", "lang"), [
     ("late delivery", "en"), ("refund delays", "en"), ("card number", "en"),
-    ("app crashes", "en"), ("shipping", "en"),
+    ("app crashes", "en"), ("shipping", "en"), ("prices", "en"), ("refund", "en"),
     ("تأخیر در ارسال", "fa"), ("کیفیت غذا", "fa"), ("جنس تقلبی", "fa"), ("پشتیبانی", "fa"),
+    ("بسته آسیب‌دیده", "fa"),  # the package: shaped like a participle, listed as a noun
 ])
 def test_noun_phrases_are_names(phrase: str, lang: str, tokenizer: ThemeTokenizer) -> None:
     assert readable(phrase.split(), lang, tokenizer)
@@ -31,6 +32,12 @@ def test_noun_phrases_are_names(phrase: str, lang: str, tokenizer: ThemeTokenize
     ("زده", "fa"), ("خریدم", "fa"), ("نرسیده", "fa"), ("برگردونید", "fa"),  # verbs
     ("راضی نیستم", "fa"), ("عالیه", "fa"), ("سریع", "fa"),
     ("فروشگاه‌های", "fa"), ("ایمیل‌ها جواب", "fa"),  # fragments
+    ("بزن آخرش قطع", "fa"), ("بخر", "fa"),  # imperatives (named a sample theme)
+    ("وقت بخیر", "fa"), ("regards", "en"), ("درود", "fa"),  # greetings and sign-offs
+    ("want", "en"), ("lost", "en"), ("remove", "en"), ("think", "en"),  # verbs, alone
+    ("want to cancel", "en"),  # a verb and its object
+    ("clickbait ads make", "en"), ("aug", "en"), ("تحویل‌شده", "fa"), ("منقضی نشه", "fa"),
+    ("متأسفانه درگاه پرداخت", "fa"),  # verbs, a month, an adverb (sample report names)
     ("سفارش", "en"), ("delivery", "fa"),  # wrong script for the language
 ])
 def test_verbs_finglish_and_fragments_are_not_names(phrase: str, lang: str,
@@ -95,3 +102,52 @@ def test_a_single_member_does_not_name_a_theme_in_its_language(
                         tokenizer)
     assert 0 not in names.get("en", {})
     assert names["fa"][0].name == "پیک"
+
+
+def test_a_theme_no_phrase_names_is_named_by_a_quote_not_a_placeholder() -> None:
+    from voc.themes.describe import quoted_label
+
+    assert quoted_label(["Fix it please.", "Please fix this ASAP."]) == "“Fix it please.”"
+    assert quoted_label(["one two three four five six seven eight"]) == \
+        "“one two three four five six …”"
+    assert quoted_label([]) is None
+
+
+def test_keyword_fallback_label_is_one_readable_phrase(tokenizer: ThemeTokenizer) -> None:
+    from voc.themes.describe import _label
+
+    # "tomans, paid" (two keywords, the second a bare verb) named a sample theme.
+    assert _label([], ["paid", "price"], "en", tokenizer) == "Price"
+    assert _label(["card number"], ["paid"], "en", tokenizer) == "Card number"
+    assert _label([], ["paid", "did"], "en", tokenizer) is None
+
+
+def test_a_finglish_theme_is_named_in_persian_script_read_from_its_words(
+        tokenizer: ThemeTokenizer) -> None:
+    # Theme 0 is all Finglish; the run's Persian words (theme 1) say how to spell them.
+    docs = ["pool marjooi ro kei mirizid", "pool marjooi hanooz nayoomade",
+            "pool marjooi kojast", "پول مرجوعی من کجاست", "پیک دیر رسید", "پیک دیر اومد"]
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    centres = np.eye(2, 3, dtype=np.float32)
+    names = name_themes(docs, ["fa"] * 6, labels, [0, 1], centres, {}, None, [1.0, 1.0],
+                        tokenizer)
+    assert names["fa"][0].name == "پول مرجوعی"
+
+
+def test_finglish_words_are_read_in_persian_script_the_runs_own_spelling_first() -> None:
+    from voc.language.finglish import FinglishReader
+
+    reader = FinglishReader({"مرجوعی": 3, "شعبه": 2})
+    assert reader.word("marjooi") == "مرجوعی"  # not in hazm's lexicon: the run's word
+    assert reader.word("tahvil") == "تحویل"
+    assert reader.word("shobe") == "شعبه"  # not «شب»: no unwritten vowel after the end
+    assert reader.word("sefaresh") == "سفارش"
+    assert reader.word("oomad") != "احمد"  # ح is always written; names are never readings
+    assert reader.word("ok") is None  # too short to tell
+    assert reader.text("pool marjooi xqzt") == "پول مرجوعی \n"
+
+
+def test_the_noun_of_a_compound_verb_does_not_end_a_name(tokenizer: ThemeTokenizer) -> None:
+    found = candidate_phrases("سفارش ثبت نشد و درگاه پرداخت قطع شد", "fa", tokenizer)
+    assert "سفارش ثبت" not in found and "درگاه پرداخت قطع" not in found
+    assert {"سفارش", "درگاه"} <= found

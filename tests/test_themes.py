@@ -19,8 +19,10 @@ from voc.themes.model import (
     STATE_JSON,
     STATE_TENSORS,
     ThemeSettings,
+    assign_themes,
     fit_themes,
     load_previous,
+    previous_from_fit,
     state_files,
 )
 from voc.themes.vectorizer import BOUNDARY, ThemeTokenizer, join_documents, theme_vectorizer
@@ -194,6 +196,21 @@ def test_keywords_survive_a_one_word_vocabulary(tokenizer: ThemeTokenizer) -> No
     assert words["en"] == {0: ["refund"], 1: []}
 
 
+def test_segments_without_content_stay_unthemed_in_a_fit_and_an_assignment() -> None:
+    vectors, langs, docs, _ = synthetic(20, dim=48)
+    courtesy = ["سلام وقت بخیر.", "با تشکر، [NAME]", "Hello there.", "Nothing, keep it up!",
+                "12345 👍"]
+    # Each courtesy sits on a real theme's vector: only its words keep it out.
+    docs = list(docs)
+    for k, text in enumerate(courtesy):
+        docs[k] = text
+    fit = fit_themes(vectors, langs, docs)
+    assert (fit.labels[: len(courtesy)] == OUTLIER).all()
+    assert (fit.labels[len(courtesy):] != OUTLIER).mean() > 0.8
+    again = assign_themes(vectors, langs, [d + " " for d in docs], previous_from_fit(fit))
+    assert (again.labels[: len(courtesy)] == OUTLIER).all()
+
+
 def test_stratified_sample_keeps_every_stratum() -> None:
     strata = ["fa"] * 900 + ["en"] * 90 + ["mixed"] * 10
     sample = stratified_sample(strata, 100, seed=1)
@@ -205,8 +222,8 @@ def test_stratified_sample_keeps_every_stratum() -> None:
 
 def test_large_inputs_are_fitted_on_a_sample_and_the_rest_assigned() -> None:
     vectors, langs, _, truth = synthetic(50, dim=48)
-    # Feedback without a single word (order numbers, emoji) must not break BERTopic.
-    docs = [f"{i} 👍" for i in range(len(truth))]
+    # Feedback of one word besides numbers and emoji must not break BERTopic.
+    docs = [f"order {i} 👍" for i in range(len(truth))]
     settings = ThemeSettings(cluster=ClusterSettings(small_input=100, max_fit=320))
     fit = fit_themes(vectors, langs, docs, settings=settings)
     assert fit.method == "bertopic-sampled"
@@ -223,7 +240,7 @@ def test_segments_outside_the_fitted_sample_are_unthemed_no_more_than_allowed() 
     vague /= np.linalg.norm(vague, axis=1, keepdims=True)
     both = np.vstack([vectors, vague])
     settings = ThemeSettings(cluster=ClusterSettings(small_input=100, max_fit=320))
-    fit = fit_themes(both, langs + langs, [f"{i} 👍" for i in range(len(both))],
+    fit = fit_themes(both, langs + langs, [f"order {i} 👍" for i in range(len(both))],
                      settings=settings)
     assert fit.method == "bertopic-sampled"
     assert (fit.labels == OUTLIER).mean() <= settings.cluster.max_outlier_share
@@ -383,7 +400,11 @@ def test_sample_run_writes_themes_per_contract(sample_run_dir: Path) -> None:
     segments = pq.read_table(sample_run_dir / "segments.parquet").to_pylist()
     records = pq.read_table(sample_run_dir / "records.parquet").to_pylist()
     document = json.loads((sample_run_dir / "themes.json").read_text(encoding="utf-8"))
-    assert document["unthemed_share"] <= 0.15
+    # At most max_outlier_share of the segments with something to be about stay unthemed;
+    # greetings and sign-offs (no_content) are never themed.
+    unthemed, no_content = document["unthemed"], document["no_content"]
+    assert 0 < no_content < unthemed
+    assert (unthemed - no_content) / (document["segments"] - no_content) <= 0.15
     manifest = json.loads((sample_run_dir / "run.json").read_text(encoding="utf-8"))
     assert manifest["themes"]["themes"]["unthemed_share"] == document["unthemed_share"]
     assert [t["theme_id"] for t in document["themes"]] == [r["theme_id"] for r in rows]

@@ -109,7 +109,9 @@ def themes(
         console.print(f"{summary.get('n_themes', len(rows))} themes over "
                        f"{summary.get('segments', 0)} {'pain-point ' if pain else ''}"
                        "segments; unthemed "
-                       f"{_percent(summary.get('unthemed_share'))} ({summary.get('method')})")
+                       f"{_percent(summary.get('unthemed_share'))} ({summary.get('method')})"
+                       + (f", {summary['no_content']} of them greetings or other answers "
+                          "with nothing to theme" if summary.get("no_content") else ""))
     if examples:
         for row in shown:
             console.print(f"\n[bold]{row['theme_id']} {row['label']}[/bold]")

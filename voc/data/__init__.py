@@ -14,3 +14,14 @@ from pathlib import Path
 def shipped(*parts: str) -> Path:
     """The path of a file or folder under `voc/data/`, e.g. `shipped("journeys")`."""
     return Path(str(resources.files(__name__).joinpath(*parts)))
+
+
+def word_list(package: str, name: str) -> frozenset[str]:
+    """The words of ``<package>/data/<name>.txt``: one a line; ``#`` lines are comments.
+
+    Word lists are data, edited without touching the rules that use them; each file's
+    header says what belongs in it and what was left out on purpose.
+    """
+    text = resources.files(package).joinpath("data", f"{name}.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines()
+                     if line.strip() and not line.startswith("#"))

@@ -45,8 +45,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Final, Literal
+
+from voc.data import word_list
 
 Lang = Literal["fa", "en", "mixed", "other"]
 Script = Literal["arabic", "latin", "mixed", "none"]
@@ -146,15 +147,8 @@ _EN_SUFFIXES = ("'s", "ing", "ers", "es", "ed", "er", "ly", "s", "d")
 
 
 def _word_list(name: str) -> frozenset[str]:
-    """The words of ``voc/language/data/<name>.txt``: one a line, ``#`` lines are comments.
-
-    The lists are data, edited without touching the rules below; each file's header says
-    what belongs in it and what was left out on purpose.
-    """
-    text = resources.files("voc.language").joinpath("data", f"{name}.txt").read_text("utf-8")
-    return frozenset(
-        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
+    """The words of ``voc/language/data/<name>.txt`` (see `voc.data.word_list`)."""
+    return word_list("voc.language", name)
 
 
 # --------------------------------------------------------------------------------------

@@ -241,7 +241,7 @@ class ThemesComponent:
             assigned = [(t, label_of[t]) if t != OUTLIER else (None, None)
                         for t in fit.labels.tolist()]
             summary = summarize(fit.labels.tolist(), OUTLIER, fit.method,
-                                time.perf_counter() - started)
+                                time.perf_counter() - started, fit.no_content)
             summary["mode"], summary["mode_reason"] = fit.mode, fit.reason
         tables.outputs[view] = OutputTable(rows, THEMES_SCHEMA)
         tables.documents[view] = {**summary, "themes": rows}
@@ -259,7 +259,10 @@ def refit_fraction(value: Any) -> float:
 
 
 def summarize(labels: Sequence[int], outlier: int, method: str,
-              seconds: float) -> dict[str, Any]:
+              seconds: float, no_content: int = 0) -> dict[str, Any]:
+    """`unthemed` counts every segment without a theme; `no_content` those of them with no
+    word a theme could be about (greetings, sign-offs), which `max_outlier_share` does not
+    bound."""
     unthemed = sum(1 for label in labels if label == outlier)
     return {
         "method": method,
@@ -267,6 +270,7 @@ def summarize(labels: Sequence[int], outlier: int, method: str,
         "segments": len(labels),
         "unthemed": unthemed,
         "unthemed_share": round(unthemed / len(labels), 4) if labels else 0.0,
+        "no_content": no_content,
         "fit_seconds": round(seconds, 3),
     }
 

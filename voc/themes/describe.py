@@ -32,14 +32,17 @@ from voc.heads.labels import SENTIMENT_LABELS
 from voc.themes.cluster import OUTLIER
 from voc.themes.curation import Label
 from voc.themes.model import ThemeFit
-from voc.themes.naming import PhraseModel, name_themes, readable, script_of
+from voc.themes.naming import PhraseModel, display, name_themes, readable, script_of
 from voc.themes.vectorizer import ThemeTokenizer, theme_vectorizer
 
 UNASSIGNED = "unassigned"
 _PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
+_SEPARATOR = {"fa": "، ", "en": ", "}
 N_KEYWORDS = 8
 N_EXAMPLES = 5
 MIN_EXAMPLES = 3
+# A theme named by a quote (no phrase reads as a name) quotes at most this many words.
+QUOTE_WORDS = 6
 # An emotion names a theme when this share of its segments shows it.
 EMOTION_SHARE = 0.15
 # A theme is a complaint ("what hurts") theme when at least this share of its statements
@@ -56,7 +59,6 @@ LABEL_MIN_LIFT = 1.5
 # not higher: a light verb such as «زدم» lives in several phrases («زنگ زدم», «تیکت زدم»).
 PHRASE_SHARE = 0.6
 LABEL_PHRASES = 2
-_SEPARATOR = {"fa": "، ", "en": ", "}
 LANGUAGES = ("fa", "en")
 
 
@@ -229,14 +231,25 @@ def _without_redundant(ranked: list[str], n: int, keep: int = 0) -> list[str]:
     return chosen
 
 
-def label_from_keywords(keywords: Sequence[str], lang: str) -> str | None:
-    """The two best phrases: short enough for a chart axis, specific enough to tell apart."""
-    return _SEPARATOR[lang].join(keywords[:2]) if keywords else None
+def _label(best: Sequence[str], keywords: Sequence[str], lang: str,
+           tokenizer: ThemeTokenizer) -> str | None:
+    """Without a chosen name (no encoder, tiny themes): the first phrase most of the theme
+    shares, else its first keyword, that reads as a name by `naming.readable`. Never a
+    pair of keywords or a bare verb ("tomans, paid" named a theme of amounts)."""
+    for phrase in (*best, *keywords):
+        if readable(phrase.casefold().split(), lang, tokenizer):
+            return display(phrase, lang)
+    return None
 
 
-def _label(best: Sequence[str], keywords: Sequence[str], lang: str) -> str | None:
-    """The phrases most of the theme shares; its best keywords when no phrase does."""
-    return _SEPARATOR[lang].join(best) if best else label_from_keywords(keywords, lang)
+def quoted_label(examples: Sequence[str], max_words: int = QUOTE_WORDS) -> str | None:
+    """The last resort for a theme no phrase names: its most central quote, cut to
+    `max_words` words, in quotation marks; the theme's own words, never "theme 7"."""
+    if not examples:
+        return None
+    words = examples[0].split()
+    text = " ".join(words[:max_words]) + (" …" if len(words) > max_words else "")
+    return f"“{text}”"
 
 
 def representative_examples(vectors: np.ndarray, centre: np.ndarray, members: np.ndarray,
@@ -317,13 +330,15 @@ def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Seq
         scripts = Counter(script_of(documents[i], str(langs[i])) for i in members.tolist())
         persian = [w for w in words["fa"] if _PERSIAN_LETTER.search(w)]
         label_fa = theme.label.fa or named.get("fa") or (
-            _label([w for w in best["fa"] if _PERSIAN_LETTER.search(w)], persian, "fa")
-            if scripts["fa"] else None)
+            _label([w for w in best["fa"] if _PERSIAN_LETTER.search(w)], persian, "fa",
+                   tokenizer) if scripts["fa"] else None)
         label_en = theme.label.en or named.get("en") or (
-            _label(best["en"], words["en"], "en") if scripts["en"] else None)
+            _label(best["en"], words["en"], "en", tokenizer) if scripts["en"] else None)
         dominant = [label_fa, label_en] if size_fa >= size_en else [label_en, label_fa]
+        examples = representative_examples(fit.vectors, centre, members,
+                                           [s["text"] for s in segments], langs)
         label = theme.label.text or next((x for x in dominant if x), None) \
-            or f"theme {theme_id}"
+            or quoted_label(examples) or f"theme {theme_id}"
         sentiments = Counter(s.get("sentiment") for s in member_segments)
         emotions = Counter(e for s in member_segments
                            if (e := s.get("emotion")) and e != "neutral")
@@ -346,8 +361,7 @@ def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Seq
             "sentiment_mix": {label_: round(sentiments.get(label_, 0) / len(members), 4)
                               for label_ in SENTIMENT_LABELS},
             "top_emotion": top_emotion,
-            "examples": representative_examples(fit.vectors, centre, members,
-                                                [s["text"] for s in segments], langs),
+            "examples": examples,
             "origin": theme.origin,
             "records": len({s["row_id"] for s in member_segments}),
             "size_fa": size_fa,

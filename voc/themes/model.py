@@ -42,7 +42,7 @@ from voc.themes.cluster import (
     normalize_rows,
 )
 from voc.themes.curation import Curation, Label, SeedTheme
-from voc.themes.vectorizer import ThemeTokenizer
+from voc.themes.vectorizer import ThemeTokenizer, courtesy_phrases
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,9 @@ class ThemeFit:
     mode: str = "fitted"
     reason: str = ""
     setup: str = ""
+    # Segments with no word a theme could be about (`without_content`): always unthemed,
+    # and outside the share `max_outlier_share` bounds.
+    no_content: int = 0
 
     def centres(self) -> tuple[list[int], np.ndarray]:
         ids = [i for i in sorted(self.themes) if (self.labels == i).any()]
@@ -144,6 +147,19 @@ def segment_keys(documents: Sequence[str], langs: Sequence[str]) -> np.ndarray:
         (int.from_bytes(hashlib.blake2b(f"{lang}\x1f{doc}".encode(), digest_size=8).digest(),
                         "little") for doc, lang in zip(documents, langs, strict=True)),
         dtype=np.uint64, count=len(documents))
+
+
+def without_content(documents: Sequence[str], tokenizer: ThemeTokenizer) -> np.ndarray:
+    """Per segment, whether it has no word a theme could be about: greetings, thanks,
+    sign-offs and "nothing to add" answers («سلام وقت بخیر.», "با تشکر، [NAME]", "Nothing,
+    keep it up!"). On the sample they formed themes of their own ("وقت بخیر", named after
+    a greeting) that crowded out real ones; they stay unthemed instead."""
+    verdict: dict[str, bool] = {}
+    for doc in documents:
+        if doc not in verdict:
+            words = tokenizer.surface_tokens(courtesy_phrases().sub(" ", doc.casefold()))
+            verdict[doc] = not any(tokenizer.is_content(t) for t in words)
+    return np.fromiter((verdict[doc] for doc in documents), dtype=bool, count=len(documents))
 
 
 # ---------------------------------------------------------------- seeds and phrases
@@ -301,8 +317,9 @@ def fit_themes(
     seed_themes, seeded = _seed_step(vectors, documents, phrase_sets, tokenizer, seeds,
                                      curation, previous, means, encode, settings)
 
-    # 2. Discovery on everything no seed claimed.
-    rest = np.flatnonzero(seeded < 0)
+    # 2. Discovery on everything no seed claimed that has something to be about.
+    empty = without_content(documents, tokenizer)
+    rest = np.flatnonzero((seeded < 0) & ~empty)
     local, method = cluster(vectors[rest], [documents[i] for i in rest.tolist()],
                             [str(x) for x in langs_array[rest]], settings.cluster)
     local = merge_across_languages(vectors[rest], local, langs_array[rest],
@@ -331,7 +348,7 @@ def fit_themes(
     fit = ThemeFit(labels, themes, vectors, means, method, next_id,
                    dict(previous.aliases) if previous else {},
                    keys=segment_keys(documents, langs_array.tolist()),
-                   fitted=np.ones(n, dtype=bool))
+                   fitted=np.ones(n, dtype=bool), no_content=int(empty.sum()))
     return apply_curation(fit, curation, documents, phrase_sets, tokenizer)
 
 
@@ -467,7 +484,8 @@ def assign_themes(
     candidates = [k for k, i in enumerate(previous.ids)
                   if not previous.themes[i].pinned
                   and not (previous.themes[i].key or "").startswith(("seed:", "split:"))]
-    rest = np.flatnonzero(~known & (seeded < 0))
+    empty = without_content(documents, tokenizer)
+    rest = np.flatnonzero(~known & (seeded < 0) & ~empty)
     if len(rest) and candidates:
         centres = previous.centres[candidates]
         best = (vectors[rest] @ centres.T).max(axis=1)
@@ -479,7 +497,8 @@ def assign_themes(
                                                                          "discovered")))
     fit = ThemeFit(labels, themes, vectors, means, previous.method, next_id,
                    dict(previous.aliases), keys=keys,
-                   fitted=np.isin(keys, previous.keys[previous.fitted]), mode="assigned")
+                   fitted=np.isin(keys, previous.keys[previous.fitted]), mode="assigned",
+                   no_content=int(empty.sum()))
     return apply_curation(fit, curation, documents, phrase_sets, tokenizer)
 
 

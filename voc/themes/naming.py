@@ -3,7 +3,8 @@ own words, chosen KeyBERT-style with the run's own encoder.
 
 Candidates are the phrases of 1-4 words the theme's members use (per script: Persian
 candidates from Persian-script segments, English ones from English segments; Finglish
-segments are named through their theme's other members, never quoted in Latin letters).
+segments count as Persian script through a reading of their words in Persian script,
+`read_finglish`, and are never quoted in Latin letters).
 A candidate must read as a noun phrase:
 
 - it starts and ends on a content word, and only connectors ("of", «در») sit inside;
@@ -36,19 +37,27 @@ from importlib import resources
 
 import numpy as np
 
+from voc.data import word_list
+from voc.language.lexicon import hazm_words
 from voc.themes.cluster import OUTLIER, center_languages
 from voc.themes.vectorizer import BOUNDARY, ThemeTokenizer, stop_words
 
 _PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
+_PERSIAN_WORD = re.compile(r"[\u0600-\u06FF]+")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
 _LETTER = re.compile(r"[^\W\d_]")
 MAX_WORDS = 4
 # Function words allowed inside a name ("delay in refunds", «تأخیر در ارسال»).
 CONNECTORS = {"en": frozenset({"of", "in", "on", "for", "with", "to", "and"}),
               "fa": frozenset({"در", "از", "به", "با", "و", "برای"})}
 # English verbs whose -ing form is no topic ("doing", "getting"), though WordNet lists it.
-_LIGHT_VERB_TEXT = """be have do make get go take give come say know think see want use
-find tell try leave call keep let put seem feel become look mean need work"""
-_LIGHT_VERBS = frozenset(_LIGHT_VERB_TEXT.split())
+_LIGHT_VERBS = word_list("voc.themes", "light_verbs")
+# English verbs that alone name no theme, though WordNet lists them as nouns too ("want").
+_VERBS_NOT_NAMES = word_list("voc.themes", "verbs_not_names")
+# Forms of شدن and کردن: a phrase of several words before one is a fragment.
+_PERSIAN_LIGHT_VERBS = word_list("voc.themes", "persian_light_verbs")
+# Persian nouns shaped like a past participle («بسته»: the package).
+_PARTICIPLE_NOUNS = word_list("voc.themes", "persian_participle_nouns")
 # A phrase must be at least this common among English words (spaCy's lexeme log
 # probability) when WordNet does not list it ("app", "login", "checkout").
 _MIN_ENGLISH_LOGPROB = -15.0
@@ -118,6 +127,13 @@ class EnglishLexicon:
             return lemma in nouns and word.endswith("s")  # "prices", not "did"
         return not self.classes(word) and self.known(word)
 
+    def is_verb_form(self, word: str) -> bool:
+        """A past or third-person verb form ("lost", "charged"; not "prices", and not an
+        -ing form: `is_noun` judges those)."""
+        lemma = self.lookup.get(word, word)
+        return lemma != word and lemma in self.index["verb"] and not word.endswith("ing") \
+            and not (word.endswith("s") and lemma in self.index["noun"])
+
     def is_modifier(self, word: str) -> bool:
         """Can stand before the head: a noun or an adjective ("late", "delayed")."""
         return self.is_noun(word) or word in self.index["adj"]
@@ -142,6 +158,12 @@ def english_lexicon() -> EnglishLexicon:
 
 # Plural and ezafe endings a known Persian noun may carry in a name.
 _PERSIAN_NOUN_ENDINGS = ("\u200cهای", "های", "\u200cها", "ها", "ان", "ات", "ی")
+# Clitics and colloquial endings on a word («لینکش», «سفارشم», «گرونه»): a form of a known
+# word, not a word of the run.
+_PERSIAN_CLITICS = ("مون", "تون", "شون", "ش", "م", "ت", "ه", "ن")
+# A Persian word hazm lacks is a word of the run's customers when this many of its
+# Persian-script segments write it («مرجوعی»); fewer may be a typo.
+MIN_RUN_WORD_COUNT = 3
 # Personal endings and clitics: on a stop word they make a copula or pronoun form
 # («نیستم», «عالیه», «اینم»), not a topic.
 _PERSIAN_PERSONAL = ("یم", "ید", "ین", "ند", "م", "ی", "ه", "ن", "ت", "ش")
@@ -151,6 +173,7 @@ _PERSIAN_PERSONAL = ("یم", "ید", "ین", "ند", "م", "ی", "ه", "ن", "ت
 class PersianLexicon:
     words: dict[str, str]  # hazm's word list: word -> its coarse tags, comma-separated
     past_stems: frozenset[str]
+    present_stems: frozenset[str] = frozenset()
 
     def tags(self, word: str) -> frozenset[str]:
         """hazm's coarse tags of a word (N, AJ, ADV...; empty when untagged or unknown).
@@ -167,11 +190,18 @@ class PersianLexicon:
     def is_verb(self, word: str) -> bool:
         from voc.themes.vectorizer import persian_lemmatizer
 
+        if word in _PARTICIPLE_NOUNS:
+            return False
+        if word.endswith(("\u200cشده", "\u200cنشده")):
+            return True  # «تحویل‌شده»: "delivered", a participle of a compound verb
         tags = self.tags(word)
         if word.startswith(("می\u200c", "نمی")) or (
                 word.startswith("می") and not tags & {"N", "AJ"}):
             return True
         if "#" in persian_lemmatizer().lemmatize(word):
+            return True
+        # Imperatives and subjunctives: «بزن», «بخر» are «ب» and a present stem.
+        if word.startswith("ب") and word[1:] in self.present_stems and not tags & {"N", "AJ"}:
             return True
         # Past participles and infinitives, negated or not («زده», «نرسیده», «گفتن»).
         for form in (word, word[1:] if word.startswith("ن") else ""):
@@ -186,17 +216,16 @@ class PersianLexicon:
 def persian_lexicon() -> PersianLexicon:
     """hazm's word list (with its coarse tags) and verb stems (hazm/data, a dependency)."""
     data = resources.files("hazm").joinpath("data")
-    words: dict[str, str] = {}
-    for line in data.joinpath("words.dat").read_text(encoding="utf-8").splitlines():
-        parts = line.split("\t")
-        if parts and parts[0]:
-            words[parts[0]] = parts[2] if len(parts) > 2 else ""
-    stems = set()
+    words = {entry.word: entry.tags for entry in hazm_words()}
+    stems: set[str] = set()
+    present: set[str] = set()
     for line in data.joinpath("verbs.dat").read_text(encoding="utf-8").splitlines():
-        past = line.split("#")[0].strip()
-        if past:
-            stems.add(past)
-    return PersianLexicon(words, frozenset(stems))
+        past, _, rest = line.partition("#")
+        if past.strip():
+            stems.add(past.strip())
+        if rest.strip():
+            present.add(rest.strip())
+    return PersianLexicon(words, frozenset(stems), frozenset(present))
 
 
 # ---------------------------------------------------------------- candidates
@@ -212,8 +241,49 @@ def script_of(text: str, lang: str) -> str | None:
     return None
 
 
-def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer) -> bool:
-    """Whether a run of surface words reads as a noun phrase in `lang` (module docstring)."""
+def persian_vocabulary(documents: Sequence[str], scripts: Sequence[str | None]
+                       ) -> Counter[str]:
+    """How often the run's Persian-script segments write each Persian word."""
+    return Counter(word for doc, script in zip(documents, scripts, strict=True)
+                   if script == "fa" for word in _PERSIAN_WORD.findall(doc))
+
+
+def run_words(vocabulary: Counter[str]) -> frozenset[str]:
+    """Persian words hazm's lexicon lacks that the run writes often enough to be words of
+    its customers («مرجوعی», brand names), not typos; a known word with a clitic
+    («لینکش»: its link) is a form, not a word of its own."""
+    persian = persian_lexicon()
+    return frozenset(
+        word for word, count in vocabulary.items()
+        if count >= MIN_RUN_WORD_COUNT and len(word) >= 3 and word not in persian.words
+        and not any(word.endswith(end) and word[: -len(end)] in persian.words
+                    for end in _PERSIAN_CLITICS))
+
+
+def read_finglish(documents: Sequence[str], langs: Sequence[str], scripts: list[str | None],
+                  vocabulary: Counter[str]) -> list[str]:
+    """The segments with Finglish ones read in Persian script (voc.language.finglish), the
+    run's own Persian words first; their `scripts` set to "fa" where a word was read. A
+    theme of "pool marjooi" answers is named from «پول مرجوعی», never in Latin letters."""
+    documents = list(documents)
+    finglish = [i for i, (doc, lang, script) in enumerate(zip(documents, langs, scripts,
+                                                                strict=True))
+                if script is None and lang == "fa" and _LATIN_LETTER.search(doc)]
+    if not finglish:
+        return documents
+    from voc.language.finglish import FinglishReader
+
+    reader = FinglishReader(vocabulary)
+    for i in finglish:
+        documents[i] = reader.text(documents[i])
+        scripts[i] = "fa" if _PERSIAN_LETTER.search(documents[i]) else None
+    return documents
+
+
+def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
+             known: frozenset[str] = frozenset()) -> bool:
+    """Whether a run of surface words reads as a noun phrase in `lang` (module docstring);
+    `known` are Persian words of the run that count as known words (`run_words`)."""
     if not words or len(words) > MAX_WORDS:
         return False
     if not (tokenizer.is_content(words[0]) and tokenizer.is_content(words[-1])):
@@ -229,8 +299,9 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer) -> bool
         if any(_PERSIAN_LETTER.search(w) or not english.known(w)
                or english.lookup.get(w, w) in stops for w in content):
             return False  # "times" is "time", a stop word
-        if len(words) == 1 and english.is_adjective_only(words[0]):
-            return False
+        if _VERBS_NOT_NAMES.intersection(words) or (len(words) == 1 and (
+                english.is_adjective_only(words[0]) or english.is_verb_form(words[0]))):
+            return False  # "want to cancel", "clickbait ads make", "lost", "late"
         # "stop sending", "keep asking": a verb and its -ing complement, not a name.
         if len(words) > 1 and words[1].endswith("ing") and \
                 english.lookup.get(words[0], words[0]) in english.index["verb"]:
@@ -238,12 +309,13 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer) -> bool
         return english.is_noun(words[-1]) and all(english.is_modifier(w)
                                                   for w in content[:-1])
     persian = persian_lexicon()
-    if any(not _PERSIAN_LETTER.search(w) or not persian.known(w) or persian.is_verb(w)
-           for w in content):
+    if any(not _PERSIAN_LETTER.search(w) or not (persian.known(w) or w in known)
+           or persian.is_verb(w) for w in content):
         return False
     last = words[-1]
     # An ezafe ending («فروشگاه‌های», «غذای») says the phrase goes on.
-    if last.endswith("های") or (last.endswith("ی") and last not in persian.words):
+    if last.endswith("های") or (last.endswith("ی") and last not in persian.words
+                                and last not in known):
         return False
     if len(words) > 1 and (
             # A bare past stem ends a clause («به کارتم برگشت»), not a name.
@@ -259,7 +331,8 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer) -> bool
     return not tags or bool(tags & {"N", "AJ", "PL"})
 
 
-def candidate_phrases(text: str, lang: str, tokenizer: ThemeTokenizer) -> set[str]:
+def candidate_phrases(text: str, lang: str, tokenizer: ThemeTokenizer,
+                      known: frozenset[str] = frozenset()) -> set[str]:
     """The noun phrases of up to MAX_WORDS words a segment contains, as written."""
     tokens = tokenizer.surface_tokens(text)
     found = set()
@@ -269,20 +342,24 @@ def candidate_phrases(text: str, lang: str, tokenizer: ThemeTokenizer) -> set[st
             if len(words) < size or BOUNDARY in words or not all(
                     _LETTER.search(w) for w in words):
                 break
-            if _readable_cached(tuple(words), lang, tokenizer):
+            if size > 1 and lang == "fa" and start + size < len(tokens) \
+                    and tokens[start + size] in _PERSIAN_LIGHT_VERBS:
+                continue  # «سفارش ثبت» [نشد]: the noun of a compound verb ends it
+            if _readable_cached(tuple(words), lang, tokenizer, known):
                 found.add(" ".join(words))
     return found
 
 
-_READABLE: dict[tuple[tuple[str, ...], str], bool] = {}
+_READABLE: dict[tuple[tuple[str, ...], str, frozenset[str]], bool] = {}
 
 
-def _readable_cached(words: tuple[str, ...], lang: str, tokenizer: ThemeTokenizer) -> bool:
-    key = (words, lang)
+def _readable_cached(words: tuple[str, ...], lang: str, tokenizer: ThemeTokenizer,
+                     known: frozenset[str]) -> bool:
+    key = (words, lang, known.intersection(words))
     if key not in _READABLE:
         if len(_READABLE) > 500_000:  # a bound, not a policy: texts repeat words a lot
             _READABLE.clear()
-        _READABLE[key] = readable(words, lang, tokenizer)
+        _READABLE[key] = readable(words, lang, tokenizer, known)
     return _READABLE[key]
 
 
@@ -317,6 +394,9 @@ def name_themes(documents: Sequence[str], langs: Sequence[str], labels: np.ndarr
     """
     row_of = {theme_id: row for row, theme_id in enumerate(ids)}
     scripts = [script_of(doc, str(lang)) for doc, lang in zip(documents, langs, strict=True)]
+    documents = read_finglish(documents, langs, scripts, persian_vocabulary(documents, scripts))
+    # Words Finglish answers were read as count: "marjooi" three times is a word.
+    known = run_words(persian_vocabulary(documents, scripts))
     # Per script: per theme, segments of that script, and per phrase, segments per theme.
     sizes: dict[str, Counter[int]] = defaultdict(Counter)
     counts: dict[str, dict[str, Counter[int]]] = defaultdict(lambda: defaultdict(Counter))
@@ -324,7 +404,7 @@ def name_themes(documents: Sequence[str], langs: Sequence[str], labels: np.ndarr
         if script is None or label == OUTLIER or label not in row_of:
             continue
         sizes[script][label] += 1
-        for phrase in candidate_phrases(doc, script, tokenizer):
+        for phrase in candidate_phrases(doc, script, tokenizer, known):
             counts[script][phrase][label] += 1
     pools: dict[str, dict[int, list[tuple[str, float]]]] = {}
     for script, by_phrase in counts.items():

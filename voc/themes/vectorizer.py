@@ -18,6 +18,7 @@ from functools import lru_cache
 import hazm
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
+from voc.data import word_list
 from voc.normalize.persian import persian_word_tokenizer
 
 # Redaction placeholders ("[PHONE]") are not the customer's words.
@@ -34,36 +35,24 @@ _ZWNJ = "\u200c"
 _CONTRACTION = re.compile(r"n't$|'(m|re|ve|ll|d)$")
 _CLITIC = re.compile(r"'s$")
 
-# Colloquial and light-verb forms hazm's (formal) stop list misses; as theme words they
-# say nothing about what a customer talks about.
-_EXTRA_PERSIAN_STOP_TEXT = """
-رو را هم خیلی واقعا واقعاً اصلا اصلاً یه یک دیگه دیگر هست هستش نیست بود بودم بودیم شد شده
-شدم شدیم میشه نمیشه می‌شود نمی‌شود کردم کردیم کرده کردند کنید کنم کنیم می‌کنم نمی‌کنم
-می‌کنه نمی‌کنه می‌کنند دارم داره داریم دارید ندارم نداره دادم داده دادند بدید بدین
-خودم خودش شما ما من اون این اینو اونو چون ولی اما که تا با بی برای از به در و یا هر
-چی چیزی چیز کلا کلاً فقط حتی همه همیشه الان بار دفعه لطفا لطفاً ممنون مرسی تشکر
-آقا خانم سلام خب خوب بد عالی افتضاح
-"""
-_EXTRA_ENGLISH_STOP_TEXT = """
-im ive dont didnt doesnt cant wont isnt wasnt arent u ur ok okay really just like get got
-also would could one thing things still even much lot lots thanks thank please hi hello
-good bad great terrible awful nice well way time
-"""
-# Finglish (Persian in Latin letters) function words and fillers.
-_FINGLISH_STOP_TEXT = """
-va ke ham ro ra az be ba dar ta ya man ma shoma in oon un an yek ye kheili kheyli kheyli
-kheli bood bud shod shode kard kardam kardim mikonam mikone konid konam hast nist dare
-daram nadare hamin ino oono chon vali ama faghat hata hame hamishe alan dige lotfan
-mamnoon merci khob khoob bad ali aali ha hay haye
-"""
-
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    """Persian (hazm's list plus colloquial forms) and English (scikit-learn's) stop words."""
+    """Persian (hazm's list plus colloquial forms), English (scikit-learn's) and Finglish
+    stop words, and courtesies (greetings, thanks, sign-offs): ``voc/themes/data/``."""
     persian = {word.replace("_", " ") for word in hazm.stopwords_list()}
-    return frozenset(persian | set(_EXTRA_PERSIAN_STOP_TEXT.split()) | ENGLISH_STOP_WORDS
-                     | set(_EXTRA_ENGLISH_STOP_TEXT.split()) | set(_FINGLISH_STOP_TEXT.split()))
+    extra = (word_list("voc.themes", name) for name in (
+        "stop_persian", "stop_english", "stop_finglish", "courtesy"))
+    return frozenset(persian.union(ENGLISH_STOP_WORDS, *extra))
+
+
+@lru_cache(maxsize=1)
+def courtesy_phrases() -> re.Pattern[str]:
+    """The courtesies of several words (``voc/themes/data/courtesy.txt``: «وقت بخیر», "best
+    regards"), longest first, as whole words of a lower-cased text."""
+    phrases = sorted((p for p in word_list("voc.themes", "courtesy") if " " in p),
+                     key=lambda p: (-len(p), p))
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, phrases)) + r")(?!\w)")
 
 
 @lru_cache(maxsize=1)
