@@ -35,6 +35,11 @@ def _texts(segmenter: Segmenter, text: str, lang: str) -> list[str]:
         ("kheili khoob bood vali gerun", "fa", ["kheili khoob bood", "vali gerun"]),
         ("The app is great ولی پیک دیر اومد", "mixed", ["The app is great", "ولی پیک دیر اومد"]),
         ("line one\nline two", "fa", ["line one", "line two"]),
+        # a new point after a comma: each issue its own segment
+        ("جعبه له‌شده بود، ضمناً پنج روز است کسی جواب نداده", "fa",
+         ["جعبه له‌شده بود", "ضمناً پنج روز است کسی جواب نداده"]),
+        ("The box was crushed; besides, nobody answered my emails", "en",
+         ["The box was crushed", "besides, nobody answered my emails"]),
     ],
 )
 def test_sentences_and_contrastive_clauses(
@@ -46,7 +51,8 @@ def test_sentences_and_contrastive_clauses(
 @pytest.mark.parametrize(
     "text",
     ["Nothing but praise for the team", "Not only fast but also cheap", "But it works",
-     "It was fine but", "The price is 2.5 dollars"],
+     "It was fine but", "The price is 2.5 dollars", "I also ordered a case and it was fine",
+     "Great food, plus"],
 )
 def test_non_contrastive_uses_are_not_split(segmenter: Segmenter, text: str) -> None:
     assert _texts(segmenter, text, "en") == [text]

@@ -574,6 +574,20 @@ def test_a_theme_of_short_answers_still_gets_three_quotes() -> None:
     assert "The delivery was late" not in picked
 
 
+def test_quotes_that_say_the_themes_name_come_first() -> None:
+    from voc.themes.describe import representative_examples
+
+    texts = ["The SMS code never came", "Got the wrong item again", "Wrong item, wrong size",
+             "پیامک رمز نیامد"]
+    vectors = np.array([[1.0, 0], [0.6, 0.8], [0.5, 0.87], [0.99, 0.1]], dtype=np.float32)
+    langs = np.array(["en", "en", "en", "fa"])
+    picked = representative_examples(vectors, np.array([1.0, 0]), np.arange(4), texts, langs,
+                                     names=["Wrong item"])
+    # The SMS text is most central, but the heading says "Wrong item".
+    assert picked[0] == "Got the wrong item again"
+    assert set(picked) == set(texts)
+
+
 def test_class_tfidf_is_bertopics() -> None:
     """voc computes c-TF-IDF itself (importing BERTopic costs seconds per run): the
     scores must be those of BERTopic's ClassTfidfTransformer(reduce_frequent_words)."""

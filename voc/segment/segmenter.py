@@ -36,12 +36,22 @@ _NOT_CONTRASTIVE_BEFORE = frozenset(
     {"nothing", "anything", "all", "everything", "everyone", "none", "help", "cannot", "can't"}
 )
 _NOT_CONTRASTIVE_AFTER = frozenset({"also", "for"})
+# Connectives that add a new point («ضمناً»: "besides"). A multi-issue complaint ("the box
+# was crushed, besides nobody answered my DMs") split here gives each issue its own
+# segment, so each finds its own theme and stage. Only after a comma or semicolon: "I
+# also ordered" and «همچنین خوب بود» go on with the same point.
+_ADDITIVE_MARKERS = ("on top of that", "in addition", "besides", "also", "plus",
+                     "ضمناً", "ضمنا", "همچنین", "zemnan")
 
 _WORD_CHAR = r"[\w\u200c]"
 _MARKERS = re.compile(
     rf"(?<!{_WORD_CHAR})(?:"
     + "|".join(re.escape(m) for m in (*_ENGLISH_MARKERS, *_PERSIAN_MARKERS, *_FINGLISH_MARKERS))
     + rf")(?!{_WORD_CHAR})",
+    re.IGNORECASE,
+)
+_ADDITIVE = re.compile(
+    r"[,،;؛]\s*((?:" + "|".join(re.escape(m) for m in _ADDITIVE_MARKERS) + rf")(?!{_WORD_CHAR}))",
     re.IGNORECASE,
 )
 # A sentence ends at . ! ? ؟ … (not inside 2.5 or e.g.) followed by space, or at a line break.
@@ -96,10 +106,13 @@ def _is_contrastive(text: str, match: re.Match[str]) -> bool:
 
 
 def split_clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split text[start:end] before each contrastive connective that has words both sides."""
+    """Split text[start:end] before each contrastive connective that has words both sides,
+    and before each additive one that follows a comma or semicolon."""
     sentence = text[start:end]
     cuts = [m.start() for m in _MARKERS.finditer(sentence) if _is_contrastive(sentence, m)]
-    bounds = [0, *cuts, len(sentence)]
+    cuts += [m.start(1) for m in _ADDITIVE.finditer(sentence)
+             if _WORD.search(sentence[: m.start()]) and _WORD.search(sentence[m.end():])]
+    bounds = [0, *sorted(set(cuts)), len(sentence)]
     return [(start + a, start + b) for a, b in itertools.pairwise(bounds) if b > a]
 
 

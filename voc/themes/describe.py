@@ -254,13 +254,21 @@ def quoted_label(examples: Sequence[str], max_words: int = QUOTE_WORDS) -> str |
 
 def representative_examples(vectors: np.ndarray, centre: np.ndarray, members: np.ndarray,
                             texts: Sequence[str], langs: np.ndarray,
-                            n: int = N_EXAMPLES) -> list[str]:
+                            n: int = N_EXAMPLES, names: Sequence[str] = ()) -> list[str]:
     """Distinct member texts closest to the theme centre, alternating languages.
 
-    Texts of at least 8 characters first (a quote should say something); a theme of short
-    answers ("heyf", "khoob bood") is still quoted, with its short texts, up to `MIN_EXAMPLES`.
+    Texts that contain one of the theme's `names` come first: the report heads a theme with
+    its first quote, and a quote that says something else than the name beside it ("Wrong
+    item" over a quote about a missing SMS) costs the reader's trust. Texts of at least 8
+    characters first (a quote should say something); a theme of short answers ("heyf",
+    "khoob bood") is still quoted, with its short texts, up to `MIN_EXAMPLES`.
     """
     order = members[np.argsort(-(vectors[members] @ centre), kind="stable")]
+    wanted = [name.casefold() for name in names if name]
+    if wanted:
+        says_name = np.array([any(w in texts[i].casefold() for w in wanted)
+                              for i in order.tolist()], dtype=bool)
+        order = np.concatenate([order[says_name], order[~says_name]])
     picked: list[str] = []
     seen: set[str] = set()
     for min_length, wanted in ((8, n), (1, min(MIN_EXAMPLES, n))):
@@ -336,7 +344,8 @@ def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Seq
             _label(best["en"], words["en"], "en", tokenizer) if scripts["en"] else None)
         dominant = [label_fa, label_en] if size_fa >= size_en else [label_en, label_fa]
         examples = representative_examples(fit.vectors, centre, members,
-                                           [s["text"] for s in segments], langs)
+                                           [s["text"] for s in segments], langs,
+                                           names=[x for x in (label_fa, label_en) if x])
         label = theme.label.text or next((x for x in dominant if x), None) \
             or quoted_label(examples) or f"theme {theme_id}"
         sentiments = Counter(s.get("sentiment") for s in member_segments)
