@@ -253,6 +253,41 @@ def test_umap_gets_the_cross_language_neighbours_and_a_monolingual_run_is_unchan
                                                      strict=True))
 
 
+def _exact_nn_descent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """UMAP's NN-descent replaced by the exact neighbours (it compiles for a minute)."""
+    import umap.umap_
+
+    from voc.themes.cluster import exact_cosine_knn
+
+    def exact(vectors: np.ndarray, k: int, *args: object, **kwargs: object) -> tuple:
+        return (*exact_cosine_knn(vectors, k), None)
+
+    monkeypatch.setattr(umap.umap_, "nearest_neighbors", exact)
+
+
+def test_large_inputs_get_the_same_cross_language_neighbours(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from voc.themes import cluster as cluster_module
+    from voc.themes.cluster import approximate_cosine_knn, exact_cosine_knn
+
+    _exact_nn_descent(monkeypatch)
+    vectors, groups, _ = _two_language_topics()
+    approximate = approximate_cosine_knn(vectors, 5, groups, 3, random_state=0)
+    exact = exact_cosine_knn(vectors, 5, groups, cross=3)
+    assert np.array_equal(approximate[0], exact[0])
+    assert np.allclose(approximate[1], exact[1], atol=1e-6)
+    # Above the exact path's limit UMAP gets them when there are two languages, and is
+    # left to find its neighbours itself in a run of one, as before.
+    monkeypatch.setattr(cluster_module, "EXACT_KNN_LIMIT", 10)
+    on = ClusterSettings(umap_neighbors=6, cross_lingual_neighbors=4)
+    bilingual = _umap_arguments(monkeypatch, vectors, groups.tolist(), on)
+    assert bilingual["n_neighbors"] == 10
+    assert all((groups[row] != groups[i]).sum() >= 4
+               for i, row in enumerate(bilingual["precomputed_knn"][0]))
+    english = _umap_arguments(monkeypatch, vectors, ["en"] * len(vectors), on)
+    assert english["n_neighbors"] == 6 and english["precomputed_knn"] == (None, None, None)
+
+
 def test_cross_lingual_neighbors_setting_reaches_the_clustering() -> None:
     from voc.pipeline.config import DEFAULT_CONFIG
     from voc.pipeline.settings import ThemesSettings, validate_config

@@ -101,7 +101,7 @@ class ClusterSettings:
     umap_neighbors: int = 15
     umap_components: int = 5
     # Each segment's nearest segments of other languages, added to its umap_neighbors
-    # (exact kNN path only; see exact_cosine_knn). The default is the config's.
+    # (see exact_cosine_knn, approximate_cosine_knn). The default is the config's.
     cross_lingual_neighbors: int = ThemesSettings.model_fields["cross_lingual_neighbors"].default
     # Outliers join their nearest theme when at least this similar to its centre...
     outlier_similarity: float = 0.35
@@ -200,6 +200,66 @@ def exact_cosine_knn(vectors: np.ndarray, k: int,
     return indices, distances
 
 
+def other_language_neighbors(vectors: np.ndarray, groups: Sequence[str] | np.ndarray,
+                             cross: int, block: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's `cross` nearest rows of other languages, exactly, with their cosine
+    distances, nearest first (ties: lower index first): per language, blocks of its rows
+    times the rest."""
+    unit = normalize_rows(vectors.astype(np.float32))
+    codes = np.unique(np.asarray(groups), return_inverse=True)[1]
+    indices = np.empty((len(unit), cross), dtype=np.int32)
+    distances = np.empty((len(unit), cross), dtype=np.float32)
+    for code in np.unique(codes):
+        own, others = np.flatnonzero(codes == code), np.flatnonzero(codes != code)
+        pool = unit[others]
+        for start in range(0, len(own), block):
+            rows = own[start: start + block]
+            similarity = unit[rows] @ pool.T
+            # A few neighbours: successive maxima beat a partition of the whole row.
+            part = np.empty((len(rows), cross), dtype=np.int64)
+            best = np.empty((len(rows), cross), dtype=np.float32)
+            for column in range(cross):
+                part[:, column] = similarity.argmax(axis=1)
+                best[:, column] = similarity[np.arange(len(rows)), part[:, column]]
+                similarity[np.arange(len(rows)), part[:, column]] = -np.inf
+            indices[rows] = others[part]
+            distances[rows] = np.clip(1.0 - best, 0.0, 2.0)
+    return indices, distances
+
+
+def approximate_cosine_knn(vectors: np.ndarray, k: int, groups: Sequence[str] | np.ndarray,
+                           cross: int, random_state: int) -> tuple[np.ndarray, np.ndarray]:
+    """exact_cosine_knn for inputs too large for it: the ordinary neighbours from UMAP's
+    own NN-descent (as UMAP finds them without help, k + cross of them, so there are rows
+    to make up the other-language ones already among the k nearest), the other-language
+    ones exact (other_language_neighbors)."""
+    from sklearn.utils import check_random_state
+    from umap.umap_ import nearest_neighbors
+
+    cross = cross_language_width(groups, cross)
+    width = min(k + cross, len(vectors))
+    ordinary, ordinary_distances, _ = nearest_neighbors(
+        vectors, width, "cosine", {}, True, check_random_state(random_state),
+        low_memory=True, use_pynndescent=True, n_jobs=1)
+    if not cross:
+        return ordinary[:, :k].astype(np.int32), ordinary_distances[:, :k].astype(np.float32)
+    across, across_distances = other_language_neighbors(vectors, groups, cross)
+    # Candidates in priority order: the other-language ones, then the ordinary ones in
+    # distance order, each row's duplicates (and NN-descent's -1 gaps) last.
+    candidates = np.concatenate([across, ordinary], axis=1)
+    candidate_distances = np.concatenate([across_distances, ordinary_distances], axis=1)
+    repeated = (ordinary[:, :, None] == across[:, None, :]).any(axis=2) | (ordinary < 0)
+    priority = np.concatenate([np.full(across.shape, -1),
+                               np.where(repeated, len(vectors) + width,
+                                        np.arange(width)[None, :])], axis=1)
+    chosen = np.argsort(priority, axis=1, kind="stable")[:, :width]
+    chosen = np.take_along_axis(chosen, np.argsort(
+        np.take_along_axis(candidate_distances, chosen, axis=1), axis=1, kind="stable"),
+        axis=1)
+    return (np.take_along_axis(candidates, chosen, axis=1).astype(np.int32),
+            np.take_along_axis(candidate_distances, chosen, axis=1).astype(np.float32))
+
+
 # UMAP's numba functions that are compiled on first use in every process (20 s of a 48 s
 # themes stage on the sample data), and are not cached on disk by UMAP itself.
 _UMAP_MODULES = ("umap.umap_", "umap.layouts", "umap.utils", "umap.distances",
@@ -272,8 +332,14 @@ def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
     n = len(vectors)
     size = settings.min_cluster_size or min_cluster_size(n)
     neighbors = min(settings.umap_neighbors, n - 1)
-    knn = exact_cosine_knn(vectors, neighbors, strata, settings.cross_lingual_neighbors) \
-        if n < EXACT_KNN_LIMIT else None
+    knn: tuple[np.ndarray, np.ndarray] | None = None
+    if n < EXACT_KNN_LIMIT:
+        knn = exact_cosine_knn(vectors, neighbors, strata, settings.cross_lingual_neighbors)
+    elif cross_language_width(strata, settings.cross_lingual_neighbors):
+        # Larger inputs: UMAP's NN-descent finds the ordinary neighbours as it would on its
+        # own; a run of one language leaves it all to UMAP as before.
+        knn = approximate_cosine_knn(vectors, neighbors, strata or [],
+                                     settings.cross_lingual_neighbors, settings.random_state)
     if knn is not None:
         neighbors = knn[0].shape[1]  # with the cross-language ones
     # HDBSCAN's default "excess of mass" selection can keep one cluster holding most of a
