@@ -293,13 +293,25 @@ def test_cross_lingual_neighbors_setting_reaches_the_clustering() -> None:
     from voc.pipeline.settings import ThemesSettings, validate_config
     from voc.themes.component import settings_from_config
 
-    assert DEFAULT_CONFIG["themes"]["cross_lingual_neighbors"] == 4
+    assert DEFAULT_CONFIG["themes"]["cross_lingual_neighbors"] == 2
     assert ClusterSettings().cross_lingual_neighbors == \
-        ThemesSettings().cross_lingual_neighbors == 4
+        ThemesSettings().cross_lingual_neighbors == 2
     themes = validate_config({"themes": {"cross_lingual_neighbors": 0}})["themes"]
     assert settings_from_config(themes).cluster.cross_lingual_neighbors == 0
     with pytest.raises(ConfigError, match=r"themes\.cross_lingual_neighbors"):
         validate_config({"themes": {"cross_lingual_neighbors": -1}})
+
+
+def test_shipped_cross_lingual_settings_are_the_ones_the_bench_chose() -> None:
+    """themes.cross_lingual_neighbors and the merge threshold are what
+    `bench/theme_names_eval.py --choose` chose on its products set."""
+    from voc.pipeline.settings import ThemesSettings
+
+    results = json.loads((Path(__file__).resolve().parents[1] / "bench" / "results"
+                          / "cross_lingual_choice.json").read_text(encoding="utf-8"))
+    assert results["chosen"] == {
+        "cross_lingual_neighbors": ThemesSettings().cross_lingual_neighbors,
+        "cross_lingual_merge": ThemeSettings().cross_lingual_merge}
 
 
 def test_max_themes_merges_the_closest_themes() -> None:
