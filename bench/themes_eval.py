@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.machine import machine_info  # noqa: E402
-from voc.themes.cluster import OUTLIER  # noqa: E402
-from voc.themes.model import fit_themes  # noqa: E402
+from voc.themes.cluster import OUTLIER, ClusterSettings  # noqa: E402
+from voc.themes.model import ThemeSettings, fit_themes  # noqa: E402
 
 DATASETS = Path("/work/shared/datasets")
 
@@ -83,9 +84,10 @@ def cross_lingual(labels: np.ndarray, langs: Sequence[str], truth: Sequence[str]
 
 def evaluate(name: str, embeddings: np.ndarray, langs: Sequence[str], texts: Sequence[str],
              truth: Sequence[str], baseline: bool = False,
-             finer: Sequence[str] | None = None) -> dict[str, Any]:
+             finer: Sequence[str] | None = None,
+             settings: ThemeSettings | None = None) -> dict[str, Any]:
     started = time.perf_counter()
-    fit = fit_themes(embeddings, langs, texts)
+    fit = fit_themes(embeddings, langs, texts, settings=settings)
     seconds = time.perf_counter() - started
     themed = fit.labels != OUTLIER
     result: dict[str, Any] = {
@@ -106,7 +108,7 @@ def evaluate(name: str, embeddings: np.ndarray, langs: Sequence[str], texts: Seq
         result["cross_lingual"] = cross_lingual(fit.labels, langs, truth)
         if baseline:
             # The same fit with every segment in one language group: no language removal.
-            raw = fit_themes(embeddings, ["all"] * len(langs), texts)
+            raw = fit_themes(embeddings, ["all"] * len(langs), texts, settings=settings)
             result["without_language_centering"] = {
                 "themes": len(raw.themes),
                 "purity": round(purity(raw.labels, truth), 4),
@@ -188,17 +190,42 @@ def main() -> None:
     parser.add_argument("--scale", type=int, nargs="*", default=[10_000, 100_000],
                         help="Segment counts to time (bitext embeddings, resampled).")
     parser.add_argument("--fit-only", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--sets", nargs="*", default=["sample", "semeval", "bitext"],
+                        help="Labelled sets to fit (bitext also feeds --scale).")
+    parser.add_argument("--cross-lingual-neighbors", type=int, default=None,
+                        help="themes.cross_lingual_neighbors (default: the config's).")
+    parser.add_argument("--cross-lingual-merge", type=float, default=None,
+                        help="themes.cross_lingual_merge (default: the config's).")
     args = parser.parse_args()
     if args.fit_only:
         fit_only(args.fit_only)
         return
-    results: dict[str, Any] = {"machine_before": machine_info(), "sets": [], "scale": []}
-    texts, langs, labels = sample_set()
-    results["sets"].append(evaluate("sample_feedback (stage)", embed(texts), langs, texts,
-                                    labels, baseline=True))
-    texts, labels = semeval_set()
-    results["sets"].append(evaluate("semeval2014_restaurants (aspect category)", embed(texts),
-                                    ["en"] * len(texts), texts, labels))
+    settings = ThemeSettings()
+    if args.cross_lingual_neighbors is not None:
+        settings = replace(settings, cluster=ClusterSettings(
+            cross_lingual_neighbors=args.cross_lingual_neighbors))
+    if args.cross_lingual_merge is not None:
+        settings = replace(settings, cross_lingual_merge=args.cross_lingual_merge)
+    results: dict[str, Any] = {"machine_before": machine_info(), "sets": [], "scale": [],
+                               "settings": {"cross_lingual_neighbors":
+                                            settings.cluster.cross_lingual_neighbors,
+                                            "cross_lingual_merge": settings.cross_lingual_merge}}
+    if "sample" in args.sets:
+        texts, langs, labels = sample_set()
+        results["sets"].append(evaluate("sample_feedback (stage)", embed(texts), langs, texts,
+                                        labels, baseline=True, settings=settings))
+    if "semeval" in args.sets:
+        texts, labels = semeval_set()
+        results["sets"].append(evaluate("semeval2014_restaurants (aspect category)",
+                                        embed(texts), ["en"] * len(texts), texts, labels,
+                                        settings=settings))
+    if "bitext" not in args.sets:
+        results["machine_after"] = machine_info()
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n",
+                            encoding="utf-8")
+        print(f"wrote {args.out}")
+        return
     texts, labels, intents = bitext_set()
     bitext_embeddings = embed(texts)
     rng = np.random.default_rng(0)
@@ -206,7 +233,7 @@ def main() -> None:
     results["sets"].append(evaluate("bitext_customer_support 10k (category; intent finer)",
                                     bitext_embeddings[pick], ["en"] * len(pick),
                                     [texts[i] for i in pick], [labels[i] for i in pick],
-                                    finer=[intents[i] for i in pick]))
+                                    finer=[intents[i] for i in pick], settings=settings))
     for size in args.scale:
         index = rng.choice(len(texts), size=size, replace=size > len(texts))
         noisy = bitext_embeddings[index] + rng.normal(scale=0.01, size=(size,

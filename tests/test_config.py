@@ -53,6 +53,7 @@ def test_a_user_config_changes_only_what_it_names(tmp_path: Path) -> None:
         ("normalize: {max_chars: -5}\n", "normalize.max_chars = -5 is not allowed"),
         ("journey:\n  min_confidence: 1.5\n", "journey.min_confidence = 1.5"),
         ("themes:\n  umap_neighbors: one\n", "themes.umap_neighbors = 'one'"),
+        ("themes:\n  cross_lingual_neighbors: -1\n", "themes.cross_lingual_neighbors = -1"),
         ("drivers:\n  min_support: 0\n", "drivers.min_support = 0"),
         ("redact:\n  kinds: [EMAIL, PASSPORT]\n", "unknown kind 'PASSPORT'"),
         ("segment: 5\n", "'segment' must be a mapping"),

@@ -166,6 +166,156 @@ def test_bertopic_path_is_deterministic_and_bilingual() -> None:
     assert len(mixed) == len(first.themes)
 
 
+def _two_language_topics() -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Already language-centred vectors where the language still outweighs the topic (as
+    on real encoder output): every segment's nearest neighbours are its own language's."""
+    rng = np.random.default_rng(3)
+    axes = np.eye(16)
+    topics = {"price": axes[0], "delivery": axes[1]}
+    langs = {"en": 3 * axes[2], "fa": 3 * axes[3]}
+    vectors, groups, truth = [], [], []
+    for topic, topic_dir in topics.items():
+        for lang, lang_dir in langs.items():
+            for _ in range(10):
+                vectors.append(topic_dir + lang_dir + 0.1 * rng.normal(size=16))
+                groups.append(lang)
+                truth.append(topic)
+    return np.asarray(vectors, dtype=np.float32), np.asarray(groups), truth
+
+
+def test_exact_knn_gives_every_segment_neighbours_in_the_other_language() -> None:
+    from voc.themes.cluster import exact_cosine_knn
+
+    vectors, groups, truth = _two_language_topics()
+    plain, _ = exact_cosine_knn(vectors, 5)
+    assert all((groups[row] == groups[row[0]]).all() for row in plain)  # none across
+    indices, distances = exact_cosine_knn(vectors, 5, groups, cross=3)
+    assert indices.shape == distances.shape == (len(vectors), 8)
+    for i, row in enumerate(indices):
+        assert row[0] == i and len(set(row.tolist())) == 8
+        assert set(plain[i].tolist()) <= set(row.tolist())  # the ordinary ones stay
+        across = [j for j in row if groups[j] != groups[i]]
+        assert len(across) == 3
+        # ...and they are the nearest of the other language: the same topic.
+        assert all(truth[j] == truth[i] for j in across)
+    assert (np.diff(distances, axis=1) >= 0).all()  # distance order, as UMAP expects
+
+
+def test_exact_knn_is_unchanged_in_a_run_of_one_language() -> None:
+    from voc.themes.cluster import cross_language_width, exact_cosine_knn
+
+    vectors, _, _ = _two_language_topics()
+    one = np.asarray(["en"] * len(vectors))
+    plain = exact_cosine_knn(vectors, 5)
+    for same in (exact_cosine_knn(vectors, 5, one, cross=4),
+                 exact_cosine_knn(vectors, 5, None, cross=4)):
+        assert np.array_equal(plain[0], same[0]) and np.array_equal(plain[1], same[1])
+    # A language with fewer segments outside it than asked caps the number.
+    assert cross_language_width(["en"] * 38 + ["fa"] * 2, 4) == 2
+    assert cross_language_width(["en"] * 40, 4) == 0
+
+
+class _StopUmap(Exception):
+    pass
+
+
+def _umap_arguments(monkeypatch: pytest.MonkeyPatch, vectors: np.ndarray,
+                    strata: list[str], settings: ClusterSettings) -> dict[str, object]:
+    """The arguments bertopic_clusters gives UMAP (stopped there: no fit)."""
+    from voc.themes import cluster as cluster_module
+
+    seen: dict[str, object] = {}
+
+    def recording_umap(**kwargs: object) -> object:
+        seen.update(kwargs)
+        raise _StopUmap
+
+    monkeypatch.setattr(cluster_module, "umap_class", lambda: recording_umap)
+    with pytest.raises(_StopUmap):
+        cluster_module.bertopic_clusters(vectors, ["x"] * len(vectors), settings, strata)
+    return seen
+
+
+def test_umap_gets_the_cross_language_neighbours_and_a_monolingual_run_is_unchanged(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    vectors, groups, _ = _two_language_topics()
+    on = ClusterSettings(umap_neighbors=6, cross_lingual_neighbors=4)
+    off = ClusterSettings(umap_neighbors=6, cross_lingual_neighbors=0)
+    bilingual = _umap_arguments(monkeypatch, vectors, groups.tolist(), on)
+    knn = bilingual["precomputed_knn"]
+    assert bilingual["n_neighbors"] == 10 and knn[0].shape == (len(vectors), 10)
+    assert all((groups[row] != groups[i]).sum() >= 4 for i, row in enumerate(knn[0]))
+    # One language: the setting changes nothing UMAP sees.
+    english = ["en"] * len(vectors)
+    with_setting = _umap_arguments(monkeypatch, vectors, english, on)
+    without = _umap_arguments(monkeypatch, vectors, english, off)
+    assert with_setting["n_neighbors"] == without["n_neighbors"] == 6
+    assert all(np.array_equal(a, b) for a, b in zip(with_setting["precomputed_knn"][:2],
+                                                     without["precomputed_knn"][:2],
+                                                     strict=True))
+
+
+def _exact_nn_descent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """UMAP's NN-descent replaced by the exact neighbours (it compiles for a minute)."""
+    import umap.umap_
+
+    from voc.themes.cluster import exact_cosine_knn
+
+    def exact(vectors: np.ndarray, k: int, *args: object, **kwargs: object) -> tuple:
+        return (*exact_cosine_knn(vectors, k), None)
+
+    monkeypatch.setattr(umap.umap_, "nearest_neighbors", exact)
+
+
+def test_large_inputs_get_the_same_cross_language_neighbours(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from voc.themes import cluster as cluster_module
+    from voc.themes.cluster import approximate_cosine_knn, exact_cosine_knn
+
+    _exact_nn_descent(monkeypatch)
+    vectors, groups, _ = _two_language_topics()
+    approximate = approximate_cosine_knn(vectors, 5, groups, 3, random_state=0)
+    exact = exact_cosine_knn(vectors, 5, groups, cross=3)
+    assert np.array_equal(approximate[0], exact[0])
+    assert np.allclose(approximate[1], exact[1], atol=1e-6)
+    # Above the exact path's limit UMAP gets them when there are two languages, and is
+    # left to find its neighbours itself in a run of one, as before.
+    monkeypatch.setattr(cluster_module, "EXACT_KNN_LIMIT", 10)
+    on = ClusterSettings(umap_neighbors=6, cross_lingual_neighbors=4)
+    bilingual = _umap_arguments(monkeypatch, vectors, groups.tolist(), on)
+    assert bilingual["n_neighbors"] == 10
+    assert all((groups[row] != groups[i]).sum() >= 4
+               for i, row in enumerate(bilingual["precomputed_knn"][0]))
+    english = _umap_arguments(monkeypatch, vectors, ["en"] * len(vectors), on)
+    assert english["n_neighbors"] == 6 and english["precomputed_knn"] == (None, None, None)
+
+
+def test_cross_lingual_neighbors_setting_reaches_the_clustering() -> None:
+    from voc.pipeline.config import DEFAULT_CONFIG
+    from voc.pipeline.settings import ThemesSettings, validate_config
+    from voc.themes.component import settings_from_config
+
+    assert DEFAULT_CONFIG["themes"]["cross_lingual_neighbors"] == 2
+    assert ClusterSettings().cross_lingual_neighbors == \
+        ThemesSettings().cross_lingual_neighbors == 2
+    themes = validate_config({"themes": {"cross_lingual_neighbors": 0}})["themes"]
+    assert settings_from_config(themes).cluster.cross_lingual_neighbors == 0
+    with pytest.raises(ConfigError, match=r"themes\.cross_lingual_neighbors"):
+        validate_config({"themes": {"cross_lingual_neighbors": -1}})
+
+
+def test_shipped_cross_lingual_settings_are_the_ones_the_bench_chose() -> None:
+    """themes.cross_lingual_neighbors and the merge threshold are what
+    `bench/theme_names_eval.py --choose` chose on its products set."""
+    from voc.pipeline.settings import ThemesSettings
+
+    results = json.loads((Path(__file__).resolve().parents[1] / "bench" / "results"
+                          / "cross_lingual_choice.json").read_text(encoding="utf-8"))
+    assert results["chosen"] == {
+        "cross_lingual_neighbors": ThemesSettings().cross_lingual_neighbors,
+        "cross_lingual_merge": ThemeSettings().cross_lingual_merge}
+
+
 def test_max_themes_merges_the_closest_themes() -> None:
     vectors, langs, docs, truth = synthetic(6)
     fit = fit_themes(vectors, langs, docs, settings=ThemeSettings(max_themes=2))

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from voc.pipeline.settings import ThemesSettings
+
 log = logging.getLogger(__name__)
 
 OUTLIER = -1
@@ -98,6 +100,9 @@ class ClusterSettings:
     min_cluster_size: int | None = None
     umap_neighbors: int = 15
     umap_components: int = 5
+    # Each segment's nearest segments of other languages, added to its umap_neighbors
+    # (see exact_cosine_knn, approximate_cosine_knn). The default is the config's.
+    cross_lingual_neighbors: int = ThemesSettings.model_fields["cross_lingual_neighbors"].default
     # Outliers join their nearest theme when at least this similar to its centre...
     outlier_similarity: float = 0.35
     # ...and the threshold is lowered, down to `outlier_floor`, until at most this share
@@ -141,22 +146,118 @@ def _bertopic_vectorizer() -> Any:
 EXACT_KNN_LIMIT = 4096
 
 
-def exact_cosine_knn(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def cross_language_width(groups: Sequence[str] | np.ndarray | None, wanted: int) -> int:
+    """How many other-language neighbours each segment gets: `wanted`, fewer when some
+    language has fewer segments outside it, none in a run of one language."""
+    if groups is None or wanted <= 0:
+        return 0
+    group_array = np.asarray(groups)
+    names, counts = np.unique(group_array, return_counts=True)
+    if len(names) < 2:
+        return 0
+    return min(wanted, len(group_array) - int(counts.max()))
+
+
+def exact_cosine_knn(vectors: np.ndarray, k: int,
+                     groups: Sequence[str] | np.ndarray | None = None, cross: int = 0,
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's `k` nearest rows by cosine distance (itself first), as UMAP's exact
-    small-data path finds them: distances in float64, ties kept in index order."""
+    small-data path finds them: distances in float64, ties kept in index order.
+
+    With language `groups` and `cross` > 0, each row also keeps its `cross` nearest rows
+    of other languages (see `cross_language_width`), so rows have k + cross neighbours,
+    sorted by distance: the other-language ones it already had among its k nearest are
+    made up by its next nearest rows. Even language-centred, a segment's nearest
+    neighbours are nearly all in its own language (an English sentence about price has
+    English sentences about food nearer than Persian ones about price), so UMAP's graph
+    has almost no edge between languages and HDBSCAN finds one theme per language and
+    topic; the guaranteed edges let same-topic segments of both languages meet."""
+    cross = cross_language_width(groups, cross)
+    width = min(k + cross, len(vectors))
     data = vectors.astype(np.float64)
     norms = np.linalg.norm(data, axis=1)
     unit = data / np.where(norms > 0, norms, 1.0)[:, None]
-    indices = np.empty((len(data), k), dtype=np.int32)
-    distances = np.empty((len(data), k), dtype=np.float32)
+    codes = np.unique(np.asarray(groups), return_inverse=True)[1] if cross else None
+    indices = np.empty((len(data), width), dtype=np.int32)
+    distances = np.empty((len(data), width), dtype=np.float32)
     for start in range(0, len(data), 1024):  # bounded memory: 1024 x n at a time
         block = np.clip(1.0 - unit[start: start + 1024] @ unit.T, 0.0, 2.0)
         rows = np.arange(len(block))
         block[rows, start + rows] = 0.0
-        nearest = np.argsort(block, axis=1, kind="stable")[:, :k]
+        order = np.argsort(block, axis=1, kind="stable")
+        if codes is None:
+            nearest = order[:, :k]
+        else:
+            # In distance order: the first `cross` other-language rows come first, then
+            # the nearest rows; the `width` chosen go back into distance order.
+            other = codes[order] != codes[start + rows][:, None]
+            priority = np.where(other & (np.cumsum(other, axis=1) <= cross), -1,
+                                np.arange(len(data))[None, :])
+            chosen = np.sort(np.argsort(priority, axis=1, kind="stable")[:, :width], axis=1)
+            nearest = np.take_along_axis(order, chosen, axis=1)
         indices[start: start + 1024] = nearest
         distances[start: start + 1024] = np.take_along_axis(block, nearest, axis=1)
     return indices, distances
+
+
+def other_language_neighbors(vectors: np.ndarray, groups: Sequence[str] | np.ndarray,
+                             cross: int, block: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's `cross` nearest rows of other languages, exactly, with their cosine
+    distances, nearest first (ties: lower index first): per language, blocks of its rows
+    times the rest."""
+    unit = normalize_rows(vectors.astype(np.float32))
+    codes = np.unique(np.asarray(groups), return_inverse=True)[1]
+    indices = np.empty((len(unit), cross), dtype=np.int32)
+    distances = np.empty((len(unit), cross), dtype=np.float32)
+    for code in np.unique(codes):
+        own, others = np.flatnonzero(codes == code), np.flatnonzero(codes != code)
+        pool = unit[others]
+        for start in range(0, len(own), block):
+            rows = own[start: start + block]
+            similarity = unit[rows] @ pool.T
+            # A few neighbours: successive maxima beat a partition of the whole row.
+            part = np.empty((len(rows), cross), dtype=np.int64)
+            best = np.empty((len(rows), cross), dtype=np.float32)
+            for column in range(cross):
+                part[:, column] = similarity.argmax(axis=1)
+                best[:, column] = similarity[np.arange(len(rows)), part[:, column]]
+                similarity[np.arange(len(rows)), part[:, column]] = -np.inf
+            indices[rows] = others[part]
+            distances[rows] = np.clip(1.0 - best, 0.0, 2.0)
+    return indices, distances
+
+
+def approximate_cosine_knn(vectors: np.ndarray, k: int, groups: Sequence[str] | np.ndarray,
+                           cross: int, random_state: int) -> tuple[np.ndarray, np.ndarray]:
+    """exact_cosine_knn for inputs too large for it: the ordinary neighbours from UMAP's
+    own NN-descent (as UMAP finds them without help, k + cross of them, so there are rows
+    to make up the other-language ones already among the k nearest), the other-language
+    ones exact (other_language_neighbors)."""
+    from sklearn.utils import check_random_state
+    from umap.umap_ import nearest_neighbors
+
+    cross = cross_language_width(groups, cross)
+    width = min(k + cross, len(vectors))
+    ordinary, ordinary_distances, _ = nearest_neighbors(
+        vectors, width, "cosine", {}, True, check_random_state(random_state),
+        low_memory=True, use_pynndescent=True, n_jobs=1)
+    if not cross:
+        return ordinary[:, :k].astype(np.int32), ordinary_distances[:, :k].astype(np.float32)
+    across, across_distances = other_language_neighbors(vectors, groups, cross)
+    # Candidates in priority order: the other-language ones, then the ordinary ones in
+    # distance order, each row's duplicates (and NN-descent's -1 gaps) last.
+    candidates = np.concatenate([across, ordinary], axis=1)
+    candidate_distances = np.concatenate([across_distances, ordinary_distances], axis=1)
+    repeated = (ordinary[:, :, None] == across[:, None, :]).any(axis=2) | (ordinary < 0)
+    priority = np.concatenate([np.full(across.shape, -1),
+                               np.where(repeated, len(vectors) + width,
+                                        np.arange(width)[None, :])], axis=1)
+    chosen = np.argsort(priority, axis=1, kind="stable")[:, :width]
+    chosen = np.take_along_axis(chosen, np.argsort(
+        np.take_along_axis(candidate_distances, chosen, axis=1), axis=1, kind="stable"),
+        axis=1)
+    return (np.take_along_axis(candidates, chosen, axis=1).astype(np.int32),
+            np.take_along_axis(candidate_distances, chosen, axis=1).astype(np.float32))
 
 
 # UMAP's numba functions that are compiled on first use in every process (20 s of a 48 s
@@ -218,9 +319,11 @@ class FittedReduction:
 
 
 def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
-                      settings: ClusterSettings) -> tuple[np.ndarray, float]:
+                      settings: ClusterSettings, strata: Sequence[str] | None = None,
+                      ) -> tuple[np.ndarray, float]:
     """UMAP + HDBSCAN through BERTopic on precomputed vectors (no encoder is loaded), with
-    outliers re-assigned; returns labels and the similarity threshold that re-assigned them."""
+    outliers re-assigned; returns labels and the similarity threshold that re-assigned them.
+    `strata` are the segments' languages (for cross-language neighbours)."""
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
 
@@ -229,7 +332,16 @@ def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
     n = len(vectors)
     size = settings.min_cluster_size or min_cluster_size(n)
     neighbors = min(settings.umap_neighbors, n - 1)
-    knn = exact_cosine_knn(vectors, neighbors) if n < EXACT_KNN_LIMIT else None
+    knn: tuple[np.ndarray, np.ndarray] | None = None
+    if n < EXACT_KNN_LIMIT:
+        knn = exact_cosine_knn(vectors, neighbors, strata, settings.cross_lingual_neighbors)
+    elif cross_language_width(strata, settings.cross_lingual_neighbors):
+        # Larger inputs: UMAP's NN-descent finds the ordinary neighbours as it would on its
+        # own; a run of one language leaves it all to UMAP as before.
+        knn = approximate_cosine_knn(vectors, neighbors, strata or [],
+                                     settings.cross_lingual_neighbors, settings.random_state)
+    if knn is not None:
+        neighbors = knn[0].shape[1]  # with the cross-language ones
     # HDBSCAN's default "excess of mass" selection can keep one cluster holding most of a
     # homogeneous set (all pain points: 87% in one theme on the sample data); "leaf"
     # selection then splits it into the topics inside.
@@ -320,10 +432,10 @@ def cluster(vectors: np.ndarray, documents: Sequence[str], strata: Sequence[str]
     if n < settings.small_input:
         return ward_clusters(vectors), "ward"
     if n <= settings.max_fit:
-        return bertopic_clusters(vectors, documents, settings)[0], "bertopic"
+        return bertopic_clusters(vectors, documents, settings, strata)[0], "bertopic"
     sample = stratified_sample(strata, settings.max_fit, settings.random_state)
     sample_labels, _ = bertopic_clusters(vectors[sample], [documents[i] for i in sample],
-                                         settings)
+                                         settings, [strata[i] for i in sample])
     ids = sorted(set(sample_labels.tolist()) - {OUTLIER})
     centres = centroids(vectors[sample], sample_labels, ids)
     labels = np.full(n, OUTLIER, dtype=np.int64)

@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 _CLUSTER_KEYS = {"random_state", "small_input", "max_fit", "min_cluster_size",
                  "umap_neighbors", "umap_components", "outlier_similarity", "max_outlier_share",
-                 "outlier_floor", "max_theme_share"}
+                 "outlier_floor", "max_theme_share", "cross_lingual_neighbors"}
 _THEME_KEYS = {"max_themes", "seed_similarity", "seed_quantile", "cross_lingual_merge",
                "match_similarity"}
 _OTHER_KEYS = {"seeds", "curation", "previous", "pain_view", "spacy_model", "classify",

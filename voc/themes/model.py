@@ -64,8 +64,9 @@ class ThemeSettings:
     # themes pinned in an earlier run).
     seed_quantile: float = 0.25
     seed_similarity: float = 0.3
-    # Discovered themes whose centres are this similar are one theme in two languages.
-    cross_lingual_merge: float = 0.6
+    # Discovered themes whose centres are this similar are one theme in two languages
+    # (0.6 before the choice described at voc.pipeline.settings.cross_lingual_neighbors).
+    cross_lingual_merge: float = 0.4
     # A new theme takes a previous theme's id when its centre is this similar.
     match_similarity: float = 0.6
     # More discovered themes than this are merged, closest centres first: a reader can
