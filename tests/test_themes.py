@@ -295,9 +295,9 @@ def test_cross_lingual_neighbors_setting_reaches_the_clustering() -> None:
     from voc.pipeline.settings import ThemesSettings, validate_config
     from voc.themes.component import settings_from_config
 
-    assert DEFAULT_CONFIG["themes"]["cross_lingual_neighbors"] == 2
+    assert DEFAULT_CONFIG["themes"]["cross_lingual_neighbors"] == 8
     assert ClusterSettings().cross_lingual_neighbors == \
-        ThemesSettings().cross_lingual_neighbors == 2
+        ThemesSettings().cross_lingual_neighbors == 8
     themes = validate_config({"themes": {"cross_lingual_neighbors": 0}})["themes"]
     assert settings_from_config(themes).cluster.cross_lingual_neighbors == 0
     with pytest.raises(ConfigError, match=r"themes\.cross_lingual_neighbors"):

