@@ -108,6 +108,34 @@ def test_keyword_matches_say_where_they_start() -> None:
         ["my", "top", "up", "by", "card", "fail", "card"])] == [("top up", 1), ("card", 4)]
 
 
+_TIE_SCRIPT = """
+from voc.journey.keywords import Keyword, KeywordMatcher
+matcher = KeywordMatcher([Keyword(0, "deliver", ("deliver",)),
+                          Keyword(0, "delivery", ("delivery",)),
+                          Keyword(1, "late delivery", ("late", "delivery")),
+                          Keyword(2, "late", ("late",))])
+print([k.text for k in matcher.match(["late", "delivery", "delivered"])])
+"""
+
+
+def test_keyword_ties_and_order_do_not_follow_the_hash_seed() -> None:
+    """Two keywords of one stage matching one word ("deliver", "delivery" on "delivery")
+    were chosen by a set's iteration order, so link_evidence changed between runs
+    without a fixed PYTHONHASHSEED. The closer keyword wins, in text then map order."""
+    import os
+    import subprocess
+    import sys
+
+    seen = set()
+    for seed in ("0", "1", "2", "3", "5", "8"):
+        done = subprocess.run([sys.executable, "-c", _TIE_SCRIPT], capture_output=True,
+                              text=True, check=True, cwd=REPO,
+                              env={**os.environ, "PYTHONHASHSEED": seed,
+                                   "PYTHONPATH": str(REPO)})
+        seen.add(done.stdout.strip())
+    assert seen == {"['late delivery', 'late', 'delivery', 'deliver']"}
+
+
 def test_failure_words_are_the_segments_pain_cues() -> None:
     from voc.journey.painpoints import is_failure_term
 
