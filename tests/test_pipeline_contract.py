@@ -168,7 +168,6 @@ class _Fake:
     """A row stage whose declaration a test sets."""
 
     name: ClassVar[str] = "language"
-    per_record: ClassVar[bool] = True
     declares: ClassVar[Declares]
 
     def __init__(self, settings: Any = None) -> None:
