@@ -209,3 +209,38 @@ def test_a_sample_fit_with_assignments_made_elsewhere_is_kept_not_refitted(
     saved = tables.documents["themes_model"]
     assert saved["n_fitted"] == len(sample)
     assert saved["n_segments"] == len(segments)
+
+
+def test_theme_model_fits_assigns_saves_and_loads(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """ThemeModel is one estimator: settings in the constructor, fit() sets the fitted
+    attributes, assign() labels segments under them, save()/load() keep them."""
+    from voc.themes.component import language_group, settings_from_config
+    from voc.themes.model import ThemeModel
+
+    vectors, segments = _data()
+    documents = [s["text"] for s in segments]
+    groups = [language_group(s) for s in segments]
+    with pytest.raises(ValueError, match="fit"):
+        ThemeModel().assign(vectors, groups, documents)
+    model = ThemeModel(settings_from_config({"random_state": 7})).fit(
+        vectors, groups, documents, setup="test setup")
+    assert model.fit_ is not None and model.state_ is not None
+    assert model.fit_.mode == "fitted" and len(model.labels_) == len(segments)
+    assert len(set(model.labels_.tolist())) > 2
+    json_path, tensor_path = model.save(tmp_path / "state")
+    assert (json_path.name, tensor_path.name) == (STATE_JSON, STATE_TENSORS)
+
+    _forbid_clustering(monkeypatch)
+    loaded = ThemeModel.load(tmp_path / "state", settings=model.settings)
+    assert loaded.fit_ is None and loaded.state_ is not None
+    assert loaded.state_.ids == model.state_.ids
+    np.testing.assert_allclose(loaded.state_.centres, model.state_.centres, rtol=1e-6)
+    # Segments the fit saw keep their theme; assigning fits nothing (no clustering).
+    assert loaded.assign(vectors, groups, documents).tolist() == model.labels_.tolist()
+    # A later fit may take the loaded model as `previous`: with every segment covered, it
+    # assigns (refit_fraction) instead of clustering, and says so.
+    again = ThemeModel(model.settings).fit(vectors, groups, documents, previous=loaded,
+                                           setup="test setup", refit_fraction=0.1)
+    assert again.fit_ is not None and again.fit_.mode == "assigned"
+    assert again.labels_.tolist() == model.labels_.tolist()

@@ -9,7 +9,7 @@ feedback, where praise and neutral remarks take up most themes.
 
 With a previous state fitted under the same setup (encoder, theme settings, seeds, view)
 that covers all but `refit_fraction` of the segments, a view's themes are assigned, not
-fitted again (voc.themes.model.themes_for_run); the run summary says which and why.
+fitted again (voc.themes.model.ThemeModel.fit); the run summary says which and why.
 """
 
 from __future__ import annotations
@@ -39,14 +39,12 @@ from voc.themes.model import (
     Encoder,
     PreviousThemes,
     ThemeFit,
+    ThemeModel,
     ThemeSettings,
-    assign_themes,
     load_previous,
     previous_from_fit,
     segment_keys,
-    state_files,
     state_names,
-    themes_for_run,
 )
 from voc.themes.naming import PhraseOutputs
 from voc.themes.vectorizer import ThemeTokenizer
@@ -181,19 +179,25 @@ class ThemesComponent:
     def fit(self, embeddings: np.ndarray, documents: list[str], groups: list[str]
             ) -> ThemeFit:
         """The main view's fit on these segments, as this stage would fit them."""
-        return themes_for_run(
-            np.asarray(embeddings, dtype=np.float32), groups, documents,
-            settings=self.settings, seeds=self.seeds, curation=self.curation,
-            previous=self.previous, tokenizer=ThemeTokenizer(), encode=self._encoder(self.curation),
+        model = self.model("themes", self.curation).fit(
+            embeddings, groups, documents, previous=self.previous,
             setup=self.setup("themes", self.curation), refit_fraction=self.refit_fraction)
+        assert model.fit_ is not None
+        return model.fit_
 
     def assign(self, embeddings: np.ndarray, documents: list[str], groups: list[str],
                fitted: PreviousThemes) -> np.ndarray:
         """Main-view theme ids for segments under a fit made elsewhere (a sample's)."""
-        return assign_themes(np.asarray(embeddings, dtype=np.float32), groups, documents,
-                             fitted, settings=self.settings, seeds=self.seeds,
-                             curation=self.curation, tokenizer=ThemeTokenizer(),
-                             encode=self._encoder(self.curation)).labels
+        model = self.model("themes", self.curation)
+        model.state_ = fitted
+        return model.assign(embeddings, groups, documents)
+
+    def model(self, view: str, curation: Curation | None,
+              tokenizer: ThemeTokenizer | None = None) -> ThemeModel:
+        """The estimator for one view, with this stage's settings, seeds and encoder."""
+        return ThemeModel(self.settings, seeds=self.seeds, curation=curation,
+                          tokenizer=tokenizer or ThemeTokenizer(),
+                          encode=self._encoder(curation), view=view)
 
     # CorpusComponent: what a distributed executor calls. Only the main view is fitted
     # this way; the pain view (pain points come from journey) is fitted by __call__.
@@ -310,21 +314,20 @@ class ThemesComponent:
             # Only the main view is fitted ahead, by a distributed executor.
             prefit: ThemePrefit | None = \
                 tables.artifacts.fits.get(self.name) if view == self.name else None
-            fit = themes_for_run(
-                np.asarray(tables.embeddings[members], dtype=np.float32),
-                [language_group(s) for s in segments], documents,
-                settings=self.settings, seeds=self.seeds, curation=curation,
-                previous=prefit.state if prefit else previous, tokenizer=tokenizer,
-                encode=self._encoder(curation),
+            model = self.model(view, curation, tokenizer).fit(
+                tables.embeddings[members], [language_group(s) for s in segments], documents,
+                previous=prefit.state if prefit else previous,
                 setup=self.setup(view, curation),
                 # A prefit's assignments are kept however few segments its sample covered.
                 refit_fraction=1.0 if prefit else self.refit_fraction)
+            fit = model.fit_
+            assert fit is not None
             if prefit and fit.mode == "assigned":
                 fit.mode, fit.reason = prefit.mode, prefit.reason
             rows = theme_rows(fit, segments, documents, tokenizer,
                               phrase_model=self.name_phrases, stage_names=_stage_names(tables))
             json_name, tensor_name = state_names(view)
-            tensors, state = state_files(fit, labels_for_state(rows))
+            tensors, state = model.state_files(labels_for_state(rows))
             tables.files[tensor_name] = tensors
             tables.documents[json_name.removesuffix(".json")] = state
             label_of = {r["theme_id"]: r["label"] for r in rows}
