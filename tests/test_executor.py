@@ -207,3 +207,22 @@ def test_the_ray_executor_names_no_stage() -> None:
         for stage in ("language", "redact", "normalize", "segment", "classify", "journey",
                       "themes", "drivers"):
             assert f'"{stage}"' not in code and f"voc.{stage}" not in code, (path.name, stage)
+
+
+def test_batch_statistics_add_up_in_a_fixed_order() -> None:
+    """Ray's batches finish in any order: the run's counts must not show it."""
+    from voc.pipeline.base import RunStats
+
+    def batch(**redactions: int) -> RunStats:
+        return RunStats(timings_s={"redact": 1.0}, redactions=redactions,
+                        encoder_cache={"unique_texts": 2, "from_cache": 1})
+
+    one, other = RunStats(), RunStats()
+    for stats in (batch(PHONE=1, URL=2), batch(EMAIL=3, PHONE=1)):
+        one.add(stats)
+    for stats in (batch(EMAIL=3, PHONE=1), batch(PHONE=1, URL=2)):
+        other.add(stats)
+    assert list(one.redactions.items()) == list(other.redactions.items()) == \
+        [("EMAIL", 3), ("PHONE", 2), ("URL", 2)]
+    assert one.encoder_cache == {"unique_texts": 4, "from_cache": 2}
+    assert one.timings_s == {"redact": 2.0}

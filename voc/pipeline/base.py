@@ -63,8 +63,11 @@ class RunStats:
         if timings:
             for name, seconds in batch.timings_s.items():
                 self.timings_s[name] = round(self.timings_s.get(name, 0.0) + seconds, 3)
-        for kind, count in batch.redactions.items():
-            self.redactions[kind] = self.redactions.get(kind, 0) + count
+        if batch.redactions:
+            # By kind, as one batch reports them: batches finish in any order (Ray).
+            self.redactions = dict(sorted(
+                (kind, self.redactions.get(kind, 0) + batch.redactions.get(kind, 0))
+                for kind in {*self.redactions, *batch.redactions}))
         self.models.update(batch.models)
         if batch.encoder_cache is not None:
             mine = self.encoder_cache or {}
