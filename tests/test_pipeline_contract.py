@@ -218,7 +218,9 @@ def test_pipeline_show_names_every_default_stage(run_cli) -> None:
     result = run_cli("pipeline", "show")
     assert result.code == 0, result.stderr
     for position, name in enumerate(DEFAULT_CONFIG["pipeline"], start=1):
-        assert f"{position}. {name} ({declaration(name).kind})" in result.stdout
+        declares = declaration(name)
+        parallel = ", parallel" if declares.parallel else ""
+        assert f"{position}. {name} ({declares.kind}{parallel})" in result.stdout
     assert "segment.embedding" in result.stdout and "record.text_redacted" in result.stdout
     assert "max_chars" in result.stdout  # settings too
 
