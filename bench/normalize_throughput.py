@@ -48,7 +48,7 @@ def main() -> None:
         "segments": len(tables.segments),
         "seconds": round(seconds, 2),
         "rows_per_s": round(args.rows / seconds),
-        "stage_seconds": tables.stats["timings_s"],
+        "stage_seconds": tables.stats.timings_s,
         "goal_rows_per_s": 5000,
         "workers": args.workers,
         **machine_info(),

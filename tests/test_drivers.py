@@ -87,7 +87,7 @@ def _tables() -> Tables:
          "severity": 0.0, "emotion": "neutral", "theme_id": None, "theme_label": None},
     ]
     tables = Tables(records=records, segments=segments)
-    tables.stats["journey_map"] = load_journey_map("ecommerce")
+    tables.artifacts.journey_map = load_journey_map("ecommerce")
     return tables
 
 
@@ -115,7 +115,7 @@ def test_kpis_count_each_respondent_once_and_break_down_by_group() -> None:
 def test_journey_matrix_cells() -> None:
     tables = _tables()
     people, of_row = respondents(tables.records, tables.segments)
-    rows = journey_matrix(tables.segments, people, of_row, tables.stats["journey_map"])
+    rows = journey_matrix(tables.segments, people, of_row, tables.artifacts.journey_map)
     cells = {(r["journey_stage"], r["touchpoint"]): r for r in rows}
     delivery = cells[("delivery", "courier")]
     assert delivery["segments"] == 2 and delivery["records"] == 2

@@ -108,6 +108,34 @@ def test_keyword_matches_say_where_they_start() -> None:
         ["my", "top", "up", "by", "card", "fail", "card"])] == [("top up", 1), ("card", 4)]
 
 
+_TIE_SCRIPT = """
+from voc.journey.keywords import Keyword, KeywordMatcher
+matcher = KeywordMatcher([Keyword(0, "deliver", ("deliver",)),
+                          Keyword(0, "delivery", ("delivery",)),
+                          Keyword(1, "late delivery", ("late", "delivery")),
+                          Keyword(2, "late", ("late",))])
+print([k.text for k in matcher.match(["late", "delivery", "delivered"])])
+"""
+
+
+def test_keyword_ties_and_order_do_not_follow_the_hash_seed() -> None:
+    """Two keywords of one stage matching one word ("deliver", "delivery" on "delivery")
+    were chosen by a set's iteration order, so link_evidence changed between runs
+    without a fixed PYTHONHASHSEED. The closer keyword wins, in text then map order."""
+    import os
+    import subprocess
+    import sys
+
+    seen = set()
+    for seed in ("0", "1", "2", "3", "5", "8"):
+        done = subprocess.run([sys.executable, "-c", _TIE_SCRIPT], capture_output=True,
+                              text=True, check=True, cwd=REPO,
+                              env={**os.environ, "PYTHONHASHSEED": seed,
+                                   "PYTHONPATH": str(REPO)})
+        seen.add(done.stdout.strip())
+    assert seen == {"['late delivery', 'late', 'delivery', 'deliver']"}
+
+
 def test_failure_words_are_the_segments_pain_cues() -> None:
     from voc.journey.painpoints import is_failure_term
 
@@ -415,3 +443,49 @@ def test_unknown_journey_option_is_a_one_line_usage_error(run_cli, tmp_path: Pat
     assert result.code == 2
     assert "journey map 'no_such_map' not found" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_journey_fitted_batch_by_batch_is_the_journey_of_the_whole_run(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The corpus protocol a distributed executor uses (collect each batch's anchors, fit
+    on their sum, transform each batch, adopt): the stage then keeps those links, and
+    they are the links of one pass over the whole run."""
+    import copy
+
+    path = tmp_path / "shop.yaml"
+    path.write_text(MAP, encoding="utf-8")
+    config = load_config(None)
+    config["journey"]["map"] = str(path)
+    config["journey"]["min_confidence"] = 0.3
+    component = JourneyComponent(component_settings(config, "journey"))
+    monkeypatch.setattr(JourneyComponent, "classifier", property(lambda self: FakeClassifier()))
+    texts = [f"{words} {i}" for i in range(6)
+             for words in ("payment pay order", "courier late parcel", "bank pay", "help")]
+    records = [{"row_id": i, "status": "ok", "channel": None} for i in range(len(texts))]
+    segments = [{"row_id": i, "segment_index": 0, "text": t, "terms": t}
+                for i, t in enumerate(texts)]
+    embeddings = BagOfWordsEncoder()(texts)
+    whole = component(Tables(records=copy.deepcopy(records), segments=copy.deepcopy(segments),
+                             embeddings=embeddings))
+
+    halves = [slice(0, 11), slice(11, len(texts))]
+    batches = [Tables(records=copy.deepcopy(records[h]), segments=copy.deepcopy(segments[h]),
+                      embeddings=embeddings[h]) for h in halves]
+    fit = component.fit_shares([component.collect(b) for b in batches])
+    assert fit is not None and fit.per_batch
+    assert fit.model.counts.max() >= 5  # the anchors take part (LinkSettings.min_anchors)
+    transformed = {(s["row_id"], s["segment_index"]): fields for b in batches
+                   for s, fields in zip(b.segments, component.transform(b, fit), strict=True)}
+    adopted = component.adopt(fit, transformed)
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("the stage linked again instead of keeping the fit")
+
+    monkeypatch.setattr(JourneyComponent, "annotate", refuse)
+    state = Tables(records=copy.deepcopy(records), segments=copy.deepcopy(segments),
+                   embeddings=embeddings)
+    state.artifacts.fits[component.name] = adopted
+    kept = component(state)
+    assert kept.segments == whole.segments
+    assert kept.records == whole.records
+    assert kept.artifacts.journey_map is not None

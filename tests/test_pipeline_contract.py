@@ -168,7 +168,6 @@ class _Fake:
     """A row stage whose declaration a test sets."""
 
     name: ClassVar[str] = "language"
-    per_record: ClassVar[bool] = True
     declares: ClassVar[Declares]
 
     def __init__(self, settings: Any = None) -> None:
@@ -219,7 +218,9 @@ def test_pipeline_show_names_every_default_stage(run_cli) -> None:
     result = run_cli("pipeline", "show")
     assert result.code == 0, result.stderr
     for position, name in enumerate(DEFAULT_CONFIG["pipeline"], start=1):
-        assert f"{position}. {name} ({declaration(name).kind})" in result.stdout
+        declares = declaration(name)
+        parallel = ", parallel" if declares.parallel else ""
+        assert f"{position}. {name} ({declares.kind}{parallel})" in result.stdout
     assert "segment.embedding" in result.stdout and "record.text_redacted" in result.stdout
     assert "max_chars" in result.stdout  # settings too
 

@@ -15,10 +15,10 @@ from voc.engine_ray.staging import (
     INPUT_SCHEMA,
     analysed_columns,
     part_files,
+    read_transformed,
     records_from_batch,
     staging_folder,
     tables_from_columns,
-    theme_inputs,
     write_input,
 )
 from voc.errors import ConfigError
@@ -61,20 +61,55 @@ def test_analysed_columns_round_trip(tmp_path: Path) -> None:
     np.testing.assert_array_equal(back.embeddings, tables.embeddings[order])
 
 
-def test_theme_inputs_are_in_row_then_segment_order(tmp_path: Path) -> None:
-    folder = tmp_path / "analysed"
-    folder.mkdir()
-    # Parts finish in any order on a cluster; the fit must not depend on it.
+def test_theme_fit_sees_segments_in_row_then_segment_order(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches finish in any order on a cluster; the themes stage's fit from their shares
+    must see the segments in the local executor's order (row id, then position)."""
+    from voc.themes.component import ThemesComponent
+
+    seen: dict[str, object] = {}
+
+    class Stop(Exception):
+        pass
+
+    def fit(self: ThemesComponent, embeddings: np.ndarray, texts: list[str],
+            groups: list[str]) -> None:
+        seen.update(embeddings=embeddings, texts=texts, groups=groups)
+        raise Stop
+
+    monkeypatch.setattr(ThemesComponent, "fit", fit)
+    component = ThemesComponent({"random_state": 7})
+    # Through the Parquet parts, as the Ray executor's batches come back.
+    shares = []
     for index, rows in enumerate(([7, 8], [1, 2, 4], [5])):
+        path = tmp_path / f"part-{index}.parquet"
         pq.write_table(pa.table(analysed_columns(_analysed(rows)), schema=ANALYSED_SCHEMA),
-                       folder / f"part-{index}.parquet")
-    embeddings, row_ids, texts, groups = theme_inputs(part_files(folder))
+                       path)
+        shares.append(component.collect(tables_from_columns(pq.read_table(path).to_pydict())))
+    with pytest.raises(Stop):
+        component.fit_shares(shares)
     reference = _analysed([1, 2, 4, 5, 7, 8])
     assert reference.embeddings is not None
-    assert row_ids == [s["row_id"] for s in reference.segments]
-    assert texts == [s["text"] for s in reference.segments]
-    assert groups == [s["lang"] for s in reference.segments]
-    np.testing.assert_array_equal(embeddings, reference.embeddings)
+    assert seen["texts"] == [s["text"] for s in reference.segments]
+    assert seen["groups"] == [s["lang"] for s in reference.segments]
+    np.testing.assert_array_equal(seen["embeddings"], reference.embeddings)
+
+
+def test_transformed_fields_come_back_by_stage_and_segment(tmp_path: Path) -> None:
+    import pickle
+
+    rows = {3: {"journey": [{"segment_index": 0, "journey_stage": "delivery"},
+                            {"segment_index": 1, "journey_stage": "returns"}],
+                "themes": [{"segment_index": 0, "theme_id": 2},
+                           {"segment_index": 1, "theme_id": -1}]},
+            4: {}}
+    pq.write_table(pa.table({"row_id": list(rows),
+                             "transformed": [pickle.dumps(v) for v in rows.values()]}),
+                   tmp_path / "part-0.parquet")
+    found = read_transformed(part_files(tmp_path))
+    assert found == {"journey": {(3, 0): {"journey_stage": "delivery"},
+                                 (3, 1): {"journey_stage": "returns"}},
+                     "themes": {(3, 0): {"theme_id": 2}, (3, 1): {"theme_id": -1}}}
 
 
 def test_an_unwritable_staging_folder_is_a_one_line_config_error(tmp_path: Path) -> None:

@@ -629,7 +629,7 @@ def test_component_adds_both_views_and_state_to_the_run() -> None:
     assert all(r["pain_points"] == r["size"] and r["stages"] == ["delivery"]
                for r in pain_rows)
     assert set(tables.files) == {"themes_model.safetensors", "pain_themes_model.safetensors"}
-    assert tables.stats["themes"]["unthemed_share"] == 0.0
+    assert tables.stats.themes["themes"]["unthemed_share"] == 0.0
 
 
 def test_component_rejects_unknown_settings() -> None:

@@ -13,7 +13,7 @@ import pytest
 import voc.themes.model as theme_model
 from tests.test_themes import synthetic
 from voc.errors import ConfigError
-from voc.pipeline.base import Tables
+from voc.pipeline.base import Artifacts, Tables
 from voc.themes.component import ThemesComponent
 from voc.themes.model import STATE_JSON, STATE_TENSORS, load_previous
 
@@ -77,12 +77,12 @@ def fitted(tmp_path: Path) -> tuple[Tables, Path]:
 def test_a_few_new_segments_are_assigned_without_clustering(
         fitted: tuple[Tables, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     first, state = fitted
-    assert first.stats["themes"]["mode"] == "fitted"
+    assert first.stats.themes["themes"]["mode"] == "fitted"
     assert first.documents["themes_model"]["n_fitted"] == len(_rows(0))
     _forbid_clustering(monkeypatch)
     rows = _rows(1)  # 8 new of 208 segments (3.8%)
     second = _run(rows, previous=state)
-    summary = second.stats["themes"]
+    summary = second.stats.themes["themes"]
     assert summary["mode"] == "assigned"
     assert "8 of 208 segments" in summary["mode_reason"]
     before, after = _ids(first), _ids(second)
@@ -125,19 +125,19 @@ def test_many_new_segments_or_a_changed_setup_refit(
 
     monkeypatch.setattr(theme_model, "cluster", counting)
     many = _run(_rows(5), previous=state)  # 40 new of 240 (16.7%)
-    assert many.stats["themes"]["mode"] == "fitted" and len(calls) == 1
-    assert "40 of 240" in many.stats["themes"]["mode_reason"]
+    assert many.stats.themes["themes"]["mode"] == "fitted" and len(calls) == 1
+    assert "40 of 240" in many.stats.themes["themes"]["mode_reason"]
     # Small nights add up: what the fit never saw is counted from the fit, not the last run.
     second = tmp_path / "run2"
-    assert _run(_rows(2), second, previous=state).stats["themes"]["mode"] == "assigned"
+    assert _run(_rows(2), second, previous=state).stats.themes["themes"]["mode"] == "assigned"
     third = _run(_rows(4), previous=second)  # 32 of 232 (13.8%) outside the first fit
-    assert third.stats["themes"]["mode"] == "fitted"
+    assert third.stats.themes["themes"]["mode"] == "fitted"
     # Other theme settings, or a threshold of 0, mean fitting again.
     changed = _run(_rows(1), previous=state, max_themes=3)
-    assert changed.stats["themes"]["mode"] == "fitted"
-    assert "settings" in changed.stats["themes"]["mode_reason"]
+    assert changed.stats.themes["themes"]["mode"] == "fitted"
+    assert "settings" in changed.stats.themes["themes"]["mode_reason"]
     strict = _run(_rows(1), previous=state, refit_fraction=0.0)
-    assert strict.stats["themes"]["mode"] == "fitted"
+    assert strict.stats.themes["themes"]["mode"] == "fitted"
 
 
 def test_seeds_and_curation_apply_to_an_assigned_run(tmp_path: Path,
@@ -152,7 +152,7 @@ def test_seeds_and_curation_apply_to_an_assigned_run(tmp_path: Path,
                         encoding="utf-8")
     _forbid_clustering(monkeypatch)
     second = _run(_rows(1), previous=tmp_path / "run1", seeds=seeds, curation=str(curation))
-    assert second.stats["themes"]["mode"] == "assigned"
+    assert second.stats.themes["themes"]["mode"] == "assigned"
     by_id = {r["theme_id"]: r for r in second.outputs["themes"].rows}
     assert by_id[refund]["label"] == "Refunds"
     assert others[1] not in by_id
@@ -198,13 +198,49 @@ def test_a_sample_fit_with_assignments_made_elsewhere_is_kept_not_refitted(
     _forbid_clustering(monkeypatch)
     tables = Tables(records=[{"row_id": s["row_id"]} for s in segments],
                     segments=[dict(s) for s in segments], embeddings=vectors,
-                    prefit={"themes": ThemePrefit(state, "sampled", "a sample of 150")})
+                    artifacts=Artifacts(fits={"themes": ThemePrefit(state, "sampled",
+                                                                   "a sample of 150")}))
     tables = component(tables)
     kept = [s["theme_id"] if s["theme_id"] is not None else OUTLIER for s in tables.segments]
     assert kept == labels.tolist()
-    assert tables.stats["themes"]["mode"] == "sampled"
-    assert tables.stats["themes"]["mode_reason"] == "a sample of 150"
+    assert tables.stats.themes["themes"]["mode"] == "sampled"
+    assert tables.stats.themes["themes"]["mode_reason"] == "a sample of 150"
     # The saved state says the fit covered only the sample: a later run fits again.
     saved = tables.documents["themes_model"]
     assert saved["n_fitted"] == len(sample)
     assert saved["n_segments"] == len(segments)
+
+
+def test_theme_model_fits_assigns_saves_and_loads(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """ThemeModel is one estimator: settings in the constructor, fit() sets the fitted
+    attributes, assign() labels segments under them, save()/load() keep them."""
+    from voc.themes.component import language_group, settings_from_config
+    from voc.themes.model import ThemeModel
+
+    vectors, segments = _data()
+    documents = [s["text"] for s in segments]
+    groups = [language_group(s) for s in segments]
+    with pytest.raises(ValueError, match="fit"):
+        ThemeModel().assign(vectors, groups, documents)
+    model = ThemeModel(settings_from_config({"random_state": 7})).fit(
+        vectors, groups, documents, setup="test setup")
+    assert model.fit_ is not None and model.state_ is not None
+    assert model.fit_.mode == "fitted" and len(model.labels_) == len(segments)
+    assert len(set(model.labels_.tolist())) > 2
+    json_path, tensor_path = model.save(tmp_path / "state")
+    assert (json_path.name, tensor_path.name) == (STATE_JSON, STATE_TENSORS)
+
+    _forbid_clustering(monkeypatch)
+    loaded = ThemeModel.load(tmp_path / "state", settings=model.settings)
+    assert loaded.fit_ is None and loaded.state_ is not None
+    assert loaded.state_.ids == model.state_.ids
+    np.testing.assert_allclose(loaded.state_.centres, model.state_.centres, rtol=1e-6)
+    # Segments the fit saw keep their theme; assigning fits nothing (no clustering).
+    assert loaded.assign(vectors, groups, documents).tolist() == model.labels_.tolist()
+    # A later fit may take the loaded model as `previous`: with every segment covered, it
+    # assigns (refit_fraction) instead of clustering, and says so.
+    again = ThemeModel(model.settings).fit(vectors, groups, documents, previous=loaded,
+                                           setup="test setup", refit_fraction=0.1)
+    assert again.fit_ is not None and again.fit_.mode == "assigned"
+    assert again.labels_.tolist() == model.labels_.tolist()

@@ -39,16 +39,16 @@ from voc.io.writers import (
     write_json,
     write_parquet,
 )
-from voc.pipeline.base import Tables
+from voc.pipeline.base import RunState
 from voc.pipeline.config import load_config
-from voc.pipeline.executor import default_workers
+from voc.pipeline.executor import default_workers, execute, make_executor
 from voc.pipeline.resources import english_pipeline
 from voc.pipeline.run import StageCallback, build_components
 from voc.pipeline.settings import validate_config
 from voc.privacy.component import published_records
 from voc.report.data import load_run_data
 from voc.report.render import write_report
-from voc.store.incremental import DEFAULT_COMMIT_EVERY, ExecuteOptions, execute
+from voc.store.incremental import DEFAULT_COMMIT_EVERY, StoreCache
 from voc.store.session import (
     add_changes_and_alerts,
     carry_theme_state,
@@ -159,7 +159,7 @@ def read_records(
     return records, inputs, [str(p) for p in skipped], problems
 
 
-def _counts(tables: Tables, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+def _counts(tables: RunState, inputs: list[dict[str, Any]]) -> dict[str, Any]:
     by_status = Counter(r["status"] for r in tables.records)
     return {
         "rows_in": sum(i["rows"] for i in inputs),
@@ -178,7 +178,7 @@ def _bytes_writer(data: bytes) -> Callable[[IO[bytes]], object]:
     return lambda stream: stream.write(data)
 
 
-def write_outputs(tables: Tables, out: Path, formats: Sequence[str],
+def write_outputs(tables: RunState, out: Path, formats: Sequence[str],
                   keep_original: bool = False) -> list[str]:
     records = rows_to_table(published_records(tables.records, keep_original), RECORDS_SCHEMA)
     segments = rows_to_table(tables.segments, SEGMENTS_SCHEMA)
@@ -246,13 +246,17 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
     records, inputs, skipped, problems = read_records(options)
     if on_read:
         on_read(len(records))
-    tables = Tables(records=records)
-    tables.stats["timings_s"] = {"setup": round(setup_seconds, 3),
-                                 "read": round(time.perf_counter() - read_started, 3)}
-    execution = ExecuteOptions(workers=options.workers or default_workers(),
-                               engine=options.engine, commit_every=options.commit_every)
-    tables, store_run = execute(components, tables, config, execution, store=store,
-                                run_id=run_id, started_at=started_at, on_stage=on_stage)
+    tables = RunState(records=records)
+    tables.stats.timings_s = {"setup": round(setup_seconds, 3),
+                              "read": round(time.perf_counter() - read_started, 3)}
+    # Batches of `commit_every` records when each is committed to a store (or sent to Ray).
+    executor = make_executor(options.engine, config, options.workers or default_workers(),
+                             options.commit_every if store is not None
+                             or options.engine != "local" else None)
+    cache = StoreCache(store, config, run_id=run_id, started_at=started_at,
+                       engine=options.engine) if store is not None else None
+    tables = execute(components, tables, executor, cache=cache, on_stage=on_stage)
+    store_run = cache.run if cache is not None else None
     groups = add_changes_and_alerts(tables, run_id, store_run, rules)
 
     write_started = time.perf_counter()
@@ -261,11 +265,11 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
     with staged_run(out, run_id) as staging:
         outputs = write_outputs(tables, staging, options.formats,
                                 keep_original=config["redact"]["keep_original"])
-        tables.stats["timings_s"]["write"] = round(time.perf_counter() - write_started, 3)
-        tables.stats["timings_s"]["total"] = round(time.perf_counter() - clock, 3)
+        tables.stats.timings_s["write"] = round(time.perf_counter() - write_started, 3)
+        tables.stats.timings_s["total"] = round(time.perf_counter() - clock, 3)
 
         english = english_pipeline(config.get("spacy_model", "auto"))
-        manifest = {
+        manifest: dict[str, Any] = {
             "run_id": run_id,
             "started_at": started_at.isoformat(timespec="seconds"),
             "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -273,21 +277,20 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
             "inputs": inputs,
             "skipped_files": skipped,
             "counts": _counts(tables, inputs),
-            "redactions": tables.stats.get("redactions", {}),
+            "redactions": tables.stats.redactions,
             "value_problems": {"unparsed_dates": problems.unparsed_dates,
                                "invalid_scores": problems.invalid_scores},
-            "timings_s": tables.stats["timings_s"],
+            "timings_s": tables.stats.timings_s,
             "config": config,
             "models": {
                 "spacy_english": spacy_model_id(english),
-                **reused_models(store_run, tables.stats.get("models", {})),
+                **reused_models(store_run, tables.stats.models),
             },
             "versions": _versions(),
             "engine": options.engine,
             # Theme counts and the unthemed share, per view (themes, pain_themes).
-            "themes": {view: tables.stats[view] for view in ("themes", "pain_themes")
-                       if view in tables.stats} or None,
-            "encoder_cache": tables.stats.get("encoder_cache"),
+            "themes": dict(tables.stats.themes) or None,
+            "encoder_cache": tables.stats.encoder_cache,
         }
         if store_run is not None:
             manifest["store"] = manifest_section(store_run, tables)

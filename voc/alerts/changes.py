@@ -22,7 +22,7 @@ from typing import Any
 from scipy import stats
 
 from voc.kpi.scores import nps_counts, respondent_key
-from voc.pipeline.base import Tables
+from voc.pipeline.base import RunState
 
 ALPHA = 0.05
 # Below this many observations on either side a group is described but not tested.
@@ -38,7 +38,7 @@ def _empty() -> dict[str, Any]:
             "sentiment_sum": 0.0, "sentiment_sumsq": 0.0, "pain_points": 0}
 
 
-def run_groups(tables: Tables) -> list[dict[str, Any]]:
+def run_groups(tables: RunState) -> list[dict[str, Any]]:
     """Aggregates per group of this run (rows of the store's `run_groups` table)."""
     groups: dict[tuple[str, str], dict[str, Any]] = defaultdict(_empty)
     # NPS counts respondents: one score per input row, not one per answer.

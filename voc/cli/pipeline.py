@@ -29,7 +29,8 @@ def stage_table(position: int, name: str, config: dict[str, Any]) -> Table:
     from voc.pipeline.fields import describe_type
 
     declares = declaration(name)
-    table = Table(title=f"{position}. {name} ({declares.kind})", title_justify="left",
+    parallel = ", parallel" if declares.parallel else ""
+    table = Table(title=f"{position}. {name} ({declares.kind}{parallel})", title_justify="left",
                   header_style="bold")
     table.add_column("part")
     table.add_column("name")

@@ -4,8 +4,7 @@ The driver writes the records to analyse as Parquet parts; Ray Data streams them
 the model-holding actors and writes what they produce as Parquet again, so neither side
 holds the whole data set in flight, and on a cluster the parts live on storage every
 node reaches. Records and segments are plain dicts whose fields vary by stage, so each
-travels pickled in one binary column; what the theme pass reads (segment texts, language
-groups, embeddings) travels in columns of its own, so it is read without unpickling.
+travels pickled in one binary column; embeddings travel as float32 bytes.
 """
 
 from __future__ import annotations
@@ -21,8 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from voc.errors import ConfigError
-from voc.pipeline.base import Record, Segment, Tables
-from voc.themes.component import language_group
+from voc.pipeline.base import Record, RunState, Segment
 
 INPUT_SCHEMA = pa.schema([("row_id", pa.int64()), ("record", pa.binary())])
 # One row per analysed record.
@@ -30,8 +28,6 @@ ANALYSED_SCHEMA = pa.schema([
     ("row_id", pa.int64()),
     ("record", pa.binary()),
     ("segments", pa.binary()),
-    ("segment_texts", pa.list_(pa.string())),
-    ("segment_groups", pa.list_(pa.string())),
     ("embedding_dim", pa.int32()),
     ("embeddings", pa.binary()),  # float32, one row per segment
 ])
@@ -72,7 +68,7 @@ def records_from_batch(batch: dict[str, Any]) -> list[Record]:
     return [pickle.loads(payload) for payload in batch["record"]]
 
 
-def analysed_columns(tables: Tables) -> dict[str, list[Any]]:
+def analysed_columns(tables: RunState) -> dict[str, list[Any]]:
     """A batch's analysis as columns of ANALYSED_SCHEMA, one row per record."""
     by_row: dict[int, list[int]] = {}
     for index, segment in enumerate(tables.segments):
@@ -87,8 +83,6 @@ def analysed_columns(tables: Tables) -> dict[str, list[Any]]:
         columns["row_id"].append(record["row_id"])
         columns["record"].append(pickle.dumps(record, protocol=_PICKLE))
         columns["segments"].append(pickle.dumps(segments, protocol=_PICKLE))
-        columns["segment_texts"].append([str(s.get("text") or "") for s in segments])
-        columns["segment_groups"].append([language_group(s) for s in segments])
         columns["embedding_dim"].append(dim)
         columns["embeddings"].append(vectors.tobytes())
     return columns
@@ -103,8 +97,8 @@ def part_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.parquet"))
 
 
-def tables_from_columns(columns: Mapping[str, list[Any]]) -> Tables:
-    """Analysed records in ANALYSED_SCHEMA columns back as Tables."""
+def tables_from_columns(columns: Mapping[str, list[Any]]) -> RunState:
+    """Analysed records in ANALYSED_SCHEMA columns back as a RunState."""
     records = [pickle.loads(payload) for payload in columns["record"]]
     segments: list[Segment] = []
     blocks = []
@@ -115,43 +109,20 @@ def tables_from_columns(columns: Mapping[str, list[Any]]) -> Tables:
         if dim and members:
             blocks.append(_vectors(vectors, dim))
     complete = bool(blocks) and len(segments) == sum(len(b) for b in blocks)
-    return Tables(records=records, segments=segments,
+    return RunState(records=records, segments=segments,
                   embeddings=np.vstack(blocks) if complete else None)
 
 
-def theme_inputs(files: Iterable[Path]) -> tuple[np.ndarray, list[int], list[str], list[str]]:
-    """Every analysed segment's embedding, row id, text and language group, in the
-    order of row id then position, the order the default engine fits themes in."""
-    rows: list[tuple[int, list[str], list[str], np.ndarray]] = []
+def read_transformed(files: Iterable[Path]
+                     ) -> dict[str, dict[tuple[int, int], dict[str, Any]]]:
+    """From the corpus pass's parts: by stage, each segment's fields by (row id, segment
+    index)."""
+    found: dict[str, dict[tuple[int, int], dict[str, Any]]] = {}
     for path in files:
-        table = pq.read_table(path, columns=["row_id", "segment_texts", "segment_groups",
-                                             "embedding_dim", "embeddings"]).to_pydict()
-        for row_id, texts, groups, dim, vectors in zip(
-                table["row_id"], table["segment_texts"], table["segment_groups"],
-                table["embedding_dim"], table["embeddings"], strict=True):
-            if texts:
-                rows.append((row_id, texts, groups, _vectors(vectors, dim)))
-    rows.sort(key=lambda row: row[0])
-    if not rows:
-        return np.zeros((0, 0), dtype=np.float32), [], [], []
-    embeddings = np.vstack([row[3] for row in rows])
-    row_ids = [row[0] for row in rows for _ in row[1]]
-    texts = [text for row in rows for text in row[1]]
-    groups = [group for row in rows for group in row[2]]
-    return embeddings, row_ids, texts, groups
-
-
-def read_assignments(files: Iterable[Path]
-                     ) -> tuple[dict[int, list[int]], dict[int, list[dict[str, Any]]]]:
-    """From the corpus pass's parts, by row id: each segment's theme id, and each
-    segment's journey fields (with its `segment_index`)."""
-    theme_ids: dict[int, list[int]] = {}
-    journey: dict[int, list[dict[str, Any]]] = {}
-    for path in files:
-        table = pq.read_table(path, columns=["row_id", "theme_ids", "journey"]).to_pydict()
-        for row_id, themes, fields in zip(table["row_id"], table["theme_ids"],
-                                          table["journey"], strict=True):
-            theme_ids[row_id] = themes or []
-            if fields is not None:
-                journey[row_id] = pickle.loads(fields)
-    return theme_ids, journey
+        table = pq.read_table(path, columns=["row_id", "transformed"]).to_pydict()
+        for row_id, payload in zip(table["row_id"], table["transformed"], strict=True):
+            for name, rows in pickle.loads(payload).items():
+                for fields in rows:
+                    index = fields.pop("segment_index")
+                    found.setdefault(name, {})[(row_id, index)] = fields
+    return found

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -16,8 +15,8 @@ from voc.errors import ConfigError
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from voc.io.hashing import sha256_file
 from voc.pipeline.base import Record, Segment, Tables, register
-from voc.pipeline.fields import Declares
-from voc.pipeline.resources import feedback_classifier
+from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
+from voc.pipeline.resources import Resources
 
 log = logging.getLogger(__name__)
 
@@ -66,36 +65,38 @@ class ClassifyComponent:
     """Adds sentiment/emotion to segments and records; keeps segment embeddings in memory."""
 
     name: ClassVar[str] = "classify"
-    per_record: ClassVar[bool] = False
-    # Batches cross records for speed, but each segment's result depends only on its text.
-    row_local: ClassVar[bool] = True
-    # Declared in voc.pipeline.run for now (voc/heads/ is being reworked elsewhere).
-    declares: ClassVar[Declares]
+    # A row stage although it batches across records: each segment's result depends on its
+    # text only. Not parallel: one encoder per process, batched across the whole input.
+    declares: ClassVar[Declares] = Declares(
+        Kind.ROW,
+        requires=(*record_fields("row_id"), *segment_fields("row_id", "text")),
+        assigns=(*segment_fields("sentiment", "sentiment_score", "emotion", "emotion_scores",
+                                 "embedding"),
+                 *record_fields("sentiment", "sentiment_score", "emotion")))
 
-    def __init__(self, settings: Mapping[str, Any]) -> None:
-        from voc.heads.predict import default_heads_path
-
-        self.heads_path = Path(settings.get("heads") or default_heads_path())
+    def __init__(self, settings: Mapping[str, Any],
+                 resources: Resources | None = None) -> None:
+        # The encoder + heads are the run's shared resources, described by these settings.
+        self.resources = resources or Resources.from_config(
+            {"classify": settings, "spacy_model": settings.get("spacy_model", "auto")})
+        self.heads_path = self.resources.heads_path()
         if not self.heads_path.is_file():
             raise ConfigError(f"heads file not found: {self.heads_path}; train one with "
                               "'voc train' or pass --heads")
-        self.encoder = settings.get("encoder")
-        self.backend = str(settings.get("backend", "auto"))
+        self.encoder = self.resources.encoder
+        self.backend = self.resources.backend
         if self.backend != "auto" and self.backend not in BACKENDS:
             # Checked here, before any stage runs, not when the model loads mid-run.
             raise ConfigError(f"classify.backend must be auto or one of {', '.join(BACKENDS)}; "
                               f"got '{self.backend}'")
-        self.cache = bool(settings.get("cache", True))
         self.token_budget = int(settings.get("token_budget", DEFAULT_TOKEN_BUDGET))
         if self.token_budget < 1:
             raise ConfigError("classify.token_budget must be at least 1")
 
     @property
     def classifier(self) -> Any:
-        # Loaded on first use, not at construction: the per-record stages fork worker
-        # processes first, and forking after torch has started its threads is unsafe.
-        return feedback_classifier(self.encoder, str(self.heads_path), self.backend,
-                                   self.cache)
+        # Loaded on first use, not at construction (see Resources.classifier).
+        return self.resources.classifier
 
     def identity(self) -> dict[str, Any]:
         """Which models this stage uses, without loading them (for incremental runs)."""
@@ -131,11 +132,11 @@ class ClassifyComponent:
                                     strict=True)
             }
         tables.embeddings = predictions.embeddings
-        tables.stats["encoder_cache"] = {"unique_texts": self.classifier.last_unique,
-                                         "from_cache": self.classifier.last_cache_hits}
+        tables.stats.encoder_cache = {"unique_texts": self.classifier.last_unique,
+                                      "from_cache": self.classifier.last_cache_hits}
         _aggregate_records(tables.records, segments, predictions, sentiment_labels,
                            emotion_labels)
-        tables.stats.setdefault("models", {}).update(self.models())
+        tables.stats.models.update(self.models())
         return tables
 
 

@@ -17,9 +17,9 @@ from voc.journey.linking import UNASSIGNED, Anchors, JourneyLinker, LinkSettings
 from voc.journey.maps import DEFAULT_JOURNEY, JourneyMap, load_journey_map
 from voc.journey.painpoints import assess
 from voc.normalize.persian import persian_word_tokenizer
-from voc.pipeline.base import Record, Segment, Tables, register
+from voc.pipeline.base import CorpusFit, Record, Segment, Tables, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
-from voc.pipeline.resources import english_pipeline, persian_normalizer
+from voc.pipeline.resources import Resources, english_pipeline, persian_normalizer
 from voc.pipeline.settings import JourneySettings
 
 log = logging.getLogger(__name__)
@@ -100,8 +100,9 @@ def _settings(section: Mapping[str, Any]) -> LinkSettings:
     )
 
 
-# What this stage adds to each segment: the Ray engine computes them in its distributed
-# pass and hands them over (Tables.prefit["journey"], keyed by row id and position).
+# What this stage adds to each segment: a distributed executor computes them batch by
+# batch (transform) and hands them over (RunState.artifacts.fits["journey"], keyed by row
+# id and position).
 SEGMENT_FIELDS = ("is_pain_point", "severity", "effort", "pain_cues", "journey_stage",
                   "touchpoint", "link_confidence", "touchpoint_confidence", "link_evidence")
 
@@ -147,33 +148,32 @@ class JourneyComponent:
     """Pain points and stage/touchpoint links for every segment."""
 
     name: ClassVar[str] = "journey"
-    per_record: ClassVar[bool] = False
-    # Corpus: keyword anchors are gathered over the whole run before any segment is linked.
+    # Corpus: keyword anchors are gathered over the whole run before any segment is linked;
+    # parallel: they are sums, so batches contribute shares and are linked one by one.
     declares: ClassVar[Declares] = Declares(
-        Kind.CORPUS,
+        Kind.CORPUS, parallel=True,
         requires=(*record_fields("row_id"), *segment_fields("row_id", "text", "embedding")),
-        # Pain points use classify's sentiment and emotions when they are there; a Ray
-        # prefit is matched by segment_index.
+        # Pain points use classify's sentiment and emotions when they are there; a fit
+        # made by the executor is matched by segment_index.
         optional=(*record_fields("channel"),
                   *segment_fields("terms", "sentiment", "sentiment_score", "emotion_scores",
                                   "segment_index")),
         assigns=(*segment_fields(*SEGMENT_FIELDS),
                  *record_fields("journey_stages", "touchpoints", "is_pain_point")))
 
-    def __init__(self, settings: Mapping[str, Any]) -> None:
+    def __init__(self, settings: Mapping[str, Any],
+                 resources: Resources | None = None) -> None:
         # A bad map fails here, before any input is read, with its file, line and field.
         self.journey = load_journey_map(settings.get("map") or DEFAULT_JOURNEY)
         self.link_settings = _settings(settings)
-        self.spacy_model = str(settings.get("spacy_model", "auto"))
-        self.classify_settings = dict(settings.get("classify") or {})
+        self.resources = resources or Resources.from_config(settings)
+        self.spacy_model = self.resources.spacy_model
 
     @property
     def classifier(self) -> Any:
-        # The very encoder classify used (same settings, same cached instance), so the
-        # map's descriptions live in the same space as the segments' embeddings.
-        from voc.heads.component import ClassifyComponent
-
-        return ClassifyComponent(self.classify_settings).classifier
+        # The very encoder classify used (the run's shared one), so the map's descriptions
+        # live in the same space as the segments' embeddings.
+        return self.resources.classifier
 
     def linker(self) -> JourneyLinker:
         return journey_linker(self.journey, self.classifier, self.link_settings,
@@ -201,13 +201,42 @@ class JourneyComponent:
                 link_evidence=link.link_evidence,
             )
 
+    # CorpusComponent: what a distributed executor calls, batch by batch.
+    def collect(self, batch: Tables) -> Anchors | None:
+        """A batch's share of the fit: its keyword anchors' sums."""
+        if not batch.segments or batch.embeddings is None:
+            return None
+        return self.anchors(batch.segments, batch.embeddings)
+
+    def fit_shares(self, shares: Sequence[Anchors | None]) -> CorpusFit | None:
+        """The run's anchors: the sum of its batches'."""
+        anchors: Anchors | None = None
+        for share in shares:
+            if share is not None:
+                anchors = share if anchors is None else anchors + share
+        return None if anchors is None else CorpusFit(anchors)
+
+    def transform(self, batch: Tables, fit: CorpusFit) -> list[dict[str, Any]]:
+        """This batch's segments' pain points and links under the run's anchors."""
+        segments = [dict(s) for s in batch.segments]
+        if not segments:
+            return []
+        self.annotate(segments, batch.embeddings,
+                      {r["row_id"]: r.get("channel") for r in batch.records}, fit.model)
+        return [{k: s.get(k) for k in SEGMENT_FIELDS} for s in segments]
+
+    def adopt(self, fit: CorpusFit, transformed: Mapping[tuple[int, int], Mapping[str, Any]]
+              ) -> Mapping[tuple[int, int], Mapping[str, Any]]:
+        return transformed
+
     def __call__(self, tables: Tables) -> Tables:
         segments = tables.segments
-        tables.stats["journey_map"] = self.journey
+        tables.artifacts.journey_map = self.journey
         if segments and (tables.embeddings is None or len(tables.embeddings) != len(segments)):
             raise ConfigError("the journey component needs 'classify' before it in the "
                               "pipeline (it reuses the segment embeddings)")
-        done: Mapping[tuple[int, int], Mapping[str, Any]] = tables.prefit.get(self.name) or {}
+        done: Mapping[tuple[int, int], Mapping[str, Any]] = \
+            tables.artifacts.fits.get(self.name) or {}
         if done and all((s["row_id"], s.get("segment_index")) in done for s in segments):
             for segment in segments:
                 segment.update(done[(segment["row_id"], segment["segment_index"])])
@@ -216,14 +245,14 @@ class JourneyComponent:
                           {r["row_id"]: r.get("channel") for r in tables.records})
         summarize_records(tables.records, segments, self.journey)
         assigned = sum(s["journey_stage"] != UNASSIGNED for s in segments)
-        tables.stats["journey"] = {
+        tables.stats.journey = {
             "map": self.journey.source,
             "segments": len(segments),
             "pain_points": sum(s["is_pain_point"] for s in segments),
             "assigned_stage": assigned,
         }
         log.info("journey: %d of %d segments linked to a stage, %d pain points", assigned,
-                 len(segments), tables.stats["journey"]["pain_points"])
+                 len(segments), tables.stats.journey["pain_points"])
         return tables
 
 

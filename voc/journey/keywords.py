@@ -41,6 +41,10 @@ class KeywordMatcher:
 
     def __init__(self, keywords: Sequence[Keyword]) -> None:
         self.keywords = [k for k in keywords if k.tokens]
+        # Map order: the last tie-break between equally good keywords (see _better).
+        self._order: dict[Keyword, int] = {}
+        for index, keyword in enumerate(self.keywords):
+            self._order.setdefault(keyword, index)
         self._by_first: dict[str, list[Keyword]] = defaultdict(list)
         vocabulary: set[str] = set()
         for keyword in self.keywords:
@@ -86,7 +90,9 @@ class KeywordMatcher:
         matched: dict[tuple[int, int], Keyword] = {}
         per_position = [self._token_matches(t) for t in terms]
         for start, candidates in enumerate(per_position):
-            for first in candidates:
+            # Sorted: a set's order changes with the interpreter's hash seed, and the
+            # keyword reported (link_evidence) must not.
+            for first in sorted(candidates):
                 for keyword in self._by_first.get(first, ()):
                     end = start + len(keyword.tokens)
                     if end <= len(terms) and all(
@@ -94,9 +100,22 @@ class KeywordMatcher:
                         for offset, token in enumerate(keyword.tokens[1:], start=1)
                     ):
                         key = (keyword.item, start)
-                        if key not in matched or len(keyword.tokens) > len(matched[key].tokens):
+                        if key not in matched or self._better(keyword, matched[key], terms,
+                                                              start):
                             matched[key] = keyword
         unique: dict[tuple[int, str], tuple[Keyword, int]] = {}
-        for (_, start), keyword in sorted(matched.items(), key=lambda kv: kv[0][1]):
+        # In text order, then map order of the items at one position.
+        for (_, start), keyword in sorted(matched.items(), key=lambda kv: (kv[0][1], kv[0][0])):
             unique.setdefault((keyword.item, keyword.text), (keyword, start))
         return list(unique.values())
+
+    def _better(self, keyword: Keyword, than: Keyword, terms: Sequence[str], start: int
+                ) -> bool:
+        """Of two keywords of one item matching at `start`: the longer, then the one closer
+        to the words written ("delivery" over "deliver" on "delivery"), then map order."""
+        def rank(candidate: Keyword) -> tuple[int, int, int]:
+            distance = sum(abs(len(terms[start + offset].replace("\u200c", "")) - len(token))
+                           for offset, token in enumerate(candidate.tokens))
+            return -len(candidate.tokens), distance, self._order.get(candidate, 0)
+
+        return rank(keyword) < rank(than)

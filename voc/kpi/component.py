@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from voc.kpi.scores import KPI_FUNCTIONS, nps, respondent_key
 from voc.pipeline.base import OutputTable, Record, Segment, Tables, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.privacy.columns import redact_value
+
+if TYPE_CHECKING:
+    from voc.pipeline.resources import Resources
 
 DEFAULT_MIN_SUPPORT = 10
 DRIVER_METRICS = ("nps", "csat")
@@ -235,7 +238,6 @@ class DriversComponent:
     """KPIs, key drivers, the journey matrix and the pain-point table for the run."""
 
     name: ClassVar[str] = "drivers"
-    per_record: ClassVar[bool] = False
     # Aggregate: run-level tables only; it adds no record or segment field. Themes and
     # journey links are grouped on when those stages ran (else `unassigned`).
     declares: ClassVar[Declares] = Declares(
@@ -249,13 +251,14 @@ class DriversComponent:
                                   "link_confidence", "link_evidence", "sentiment",
                                   "sentiment_score", "emotion")))
 
-    def __init__(self, settings: Mapping[str, Any]) -> None:
+    def __init__(self, settings: Mapping[str, Any],
+                 resources: Resources | None = None) -> None:
         self.min_support = int(settings.get("min_support", DEFAULT_MIN_SUPPORT))
         if self.min_support < 1:
             raise ValueError(f"drivers.min_support must be at least 1, got {self.min_support}")
 
     def __call__(self, tables: Tables) -> Tables:
-        journey = tables.stats.get("journey_map")
+        journey = tables.artifacts.journey_map
         segments = tables.segments
         people, of_row = respondents(tables.records, segments)
         labels = _labels(segments, journey)

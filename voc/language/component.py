@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from voc.io.records import STATUS_EMPTY, STATUS_OK, STATUS_UNSUPPORTED_LANGUAGE
 from voc.language.detect import detect_language
 from voc.pipeline.base import Record, Tables, apply_per_record, register
 from voc.pipeline.fields import Declares, Kind, record_fields
+
+if TYPE_CHECKING:
+    from voc.pipeline.resources import Resources
 
 # Survey tools write these for "no answer"; they are not feedback.
 _NO_ANSWER = frozenset({"n/a", "na", "n.a.", "#n/a", "nan", "null", "none.", "-", "—"})
@@ -33,13 +36,14 @@ class LanguageComponent:
     """Adds `lang` (fa/en/mixed/other), `script` and `finglish`, and the triage status."""
 
     name: ClassVar[str] = "language"
-    per_record: ClassVar[bool] = True
-    # A row stage: an incremental run reuses its output for an unchanged record.
+    # A row stage: an incremental run reuses its output for an unchanged record; parallel:
+    # one record at a time, so the local executor splits records across CPU cores.
     declares: ClassVar[Declares] = Declares(
-        Kind.ROW, requires=record_fields("text", "status"),
+        Kind.ROW, parallel=True, requires=record_fields("text", "status"),
         assigns=record_fields("lang", "script", "finglish", "status", "status_detail"))
 
-    def __init__(self, settings: Mapping[str, Any]) -> None:
+    def __init__(self, settings: Mapping[str, Any],
+                 resources: Resources | None = None) -> None:
         self.supported = frozenset(settings.get("supported", ("fa", "en", "mixed")))
 
     def tag(self, record: Record) -> dict[str, Any]:

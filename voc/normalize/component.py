@@ -10,7 +10,7 @@ from voc.io.records import STATUS_TOO_LONG
 from voc.normalize.english import EnglishNormalizer
 from voc.pipeline.base import Record, Tables, apply_per_record, register
 from voc.pipeline.fields import Declares, Kind, record_fields
-from voc.pipeline.resources import persian_normalizer
+from voc.pipeline.resources import Resources
 
 # Redaction placeholders must survive normalization verbatim ("[PHONE]", not "[ PHONE ]"),
 # so the text between them is normalized piece by piece.
@@ -31,19 +31,20 @@ class NormalizeComponent:
     """Adds `text_normalized` (from the redacted text) and marks over-long answers."""
 
     name: ClassVar[str] = "normalize"
-    per_record: ClassVar[bool] = True
-    # A row stage: an incremental run reuses its output for an unchanged record.
+    # A row stage: an incremental run reuses its output for an unchanged record; parallel:
+    # one record at a time, so the local executor splits records across CPU cores.
     declares: ClassVar[Declares] = Declares(
-        Kind.ROW, requires=record_fields("text_redacted", "lang", "status"),
+        Kind.ROW, parallel=True, requires=record_fields("text_redacted", "lang", "status"),
         optional=record_fields("script"),
         assigns=record_fields("text_normalized", "status", "status_detail"))
 
-    def __init__(self, settings: Mapping[str, Any]) -> None:
+    def __init__(self, settings: Mapping[str, Any],
+                 resources: Resources | None = None) -> None:
         informal = settings.get("persian_informal", "lexicon")
         # YAML reads a bare `off` as false; users should not have to know that.
         if informal is False or informal is None:
             informal = "off"
-        self.persian = persian_normalizer(informal)
+        self.persian = (resources or Resources()).persian(informal)
         self.english = EnglishNormalizer()
         self.max_chars = int(settings.get("max_chars", DEFAULT_MAX_CHARS))
 

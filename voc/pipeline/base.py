@@ -1,7 +1,9 @@
-"""The pieces every pipeline stage shares: the tables it reads and writes, and a registry.
+"""The pieces every pipeline stage shares: the run state it reads and writes, the
+component protocols, and a registry.
 
 Like spaCy's pipeline, a run is a list of small components, each with one job, named in a
-pipeline config. A component takes the run's `Tables` and returns them with its columns
+pipeline config and built from its settings and the shared Resources (spaCy hands `nlp`
+to every factory). A component takes the run's `RunState` and returns it with its columns
 filled in. Records are plain dicts (one per input answer) and segments plain dicts (one
 per sentence or clause), so every stage is a function over rows that a test can call
 without files or models.
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +21,10 @@ import pyarrow as pa
 from voc.errors import ConfigError
 from voc.io.records import ANALYZED_STATUSES, STATUS_ERROR
 from voc.pipeline.fields import Declares, check_order
+
+if TYPE_CHECKING:
+    from voc.journey.maps import JourneyMap
+    from voc.pipeline.resources import Resources
 
 Record = dict[str, Any]
 Segment = dict[str, Any]
@@ -33,15 +39,70 @@ class OutputTable:
 
 
 @dataclass
-class Tables:
-    """What flows through the pipeline: records, their segments and run statistics."""
+class RunStats:
+    """What a run measured and counted, for run.json: each field has one writer."""
+
+    # Wall seconds per stage (and setup, read, store and write steps).
+    timings_s: dict[str, float] = field(default_factory=dict)
+    # Personal data replaced, by kind (redact).
+    redactions: dict[str, int] = field(default_factory=dict)
+    # Model ids and checksums (classify).
+    models: dict[str, Any] = field(default_factory=dict)
+    # Texts encoded and taken from the encoder output cache (classify).
+    encoder_cache: dict[str, int] | None = None
+    # Per theme view (themes, pain_themes): theme counts, unthemed share, how fitted.
+    themes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Segments linked and pain points found (journey).
+    journey: dict[str, Any] | None = None
+    # Processes the row stages ran in.
+    workers: int = 1
+
+    def add(self, batch: RunStats, *, timings: bool = True) -> None:
+        """Fold one batch's statistics into the run's: counts and seconds add up, model
+        ids are kept (every batch ran the same models)."""
+        if timings:
+            for name, seconds in batch.timings_s.items():
+                self.timings_s[name] = round(self.timings_s.get(name, 0.0) + seconds, 3)
+        if batch.redactions:
+            # By kind, as one batch reports them: batches finish in any order (Ray).
+            self.redactions = dict(sorted(
+                (kind, self.redactions.get(kind, 0) + batch.redactions.get(kind, 0))
+                for kind in {*self.redactions, *batch.redactions}))
+        self.models.update(batch.models)
+        if batch.encoder_cache is not None:
+            mine = self.encoder_cache or {}
+            self.encoder_cache = {**mine, **{k: mine.get(k, 0) + v
+                                             for k, v in batch.encoder_cache.items()}}
+        self.themes.update(batch.themes)
+        if batch.journey is not None:
+            self.journey = batch.journey
+        self.workers = max(self.workers, batch.workers)
+
+
+@dataclass
+class Artifacts:
+    """Typed objects a stage hands to later stages beside record and segment fields."""
+
+    # The journey map the journey stage linked with (drivers and themes name its stages).
+    journey_map: JourneyMap | None = None
+    # Corpus fits an executor made before the corpus stages ran, by stage name (the Ray
+    # executor fits on a sample and applies in its distributed pass; see CorpusComponent):
+    # the stage adopts them instead of fitting again.
+    fits: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunState:
+    """What flows through the pipeline: records, their segments and embeddings, the run's
+    statistics, artifacts for later stages, and the run-level outputs."""
 
     records: list[Record]
     segments: list[Segment] = field(default_factory=list)
-    stats: dict[str, Any] = field(default_factory=dict)
+    stats: RunStats = field(default_factory=RunStats)
     # One row per segment, in segment order: the encoder's output that later stages reuse
     # so no text is encoded twice in a run.
     embeddings: np.ndarray | None = None
+    artifacts: Artifacts = field(default_factory=Artifacts)
     # Run-level tables a component produces beside records and segments (themes, pain
     # points, the journey matrix...): written as DIR/<name>.parquet (and .csv).
     outputs: dict[str, OutputTable] = field(default_factory=dict)
@@ -49,26 +110,53 @@ class Tables:
     documents: dict[str, Any] = field(default_factory=dict)
     # Run-level binary files (a fitted model's safetensors...): written as DIR/<name>.
     files: dict[str, bytes] = field(default_factory=dict)
-    # State fitted before the corpus-level stages ran, by the stage it is for: the Ray
-    # engine fits themes on a sample and assigns them in its distributed pass.
-    prefit: dict[str, Any] = field(default_factory=dict)
 
     def analyzed(self) -> Iterable[Record]:
         """Records whose text later stages analyse (not empty, not unsupported...)."""
         return (r for r in self.records if r["status"] in ANALYZED_STATUSES)
 
 
+# The older name: the run state used to be an untyped bag of tables and statistics.
+Tables = RunState
+
+
 class Component(Protocol):
+    """A pipeline stage. Its `declares` says its kind (row, corpus, aggregate), whether an
+    executor may split it across processes (`parallel`) and the fields it reads and
+    writes; it is built from its settings and the run's shared Resources."""
+
     name: ClassVar[str]
-    # True when the component looks at one record at a time, so records can be split
-    # across worker processes (see voc.pipeline.executor).
-    per_record: ClassVar[bool]
-    # Its kind and the fields it reads and writes (voc.pipeline.fields).
     declares: ClassVar[Declares]
 
-    def __init__(self, settings: Mapping[str, Any]) -> None: ...
+    def __init__(self, settings: Mapping[str, Any],
+                 resources: Resources | None = None) -> None: ...
 
-    def __call__(self, tables: Tables) -> Tables: ...
+    def __call__(self, state: RunState, /) -> RunState: ...
+
+
+@dataclass(frozen=True)
+class CorpusFit:
+    """What a corpus stage fitted from its batches' shares (`CorpusComponent.fit_shares`):
+    `model` goes to every batch (`transform`) when `per_batch`, else it is adopted as is."""
+
+    model: Any
+    per_batch: bool = True
+
+
+class CorpusComponent(Component, Protocol):
+    """A corpus stage that an executor can fit and apply batch-wise, sklearn-style: each
+    batch contributes a share (`collect`: a sample, partial sums), the driver fits on the
+    shares (`fit_shares`), each batch is transformed with the fit (`transform`: fields per
+    segment), and the stage `adopt`s the result, which its `__call__` then keeps."""
+
+    def collect(self, batch: RunState) -> Any: ...
+
+    def fit_shares(self, shares: Sequence[Any]) -> CorpusFit | None: ...
+
+    def transform(self, batch: RunState, fit: CorpusFit) -> list[dict[str, Any]]: ...
+
+    def adopt(self, fit: CorpusFit,
+              transformed: Mapping[tuple[int, int], Mapping[str, Any]]) -> Any: ...
 
 
 ComponentFactory = type[Component]
@@ -93,8 +181,9 @@ def _factory(name: str) -> ComponentFactory:
     return _REGISTRY[name]
 
 
-def create_component(name: str, settings: Mapping[str, Any]) -> Component:
-    return _factory(name)(settings)
+def create_component(name: str, settings: Mapping[str, Any],
+                     resources: Resources | None = None) -> Component:
+    return _factory(name)(settings, resources)
 
 
 def declaration(name: str) -> Declares:

@@ -19,11 +19,9 @@ from voc.pipeline.settings import PipelineSettings, settings_dict, validate_conf
 
 DEFAULT_CONFIG: dict[str, Any] = settings_dict(PipelineSettings())
 # Settings every component sees, so that shared resources are configured in one place.
+# (The encoder + heads that journey and themes encode with reach them as the run's
+# Resources, voc.pipeline.resources, not as a copy of classify's section.)
 _SHARED_KEYS = ("spacy_model",)
-# Sections a component sees besides its own: journey encodes its map's descriptions, and
-# themes its seeds' examples, with the very encoder classify used, so they read classify's
-# settings.
-_SECTIONS_SEEN = {"journey": ("classify",), "themes": ("classify",)}
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -62,6 +60,4 @@ def load_config(source: Path | Mapping[str, Any] | None) -> dict[str, Any]:
 def component_settings(config: Mapping[str, Any], name: str) -> dict[str, Any]:
     settings = {key: config[key] for key in _SHARED_KEYS if key in config}
     settings.update(config.get(name) or {})
-    for section in _SECTIONS_SEEN.get(name, ()):
-        settings[section] = dict(config.get(section) or {})
     return settings

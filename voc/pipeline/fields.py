@@ -84,7 +84,8 @@ def _check_known(fields: Iterable[str], stage: str) -> None:
 
 @dataclass(frozen=True)
 class Declares:
-    """A stage's kind and the fields it reads and writes."""
+    """A stage's kind, whether it may be split across processes, and the fields it reads
+    and writes."""
 
     kind: Kind
     requires: tuple[str, ...] = ()
@@ -92,6 +93,11 @@ class Declares:
     # input of the stage's output, which the store's reuse key must cover.
     optional: tuple[str, ...] = ()
     assigns: tuple[str, ...] = ()
+    # A row stage: cheap to run in forked worker processes (it holds no model and starts
+    # no threads), so the local executor splits its records across CPU cores. A corpus
+    # stage: it implements CorpusComponent (collect / fit_shares / transform / adopt), so
+    # a distributed executor fits it from its batches' shares and applies it per batch.
+    parallel: bool = False
 
     def reads(self) -> tuple[str, ...]:
         return (*self.requires, *self.optional)

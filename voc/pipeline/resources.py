@@ -1,7 +1,16 @@
-"""Expensive objects that several components share, built once per process."""
+"""Expensive objects that several components share, built once per process, and the
+`Resources` that hands them to every component.
+
+Like the `nlp` object spaCy passes to each factory, `Resources` is how a stage reaches
+the shared encoder + heads and tokenizers: journey encodes its map's descriptions and
+themes their seeds with the very classifier classify used, without building a classify
+stage of their own.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -49,3 +58,44 @@ def resolve_encoder(encoder: str | None) -> Path | None:
             f"encoder '{encoder}' is neither a local directory nor a downloadable Hugging Face "
             f"model ({type(exc).__name__}); pass a local path or leave --encoder out"
         ) from exc
+
+
+@dataclass(frozen=True)
+class Resources:
+    """The run's shared models, described by the config and loaded on first use (once per
+    process: a Ray actor or a forked worker loads its own)."""
+
+    spacy_model: str = "auto"
+    # classify's settings: the encoder + heads every stage that encodes uses.
+    encoder: str | None = None
+    heads: str | None = None
+    backend: str = "auto"
+    cache_outputs: bool = True
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Resources:
+        classify = config.get("classify") or {}
+        return cls(spacy_model=str(config.get("spacy_model") or "auto"),
+                   encoder=classify.get("encoder"),
+                   heads=str(classify["heads"]) if classify.get("heads") else None,
+                   backend=str(classify.get("backend") or "auto"),
+                   cache_outputs=bool(classify.get("cache", True)))
+
+    def heads_path(self) -> Path:
+        from voc.heads.predict import default_heads_path
+
+        return Path(self.heads or default_heads_path())
+
+    @property
+    def classifier(self) -> Any:
+        """The encoder + heads (voc.heads.predict.FeedbackClassifier). Loaded on first use,
+        not when the stages are built: the row stages may fork worker processes first, and
+        forking after torch has started its threads is unsafe."""
+        return feedback_classifier(self.encoder, str(self.heads_path()), self.backend,
+                                   self.cache_outputs)
+
+    def english(self) -> Language:
+        return english_pipeline(self.spacy_model)
+
+    def persian(self, informal: InformalMode = "lexicon") -> PersianNormalizer:
+        return persian_normalizer(informal)

@@ -17,37 +17,29 @@ import voc.privacy.component
 import voc.segment.component
 import voc.themes.component  # noqa: F401
 from voc.errors import ConfigError
-from voc.heads.component import ClassifyComponent
 from voc.pipeline.base import Component, Tables, check_pipeline, create_component
 from voc.pipeline.config import component_settings
-from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
-
-# classify's declaration, kept here only while voc/heads/ is being reworked on another
-# branch; it belongs in ClassifyComponent beside `name`, like every other stage's. A row
-# stage although it batches across records: each segment's result depends on its text only.
-ClassifyComponent.declares = Declares(
-    Kind.ROW,
-    requires=(*record_fields("row_id"), *segment_fields("row_id", "text")),
-    assigns=(*segment_fields("sentiment", "sentiment_score", "emotion", "emotion_scores",
-                             "embedding"),
-             *record_fields("sentiment", "sentiment_score", "emotion")))
+from voc.pipeline.resources import Resources
 
 log = logging.getLogger(__name__)
 
 StageCallback = Callable[[str, int, int], None]
 
 
-def build_components(config: Mapping[str, Any]) -> list[Component]:
-    """Instantiate the components the config names, in order."""
+def build_components(config: Mapping[str, Any],
+                     resources: Resources | None = None) -> list[Component]:
+    """Instantiate the components the config names, in order, sharing one Resources."""
     names = config.get("pipeline") or []
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ConfigError("'pipeline' in the pipeline config must be a list of component names")
     # Before any component is built (classify and journey load files) or input is read.
     check_pipeline(names)
+    resources = resources or Resources.from_config(config)
     components = []
     for name in names:
         try:
-            components.append(create_component(name, component_settings(config, name)))
+            components.append(create_component(name, component_settings(config, name),
+                                               resources))
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"invalid settings for component '{name}': {exc}") from exc
     return components
@@ -57,7 +49,7 @@ def run_components(
     components: list[Component], tables: Tables, on_stage: StageCallback | None = None
 ) -> Tables:
     """Run each component in turn; record per-stage wall time in `tables.stats`."""
-    timings: dict[str, float] = tables.stats.setdefault("timings_s", {})
+    timings = tables.stats.timings_s
     for index, component in enumerate(components):
         if on_stage:
             on_stage(component.name, index, len(components))

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from voc.pipeline.base import Record, Tables, apply_per_record, register
 from voc.pipeline.fields import Declares, Kind, record_fields
-from voc.pipeline.resources import english_pipeline
+from voc.pipeline.resources import Resources, english_pipeline
 from voc.privacy.names import find_names
 from voc.privacy.pii import PII_KINDS, NameFinder, PiiRedactor
 
@@ -45,16 +45,18 @@ class RedactComponent:
     """Adds `text_redacted`: the original text with e-mails, phones, cards... replaced."""
 
     name: ClassVar[str] = "redact"
-    per_record: ClassVar[bool] = True
-    # A row stage: an incremental run reuses its output for an unchanged record.
+    # A row stage: an incremental run reuses its output for an unchanged record; parallel:
+    # one record at a time, so the local executor splits records across CPU cores.
     declares: ClassVar[Declares] = Declares(
-        Kind.ROW, requires=record_fields("text"),
+        Kind.ROW, parallel=True, requires=record_fields("text"),
         # status: a record the redactor fails on is marked `error` (mark_row_error).
         assigns=record_fields("text_redacted", "pii_found", "status", "status_detail"))
 
-    def __init__(self, settings: Mapping[str, Any]) -> None:
+    def __init__(self, settings: Mapping[str, Any],
+                 resources: Resources | None = None) -> None:
         kinds = settings.get("kinds", PII_KINDS)
-        finder = name_finder(settings.get("spacy_model", "auto")) if "NAME" in kinds else None
+        model = resources.spacy_model if resources else settings.get("spacy_model", "auto")
+        finder = name_finder(model) if "NAME" in kinds else None
         self.redactor = PiiRedactor(kinds=kinds, name_finder=finder)
 
     def __call__(self, tables: Tables) -> Tables:
@@ -70,7 +72,7 @@ class RedactComponent:
             record.setdefault("pii_found", 0)
         # Every record with text is redacted, analysed or not: all of them are written out.
         apply_per_record((r for r in tables.records if r["text"]), self.name, redact)
-        tables.stats["redactions"] = dict(sorted(counts.items()))
+        tables.stats.redactions = dict(sorted(counts.items()))
         return tables
 
 

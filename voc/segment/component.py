@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from voc.language.detect import detect_language
 from voc.pipeline.base import Tables, mark_row_error, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
-from voc.pipeline.resources import english_pipeline
+from voc.pipeline.resources import Resources
 from voc.segment.segmenter import Segmenter
 
 _BATCH = 2000
@@ -18,17 +18,19 @@ class SegmentComponent:
     """Splits each analysed record into sentence/clause segments with their language."""
 
     name: ClassVar[str] = "segment"
-    per_record: ClassVar[bool] = True
-    # A row stage: an incremental run reuses its output for an unchanged record.
+    # A row stage: an incremental run reuses its output for an unchanged record; parallel:
+    # one record at a time, so the local executor splits records across CPU cores.
     declares: ClassVar[Declares] = Declares(
-        Kind.ROW, requires=record_fields("row_id", "text_normalized", "lang", "status"),
+        Kind.ROW, parallel=True,
+        requires=record_fields("row_id", "text_normalized", "lang", "status"),
         assigns=(*record_fields("n_segments", "status", "status_detail"),
                  *segment_fields("row_id", "segment_id", "segment_index", "text", "lang",
                                  "char_start", "char_end", "terms")))
 
-    def __init__(self, settings: Mapping[str, Any]) -> None:
+    def __init__(self, settings: Mapping[str, Any],
+                 resources: Resources | None = None) -> None:
         self.segmenter = Segmenter(
-            english_pipeline(settings.get("spacy_model", "auto")),
+            (resources or Resources(spacy_model=settings.get("spacy_model", "auto"))).english(),
             contrastive=bool(settings.get("contrastive", True)),
             max_segment_chars=int(settings.get("max_segment_chars", 600)),
         )

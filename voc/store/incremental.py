@@ -1,10 +1,11 @@
-"""Run a pipeline against a store: analyse only new or changed records, reuse the rest.
+"""The store as a cache around the row stages: a re-run analyses only new or changed records.
 
-The row-local stages (see `voc.store.keys`) run over the records the store has no
-analysis for, in batches that are each committed in one transaction, so a killed run
-resumes where it stopped. Their output is merged with the reused analyses in input
-order, and the corpus-level stages (themes, drivers) then run over the whole data, as
-they do without a store.
+`StoreCache` is the RowCache that voc.pipeline.executor.execute consults: it looks every
+record up by the content its row stages read (voc.store.keys), hands back the records to
+analyse, commits each analysed batch in one transaction (so a killed run resumes where it
+stopped), and fills the other records with their stored analyses and segments. The
+executor then runs the corpus-level stages (themes, drivers) over the whole data, as it
+does without a store.
 """
 
 from __future__ import annotations
@@ -12,15 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from voc.pipeline.base import Component, Record, Segment, Tables
-from voc.pipeline.executor import merge_counts, run_pipeline
-from voc.pipeline.run import StageCallback, run_components
+from voc.pipeline.base import Component, Record, RunState, Segment
 from voc.store.keys import (
     analysis_fields,
     analysis_inputs,
@@ -28,13 +27,9 @@ from voc.store.keys import (
     content_hash,
     fingerprint,
     record_key,
-    row_local_prefix,
     spacy_identity,
 )
 from voc.store.store import Store
-
-if TYPE_CHECKING:
-    from voc.engine_ray.runner import RayEngine
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +38,6 @@ DEFAULT_COMMIT_EVERY = 5000
 # Analyses of records in these states are not stored: a row that failed may succeed
 # on the next run.
 _NOT_STORED = frozenset({"error"})
-
-ChunkRunner = Callable[[list[Component], list[Record]], Iterator[Tables]]
-
-
-@dataclass(frozen=True)
-class ExecuteOptions:
-    workers: int = 1
-    engine: str = "local"
-    commit_every: int = DEFAULT_COMMIT_EVERY
 
 
 @dataclass
@@ -66,113 +52,81 @@ class StoreRun:
     previous: dict[str, Any] | None = None
 
 
-def local_chunks(workers: int, chunk_size: int) -> ChunkRunner:
-    """The default engine: this machine's cores, batch after batch."""
+class StoreCache:
+    """Row-stage output by record content, kept in a store across runs."""
 
-    def run(components: list[Component], records: list[Record]) -> Iterator[Tables]:
-        for start in range(0, len(records), chunk_size):
-            chunk = Tables(records=records[start: start + chunk_size])
-            yield run_pipeline(components, chunk, workers=workers)
+    def __init__(self, store: Store, config: Mapping[str, Any], *, run_id: str,
+                 started_at: dt.datetime | None = None, engine: str = "local") -> None:
+        self.store = store
+        self.config = config
+        self.run_id = run_id
+        self.started_at = started_at or dt.datetime.now(dt.UTC)
+        self.engine = engine
+        self.run: StoreRun | None = None
+        self._print = ""
+        self._hash_of: dict[int, str] = {}
+        self._key_of: dict[int, str] = {}
+        self._reused: dict[str, dict[str, Any]] = {}
+        self._segments: dict[str, list[dict[str, Any]]] = {}
+        self._vectors: dict[str, list[np.ndarray | None]] = {}
+        self._todo = 0
 
-    return run
-
-
-def _add_timings(target: dict[str, float], source: Mapping[str, float]) -> None:
-    for name, seconds in source.items():
-        target[name] = round(target.get(name, 0.0) + seconds, 3)
-
-
-def _segments_by_row(tables: Tables) -> dict[int, list[tuple[Segment, np.ndarray | None]]]:
-    by_row: dict[int, list[tuple[Segment, np.ndarray | None]]] = {}
-    for index, segment in enumerate(tables.segments):
-        vector = None if tables.embeddings is None else tables.embeddings[index]
-        by_row.setdefault(segment["row_id"], []).append((segment, vector))
-    return by_row
-
-
-def execute(
-    components: list[Component], tables: Tables, config: Mapping[str, Any],
-    options: ExecuteOptions, *, store: Store | None = None, run_id: str = "",
-    started_at: dt.datetime | None = None, on_stage: StageCallback | None = None,
-) -> tuple[Tables, StoreRun | None]:
-    """Run `components` over `tables`, through the store and engine the options name."""
-    if store is None and options.engine == "local":
-        return run_pipeline(components, tables, workers=options.workers,
-                            on_stage=on_stage), None
-    row_local = row_local_prefix(components)
-    rest = components[len(row_local):]
-    timings: dict[str, float] = tables.stats.setdefault("timings_s", {})
-    records = tables.records
-    inputs = analysis_inputs(row_local)
-    hashes = [content_hash(r, inputs) for r in records]
-    keys = [(record_key(r, content), content) for r, content in zip(records, hashes,
-                                                                    strict=True)]
-    analysis_print, described = fingerprint(row_local, config, {"spacy": spacy_identity(config)})
-
-    reused: dict[str, dict[str, Any]] = {}
-    stored_segments: dict[str, list[dict[str, Any]]] = {}
-    stored_vectors: dict[str, list[np.ndarray | None]] = {}
-    store_run: StoreRun | None = None
-    if store is not None:
+    def plan(self, state: RunState, components: list[Component]) -> list[Record]:
+        """Look the records up; begin this run in the store; return those to analyse."""
         started = time.perf_counter()
-        reused, stored_segments, stored_vectors = store.lookup((k[1] for k in keys),
-                                                               analysis_print)
-        previous = store.previous_run(before=run_id)
-        store_run = StoreRun(store, run_id, analysis_print, keys, previous=previous)
-        store_run.counts = _change_counts(store, previous, keys, reused)
-        store.begin_run(run_id, started_at=started_at or dt.datetime.now(dt.UTC),
-                        engine=options.engine, config=config, config_hash=config_hash(config),
-                        fingerprint=analysis_print, fingerprint_description=described)
-        timings["store_lookup"] = round(time.perf_counter() - started, 3)
+        records = state.records
+        inputs = analysis_inputs(components)
+        hashes = [content_hash(r, inputs) for r in records]
+        keys = [(record_key(r, content), content) for r, content in zip(records, hashes,
+                                                                        strict=True)]
+        self._print, described = fingerprint(components, self.config,
+                                             {"spacy": spacy_identity(self.config)})
+        self._reused, self._segments, self._vectors = self.store.lookup(
+            (k[1] for k in keys), self._print)
+        previous = self.store.previous_run(before=self.run_id)
+        self.run = StoreRun(self.store, self.run_id, self._print, keys, previous=previous)
+        self.run.counts = _change_counts(self.store, previous, keys, self._reused)
+        self.store.begin_run(self.run_id, started_at=self.started_at, engine=self.engine,
+                             config=self.config, config_hash=config_hash(self.config),
+                             fingerprint=self._print, fingerprint_description=described)
+        state.stats.timings_s["store_lookup"] = round(time.perf_counter() - started, 3)
+        self._hash_of = {r["row_id"]: content for r, (_, content) in zip(records, keys,
+                                                                         strict=True)}
+        self._key_of = {r["row_id"]: key for r, (key, _) in zip(records, keys, strict=True)}
+        todo = [r for r, (_, content) in zip(records, keys, strict=True)
+                if content not in self._reused]
+        self._todo = len(todo)
+        log.info("%d of %d records to analyse, %d reused from the store", len(todo),
+                 len(records), len(records) - len(todo),
+                 extra={"event": "incremental_plan", "analyse": len(todo),
+                        "reuse": len(records) - len(todo)})
+        return todo
 
-    todo = [r for r, (_, content) in zip(records, keys, strict=True) if content not in reused]
-    hash_of = {r["row_id"]: content for r, (_, content) in zip(records, keys, strict=True)}
-    key_of = {r["row_id"]: key for r, (key, _) in zip(records, keys, strict=True)}
-    log.info("%d of %d records to analyse, %d reused from the store", len(todo), len(records),
-             len(records) - len(todo),
-             extra={"event": "incremental_plan", "analyse": len(todo),
-                    "reuse": len(records) - len(todo)})
-    analysed: dict[int, Record] = {}
-    analysed_segments: dict[int, list[tuple[Segment, np.ndarray | None]]] = {}
-    stats: dict[str, Any] = {}
-    engine: RayEngine | None = None
-    if todo and row_local:
-        if on_stage:
-            on_stage("+".join(c.name for c in row_local), 0, len(components))
-        if options.engine == "ray":
-            from voc.engine_ray.runner import RayEngine
+    def commit(self, batch: RunState) -> None:
+        _commit_chunk(self.store, self.run_id, self._print, batch, self._hash_of,
+                      self._key_of, batch.stats.timings_s)
 
-            engine = RayEngine(config, options.workers, options.commit_every)
-            # Themes are fitted on a sample in the Ray pass only when it sees all the data.
-            chunks = engine.run(row_local, todo, whole_run=len(todo) == len(records))
-        else:
-            chunks = local_chunks(options.workers, options.commit_every)(row_local, todo)
-        for chunk in chunks:
-            _add_timings(timings, chunk.stats.pop("timings_s", {}))
-            stats.setdefault("models", {}).update(chunk.stats.pop("models", {}))
-            merge_counts(stats, chunk.stats)
-            by_row = _segments_by_row(chunk)
-            for record in chunk.records:
-                analysed[record["row_id"]] = record
-                analysed_segments[record["row_id"]] = by_row.get(record["row_id"], [])
-            if store is not None:
-                _commit_chunk(store, run_id, analysis_print, chunk, hash_of, key_of, timings)
-    elif todo:
-        analysed = {r["row_id"]: r for r in todo}
-    for key, value in stats.items():
-        tables.stats[key] = value
-    if engine is not None:
-        tables.prefit.update(engine.prefit)
-        _add_timings(timings, engine.timings)
-    _merge(tables, analysed, analysed_segments, reused, stored_segments, stored_vectors,
-           hash_of)
-    if store_run is not None:
-        store_run.counts.update(total=len(records), reused=len(records) - len(todo),
-                                analyzed=len(todo), segments=len(tables.segments))
-    return run_components(rest, tables, on_stage), store_run
+    def reuse(self, record: Record) -> list[tuple[Segment, np.ndarray | None]]:
+        row_id = record["row_id"]
+        content = self._hash_of[row_id]
+        record.update(analysis_fields(self._reused[content]))
+        found: list[tuple[Segment, np.ndarray | None]] = []
+        for segment, vector in zip(self._segments.get(content, []),
+                                   self._vectors.get(content, []), strict=True):
+            index = segment["segment_index"]
+            found.append(({"row_id": row_id, "segment_id": f"{row_id}-{index}",
+                           **{k: v for k, v in segment.items() if v is not None
+                              or k in _SEGMENT_KEEP_NULL}}, vector))
+        return found
+
+    def finish(self, state: RunState) -> None:
+        assert self.run is not None  # plan() ran
+        total = len(state.records)
+        self.run.counts.update(total=total, reused=total - self._todo, analyzed=self._todo,
+                               segments=len(state.segments))
 
 
-def _commit_chunk(store: Store, run_id: str, analysis_print: str, chunk: Tables,
+def _commit_chunk(store: Store, run_id: str, analysis_print: str, chunk: RunState,
                   hash_of: Mapping[int, str], key_of: Mapping[int, str],
                   timings: dict[str, float]) -> None:
     started = time.perf_counter()
@@ -180,7 +134,8 @@ def _commit_chunk(store: Store, run_id: str, analysis_print: str, chunk: Tables,
             for r in chunk.records if r["status"] not in _NOT_STORED]
     segments = [(hash_of[s["row_id"]], s) for s in chunk.segments]
     stored = store.save_analyses(run_id, analysis_print, keep, segments, chunk.embeddings)
-    _add_timings(timings, {"store_commit": time.perf_counter() - started})
+    timings["store_commit"] = round(timings.get("store_commit", 0.0)
+                                    + time.perf_counter() - started, 3)
     log.info("committed %d analysed records to the store", stored,
              extra={"event": "store_commit", "records": stored, "run_id": run_id})
 
@@ -195,43 +150,6 @@ def _change_counts(store: Store, previous: Mapping[str, Any] | None,
     new = sum(1 for key, _ in keys if key not in before)
     changed = sum(1 for key, content in keys if key in before and before[key] != content)
     return {"new": new, "changed": changed}
-
-
-def _merge(tables: Tables, analysed: Mapping[int, Record],
-           analysed_segments: Mapping[int, list[tuple[Segment, np.ndarray | None]]],
-           reused: Mapping[str, dict[str, Any]],
-           stored_segments: Mapping[str, list[dict[str, Any]]],
-           stored_vectors: Mapping[str, list[np.ndarray | None]],
-           hash_of: Mapping[int, str]) -> None:
-    """Records in input order, each with its fresh or reused analysis and segments."""
-    records: list[Record] = []
-    segments: list[Segment] = []
-    vectors: list[np.ndarray | None] = []
-    for record in tables.records:
-        row_id = record["row_id"]
-        if row_id in analysed:
-            records.append(analysed[row_id])
-            for segment, vector in analysed_segments.get(row_id, []):
-                segments.append(segment)
-                vectors.append(vector)
-            continue
-        content = hash_of[row_id]
-        record.update(analysis_fields(reused[content]))
-        records.append(record)
-        for segment, vector in zip(stored_segments.get(content, []),
-                                   stored_vectors.get(content, []), strict=True):
-            index = segment["segment_index"]
-            segments.append({"row_id": row_id, "segment_id": f"{row_id}-{index}",
-                             **{k: v for k, v in segment.items() if v is not None
-                                or k in _SEGMENT_KEEP_NULL}})
-            vectors.append(vector)
-    tables.records = records
-    tables.segments = segments
-    present = [v for v in vectors if v is not None]
-    if segments and len(present) == len(vectors):
-        tables.embeddings = np.vstack(present).astype(np.float32)
-    elif not segments:
-        tables.embeddings = None
 
 
 # Segment columns a fresh analysis always sets, even to null.

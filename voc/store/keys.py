@@ -24,7 +24,7 @@ from voc.pipeline.config import component_settings
 from voc.pipeline.fields import READER_FIELDS, Kind, column
 
 # The run's own row number: it joins a record to its segments, and a reused analysis is
-# re-keyed to this run's row ids (store.incremental._merge), so it is never an input.
+# re-keyed to this run's row ids (StoreCache.reuse), so it is never an input.
 _ROW_KEY = "record.row_id"
 # Fields a reused analysis takes from this run's export rather than from the store: what
 # the reader gives, less what a row stage assigns (a status the language stage set is
@@ -68,16 +68,6 @@ def record_key(record: Mapping[str, Any], content: str) -> str:
     if has_real_id(record):
         return f"id:{record['id']}\x1f{record['question']}"
     return f"hash:{content}"
-
-
-def row_local_prefix(components: Iterable[Component]) -> list[Component]:
-    """The leading row stages: their output for a record depends only on that record."""
-    prefix = []
-    for component in components:
-        if component.declares.kind is not Kind.ROW:
-            break
-        prefix.append(component)
-    return prefix
 
 
 def _package_versions() -> dict[str, str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from voc.alerts.changes import compare, run_groups
 from voc.alerts.rules import Rule, evaluate
-from voc.pipeline.base import Tables
+from voc.pipeline.base import RunState
 from voc.store.incremental import StoreRun
 from voc.store.store import Store
 
@@ -39,7 +39,7 @@ def carry_theme_state(config: dict[str, Any], store: Store) -> str | None:
     return str(folder)
 
 
-def add_changes_and_alerts(tables: Tables, run_id: str, store_run: StoreRun | None,
+def add_changes_and_alerts(tables: RunState, run_id: str, store_run: StoreRun | None,
                            rules: list[Rule] | None) -> list[dict[str, Any]]:
     """Put `changes` (and `alerts`) into the run's documents; return this run's groups."""
     groups = run_groups(tables)
@@ -63,7 +63,7 @@ def add_changes_and_alerts(tables: Tables, run_id: str, store_run: StoreRun | No
     return groups
 
 
-def manifest_section(store_run: StoreRun | None, tables: Tables) -> dict[str, Any] | None:
+def manifest_section(store_run: StoreRun | None, tables: RunState) -> dict[str, Any] | None:
     if store_run is None:
         return None
     return {"path": str(store_run.store.path), "fingerprint": store_run.fingerprint,
@@ -84,7 +84,7 @@ def reused_models(store_run: StoreRun | None, models: Mapping[str, Any]) -> dict
     return {**json.loads(previous["models"]), **models}
 
 
-def record_run(store_run: StoreRun | None, tables: Tables, manifest: Mapping[str, Any],
+def record_run(store_run: StoreRun | None, tables: RunState, manifest: Mapping[str, Any],
                groups: list[dict[str, Any]], out: Path) -> None:
     if store_run is None:
         return

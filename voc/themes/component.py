@@ -9,7 +9,7 @@ feedback, where praise and neutral remarks take up most themes.
 
 With a previous state fitted under the same setup (encoder, theme settings, seeds, view)
 that covers all but `refit_fraction` of the segments, a view's themes are assigned, not
-fitted again (voc.themes.model.themes_for_run); the run summary says which and why.
+fitted again (voc.themes.model.ThemeModel.fit); the run summary says which and why.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,9 +28,10 @@ import numpy as np
 
 from voc.errors import ConfigError
 from voc.io.schema import THEMES_SCHEMA
-from voc.pipeline.base import OutputTable, Segment, Tables, register
+from voc.pipeline.base import CorpusFit, OutputTable, Segment, Tables, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
-from voc.themes.cluster import OUTLIER, ClusterSettings
+from voc.pipeline.resources import Resources
+from voc.themes.cluster import MIN_LANGUAGE_GROUP, OUTLIER, ClusterSettings, stratified_sample
 from voc.themes.curation import Curation, load_curation, parse_seeds
 from voc.themes.describe import labels_for_state, theme_rows
 from voc.themes.model import (
@@ -38,12 +39,12 @@ from voc.themes.model import (
     Encoder,
     PreviousThemes,
     ThemeFit,
+    ThemeModel,
     ThemeSettings,
-    assign_themes,
     load_previous,
-    state_files,
+    previous_from_fit,
+    segment_keys,
     state_names,
-    themes_for_run,
 )
 from voc.themes.naming import PhraseOutputs
 from voc.themes.vectorizer import ThemeTokenizer
@@ -84,6 +85,23 @@ def settings_from_config(settings: Mapping[str, Any]) -> ThemeSettings:
 
 
 @dataclass(frozen=True)
+class ThemeSampleFit:
+    """Themes fitted on a sample of the run's segments (`fit_shares`), to assign the rest
+    batch by batch: `keys` are every segment's (row id, segment index) in fit order."""
+
+    fitted: PreviousThemes
+    keys: list[tuple[int, int]]
+    texts: list[str]
+    groups: list[str]
+    sample_size: int
+
+
+# One record's share of the theme fit: row id, its segments' indexes, texts, language
+# groups and embeddings.
+ThemeShare = list[tuple[int, list[int], list[str], list[str], np.ndarray]]
+
+
+@dataclass(frozen=True)
 class ThemePrefit:
     """Themes fitted and assigned before this stage ran (the Ray engine's sample fit and
     distributed assignment): `state` holds every assigned segment's key and theme id, so
@@ -99,10 +117,10 @@ class ThemesComponent:
     seeded, discovered, curated, with ids kept stable across runs."""
 
     name: ClassVar[str] = "themes"
-    per_record: ClassVar[bool] = False
-    # Corpus: fitted on the run's segments (or a sample), then assigned to each of them.
+    # Corpus: fitted on the run's segments (or a sample), then assigned to each of them;
+    # parallel: a distributed executor samples its batches and assigns them one by one.
     declares: ClassVar[Declares] = Declares(
-        Kind.CORPUS,
+        Kind.CORPUS, parallel=True,
         requires=(*record_fields("row_id"),
                   *segment_fields("row_id", "text", "lang", "embedding")),
         # Theme descriptions and the pain view use them when classify and journey ran.
@@ -111,15 +129,15 @@ class ThemesComponent:
         assigns=(*segment_fields("theme_id", "theme_label", "pain_theme_id"),
                  *record_fields("themes")))
 
-    def __init__(self, settings: Mapping[str, Any]) -> None:
+    def __init__(self, settings: Mapping[str, Any],
+                 resources: Resources | None = None) -> None:
         self.settings = settings_from_config(settings)
         self.seeds = parse_seeds(settings.get("seeds"), "pipeline config: themes")
         self.pain_view = bool(settings.get("pain_view", True))
         self.refit_fraction = refit_fraction(settings.get("refit_fraction", 0.1))
-        # classify's settings (see voc.pipeline.config): seeds' examples are encoded by the
-        # very encoder the segments were, so they live in the same space.
-        self.classify_settings = dict(settings.get("classify") or {})
-        self._classify: Any = None
+        # Seeds' examples are encoded by the very encoder the segments were (the run's
+        # shared one), so they live in the same space.
+        self.resources = resources or Resources.from_config(settings)
         # Read now, so a broken curation file or missing state fails before hours of work.
         self.curation = load_curation(settings.get("curation"))
         previous = settings.get("previous")
@@ -142,7 +160,7 @@ class ThemesComponent:
         for segment, theme_id in zip(segments, labels, strict=True):
             segment["theme_id"], segment["theme_label"] = theme_id
         _record_themes(tables, segments)
-        tables.stats["themes"] = summary
+        tables.stats.themes["themes"] = summary
         if self.pain_view and any("is_pain_point" in s for s in segments):
             pain = np.flatnonzero([bool(s.get("is_pain_point")) for s in segments])
             # Curation edits the main view's ids; the pain view takes seeds only.
@@ -152,41 +170,115 @@ class ThemesComponent:
                 segment["pain_theme_id"] = None
             for index, (pain_theme_id, _) in zip(pain, pain_labels, strict=True):
                 segments[index]["pain_theme_id"] = pain_theme_id
-            tables.stats[PAIN_VIEW] = pain_summary
+            tables.stats.themes[PAIN_VIEW] = pain_summary
         return tables
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        from voc.heads.component import ClassifyComponent
-
-        if self._classify is None:  # loaded once: a Ray theme actor encodes every batch
-            self._classify = ClassifyComponent(self.classify_settings)
-        return np.asarray(self._classify.classifier.run(texts).embeddings)
+        return np.asarray(self.resources.classifier.run(texts).embeddings)
 
     def fit(self, embeddings: np.ndarray, documents: list[str], groups: list[str]
             ) -> ThemeFit:
         """The main view's fit on these segments, as this stage would fit them."""
-        return themes_for_run(
-            np.asarray(embeddings, dtype=np.float32), groups, documents,
-            settings=self.settings, seeds=self.seeds, curation=self.curation,
-            previous=self.previous, tokenizer=ThemeTokenizer(), encode=self._encoder(self.curation),
+        model = self.model("themes", self.curation).fit(
+            embeddings, groups, documents, previous=self.previous,
             setup=self.setup("themes", self.curation), refit_fraction=self.refit_fraction)
+        assert model.fit_ is not None
+        return model.fit_
 
     def assign(self, embeddings: np.ndarray, documents: list[str], groups: list[str],
                fitted: PreviousThemes) -> np.ndarray:
         """Main-view theme ids for segments under a fit made elsewhere (a sample's)."""
-        return assign_themes(np.asarray(embeddings, dtype=np.float32), groups, documents,
-                             fitted, settings=self.settings, seeds=self.seeds,
-                             curation=self.curation, tokenizer=ThemeTokenizer(),
-                             encode=self._encoder(self.curation)).labels
+        model = self.model("themes", self.curation)
+        model.state_ = fitted
+        return model.assign(embeddings, groups, documents)
+
+    def model(self, view: str, curation: Curation | None,
+              tokenizer: ThemeTokenizer | None = None) -> ThemeModel:
+        """The estimator for one view, with this stage's settings, seeds and encoder."""
+        return ThemeModel(self.settings, seeds=self.seeds, curation=curation,
+                          tokenizer=tokenizer or ThemeTokenizer(),
+                          encode=self._encoder(curation), view=view)
+
+    # CorpusComponent: what a distributed executor calls. Only the main view is fitted
+    # this way; the pain view (pain points come from journey) is fitted by __call__.
+    def collect(self, batch: Tables) -> ThemeShare | None:
+        """A batch's share of the fit: each record's segments' texts, language groups and
+        embeddings."""
+        if not batch.segments or batch.embeddings is None:
+            return None
+        by_row: dict[int, list[int]] = {}
+        for index, segment in enumerate(batch.segments):
+            by_row.setdefault(segment["row_id"], []).append(index)
+        return [(row_id, [batch.segments[i]["segment_index"] for i in members],
+                 [str(batch.segments[i].get("text") or "") for i in members],
+                 [language_group(batch.segments[i]) for i in members],
+                 np.asarray(batch.embeddings[members], dtype=np.float32))
+                for row_id, members in by_row.items()]
+
+    def fit_shares(self, shares: Sequence[ThemeShare | None]) -> CorpusFit | None:
+        """Fit on every segment, in row order as by default, when they fit under
+        `themes.max_fit` (nothing left to assign); else on a stratified sample, to assign
+        the rest batch by batch."""
+        rows = sorted((row for share in shares if share for row in share),
+                      key=lambda row: row[0])
+        if not rows:
+            return None
+        embeddings = np.vstack([row[4] for row in rows])
+        keys = [(row[0], index) for row in rows for index in row[1]]
+        texts = [text for row in rows for text in row[2]]
+        groups = [group for row in rows for group in row[3]]
+        limit = self.settings.cluster.max_fit
+        if len(texts) <= limit:
+            fit = self.fit(embeddings, texts, groups)
+            # The only distributed executor so far is Ray's (run.json keeps this wording).
+            return CorpusFit(ThemePrefit(previous_from_fit(fit), fit.mode,
+                                         f"{fit.reason}; fitted by the ray engine"),
+                             per_batch=False)
+        # Each language group needs enough members for its centring mean, or the themes
+        # stage would not accept the fit (see voc.themes.model.reuse_decision).
+        sample = stratified_sample(groups, limit, self.settings.cluster.random_state,
+                                   minimum=MIN_LANGUAGE_GROUP)
+        fit = self.fit(embeddings[sample], [texts[i] for i in sample],
+                       [groups[i] for i in sample])
+        log.info("themes fitted on %d of %d segments; the rest are assigned batch by batch",
+                 len(sample), len(texts),
+                 extra={"event": "themes_sampled", "sample": len(sample),
+                        "segments": len(texts)})
+        return CorpusFit(ThemeSampleFit(previous_from_fit(fit), keys, texts, groups,
+                                        len(sample)))
+
+    def transform(self, batch: Tables, fit: CorpusFit) -> list[dict[str, Any]]:
+        """Main-view theme ids of a batch's segments under the sample's fit."""
+        if not batch.segments:
+            return []
+        assert batch.embeddings is not None  # collect() saw them
+        labels = self.assign(batch.embeddings, [str(s.get("text") or "") for s in batch.segments],
+                             [language_group(s) for s in batch.segments], fit.model.fitted)
+        return [{"theme_id": int(label)} for label in labels.tolist()]
+
+    def adopt(self, fit: CorpusFit,
+              transformed: Mapping[tuple[int, int], Mapping[str, Any]]) -> ThemePrefit:
+        """The state __call__ keeps: every segment's key and theme id, the fit covering
+        only the sample."""
+        if not fit.per_batch:
+            prefit: ThemePrefit = fit.model
+            return prefit
+        sampled: ThemeSampleFit = fit.model
+        fitted = sampled.fitted
+        labels = np.array([transformed[key]["theme_id"] for key in sampled.keys],
+                          dtype=np.int64)
+        keys = segment_keys(sampled.texts, sampled.groups)
+        assert fitted.keys is not None and fitted.fitted is not None
+        state = replace(fitted, keys=keys, labels=labels,
+                        fitted=np.isin(keys, fitted.keys[fitted.fitted]))
+        return ThemePrefit(state, "sampled", f"fitted on a stratified sample of "
+                           f"{sampled.sample_size} of {len(sampled.texts)} segments "
+                           "(themes.max_fit); the rest assigned in the Ray pass")
 
     def name_phrases(self, phrases: list[str]) -> PhraseOutputs:
         """Candidate theme names through the run's encoder and sentiment head (a few
         hundred short phrases per view, once)."""
-        from voc.heads.component import ClassifyComponent
-
-        if self._classify is None:
-            self._classify = ClassifyComponent(self.classify_settings)
-        predictions = self._classify.classifier.run(phrases)
+        predictions = self.resources.classifier.run(phrases)
         labels = list(predictions.sentiment_labels)
         negative = (np.asarray(predictions.sentiment_probs)[:, labels.index("negative")]
                     if "negative" in labels else None)
@@ -200,7 +292,7 @@ class ThemesComponent:
         """What a fit depends on besides the segments: a state fitted under another setup
         is never reused without fitting again."""
         seeds = [*self.seeds, *(curation.seeds if curation else ())]
-        described = json.dumps({"view": view, "encoder": self.classify_settings.get("encoder"),
+        described = json.dumps({"view": view, "encoder": self.resources.encoder,
                                 "settings": repr(self.settings),
                                 "seeds": [repr(seed) for seed in seeds]}, sort_keys=True,
                                ensure_ascii=False)
@@ -219,22 +311,23 @@ class ThemesComponent:
         summary = summarize([], OUTLIER, "none", 0.0)
         if segments:
             assert tables.embeddings is not None  # checked by the caller
-            prefit: ThemePrefit | None = tables.prefit.get(view)
-            fit = themes_for_run(
-                np.asarray(tables.embeddings[members], dtype=np.float32),
-                [language_group(s) for s in segments], documents,
-                settings=self.settings, seeds=self.seeds, curation=curation,
-                previous=prefit.state if prefit else previous, tokenizer=tokenizer,
-                encode=self._encoder(curation),
+            # Only the main view is fitted ahead, by a distributed executor.
+            prefit: ThemePrefit | None = \
+                tables.artifacts.fits.get(self.name) if view == self.name else None
+            model = self.model(view, curation, tokenizer).fit(
+                tables.embeddings[members], [language_group(s) for s in segments], documents,
+                previous=prefit.state if prefit else previous,
                 setup=self.setup(view, curation),
                 # A prefit's assignments are kept however few segments its sample covered.
                 refit_fraction=1.0 if prefit else self.refit_fraction)
+            fit = model.fit_
+            assert fit is not None
             if prefit and fit.mode == "assigned":
                 fit.mode, fit.reason = prefit.mode, prefit.reason
             rows = theme_rows(fit, segments, documents, tokenizer,
                               phrase_model=self.name_phrases, stage_names=_stage_names(tables))
             json_name, tensor_name = state_names(view)
-            tensors, state = state_files(fit, labels_for_state(rows))
+            tensors, state = model.state_files(labels_for_state(rows))
             tables.files[tensor_name] = tensors
             tables.documents[json_name.removesuffix(".json")] = state
             label_of = {r["theme_id"]: r["label"] for r in rows}
@@ -277,8 +370,8 @@ def summarize(labels: Sequence[int], outlier: int, method: str,
 
 def _stage_names(tables: Tables) -> dict[str, str]:
     """Journey stage id -> English name, when the journey stage ran before themes."""
-    journey = tables.stats.get("journey_map")
-    return {item.id: item.label("en") for item in getattr(journey, "stages", ())}
+    journey = tables.artifacts.journey_map
+    return {item.id: item.label("en") for item in journey.stages} if journey else {}
 
 
 def _record_themes(tables: Tables, segments: Sequence[Segment]) -> None:

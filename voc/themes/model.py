@@ -678,3 +678,103 @@ def load_previous(path: str | Path, view: str = "themes") -> PreviousThemes:
                           labels=labels if complete else None,
                           fitted=fitted.astype(bool) if complete and fitted is not None
                           else None)
+
+
+# ---------------------------------------------------------------- the estimator
+
+
+class ThemeModel:
+    """Themes as one estimator, scikit-learn style: what shapes a fit is given once, to the
+    constructor (settings, seeds, curation, the tokenizer for keyword matching, the
+    encoder for seeds' examples, the view); `fit` sets the fitted attributes, `assign`
+    labels other segments under them, `save(dir)` / `ThemeModel.load(dir)` keep them
+    between runs.
+
+    Fitted attributes: `fit_` (the last fit or assignment: labels, themes, how and why)
+    and `state_` (what `assign` and the next run's fit start from: theme centres, ids,
+    language means, the segments the fit covered).
+    """
+
+    def __init__(self, settings: ThemeSettings | None = None, *,
+                 seeds: Sequence[SeedTheme] = (), curation: Curation | None = None,
+                 tokenizer: ThemeTokenizer | None = None, encode: Encoder | None = None,
+                 view: str = "themes") -> None:
+        self.settings = settings or ThemeSettings()
+        self.seeds = tuple(seeds)
+        self.curation = curation
+        self.tokenizer = tokenizer or ThemeTokenizer()
+        self.encode = encode
+        self.view = view
+        self.fit_: ThemeFit | None = None
+        self.state_: PreviousThemes | None = None
+
+    def _params(self) -> dict[str, Any]:
+        return {"settings": self.settings, "seeds": self.seeds, "curation": self.curation,
+                "tokenizer": self.tokenizer, "encode": self.encode}
+
+    @property
+    def labels_(self) -> np.ndarray:
+        """Each segment's theme id in the last fit or assignment (OUTLIER: unthemed)."""
+        return self._fitted().labels
+
+    def _fitted(self) -> ThemeFit:
+        if self.fit_ is None:
+            raise ValueError("this ThemeModel is not fitted yet: call fit() first")
+        return self.fit_
+
+    def fit(self, embeddings: np.ndarray, langs: Sequence[str], documents: Sequence[str], *,
+            previous: PreviousThemes | ThemeModel | None = None, setup: str = "",
+            refit_fraction: float | None = None) -> ThemeModel:
+        """Fit themes on these segments; with `previous` (an earlier state or model) keep
+        its theme ids. With `refit_fraction`, assign to `previous` instead when its fit
+        covers all but that share of the segments under the same `setup`
+        (reuse_decision); `fit_.mode` and `fit_.reason` say which and why."""
+        earlier = previous.state_ if isinstance(previous, ThemeModel) else previous
+        vectors = np.asarray(embeddings, dtype=np.float32)
+        if refit_fraction is None:
+            fit = fit_themes(vectors, langs, documents, previous=earlier, **self._params())
+            fit.setup = setup
+        else:
+            fit = themes_for_run(vectors, langs, documents, previous=earlier, setup=setup,
+                                 refit_fraction=refit_fraction, **self._params())
+        self.fit_ = fit
+        self.state_ = previous_from_fit(fit)
+        return self
+
+    def assign(self, embeddings: np.ndarray, langs: Sequence[str],
+               documents: Sequence[str]) -> np.ndarray:
+        """Theme ids for segments under the fitted state, without fitting (assign_themes);
+        the model's fitted attributes are left as they are."""
+        if self.state_ is None:
+            raise ValueError("this ThemeModel has no fitted state: fit() or load() it first")
+        return assign_themes(np.asarray(embeddings, dtype=np.float32), langs, documents,
+                             self.state_, **self._params()).labels
+
+    def state_files(self, labels_text: dict[int, Label]) -> tuple[bytes, dict[str, Any]]:
+        """The fitted state as the run directory holds it: safetensors bytes and JSON."""
+        return state_files(self._fitted(), labels_text)
+
+    def save(self, directory: str | Path, labels_text: dict[int, Label] | None = None
+             ) -> tuple[Path, Path]:
+        """Write the state (this view's JSON and safetensors) into `directory`; labels are
+        the themes' shown names (voc.themes.describe.labels_for_state), else none."""
+        from voc.io.writers import atomic_write, write_json
+
+        fit = self._fitted()
+        folder = Path(directory).expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
+        labels = labels_text or {}
+        tensors, document = state_files(fit, {i: labels.get(i, Label()) for i in fit.themes})
+        json_name, tensor_name = state_names(self.view)
+        atomic_write(folder / tensor_name, lambda stream: stream.write(tensors))
+        write_json(folder / json_name, document)
+        return folder / json_name, folder / tensor_name
+
+    @classmethod
+    def load(cls, directory: str | Path, view: str = "themes",
+             settings: ThemeSettings | None = None, **params: Any) -> ThemeModel:
+        """A model holding the state an earlier run (or `save`) wrote for `view`, ready to
+        `assign` or to keep ids stable in the next `fit(previous=...)`."""
+        model = cls(settings, view=view, **params)
+        model.state_ = load_previous(directory, view)
+        return model
