@@ -264,9 +264,9 @@ def representative_examples(vectors: np.ndarray, centre: np.ndarray, members: np
     "khoob bood") is still quoted, with its short texts, up to `MIN_EXAMPLES`.
     """
     order = members[np.argsort(-(vectors[members] @ centre), kind="stable")]
-    wanted = [name.casefold() for name in names if name]
-    if wanted:
-        says_name = np.array([any(w in texts[i].casefold() for w in wanted)
+    name_keys = [name.casefold() for name in names if name]
+    if name_keys:
+        says_name = np.array([any(k in texts[i].casefold() for k in name_keys)
                               for i in order.tolist()], dtype=bool)
         order = np.concatenate([order[says_name], order[~says_name]])
     picked: list[str] = []
