@@ -754,3 +754,27 @@ def test_class_tfidf_is_bertopics() -> None:
         expected = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(
             counts.copy()).toarray()
         np.testing.assert_allclose(class_tfidf(counts), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_umap_and_nn_descent_compile_once_per_machine_not_per_process() -> None:
+    """NN-descent (runs of 4,096 segments or more) compiled 35 s of numba code in every
+    process, for 1.3 s of search: its functions are cached on disk like UMAP's, except
+    the two numba cannot cache (asked to, it warns on every run)."""
+    import importlib
+
+    from numba.core.caching import NullCache
+    from numba.core.dispatcher import Dispatcher
+
+    from voc.themes.cluster import _UMAP_MODULES, _UNCACHEABLE, umap_class
+
+    umap_class()
+    cached = uncached = 0
+    for name in _UMAP_MODULES:
+        for key, value in vars(importlib.import_module(name)).items():
+            if isinstance(value, Dispatcher):
+                if key in _UNCACHEABLE:
+                    uncached += 1
+                else:
+                    assert not isinstance(value._cache, NullCache), f"{name}.{key}"
+                    cached += 1
+    assert cached > 50 and uncached >= len(_UNCACHEABLE)

@@ -90,6 +90,7 @@ def persian_skeleton(word: str) -> str:
     return _DOUBLED.sub(r"\1", word.translate(_SKELETON_TABLE))
 
 
+@lru_cache(maxsize=65_536)
 def _spelling_pattern(word: str) -> re.Pattern[str]:
     """The Finglish spellings a Persian word accounts for, as one regular expression."""
     parts = []
