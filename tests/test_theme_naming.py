@@ -20,6 +20,7 @@ def tokenizer() -> ThemeTokenizer:
     ("app crashes", "en"), ("shipping", "en"), ("prices", "en"), ("refund", "en"),
     ("تأخیر در ارسال", "fa"), ("کیفیت غذا", "fa"), ("جنس تقلبی", "fa"), ("پشتیبانی", "fa"),
     ("بسته آسیب‌دیده", "fa"),  # the package: shaped like a participle, listed as a noun
+    ("درگاه پرداخت", "fa"), ("سبد خرید", "fa"),  # past stems that are nouns too
 ])
 def test_noun_phrases_are_names(phrase: str, lang: str, tokenizer: ThemeTokenizer) -> None:
     assert readable(phrase.split(), lang, tokenizer)
@@ -38,6 +39,7 @@ def test_noun_phrases_are_names(phrase: str, lang: str, tokenizer: ThemeTokenize
     ("want to cancel", "en"),  # a verb and its object
     ("clickbait ads make", "en"), ("aug", "en"), ("تحویل‌شده", "fa"), ("منقضی نشه", "fa"),
     ("متأسفانه درگاه پرداخت", "fa"),  # verbs, a month, an adverb (sample report names)
+    ("مبلغ برگشت", "fa"), ("مشکل داشت", "fa"),  # a clause ending on a past stem
     ("سفارش", "en"), ("delivery", "fa"),  # wrong script for the language
 ])
 def test_verbs_finglish_and_fragments_are_not_names(phrase: str, lang: str,

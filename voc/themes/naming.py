@@ -54,6 +54,8 @@ CONNECTORS = {"en": frozenset({"of", "in", "on", "for", "with", "to", "and"}),
 _LIGHT_VERBS = word_list("voc.themes", "light_verbs")
 # English verbs that alone name no theme, though WordNet lists them as nouns too ("want").
 _VERBS_NOT_NAMES = word_list("voc.themes", "verbs_not_names")
+# Past stems of auxiliary and light verbs, never a noun at the end of a name.
+_AUXILIARY_STEMS = frozenset({"داشت", "بود", "کرد", "شد", "گشت", "گرفت", "داد", "زد"})
 # Forms of شدن and کردن: a phrase of several words before one is a fragment.
 _PERSIAN_LIGHT_VERBS = word_list("voc.themes", "persian_light_verbs")
 # Persian nouns shaped like a past participle («بسته»: the package).
@@ -318,8 +320,10 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
                                 and last not in known):
         return False
     if len(words) > 1 and (
-            # A bare past stem ends a clause («به کارتم برگشت»), not a name.
-            last in persian.past_stems
+            # A bare past stem ends a clause («مبلغ برگشت»), not a name; unless hazm knows
+            # it as a noun too («درگاه پرداخت», «سبد خرید») and it is no auxiliary («داشت»).
+            (last in persian.past_stems
+             and ("N" not in persian.tags(last) or last in _AUXILIARY_STEMS))
             # A plural without ezafe («ایمیل‌ها جواب») ends its noun phrase.
             or any(w.endswith("ها") for w in words[:-1])):
         return False
