@@ -594,6 +594,8 @@ def test_voc_themes_prints_the_table_and_writes_a_curation_file(
     assert result.code == 0, result.stderr
     assert rows[0]["label"][:10] in result.stdout
     assert "unthemed" in result.stdout
+    # The sample's greetings and sign-offs are unthemed and said to be (no_content).
+    assert "with nothing to theme" in " ".join(result.stdout.split())
     # The template parses as an (empty) curation and lists every theme id.
     assert parse_curation(yaml.safe_load(template.read_text(encoding="utf-8"))).rename == {}
     text = template.read_text(encoding="utf-8")
