@@ -460,3 +460,23 @@ def test_the_same_answer_with_and_without_its_full_stop_is_quoted_once() -> None
     quotes = [q["text"] for q in _context(RunData(_records(texts), _segments(texts), {}))[
         "negative_quotes"]]
     assert quotes == ["The refund never came back", "Rude courier!"]
+
+
+def test_complaints_are_the_most_severe_pain_points_not_the_most_negative_scores() -> None:
+    texts = ["The refund was back on my card in 2 days", "Rude courier, never again!",
+             "Nobody answers the phone", "Nice packaging overall"]
+    segments = _segments(texts)
+    # The first reads -1.00 but flat (no anger, no effort): severity ranks it last among
+    # the pain points; the last is not a pain point at all.
+    for segment, (pain, severity, score) in zip(segments, [
+            (True, 0.52, -1.0), (True, 0.81, -0.9), (True, 0.66, -0.6), (False, 0.0, -0.95)],
+            strict=True):
+        segment.update(is_pain_point=pain, severity=severity, sentiment_score=score)
+    quotes = _context(RunData(_records(texts), segments, {}))["negative_quotes"]
+    assert [q["text"] for q in quotes] == [texts[1], texts[2], texts[0]]
+
+
+def test_without_pain_points_complaints_are_the_most_negative_segments() -> None:
+    texts = ["late again", "rude courier!!", "the app crashes"]
+    quotes = _context(RunData(_records(texts), _segments(texts), {}))["negative_quotes"]
+    assert [q["text"] for q in quotes] == ["rude courier!!", "the app crashes"]

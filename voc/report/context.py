@@ -49,11 +49,34 @@ def _quote_key(text: str) -> str:
 
 
 def _quotes(segments: Sequence[Row], sentiment: str) -> list[dict[str, Any]]:
-    """The clearest examples of a sentiment, one per record, taking turns across languages
-    (strongest first within each) so a bilingual run shows both voices."""
+    """The clearest examples of a sentiment (strongest score first), one per record, taking
+    turns across languages so a bilingual run shows both voices."""
+    return _taking_turns(sorted((s for s in segments if s.get("sentiment") == sentiment),
+                                key=lambda s: abs(s.get("sentiment_score") or 0),
+                                reverse=True))
+
+
+def _complaint_quotes(segments: Sequence[Row]) -> list[dict[str, Any]]:
+    """The most severe pain points, one per record, taking turns across languages.
+
+    Severity (journey.painpoints) weighs negativity with anger/disgust and effort, so a
+    quote here reads as a complaint by more than one measure: ranked by sentiment score
+    alone, a flat statement the heads misread as negative led the list at -1.00 ("The
+    refund was back on my card in 2 days", emotion neutral) above every angry complaint.
+    Runs without pain points (the stage switched off) fall back to the most negative
+    segments."""
+    pains = [s for s in segments if s.get("is_pain_point")]
+    if not pains:
+        return _quotes(segments, "negative")
+    return _taking_turns(sorted(pains, key=lambda s: (-(s.get("severity") or 0.0),
+                                                      s.get("sentiment_score") or 0.0)))
+
+
+def _taking_turns(ranked: Sequence[Row]) -> list[dict[str, Any]]:
+    """Up to QUOTES_PER_LIST of ``ranked``, languages taking turns (best first within
+    each), no record or text twice, fragments under 12 characters left out."""
     by_lang: dict[str, list[Row]] = {}
-    for segment in sorted((s for s in segments if s.get("sentiment") == sentiment),
-                          key=lambda s: abs(s.get("sentiment_score") or 0), reverse=True):
+    for segment in ranked:
         if len(segment["text"]) >= 12:
             by_lang.setdefault(segment.get("lang") or "other", []).append(segment)
     queues = sorted(by_lang.values(), key=len, reverse=True)
@@ -333,7 +356,7 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
         "has_sentiment": has_sentiment,
         "sentiment_mix": share_table((r.get("sentiment") for r in analysed), SENTIMENT_ORDER),
         "emotion_mix": share_table((r.get("emotion") for r in analysed), EMOTION_ORDER),
-        "negative_quotes": _quotes(segments, "negative"),
+        "negative_quotes": _complaint_quotes(segments),
         "positive_quotes": _quotes(segments, "positive"),
         "themes": cards[:15],
         "themes_total": len(cards),
