@@ -472,6 +472,37 @@ def test_heads_train_on_another_encoder(model_dir: Path, tmp_path: Path) -> None
     assert result.embeddings.shape == (2, 32) and result.sentiment_probs.shape == (2, 3)
 
 
+def test_training_under_bf16_autocast_runs_on_every_cpu(model_dir: Path, tmp_path: Path) -> None:
+    """The bf16 training path is forced on (emulated where the CPU has no bf16) and off:
+    both train, record which ran, and land near each other (bf16 rounds, it does not
+    change what is learned)."""
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from voc.training.recipes import DataSource
+    from voc.training.train import TrainOptions, train_heads
+
+    other = tmp_path / "tiny-bert"
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2,
+                         num_attention_heads=2, intermediate_size=64)).save_pretrained(other)
+    tokenizer.save_pretrained(other)
+    rows = [["text", "label"]] + [[f"good {i}", "positive"] for i in range(12)] + [
+        [f"bad {i}", "negative"] for i in range(12)]
+    source = DataSource(name="s", task="sentiment", path=str(write_csv(tmp_path / "s.csv", rows)),
+                        text_col="text", label_col="label", eval_mode="binary")
+    losses = {}
+    for forced in (True, False):
+        metrics = train_heads([source], tmp_path / f"{forced}.safetensors",
+                              TrainOptions(split_layer=1, epochs=2, batch_size=4, prefix="",
+                                           baseline=False, lexical=False, bf16=forced),
+                              model_dir=other)
+        assert metrics["training"]["bf16"] is forced
+        losses[forced] = [epoch["train_loss"] for epoch in metrics["dev_history"]]
+    assert all(np.isfinite(losses[True])) and len(losses[True]) == len(losses[False])
+    np.testing.assert_allclose(losses[True], losses[False], rtol=0.05)
+
+
 def test_cli_eval_prints_report_and_writes_json(model_dir: Path, untrained_heads: Path,
                                                 tmp_path: Path) -> None:
     import typer

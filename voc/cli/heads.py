@@ -130,6 +130,10 @@ def train(
         "--emotion-prior-correction/--no-emotion-prior-correction", help="Decide emotion so "
         "that macro-F1 holds when real feedback's class mix differs from the training "
         "files' (strength chosen on the dev split; see the model card).")] = True,
+    bf16: Annotated[bool, typer.Option(
+        "--bf16/--no-bf16", help="Train the tuned layers under bf16 autocast, for CPUs with "
+        "bf16 arithmetic (AMX); emulated elsewhere, slower than fp32. Off: the shipped heads "
+        "were trained in fp32.")] = False,
     dev_rows_per_source: Annotated[int | None, typer.Option(
         "--dev-rows-per-source", min=1, help="With --tuned-from: fit the mixing weights on "
         "at most this many dev rows per data set (fewer texts through the encoder).")
@@ -176,7 +180,7 @@ def train(
         prefix=prefix, cache_dir=cache_dir, heldout_dir=heldout_dir, lexical=lexical,
         tuned_from=tuned_from, embedding_expert=embedding_expert,
         dev_rows_per_source=dev_rows_per_source,
-        emotion_prior_correction=emotion_prior_correction,
+        emotion_prior_correction=emotion_prior_correction, bf16=bf16,
     )
     from voc.pipeline.resources import resolve_encoder
 
