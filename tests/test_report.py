@@ -267,6 +267,11 @@ def test_summary_answers_what_hurts_most_how_many_and_how_sure() -> None:
         pains[0]["where"])
     assert pains[1]["trend"].startswith("getting worse")
     assert pains[0]["impact"] == "NPS impact +12.5 points (95% CI +8.0 to +17.0)"
+    # Said as sentences a product manager forwards: what fixing it is worth, in words.
+    assert _plain(pains[0]["sentence"]).endswith(
+        "Were they as satisfied as everyone else, NPS would be 12.5 points higher "
+        "(95% CI +8.0 to +17.0).")
+    assert ", and it is getting worse (" in pains[1]["sentence"]
     nps = next(k for k in context["kpis"] if k["name"] == "nps")
     assert (nps["text"], nps["interval"]) == ("-13", "95% CI -30 to +3")  # from kpis.json
     assert context["volume"]["pain_customers"] == 100

@@ -188,6 +188,18 @@ def _impact_text(impact: Row | None, metric: str | None) -> str | None:
     return text
 
 
+def _impact_sentence(impact: Row | None, metric: str | None) -> str | None:
+    """What the driver impact means, as a product manager would repeat it: how much the
+    score would rise if these customers scored like everyone else (voc.kpi.drivers)."""
+    if not impact or metric is None or impact["impact"] <= 0:
+        return None
+    text = (f"Were they as satisfied as everyone else, {metric.upper()} would be "
+            f"{impact['impact']:.1f} points higher")
+    if impact.get("impact_low") is not None and impact.get("impact_high") is not None:
+        text += f" (95% CI {impact['impact_low']:+.1f} to {impact['impact_high']:+.1f})"
+    return text + "."
+
+
 def _pain_item(card: Mapping[str, Any], analysed: int, metric: str | None) -> dict[str, Any]:
     where = " / ".join(isolate(part) for part in (*card["stages"][:1], *card["touchpoints"][:1]))
     customers = card["pain_customers"]
@@ -195,12 +207,17 @@ def _pain_item(card: Mapping[str, Any], analysed: int, metric: str | None) -> di
     trend = {"rising": f"getting worse ({card['change']:+.1f} points in the latest period)",
              "falling": f"easing ({card['change']:+.1f} points in the latest period)",
              "stable": "steady", "not enough data": "trend unknown"}[card["direction"]]
+    course = {"rising": f"and it is {trend}", "falling": f"and it is {trend}",
+              "stable": "and it holds steady", "not enough data": ""}[card["direction"]]
     impact = _impact_text(card["impact"], metric)
-    # A sentence a product manager forwards as is: who, how many, where, which way.
+    consequence = _impact_sentence(card["impact"], metric)
+    # Sentences a product manager forwards as they are: who, how many, where, which way,
+    # and what fixing it is worth.
     sentence = (f"{customers} customer{'s' if customers != 1 else ''} ({share:.1f}% of "
                 f"analysed answers) report it"
-                + (f", mostly at {where}" if where else "") + f"; {trend}"
-                + (f"; {impact}" if impact else "") + ".")
+                + (f", mostly at {where}" if where else "")
+                + (f", {course}" if course else "") + "."
+                + (f" {consequence}" if consequence else ""))
     return {"label": card["label"], "name": card["name"], "customers": customers,
             "share": f"{share:.1f}%", "where": where or "not linked to a stage",
             "trend": trend, "severity": card["mean_severity"], "impact": impact,
