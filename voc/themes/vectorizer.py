@@ -74,6 +74,11 @@ class ThemeTokenizer:
         self._stop = stop_words()
         self._lemma_cache: dict[str, str] = {}
 
+    def __reduce__(self) -> tuple[type[ThemeTokenizer], tuple[bool]]:
+        # A copy sent to another process (a fitted ThemeModel to a Ray worker) uses that
+        # process's shared hazm objects instead of carrying them over.
+        return ThemeTokenizer, (self._lemmatizer is not None,)
+
     def _lemma(self, token: str) -> str:
         if self._lemmatizer is None or (
                 _ZWNJ not in token and not token.endswith(("ها", "ان", "تر", "ترین"))):
