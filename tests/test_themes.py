@@ -335,6 +335,27 @@ def test_keywords_per_language(tokenizer: ThemeTokenizer) -> None:
     assert "courier" not in persian
 
 
+def test_bertopic_describes_its_topics_with_the_segments_own_words(
+        tokenizer: ThemeTokenizer) -> None:
+    """BERTopic computes topic words in every fit: it gets each segment's content words
+    (no stand-in tokens), which every segment it clusters has, and a c-TF-IDF that takes
+    a vocabulary of one word (BERTopic's own fails on one: its issue 2034)."""
+    from voc.themes.ctfidf import topic_word_models
+    from voc.themes.model import without_content
+
+    models = topic_word_models()
+    analyzer = models["vectorizer_model"].build_analyzer()
+    docs = ["The courier was late", "پیک دیر رسید", "سلام وقت بخیر.", "Nothing, keep it up!",
+            "order 12 👍"]
+    words = [analyzer(doc) for doc in docs]
+    assert words[0] == ["courier", "late"] and "پیک" in words[1] and words[4] == ["order"]
+    # A segment without words is never clustered (without_content): the same test.
+    assert [not w for w in words] == without_content(docs, tokenizer).tolist()
+    counts = models["vectorizer_model"].fit_transform(["order 1", "order 2 order", "ok"])
+    weights = models["ctfidf_model"].fit(counts).transform(counts)
+    assert counts.shape[1] == 1 and weights.toarray().tolist() == [[1.0], [1.0], [0.0]]
+
+
 def test_keywords_survive_a_one_word_vocabulary(tokenizer: ThemeTokenizer) -> None:
     langs = np.asarray(["en"] * 4, dtype=object)
     words = keywords_by_language(["refund 12", "refund!", "😡", "123"], langs,

@@ -46,7 +46,7 @@ from voc.themes.cluster import (
     normalize_rows,
 )
 from voc.themes.curation import Curation, Label, SeedTheme
-from voc.themes.vectorizer import ThemeTokenizer, courtesy_phrases
+from voc.themes.vectorizer import ThemeTokenizer
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +99,13 @@ def without_content(documents: Sequence[str], tokenizer: ThemeTokenizer) -> np.n
     """Per segment, whether it has no word a theme could be about: greetings, thanks,
     sign-offs and "nothing to add" answers («سلام وقت بخیر.», "با تشکر، [NAME]", "Nothing,
     keep it up!"). On the sample they formed themes of their own ("وقت بخیر", named after
-    a greeting) that crowded out real ones; they stay unthemed instead."""
+    a greeting) that crowded out real ones; they stay unthemed instead. The words BERTopic
+    describes its topics with are these (voc.themes.ctfidf): every segment it clusters has
+    one."""
     verdict: dict[str, bool] = {}
     for doc in documents:
         if doc not in verdict:
-            words = tokenizer.surface_tokens(courtesy_phrases().sub(" ", doc.casefold()))
-            verdict[doc] = not any(tokenizer.is_content(t) for t in words)
+            verdict[doc] = not tokenizer.content_words(doc)
     return np.fromiter((verdict[doc] for doc in documents), dtype=bool, count=len(documents))
 
 

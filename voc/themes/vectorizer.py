@@ -114,6 +114,12 @@ class ThemeTokenizer:
         """A word that can carry a topic: not a stop word, number, letter or grammar."""
         return token != BOUNDARY and self._keep(token)
 
+    def content_words(self, text: str) -> list[str]:
+        """The words a theme could be about, as written: courtesies (greetings, thanks,
+        sign-offs), stop words, numbers and grammar left out."""
+        words = self.surface_tokens(courtesy_phrases().sub(" ", text.casefold()))
+        return [t for t in words if self.is_content(t)]
+
     def tokens(self, text: str) -> list[str]:
         """Content tokens in order; BOUNDARY marks a removed word, a placeholder or a break."""
         out: list[str] = []
