@@ -237,3 +237,27 @@ def test_theme_model_fits_assigns_saves_and_loads(tmp_path: Path,
                                            setup="test setup", refit_fraction=0.1)
     assert again.mode_ == "assigned"
     assert again.labels_.tolist() == model.labels_.tolist()
+
+
+def test_a_fitted_model_travels_to_workers_without_loaded_models() -> None:
+    """The Ray engine ships the fitted ThemeModel to its workers: the encoder for seeds'
+    examples travels as its description (loaded there once per process) and the tokenizer
+    as its flag, so the pickle holds the fitted state and little else."""
+    import pickle
+
+    from voc.themes.component import SeedEncoder, language_group
+
+    vectors, segments = _data()
+    documents = [s["text"] for s in segments]
+    groups = [language_group(s) for s in segments]
+    component = ThemesComponent({"random_state": 7, "pain_view": False,
+                                 "seeds": [{"name": "delivery", "keywords": ["courier"]}]})
+    model = component.fit(vectors, documents, groups)
+    assert isinstance(model.encode, SeedEncoder)
+    payload = pickle.dumps(model)
+    state = sum(a.nbytes for a in (model.labels_, model.centres_, model.segment_keys_,
+                                   model.covered_) if a is not None)
+    assert len(payload) < state + 50_000
+    copy = pickle.loads(payload)
+    assert copy.theme_ids_ == model.theme_ids_ and copy.encode == model.encode
+    np.testing.assert_array_equal(copy.labels_, model.labels_)
