@@ -1,7 +1,7 @@
 """Theme names (issue #17, requirements 1 and 3): are they the theme's, do they say its
 category, and do Persian and English feedback about one aspect share a theme?
 
-Names (requirement 1), on labelled English sets fitted with `fit_themes` and named with
+Names (requirement 1), on labelled English sets fitted with `ThemeModel` and named with
 `theme_rows` exactly as `voc analyze` does (the run's encoder and sentiment head):
 
 - ``nearest_own_centre``: share of themes whose English name, encoded and language-
@@ -60,7 +60,7 @@ sys.path.insert(0, str(REPO))
 from bench.machine import machine_info  # noqa: E402
 from voc.themes.cluster import OUTLIER, center_languages  # noqa: E402
 from voc.themes.describe import theme_rows  # noqa: E402
-from voc.themes.model import ThemeFit, fit_themes  # noqa: E402
+from voc.themes.model import ThemeModel  # noqa: E402
 from voc.themes.naming import PhraseOutputs, readable  # noqa: E402
 from voc.themes.vectorizer import ThemeTokenizer  # noqa: E402
 
@@ -209,9 +209,11 @@ def balanced(texts: list[str], labels: list[str], per_label: int,
 
 
 def fitted(texts: Sequence[str], langs: Sequence[str], **kwargs: Any
-           ) -> tuple[ThemeFit, np.ndarray]:
+           ) -> tuple[ThemeModel, np.ndarray]:
+    """The model fitted on `texts` (`kwargs`: ThemeModel's parameters), and the texts'
+    embeddings."""
     embeddings = embed(texts)
-    return fit_themes(embeddings, list(langs), list(texts), **kwargs), embeddings
+    return ThemeModel(**kwargs).fit(embeddings, list(langs), list(texts)), embeddings
 
 
 def segments_of(texts: Sequence[str], langs: Sequence[str], embeddings: np.ndarray
@@ -229,13 +231,14 @@ def name_figures(name: str, texts: list[str], truth: list[str],
     segments = segments_of(texts, langs, embeddings)
     tokenizer = ThemeTokenizer()
     started = time.perf_counter()
-    named = theme_rows(fit, segments, texts, tokenizer, phrase_model=phrase_model)
+    vectors = fit.centred(embeddings, langs)
+    named = theme_rows(fit, vectors, segments, texts, tokenizer, phrase_model=phrase_model)
     seconds = time.perf_counter() - started
-    keyword = theme_rows(fit, segments, texts, tokenizer)  # no encoder: keyword labels
-    ids, centres = fit.centres()
+    keyword = theme_rows(fit, vectors, segments, texts, tokenizer)  # no encoder: keyword labels
+    ids, centres = fit.theme_ids_, fit.centres_
     categories = sorted(category_names)
     category_vectors = center_languages(embed([category_names[c] for c in categories]),
-                                        ["en"] * len(categories), fit.means)
+                                        ["en"] * len(categories), fit.language_means_)
     result: dict[str, Any] = {"set": name, "segments": len(texts), "themes": len(ids),
                               "naming_seconds": round(seconds, 1)}
     for variant, rows in (("names", named), ("baseline_keyword_labels", keyword)):
@@ -243,12 +246,12 @@ def name_figures(name: str, texts: list[str], truth: list[str],
         sizes = {r["theme_id"]: r["size"] for r in rows}
         present = [i for i in ids if labels.get(i)]
         vectors = center_languages(embed([labels[i] for i in present]), ["en"] * len(present),
-                                   fit.means)
+                                   fit.language_means_)
         nearest = (vectors @ centres.T).argmax(axis=1)
         own = [ids.index(i) for i in present]
         judged = (vectors @ category_vectors.T).argmax(axis=1)
         def majority_of(theme_id: int) -> str:
-            members = (truth[j] for j in np.flatnonzero(fit.labels == theme_id))
+            members = (truth[j] for j in np.flatnonzero(fit.labels_ == theme_id))
             return Counter(members).most_common(1)[0][0]
 
         agree = weight = 0
@@ -319,11 +322,11 @@ def bilingual_set(name: str) -> tuple[list[str], list[str], list[str]]:
 def cross_lingual_figures(name: str = "restaurants", **fit_kwargs: Any) -> dict[str, Any]:
     texts, langs, aspects = bilingual_set(name)
     fit, _ = fitted(texts, langs, **fit_kwargs)
-    rates = pair_rates(fit.labels, langs, aspects)
+    rates = pair_rates(fit.labels_, langs, aspects)
     segments = {lang: dict(sorted(Counter(a for a, x in zip(aspects, langs, strict=True)
                                           if x == lang).items())) for lang in ("en", "fa")}
-    result = {"set": name, "segments": segments, "themes": len(fit.themes),
-              "outlier_share": round(float((fit.labels == OUTLIER).mean()), 3), **rates}
+    result = {"set": name, "segments": segments, "themes": len(fit.themes_),
+              "outlier_share": round(float((fit.labels_ == OUTLIER).mean()), 3), **rates}
     print(json.dumps(result, ensure_ascii=False), flush=True)
     return result
 

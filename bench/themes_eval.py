@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.machine import machine_info  # noqa: E402
 from voc.themes.cluster import OUTLIER, ClusterSettings  # noqa: E402
-from voc.themes.model import ThemeSettings, fit_themes  # noqa: E402
+from voc.themes.model import ThemeModel, ThemeSettings  # noqa: E402
 
 DATASETS = Path("/work/shared/datasets")
 
@@ -87,32 +87,32 @@ def evaluate(name: str, embeddings: np.ndarray, langs: Sequence[str], texts: Seq
              finer: Sequence[str] | None = None,
              settings: ThemeSettings | None = None) -> dict[str, Any]:
     started = time.perf_counter()
-    fit = fit_themes(embeddings, langs, texts, settings=settings)
+    fit = ThemeModel(settings).fit(embeddings, langs, texts)
     seconds = time.perf_counter() - started
-    themed = fit.labels != OUTLIER
+    themed = fit.labels_ != OUTLIER
     result: dict[str, Any] = {
-        "set": name, "segments": len(texts), "labels": len(set(truth)), "method": fit.method,
-        "themes": len(fit.themes), "outlier_share": round(float((~themed).mean()), 4),
-        "purity": round(purity(fit.labels, truth), 4),
+        "set": name, "segments": len(texts), "labels": len(set(truth)), "method": fit.method_,
+        "themes": len(fit.themes_), "outlier_share": round(float((~themed).mean()), 4),
+        "purity": round(purity(fit.labels_, truth), 4),
         "ari": round(float(adjusted_rand_score(np.asarray(truth)[themed],
-                                               fit.labels[themed])), 4),
+                                               fit.labels_[themed])), 4),
         "fit_seconds": round(seconds, 1),
     }
     if finer is not None:
         # Labels one level finer (Bitext intents within categories).
         result["finer_labels"] = len(set(finer))
-        result["purity_finer"] = round(purity(fit.labels, finer), 4)
+        result["purity_finer"] = round(purity(fit.labels_, finer), 4)
         result["ari_finer"] = round(float(adjusted_rand_score(np.asarray(finer)[themed],
-                                                              fit.labels[themed])), 4)
+                                                              fit.labels_[themed])), 4)
     if len(set(langs)) > 1:
-        result["cross_lingual"] = cross_lingual(fit.labels, langs, truth)
+        result["cross_lingual"] = cross_lingual(fit.labels_, langs, truth)
         if baseline:
             # The same fit with every segment in one language group: no language removal.
-            raw = fit_themes(embeddings, ["all"] * len(langs), texts, settings=settings)
+            raw = ThemeModel(settings).fit(embeddings, ["all"] * len(langs), texts)
             result["without_language_centering"] = {
-                "themes": len(raw.themes),
-                "purity": round(purity(raw.labels, truth), 4),
-                "cross_lingual": cross_lingual(raw.labels, langs, truth)}
+                "themes": len(raw.themes_),
+                "purity": round(purity(raw.labels_, truth), 4),
+                "cross_lingual": cross_lingual(raw.labels_, langs, truth)}
     print(json.dumps(result, ensure_ascii=False), flush=True)
     return result
 
@@ -164,10 +164,10 @@ def fit_only(path: Path) -> None:
     embeddings, texts = data["embeddings"], [str(t) for t in data["texts"]]
     langs = ["en"] * len(texts)
     started = time.perf_counter()
-    fit = fit_themes(embeddings, langs, texts)
+    fit = ThemeModel().fit(embeddings, langs, texts)
     print(json.dumps({
-        "segments": len(texts), "method": fit.method, "themes": len(fit.themes),
-        "outlier_share": round(float((fit.labels == OUTLIER).mean()), 4),
+        "segments": len(texts), "method": fit.method_, "themes": len(fit.themes_),
+        "outlier_share": round(float((fit.labels_ == OUTLIER).mean()), 4),
         "fit_seconds": round(time.perf_counter() - started, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }))

@@ -18,12 +18,8 @@ from voc.themes.describe import keywords_by_language
 from voc.themes.model import (
     STATE_JSON,
     STATE_TENSORS,
+    ThemeModel,
     ThemeSettings,
-    assign_themes,
-    fit_themes,
-    load_previous,
-    previous_from_fit,
-    state_files,
 )
 from voc.themes.vectorizer import BOUNDARY, ThemeTokenizer, join_documents, theme_vectorizer
 
@@ -141,13 +137,13 @@ def test_language_centering_removes_the_language_direction() -> None:
 
 def test_small_input_falls_back_to_ward_and_themes_mix_languages() -> None:
     vectors, langs, docs, truth = synthetic(6)  # 48 segments
-    fit = fit_themes(vectors, langs, docs)
-    assert fit.method == "ward"
-    assert (fit.labels != OUTLIER).all()
-    assert 2 <= len(fit.themes) <= 12
-    assert purity(fit.labels, truth) >= 0.9
-    for theme_id in fit.themes:
-        member_langs = {langs[i] for i in np.flatnonzero(fit.labels == theme_id)}
+    fit = ThemeModel().fit(vectors, langs, docs)
+    assert fit.method_ == "ward"
+    assert (fit.labels_ != OUTLIER).all()
+    assert 2 <= len(fit.themes_) <= 12
+    assert purity(fit.labels_, truth) >= 0.9
+    for theme_id in fit.themes_:
+        member_langs = {langs[i] for i in np.flatnonzero(fit.labels_ == theme_id)}
         assert member_langs == {"fa", "en"}
 
 
@@ -155,15 +151,15 @@ def test_small_input_falls_back_to_ward_and_themes_mix_languages() -> None:
 def test_bertopic_path_is_deterministic_and_bilingual() -> None:
     vectors, langs, docs, truth = synthetic(50, dim=48)  # 400 segments
     settings = ThemeSettings(cluster=ClusterSettings(small_input=300))
-    first = fit_themes(vectors, langs, docs, settings=settings)
-    second = fit_themes(vectors, langs, docs, settings=settings)
-    assert first.method == "bertopic"
-    assert np.array_equal(first.labels, second.labels)
-    assert purity(first.labels, truth) >= 0.9
-    assert (first.labels == OUTLIER).mean() <= 0.15
-    mixed = [t for t in first.themes
-             if {langs[i] for i in np.flatnonzero(first.labels == t)} == {"fa", "en"}]
-    assert len(mixed) == len(first.themes)
+    first = ThemeModel(settings).fit(vectors, langs, docs)
+    second = ThemeModel(settings).fit(vectors, langs, docs)
+    assert first.method_ == "bertopic"
+    assert np.array_equal(first.labels_, second.labels_)
+    assert purity(first.labels_, truth) >= 0.9
+    assert (first.labels_ == OUTLIER).mean() <= 0.15
+    mixed = [t for t in first.themes_
+             if {langs[i] for i in np.flatnonzero(first.labels_ == t)} == {"fa", "en"}]
+    assert len(mixed) == len(first.themes_)
 
 
 def _two_language_topics() -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -318,25 +314,46 @@ def test_shipped_cross_lingual_settings_are_the_ones_the_bench_chose() -> None:
 
 def test_max_themes_merges_the_closest_themes() -> None:
     vectors, langs, docs, truth = synthetic(6)
-    fit = fit_themes(vectors, langs, docs, settings=ThemeSettings(max_themes=2))
-    assert len(fit.themes) == 2
+    fit = ThemeModel(ThemeSettings(max_themes=2)).fit(vectors, langs, docs)
+    assert len(fit.themes_) == 2
     # Whole topics are merged, never split between the two themes.
     for topic in TOPICS:
-        assert len({int(fit.labels[i]) for i, t in enumerate(truth) if t == topic}) == 1
+        assert len({int(fit.labels_[i]) for i, t in enumerate(truth) if t == topic}) == 1
 
 
 def test_keywords_per_language(tokenizer: ThemeTokenizer) -> None:
     vectors, langs, docs, _ = synthetic(6)
-    fit = fit_themes(vectors, langs, docs)
-    ids = sorted(fit.themes)
-    words = keywords_by_language(docs, np.asarray(langs, dtype=object), fit.labels, ids,
+    fit = ThemeModel().fit(vectors, langs, docs)
+    ids = sorted(fit.themes_)
+    words = keywords_by_language(docs, np.asarray(langs, dtype=object), fit.labels_, ids,
                                  tokenizer)
-    delivery = fit.labels[0]
+    delivery = fit.labels_[0]
     english, persian = " ".join(words["en"][delivery]), " ".join(words["fa"][delivery])
     assert "courier" in english and "late" in english
     assert "پیک" in persian and "ارسال" in persian
     assert not any(w in english for w in ("refund", "crash", "price", "پیک"))
     assert "courier" not in persian
+
+
+def test_bertopic_describes_its_topics_with_the_segments_own_words(
+        tokenizer: ThemeTokenizer) -> None:
+    """BERTopic computes topic words in every fit: it gets each segment's content words
+    (no stand-in tokens), which every segment it clusters has, and a c-TF-IDF that takes
+    a vocabulary of one word (BERTopic's own fails on one: its issue 2034)."""
+    from voc.themes.ctfidf import topic_word_models
+    from voc.themes.model import without_content
+
+    models = topic_word_models()
+    analyzer = models["vectorizer_model"].build_analyzer()
+    docs = ["The courier was late", "پیک دیر رسید", "سلام وقت بخیر.", "Nothing, keep it up!",
+            "order 12 👍"]
+    words = [analyzer(doc) for doc in docs]
+    assert words[0] == ["courier", "late"] and "پیک" in words[1] and words[4] == ["order"]
+    # A segment without words is never clustered (without_content): the same test.
+    assert [not w for w in words] == without_content(docs, tokenizer).tolist()
+    counts = models["vectorizer_model"].fit_transform(["order 1", "order 2 order", "ok"])
+    weights = models["ctfidf_model"].fit(counts).transform(counts)
+    assert counts.shape[1] == 1 and weights.toarray().tolist() == [[1.0], [1.0], [0.0]]
 
 
 def test_keywords_survive_a_one_word_vocabulary(tokenizer: ThemeTokenizer) -> None:
@@ -354,11 +371,11 @@ def test_segments_without_content_stay_unthemed_in_a_fit_and_an_assignment() -> 
     docs = list(docs)
     for k, text in enumerate(courtesy):
         docs[k] = text
-    fit = fit_themes(vectors, langs, docs)
-    assert (fit.labels[: len(courtesy)] == OUTLIER).all()
-    assert (fit.labels[len(courtesy):] != OUTLIER).mean() > 0.8
-    again = assign_themes(vectors, langs, [d + " " for d in docs], previous_from_fit(fit))
-    assert (again.labels[: len(courtesy)] == OUTLIER).all()
+    fit = ThemeModel().fit(vectors, langs, docs)
+    assert (fit.labels_[: len(courtesy)] == OUTLIER).all()
+    assert (fit.labels_[len(courtesy):] != OUTLIER).mean() > 0.8
+    again = fit.assign(vectors, langs, [d + " " for d in docs])
+    assert (again[: len(courtesy)] == OUTLIER).all()
 
 
 def test_stratified_sample_keeps_every_stratum() -> None:
@@ -375,9 +392,9 @@ def test_large_inputs_are_fitted_on_a_sample_and_the_rest_assigned() -> None:
     # Feedback of one word besides numbers and emoji must not break BERTopic.
     docs = [f"order {i} 👍" for i in range(len(truth))]
     settings = ThemeSettings(cluster=ClusterSettings(small_input=100, max_fit=320))
-    fit = fit_themes(vectors, langs, docs, settings=settings)
-    assert fit.method == "bertopic-sampled"
-    assert purity(fit.labels, truth) >= 0.9
+    fit = ThemeModel(settings).fit(vectors, langs, docs)
+    assert fit.method_ == "bertopic-sampled"
+    assert purity(fit.labels_, truth) >= 0.9
 
 
 def test_segments_outside_the_fitted_sample_are_unthemed_no_more_than_allowed() -> None:
@@ -390,10 +407,10 @@ def test_segments_outside_the_fitted_sample_are_unthemed_no_more_than_allowed() 
     vague /= np.linalg.norm(vague, axis=1, keepdims=True)
     both = np.vstack([vectors, vague])
     settings = ThemeSettings(cluster=ClusterSettings(small_input=100, max_fit=320))
-    fit = fit_themes(both, langs + langs, [f"order {i} 👍" for i in range(len(both))],
-                     settings=settings)
-    assert fit.method == "bertopic-sampled"
-    assert (fit.labels == OUTLIER).mean() <= settings.cluster.max_outlier_share
+    fit = ThemeModel(settings).fit(both, langs + langs,
+                                   [f"order {i} 👍" for i in range(len(both))])
+    assert fit.method_ == "bertopic-sampled"
+    assert (fit.labels_ == OUTLIER).mean() <= settings.cluster.max_outlier_share
 
 
 # --------------------------------------------------------------------------- seeds
@@ -403,10 +420,10 @@ def test_seeded_theme_collects_its_segments_in_both_languages() -> None:
     vectors, langs, docs, truth = synthetic(6)
     seeds = parse_seeds([{"name": "delivery", "label": {"en": "Delivery", "fa": "ارسال"},
                           "keywords": {"en": ["courier"], "fa": ["پیک"]}}], "test")
-    fit = fit_themes(vectors, langs, docs, seeds=seeds)
-    seeded = [t for t in fit.themes.values() if t.key == "seed:delivery"]
+    fit = ThemeModel(seeds=seeds).fit(vectors, langs, docs)
+    seeded = [t for t in fit.themes_.values() if t.key == "seed:delivery"]
     assert len(seeded) == 1 and seeded[0].origin == "seeded"
-    members = np.flatnonzero(fit.labels == seeded[0].theme_id)
+    members = np.flatnonzero(fit.labels_ == seeded[0].theme_id)
     # Zero-shot: segments without the keyword join by similarity, in both languages.
     assert {truth[i] for i in members} == {"delivery"}
     assert len(members) == truth.count("delivery")
@@ -425,11 +442,11 @@ def test_seed_examples_are_encoded_when_no_keyword_matches() -> None:
         return np.asarray(rows, dtype=np.float32)
 
     seeds = parse_seeds([{"name": "delivery", "examples": list(topic_of)}], "test")
-    without = fit_themes(vectors, langs, docs, seeds=seeds)
-    assert not any(t.key == "seed:delivery" for t in without.themes.values())
-    fit = fit_themes(vectors, langs, docs, seeds=seeds, encode=encode)
-    seeded = next(t for t in fit.themes.values() if t.key == "seed:delivery")
-    members = np.flatnonzero(fit.labels == seeded.theme_id)
+    without = ThemeModel(seeds=seeds).fit(vectors, langs, docs)
+    assert not any(t.key == "seed:delivery" for t in without.themes_.values())
+    fit = ThemeModel(seeds=seeds, encode=encode).fit(vectors, langs, docs)
+    seeded = next(t for t in fit.themes_.values() if t.key == "seed:delivery")
+    members = np.flatnonzero(fit.labels_ == seeded.theme_id)
     assert {truth[i] for i in members} == {"delivery"}
     assert {langs[i] for i in members} == {"fa", "en"}
 
@@ -447,13 +464,13 @@ def test_seed_config_errors_say_what_to_fix() -> None:
 # --------------------------------------------------------------------------- curation
 
 
-def _ids_by_topic(fit, truth: list[str]) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    return {topic: int(fit.labels[truth.index(topic)]) for topic in TOPICS}
+def _ids_by_topic(fit: ThemeModel, truth: list[str]) -> dict[str, int]:
+    return {topic: int(fit.labels_[truth.index(topic)]) for topic in TOPICS}
 
 
 def test_curation_merges_renames_splits_and_pins() -> None:
     vectors, langs, docs, truth = synthetic(6)
-    base = fit_themes(vectors, langs, docs)
+    base = ThemeModel().fit(vectors, langs, docs)
     ids = _ids_by_topic(base, truth)
     curation = parse_curation({
         "merge": [[ids["delivery"], ids["refund"]]],
@@ -462,18 +479,18 @@ def test_curation_merges_renames_splits_and_pins() -> None:
                    "into": [{"name": "discounts", "keywords": ["discount", "تخفیف"]}]}],
         "pin": [ids["app"]],
     })
-    fit = fit_themes(vectors, langs, docs, curation=curation)
-    merged = fit.labels[truth.index("delivery")]
+    fit = ThemeModel(curation=curation).fit(vectors, langs, docs)
+    merged = fit.labels_[truth.index("delivery")]
     assert merged == ids["delivery"]
-    assert (fit.labels[[i for i, t in enumerate(truth) if t == "refund"]] == merged).all()
-    assert ids["refund"] not in fit.themes and fit.aliases[ids["refund"]] == merged
-    app = fit.themes[ids["app"]]
+    assert (fit.labels_[[i for i, t in enumerate(truth) if t == "refund"]] == merged).all()
+    assert ids["refund"] not in fit.themes_ and fit.aliases_[ids["refund"]] == merged
+    app = fit.themes_[ids["app"]]
     assert app.label.en == "App problems" and app.pinned and app.origin == "curated"
-    split = [t for t in fit.themes.values() if t.key == "split:discounts"]
+    split = [t for t in fit.themes_.values() if t.key == "split:discounts"]
     assert len(split) == 1
-    split_members = np.flatnonzero(fit.labels == split[0].theme_id)
+    split_members = np.flatnonzero(fit.labels_ == split[0].theme_id)
     assert all("discount" in docs[i] or "تخفیف" in docs[i] for i in split_members)
-    assert (fit.labels == ids["price"]).any()  # the rest of the price theme stays
+    assert (fit.labels_ == ids["price"]).any()  # the rest of the price theme stays
 
 
 def test_curation_file_errors_name_the_key() -> None:
@@ -490,10 +507,10 @@ def test_curation_file_errors_name_the_key() -> None:
 # --------------------------------------------------------------------------- stable ids
 
 
-def _save_state(fit, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def _save_state(fit: ThemeModel, tmp_path: Path) -> Path:
     from voc.themes.curation import Label
 
-    tensors, document = state_files(fit, {i: Label(f"t{i}") for i in fit.themes})
+    tensors, document = fit.state_files({i: Label(f"t{i}") for i in fit.themes_})
     (tmp_path / STATE_TENSORS).write_bytes(tensors)
     (tmp_path / STATE_JSON).write_text(json.dumps(document), encoding="utf-8")
     return tmp_path
@@ -501,42 +518,42 @@ def _save_state(fit, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
 
 def test_ids_stay_stable_across_runs_on_overlapping_data(tmp_path: Path) -> None:
     vectors, langs, docs, truth = synthetic(6, seed=0)
-    first = fit_themes(vectors, langs, docs)
-    previous = load_previous(_save_state(first, tmp_path))
+    first = ThemeModel().fit(vectors, langs, docs)
+    previous = ThemeModel.load(_save_state(first, tmp_path))
     # The same feedback in another order: every segment keeps its theme id.
     order = np.random.default_rng(3).permutation(len(truth))
-    again = fit_themes(vectors[order], [langs[i] for i in order], [docs[i] for i in order],
-                       previous=previous)
-    assert np.array_equal(again.labels, first.labels[order])
+    again = ThemeModel().fit(vectors[order], [langs[i] for i in order],
+                             [docs[i] for i in order], previous=previous)
+    assert np.array_equal(again.labels_, first.labels_[order])
     # A later run over part of it: each theme takes an id the first run gave its topic.
     part = order[:40]
-    later = fit_themes(vectors[part], [langs[i] for i in part], [docs[i] for i in part],
-                       previous=previous)
+    later = ThemeModel().fit(vectors[part], [langs[i] for i in part],
+                             [docs[i] for i in part], previous=previous)
     for row, index in enumerate(part):
-        same_topic = {int(first.labels[i]) for i, t in enumerate(truth) if t == truth[index]}
-        assert int(later.labels[row]) in same_topic
-    assert later.next_id == previous.next_id  # nothing new was discovered
+        same_topic = {int(first.labels_[i]) for i, t in enumerate(truth) if t == truth[index]}
+        assert int(later.labels_[row]) in same_topic
+    assert later.next_id_ == previous.next_id_  # nothing new was discovered
     # Without the previous state, ids follow this run's own sizes instead.
-    fresh = fit_themes(vectors[order], [langs[i] for i in order], [docs[i] for i in order])
-    assert sorted(fresh.themes) == list(range(len(fresh.themes)))
+    fresh = ThemeModel().fit(vectors[order], [langs[i] for i in order], [docs[i] for i in order])
+    assert sorted(fresh.themes_) == list(range(len(fresh.themes_)))
 
 
 def test_pinned_theme_is_kept_as_a_seed_in_the_next_run(tmp_path: Path) -> None:
     vectors, langs, docs, truth = synthetic(6)
-    base = fit_themes(vectors, langs, docs)
+    base = ThemeModel().fit(vectors, langs, docs)
     app = _ids_by_topic(base, truth)["app"]
-    pinned = fit_themes(vectors, langs, docs, curation=parse_curation({"pin": [app]}))
-    previous = load_previous(_save_state(pinned, tmp_path))
-    assert previous.themes[app].pinned
-    again = fit_themes(vectors, langs, docs, previous=previous)
-    assert again.themes[app].origin == "curated"
-    app_members = np.flatnonzero(again.labels == app)
+    pinned = ThemeModel(curation=parse_curation({"pin": [app]})).fit(vectors, langs, docs)
+    previous = ThemeModel.load(_save_state(pinned, tmp_path))
+    assert previous.themes_[app].pinned
+    again = ThemeModel().fit(vectors, langs, docs, previous=previous)
+    assert again.themes_[app].origin == "curated"
+    app_members = np.flatnonzero(again.labels_ == app)
     assert {truth[i] for i in app_members} == {"app"}
 
 
 def test_missing_previous_state_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no saved themes"):
-        load_previous(tmp_path)
+        ThemeModel.load(tmp_path)
 
 
 # --------------------------------------------------------------------------- sample run
@@ -576,7 +593,7 @@ def test_sample_run_writes_themes_per_contract(sample_run_dir: Path) -> None:
             assert "[" not in word
         assert not any("@" in example for example in row["examples"])  # redacted quotes
     assert (sample_run_dir / STATE_TENSORS).is_file()
-    assert load_previous(sample_run_dir).ids == sorted(ids)
+    assert ThemeModel.load(sample_run_dir).theme_ids_ == sorted(ids)
     # The what-hurts view: pain-point segments only, no theme swallowing most of them.
     pain_rows = pq.read_table(sample_run_dir / "pain_themes.parquet").to_pylist()
     assert len(pain_rows) >= 5 and max(r["share"] for r in pain_rows) <= 0.4

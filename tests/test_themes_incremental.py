@@ -15,7 +15,7 @@ from tests.test_themes import synthetic
 from voc.errors import ConfigError
 from voc.pipeline.base import Artifacts, Tables
 from voc.themes.component import ThemesComponent
-from voc.themes.model import STATE_JSON, STATE_TENSORS, load_previous
+from voc.themes.model import STATE_JSON, STATE_TENSORS, ThemeModel
 
 PER_GROUP = 30  # segments per topic and language; the first run sees the first BASE
 BASE = 25
@@ -110,7 +110,7 @@ def test_assignment_is_deterministic_and_keeps_the_fits_coverage(
     assert one.documents["themes_model"] == two.documents["themes_model"]
     # The state still counts what the fit covered, not what was assigned since.
     assert one.documents["themes_model"]["n_fitted"] == len(_rows(0))
-    assert load_previous(tmp_path / "a").fitted.sum() == len(_rows(0))  # type: ignore[union-attr]
+    assert ThemeModel.load(tmp_path / "a").covered_.sum() == len(_rows(0))  # type: ignore[union-attr]
 
 
 def test_many_new_segments_or_a_changed_setup_refit(
@@ -170,30 +170,24 @@ def test_a_sample_fit_with_assignments_made_elsewhere_is_kept_not_refitted(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The Ray engine fits themes on a sample and assigns the rest in its distributed
     pass: the themes stage keeps those assignments (no clustering) and reports how."""
-    from dataclasses import replace
-
     from voc.themes.cluster import OUTLIER
     from voc.themes.component import ThemePrefit, language_group
-    from voc.themes.model import previous_from_fit, segment_keys
 
     vectors, segments = _data()
     component = ThemesComponent({"random_state": 7, "pain_view": False})
     sample = _rows(0)
     documents = [s["text"] for s in segments]
     groups = [language_group(s) for s in segments]
-    fit = component.fit(vectors[sample], [documents[i] for i in sample],
-                        [groups[i] for i in sample])
-    fitted = previous_from_fit(fit)
+    fitted = component.fit(vectors[sample], [documents[i] for i in sample],
+                           [groups[i] for i in sample])
     rest = np.setdiff1d(np.arange(len(segments)), sample)
-    assigned = component.assign(vectors[rest], [documents[i] for i in rest],
-                                [groups[i] for i in rest], fitted)
-    assert set(assigned.tolist()) <= {*fitted.ids, OUTLIER}
+    assigned = fitted.assign(vectors[rest], [groups[i] for i in rest],
+                             [documents[i] for i in rest])
+    assert set(assigned.tolist()) <= {*fitted.theme_ids_, OUTLIER}
     labels = np.empty(len(segments), dtype=np.int64)
-    labels[sample], labels[rest] = fit.labels, assigned
-    keys = segment_keys(documents, groups)
-    assert fitted.keys is not None and fitted.fitted is not None
-    state = replace(fitted, keys=keys, labels=labels,
-                    fitted=np.isin(keys, fitted.keys[fitted.fitted]))
+    labels[sample], labels[rest] = fitted.labels_, assigned
+    state = fitted.extended(documents, groups, labels)
+    assert state.covered_ is not None and state.covered_.sum() == len(sample)
 
     _forbid_clustering(monkeypatch)
     tables = Tables(records=[{"row_id": s["row_id"]} for s in segments],
@@ -225,22 +219,45 @@ def test_theme_model_fits_assigns_saves_and_loads(tmp_path: Path,
         ThemeModel().assign(vectors, groups, documents)
     model = ThemeModel(settings_from_config({"random_state": 7})).fit(
         vectors, groups, documents, setup="test setup")
-    assert model.fit_ is not None and model.state_ is not None
-    assert model.fit_.mode == "fitted" and len(model.labels_) == len(segments)
+    assert model.mode_ == "fitted" and len(model.labels_) == len(segments)
     assert len(set(model.labels_.tolist())) > 2
     json_path, tensor_path = model.save(tmp_path / "state")
     assert (json_path.name, tensor_path.name) == (STATE_JSON, STATE_TENSORS)
 
     _forbid_clustering(monkeypatch)
     loaded = ThemeModel.load(tmp_path / "state", settings=model.settings)
-    assert loaded.fit_ is None and loaded.state_ is not None
-    assert loaded.state_.ids == model.state_.ids
-    np.testing.assert_allclose(loaded.state_.centres, model.state_.centres, rtol=1e-6)
+    assert loaded.mode_ == "loaded" and loaded.theme_ids_ == model.theme_ids_
+    np.testing.assert_allclose(loaded.centres_, model.centres_, rtol=1e-6)
     # Segments the fit saw keep their theme; assigning fits nothing (no clustering).
     assert loaded.assign(vectors, groups, documents).tolist() == model.labels_.tolist()
+    assert loaded.mode_ == "loaded"  # assign() leaves the fitted attributes as they were
     # A later fit may take the loaded model as `previous`: with every segment covered, it
     # assigns (refit_fraction) instead of clustering, and says so.
     again = ThemeModel(model.settings).fit(vectors, groups, documents, previous=loaded,
                                            setup="test setup", refit_fraction=0.1)
-    assert again.fit_ is not None and again.fit_.mode == "assigned"
+    assert again.mode_ == "assigned"
     assert again.labels_.tolist() == model.labels_.tolist()
+
+
+def test_a_fitted_model_travels_to_workers_without_loaded_models() -> None:
+    """The Ray engine ships the fitted ThemeModel to its workers: the encoder for seeds'
+    examples travels as its description (loaded there once per process) and the tokenizer
+    as its flag, so the pickle holds the fitted state and little else."""
+    import pickle
+
+    from voc.themes.component import SeedEncoder, language_group
+
+    vectors, segments = _data()
+    documents = [s["text"] for s in segments]
+    groups = [language_group(s) for s in segments]
+    component = ThemesComponent({"random_state": 7, "pain_view": False,
+                                 "seeds": [{"name": "delivery", "keywords": ["courier"]}]})
+    model = component.fit(vectors, documents, groups)
+    assert isinstance(model.encode, SeedEncoder)
+    payload = pickle.dumps(model)
+    state = sum(a.nbytes for a in (model.labels_, model.centres_, model.segment_keys_,
+                                   model.covered_) if a is not None)
+    assert len(payload) < state + 50_000
+    copy = pickle.loads(payload)
+    assert copy.theme_ids_ == model.theme_ids_ and copy.encode == model.encode
+    np.testing.assert_array_equal(copy.labels_, model.labels_)

@@ -125,20 +125,6 @@ def ward_clusters(vectors: np.ndarray) -> np.ndarray:
         .astype(np.int64)
 
 
-def _bertopic_vectorizer() -> Any:
-    """BERTopic's own topic words are not used (voc scores words per language, see
-    voc.themes.describe), but BERTopic computes them while fitting and fails when the
-    vocabulary has fewer than two words (feedback of only numbers or emoji): two constant
-    tokens per document keep it valid without changing the clusters."""
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    from voc.themes.vectorizer import ThemeTokenizer
-
-    tokenizer = ThemeTokenizer()
-    return CountVectorizer(analyzer=lambda text: ["<doc>", "<segment>",
-                                                  *tokenizer.phrases(text)])
-
-
 # Below this many points UMAP computes all pairwise distances itself, through scikit-learn
 # with its numba metric as a Python callable (one call per pair: 11 s for 1,600 segments);
 # the same exact neighbours come from one matrix product here. Above it UMAP's NN-descent
@@ -333,6 +319,8 @@ def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
 
+    from voc.themes.ctfidf import topic_word_models
+
     umap_type = umap_class()
 
     n = len(vectors)
@@ -362,7 +350,9 @@ def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
         # embedding_model=None with embeddings passed: BERTopic never loads a model.
         topic_model = BERTopic(embedding_model=None, umap_model=umap_model,
                                hdbscan_model=hdbscan_model,
-                               vectorizer_model=_bertopic_vectorizer(),
+                               # Its topic words (unused: voc names themes itself)
+                               # from the segments' own words.
+                               **topic_word_models(),
                                language="multilingual",
                                calculate_probabilities=False, low_memory=True, verbose=False)
         with warnings.catch_warnings():

@@ -20,7 +20,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -34,18 +34,7 @@ from voc.pipeline.resources import Resources
 from voc.themes.cluster import MIN_LANGUAGE_GROUP, OUTLIER, ClusterSettings, stratified_sample
 from voc.themes.curation import Curation, load_curation, parse_seeds
 from voc.themes.describe import labels_for_state, theme_rows
-from voc.themes.model import (
-    PAIN_VIEW,
-    Encoder,
-    PreviousThemes,
-    ThemeFit,
-    ThemeModel,
-    ThemeSettings,
-    load_previous,
-    previous_from_fit,
-    segment_keys,
-    state_names,
-)
+from voc.themes.model import PAIN_VIEW, Encoder, ThemeModel, ThemeSettings, state_names
 from voc.themes.naming import PhraseOutputs
 from voc.themes.vectorizer import ThemeTokenizer
 
@@ -85,11 +74,23 @@ def settings_from_config(settings: Mapping[str, Any]) -> ThemeSettings:
 
 
 @dataclass(frozen=True)
+class SeedEncoder:
+    """The run's encoder as a ThemeModel's `encode` (seeds' examples and labels): a fitted
+    model travels to Ray workers with it, as the description of the shared classifier each
+    process loads once (Resources), not as the loaded model."""
+
+    resources: Resources
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.resources.classifier.run(texts).embeddings)
+
+
+@dataclass(frozen=True)
 class ThemeSampleFit:
     """Themes fitted on a sample of the run's segments (`fit_shares`), to assign the rest
     batch by batch: `keys` are every segment's (row id, segment index) in fit order."""
 
-    fitted: PreviousThemes
+    fitted: ThemeModel
     keys: list[tuple[int, int]]
     texts: list[str]
     groups: list[str]
@@ -107,7 +108,7 @@ class ThemePrefit:
     distributed assignment): `state` holds every assigned segment's key and theme id, so
     the stage keeps them and describes the themes rather than fitting again."""
 
-    state: PreviousThemes
+    state: ThemeModel
     mode: str
     reason: str
 
@@ -141,10 +142,10 @@ class ThemesComponent:
         # Read now, so a broken curation file or missing state fails before hours of work.
         self.curation = load_curation(settings.get("curation"))
         previous = settings.get("previous")
-        self.previous = load_previous(previous) if previous else None
+        self.previous = ThemeModel.load(previous) if previous else None
         # The pain view's state is optional: the earlier run may not have had pain points.
         self.previous_pain = (
-            load_previous(previous, PAIN_VIEW)
+            ThemeModel.load(previous, PAIN_VIEW)
             if previous and Path(previous, state_names(PAIN_VIEW)[0]).is_file() else None)
 
     def __call__(self, tables: Tables) -> Tables:
@@ -173,24 +174,12 @@ class ThemesComponent:
             tables.stats.themes[PAIN_VIEW] = pain_summary
         return tables
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.resources.classifier.run(texts).embeddings)
-
     def fit(self, embeddings: np.ndarray, documents: list[str], groups: list[str]
-            ) -> ThemeFit:
-        """The main view's fit on these segments, as this stage would fit them."""
-        model = self.model("themes", self.curation).fit(
+            ) -> ThemeModel:
+        """The main view's model fitted on these segments, as this stage would fit it."""
+        return self.model("themes", self.curation).fit(
             embeddings, groups, documents, previous=self.previous,
             setup=self.setup("themes", self.curation), refit_fraction=self.refit_fraction)
-        assert model.fit_ is not None
-        return model.fit_
-
-    def assign(self, embeddings: np.ndarray, documents: list[str], groups: list[str],
-               fitted: PreviousThemes) -> np.ndarray:
-        """Main-view theme ids for segments under a fit made elsewhere (a sample's)."""
-        model = self.model("themes", self.curation)
-        model.state_ = fitted
-        return model.assign(embeddings, groups, documents)
 
     def model(self, view: str, curation: Curation | None,
               tokenizer: ThemeTokenizer | None = None) -> ThemeModel:
@@ -229,31 +218,32 @@ class ThemesComponent:
         groups = [group for row in rows for group in row[3]]
         limit = self.settings.cluster.max_fit
         if len(texts) <= limit:
-            fit = self.fit(embeddings, texts, groups)
+            model = self.fit(embeddings, texts, groups)
             # The only distributed executor so far is Ray's (run.json keeps this wording).
-            return CorpusFit(ThemePrefit(previous_from_fit(fit), fit.mode,
-                                         f"{fit.reason}; fitted by the ray engine"),
+            return CorpusFit(ThemePrefit(model, model.mode_,
+                                         f"{model.reason_}; fitted by the ray engine"),
                              per_batch=False)
         # Each language group needs enough members for its centring mean, or the themes
         # stage would not accept the fit (see voc.themes.model.reuse_decision).
         sample = stratified_sample(groups, limit, self.settings.cluster.random_state,
                                    minimum=MIN_LANGUAGE_GROUP)
-        fit = self.fit(embeddings[sample], [texts[i] for i in sample],
-                       [groups[i] for i in sample])
+        model = self.fit(embeddings[sample], [texts[i] for i in sample],
+                         [groups[i] for i in sample])
         log.info("themes fitted on %d of %d segments; the rest are assigned batch by batch",
                  len(sample), len(texts),
                  extra={"event": "themes_sampled", "sample": len(sample),
                         "segments": len(texts)})
-        return CorpusFit(ThemeSampleFit(previous_from_fit(fit), keys, texts, groups,
-                                        len(sample)))
+        return CorpusFit(ThemeSampleFit(model, keys, texts, groups, len(sample)))
 
     def transform(self, batch: Tables, fit: CorpusFit) -> list[dict[str, Any]]:
         """Main-view theme ids of a batch's segments under the sample's fit."""
         if not batch.segments:
             return []
         assert batch.embeddings is not None  # collect() saw them
-        labels = self.assign(batch.embeddings, [str(s.get("text") or "") for s in batch.segments],
-                             [language_group(s) for s in batch.segments], fit.model.fitted)
+        sampled: ThemeSampleFit = fit.model
+        labels = sampled.fitted.assign(batch.embeddings,
+                                       [language_group(s) for s in batch.segments],
+                                       [str(s.get("text") or "") for s in batch.segments])
         return [{"theme_id": int(label)} for label in labels.tolist()]
 
     def adopt(self, fit: CorpusFit,
@@ -264,13 +254,9 @@ class ThemesComponent:
             prefit: ThemePrefit = fit.model
             return prefit
         sampled: ThemeSampleFit = fit.model
-        fitted = sampled.fitted
         labels = np.array([transformed[key]["theme_id"] for key in sampled.keys],
                           dtype=np.int64)
-        keys = segment_keys(sampled.texts, sampled.groups)
-        assert fitted.keys is not None and fitted.fitted is not None
-        state = replace(fitted, keys=keys, labels=labels,
-                        fitted=np.isin(keys, fitted.keys[fitted.fitted]))
+        state = sampled.fitted.extended(sampled.texts, sampled.groups, labels)
         return ThemePrefit(state, "sampled", f"fitted on a stratified sample of "
                            f"{sampled.sample_size} of {len(sampled.texts)} segments "
                            "(themes.max_fit); the rest assigned in the Ray pass")
@@ -286,7 +272,8 @@ class ThemesComponent:
 
     def _encoder(self, curation: Curation | None) -> Encoder | None:
         # Seeds' examples and labels are encoded; without seeds nothing is.
-        return self.encode if self.seeds or (curation and curation.seeds) else None
+        return SeedEncoder(self.resources) if self.seeds or (curation and curation.seeds) \
+            else None
 
     def setup(self, view: str, curation: Curation | None) -> str:
         """What a fit depends on besides the segments: a state fitted under another setup
@@ -299,7 +286,7 @@ class ThemesComponent:
         return hashlib.sha256(described.encode()).hexdigest()[:16]
 
     def _view(self, tables: Tables, view: str, members: np.ndarray, curation: Curation | None,
-              previous: PreviousThemes | None, tokenizer: ThemeTokenizer,
+              previous: ThemeModel | None, tokenizer: ThemeTokenizer,
               ) -> tuple[list[tuple[int | None, str | None]], dict[str, Any]]:
         """Fit one view on the segments at `members`; add its table, JSON and state to the
         run; return each member's (theme id, label), None when unthemed."""
@@ -314,28 +301,29 @@ class ThemesComponent:
             # Only the main view is fitted ahead, by a distributed executor.
             prefit: ThemePrefit | None = \
                 tables.artifacts.fits.get(self.name) if view == self.name else None
+            embeddings = tables.embeddings[members]
+            groups = [language_group(s) for s in segments]
             model = self.model(view, curation, tokenizer).fit(
-                tables.embeddings[members], [language_group(s) for s in segments], documents,
+                embeddings, groups, documents,
                 previous=prefit.state if prefit else previous,
                 setup=self.setup(view, curation),
                 # A prefit's assignments are kept however few segments its sample covered.
                 refit_fraction=1.0 if prefit else self.refit_fraction)
-            fit = model.fit_
-            assert fit is not None
-            if prefit and fit.mode == "assigned":
-                fit.mode, fit.reason = prefit.mode, prefit.reason
-            rows = theme_rows(fit, segments, documents, tokenizer,
-                              phrase_model=self.name_phrases, stage_names=_stage_names(tables))
+            if prefit and model.mode_ == "assigned":
+                model.mode_, model.reason_ = prefit.mode, prefit.reason
+            rows = theme_rows(model, model.centred(embeddings, groups), segments, documents,
+                              tokenizer, phrase_model=self.name_phrases,
+                              stage_names=_stage_names(tables))
             json_name, tensor_name = state_names(view)
             tensors, state = model.state_files(labels_for_state(rows))
             tables.files[tensor_name] = tensors
             tables.documents[json_name.removesuffix(".json")] = state
             label_of = {r["theme_id"]: r["label"] for r in rows}
             assigned = [(t, label_of[t]) if t != OUTLIER else (None, None)
-                        for t in fit.labels.tolist()]
-            summary = summarize(fit.labels.tolist(), OUTLIER, fit.method,
-                                time.perf_counter() - started, fit.no_content)
-            summary["mode"], summary["mode_reason"] = fit.mode, fit.reason
+                        for t in model.labels_.tolist()]
+            summary = summarize(model.labels_.tolist(), OUTLIER, model.method_,
+                                time.perf_counter() - started, model.no_content_)
+            summary["mode"], summary["mode_reason"] = model.mode_, model.reason_
         tables.outputs[view] = OutputTable(rows, THEMES_SCHEMA)
         tables.documents[view] = {**summary, "themes": rows}
         return assigned, summary

@@ -31,7 +31,7 @@ from scipy import sparse
 from voc.heads.labels import SENTIMENT_LABELS
 from voc.themes.cluster import OUTLIER
 from voc.themes.curation import Label
-from voc.themes.model import ThemeFit
+from voc.themes.model import ThemeModel
 from voc.themes.naming import PhraseModel, display, name_themes, readable, script_of
 from voc.themes.vectorizer import ThemeTokenizer, theme_vectorizer
 
@@ -296,20 +296,22 @@ def _top(values: Iterable[Any], n: int = 3) -> list[str]:
     return [value for value, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
 
-def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Sequence[str],
-               tokenizer: ThemeTokenizer, total: int | None = None,
+def theme_rows(model: ThemeModel, vectors: np.ndarray, segments: Sequence[dict[str, Any]],
+               documents: Sequence[str], tokenizer: ThemeTokenizer, total: int | None = None,
                phrase_model: PhraseModel | None = None,
                stage_names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """One row per theme (THEMES_SCHEMA), largest first; `share` is of `total` segments
-    (default: the segments given). `phrase_model` (the run's encoder) names themes;
-    `stage_names` (journey stage id -> name) words the description."""
-    labels = fit.labels
+    """One row per theme of a fitted `model` (THEMES_SCHEMA), largest first, for the
+    segments it was fitted on (`vectors`: theirs as `model.centred` gives them); `share`
+    is of `total` segments (default: the segments given). `phrase_model` (the run's
+    encoder) names themes; `stage_names` (journey stage id -> name) words the
+    description."""
+    labels = model.labels_
     langs = np.asarray([str(s.get("lang")) for s in segments], dtype=object)
-    ids, centres = fit.centres()
+    ids, centres = model.theme_ids_, model.centres_
     complaint = [float(np.mean([segments[i].get("sentiment") in ("negative", "mixed")
                                 for i in np.flatnonzero(labels == theme_id).tolist()]))
                  for theme_id in ids]
-    names = name_themes(documents, langs.tolist(), labels, ids, centres, fit.means,
+    names = name_themes(documents, langs.tolist(), labels, ids, centres, model.language_means_,
                         phrase_model, complaint, tokenizer)
     phrases = phrase_counts(documents, langs, labels, ids, tokenizer)
     found: dict[str, dict[int, tuple[list[str], list[str]]]] = {lang: {} for lang in LANGUAGES}
@@ -323,7 +325,7 @@ def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Seq
     has_pain = any("is_pain_point" in s for s in segments)
     rows: list[dict[str, Any]] = []
     for theme_id, centre in zip(ids, centres, strict=True):
-        theme = fit.themes[theme_id]
+        theme = model.themes_[theme_id]
         members = np.flatnonzero(labels == theme_id)
         member_segments = [segments[i] for i in members.tolist()]
         best = {lang: found[lang].get(theme_id, ([], []))[0] for lang in LANGUAGES}
@@ -343,7 +345,7 @@ def theme_rows(fit: ThemeFit, segments: Sequence[dict[str, Any]], documents: Seq
         label_en = theme.label.en or named.get("en") or (
             _label(best["en"], words["en"], "en", tokenizer) if scripts["en"] else None)
         dominant = [label_fa, label_en] if size_fa >= size_en else [label_en, label_fa]
-        examples = representative_examples(fit.vectors, centre, members,
+        examples = representative_examples(vectors, centre, members,
                                            [s["text"] for s in segments], langs,
                                            names=[x for x in (label_fa, label_en) if x])
         label = theme.label.text or next((x for x in dominant if x), None) \

@@ -1,5 +1,7 @@
-"""Fit themes on segment embeddings: seeds first, discovery for the rest, then stable ids
-and the researcher's curation. Plain arrays in, plain arrays and theme facts out.
+"""Themes as one estimator, `ThemeModel`: fitted on segment embeddings (seeds first,
+discovery for the rest, then stable ids and the researcher's curation), it labels
+segments, and saves and loads its fitted state. Plain arrays in, plain arrays and theme
+facts out; the functions here are its steps.
 
 Theme ids are what a researcher's curation file and a report's trend refer to, so they
 must survive a re-run: the fitted state (theme centres in the language-centred space, and
@@ -11,12 +13,14 @@ few percent of new segments a night. So the state also records which segments th
 covered (an 8-byte hash of each segment's language group and text, with its theme id) and
 the setup it was fitted under (`setup`: encoder, theme settings, seeds, view). When that
 setup is unchanged and at most `refit_fraction` of the segments are not covered by the
-fit, `themes_for_run` assigns instead of fitting (see `assign_themes`); the state then
-keeps the fit's coverage, so a run of small nights still refits once enough has changed.
+fit, `ThemeModel.fit(..., refit_fraction=...)` assigns instead of fitting (see
+`ThemeModel.assign`); the state then keeps the fit's coverage, so a run of small nights
+still refits once enough has changed.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -42,7 +46,7 @@ from voc.themes.cluster import (
     normalize_rows,
 )
 from voc.themes.curation import Curation, Label, SeedTheme
-from voc.themes.vectorizer import ThemeTokenizer, courtesy_phrases
+from voc.themes.vectorizer import ThemeTokenizer
 
 log = logging.getLogger(__name__)
 
@@ -82,65 +86,6 @@ class Theme:
     label: Label = field(default_factory=Label)
     pinned: bool = False
     keywords: tuple[str, ...] = ()  # from a seed or split: shown first among keywords
-
-
-@dataclass
-class ThemeFit:
-    """Per segment a theme id (OUTLIER when unthemed); the themes; the fitted state."""
-
-    labels: np.ndarray
-    themes: dict[int, Theme]
-    vectors: np.ndarray  # language-centred segment vectors
-    means: dict[str, np.ndarray]
-    method: str
-    next_id: int
-    aliases: dict[int, int] = field(default_factory=dict)  # merged-away id -> kept id
-    # Per segment: its hash (segment_keys) and whether the fit the state descends from
-    # covered it; how the labels came about ("fitted" | "assigned") and why.
-    keys: np.ndarray | None = None
-    fitted: np.ndarray | None = None
-    mode: str = "fitted"
-    reason: str = ""
-    setup: str = ""
-    # Segments with no word a theme could be about (`without_content`): always unthemed,
-    # and outside the share `max_outlier_share` bounds.
-    no_content: int = 0
-
-    def centres(self) -> tuple[list[int], np.ndarray]:
-        ids = [i for i in sorted(self.themes) if (self.labels == i).any()]
-        return ids, centroids(self.vectors, self.labels, ids)
-
-
-@dataclass
-class PreviousThemes:
-    """The saved state of an earlier run."""
-
-    ids: list[int]
-    centres: np.ndarray
-    themes: dict[int, Theme]
-    next_id: int
-    aliases: dict[int, int]
-    # What incremental assignment needs (None in states saved before it existed).
-    means: dict[str, np.ndarray] = field(default_factory=dict)
-    dim: int = 0
-    method: str = ""
-    setup: str = ""
-    keys: np.ndarray | None = None  # the previous run's segments' hashes...
-    labels: np.ndarray | None = None  # ...their theme ids...
-    fitted: np.ndarray | None = None  # ...and whether its fit covered them
-
-
-def previous_from_fit(fit: ThemeFit) -> PreviousThemes:
-    """A fit as the state a later assignment starts from (what load_previous reads back
-    from the files state_files writes, without the round trip)."""
-    ids, centres = fit.centres()
-    return PreviousThemes(ids=ids, centres=centres, themes={i: fit.themes[i] for i in ids},
-                          next_id=fit.next_id, aliases=dict(fit.aliases), means=dict(fit.means),
-                          dim=int(fit.vectors.shape[1]) if fit.vectors.ndim == 2 else 0,
-                          method=fit.method, setup=fit.setup, keys=fit.keys,
-                          labels=fit.labels, fitted=fit.fitted)
-
-
 def segment_keys(documents: Sequence[str], langs: Sequence[str]) -> np.ndarray:
     """An 8-byte hash per segment of what its centred vector depends on (language group
     and text, which determines the embedding under one encoder)."""
@@ -154,12 +99,13 @@ def without_content(documents: Sequence[str], tokenizer: ThemeTokenizer) -> np.n
     """Per segment, whether it has no word a theme could be about: greetings, thanks,
     sign-offs and "nothing to add" answers («سلام وقت بخیر.», "با تشکر، [NAME]", "Nothing,
     keep it up!"). On the sample they formed themes of their own ("وقت بخیر", named after
-    a greeting) that crowded out real ones; they stay unthemed instead."""
+    a greeting) that crowded out real ones; they stay unthemed instead. The words BERTopic
+    describes its topics with are these (voc.themes.ctfidf): every segment it clusters has
+    one."""
     verdict: dict[str, bool] = {}
     for doc in documents:
         if doc not in verdict:
-            words = tokenizer.surface_tokens(courtesy_phrases().sub(" ", doc.casefold()))
-            verdict[doc] = not any(tokenizer.is_content(t) for t in words)
+            verdict[doc] = not tokenizer.content_words(doc)
     return np.fromiter((verdict[doc] for doc in documents), dtype=bool, count=len(documents))
 
 
@@ -276,81 +222,23 @@ def limit_themes(vectors: np.ndarray, labels: np.ndarray, max_themes: int) -> np
 # ---------------------------------------------------------------- ids
 
 
-def _match_previous(centres: np.ndarray, previous: PreviousThemes | None,
+def _match_previous(centres: np.ndarray, previous: ThemeModel | None,
                     claimed: set[int], threshold: float) -> list[int | None]:
     """Previous id for each new centre (None: new theme). Several new clusters may take one
     previous id: a theme that fell apart in this run is kept whole, so ids stay meaningful."""
-    if previous is None or not len(previous.ids) or not len(centres):
+    if previous is None or not len(previous.theme_ids_) or not len(centres):
         return [None] * len(centres)
-    free = [k for k, i in enumerate(previous.ids) if i not in claimed]
+    free = [k for k, i in enumerate(previous.theme_ids_) if i not in claimed]
     if not free:
         return [None] * len(centres)
-    similarity = centres @ previous.centres[free].T
+    similarity = centres @ previous.centres_[free].T
     best = similarity.argmax(axis=1)
-    return [previous.ids[free[b]] if similarity[row, b] >= threshold else None
+    return [previous.theme_ids_[free[b]] if similarity[row, b] >= threshold else None
             for row, b in enumerate(best)]
 
 
-# ---------------------------------------------------------------- fit
 
-
-def fit_themes(
-    embeddings: np.ndarray, langs: Sequence[str], documents: Sequence[str], *,
-    settings: ThemeSettings | None = None, seeds: Sequence[SeedTheme] = (),
-    curation: Curation | None = None, previous: PreviousThemes | None = None,
-    tokenizer: ThemeTokenizer | None = None, encode: Encoder | None = None,
-) -> ThemeFit:
-    """Themes for segments given their encoder embeddings, languages and theme documents.
-
-    `encode` (the run's own encoder) embeds seeds' examples and labels, so a seed also
-    finds segments that share none of its keywords; without it seeds are keyword-anchored.
-    """
-    settings = settings or ThemeSettings()
-    curation = curation or Curation()
-    tokenizer = tokenizer or ThemeTokenizer()
-    langs_array = np.asarray(langs, dtype=object).astype(str)
-    means = language_means(embeddings, langs_array)
-    vectors = center_languages(embeddings, langs_array, means)
-    n = len(vectors)
-    phrase_sets = _phrase_sets_if_needed(documents, tokenizer, seeds, curation)
-
-    # 1. Seeds from the config and curation file, and themes pinned in an earlier run.
-    seed_themes, seeded = _seed_step(vectors, documents, phrase_sets, tokenizer, seeds,
-                                     curation, previous, means, encode, settings)
-
-    # 2. Discovery on everything no seed claimed that has something to be about.
-    empty = without_content(documents, tokenizer)
-    rest = np.flatnonzero((seeded < 0) & ~empty)
-    local, method = cluster(vectors[rest], [documents[i] for i in rest.tolist()],
-                            [str(x) for x in langs_array[rest]], settings.cluster)
-    local = merge_across_languages(vectors[rest], local, langs_array[rest],
-                                   settings.cross_lingual_merge)
-    local = limit_themes(vectors[rest], local, settings.max_themes)
-
-    # 3. Ids: named themes by name, discovered ones by their closest previous theme.
-    next_id = previous.next_id if previous else 0
-    themes: dict[int, Theme] = {}
-    labels = np.full(n, OUTLIER, dtype=np.int64)
-    next_id = _place_seeds(seed_themes, seeded, previous, next_id, themes, labels)
-    cluster_ids = sorted(set(local.tolist()) - {OUTLIER},
-                         key=lambda c: (-(local == c).sum(), int(np.argmax(local == c))))
-    matches = _match_previous(centroids(vectors[rest], local, cluster_ids), previous,
-                              set(themes), settings.match_similarity)
-    for cluster_id, match in zip(cluster_ids, matches, strict=True):
-        if match is None:
-            match, next_id = next_id, next_id + 1
-            themes[match] = Theme(match, "discovered")
-        elif match not in themes:
-            old = previous.themes[match] if previous else Theme(match, "discovered")
-            themes[match] = replace(old, origin="discovered" if old.origin != "curated"
-                                    else "curated")
-        labels[rest[local == cluster_id]] = match
-
-    fit = ThemeFit(labels, themes, vectors, means, method, next_id,
-                   dict(previous.aliases) if previous else {},
-                   keys=segment_keys(documents, langs_array.tolist()),
-                   fitted=np.ones(n, dtype=bool), no_content=int(empty.sum()))
-    return apply_curation(fit, curation, documents, phrase_sets, tokenizer)
+# ---------------------------------------------------------------- seeds in a fit
 
 
 def _phrase_sets_if_needed(documents: Sequence[str], tokenizer: ThemeTokenizer,
@@ -362,7 +250,7 @@ def _phrase_sets_if_needed(documents: Sequence[str], tokenizer: ThemeTokenizer,
 
 def _seed_step(vectors: np.ndarray, documents: Sequence[str], phrase_sets: list[set[str]],
                tokenizer: ThemeTokenizer, seeds: Sequence[SeedTheme], curation: Curation,
-               previous: PreviousThemes | None, means: dict[str, np.ndarray],
+               previous: ThemeModel | None, means: dict[str, np.ndarray],
                encode: Encoder | None, settings: ThemeSettings,
                ) -> tuple[list[Theme], np.ndarray]:
     """Seed themes (config, curation file, pinned earlier) and per segment the index of
@@ -385,11 +273,11 @@ def _seed_step(vectors: np.ndarray, documents: Sequence[str], phrase_sets: list[
         seed_themes.append(Theme(-1, "seeded", f"seed:{seed.name}", seed.label,
                                  keywords=seed.keywords))
     if previous is not None:
-        for index, theme_id in enumerate(previous.ids):
-            theme = previous.themes[theme_id]
+        for index, theme_id in enumerate(previous.theme_ids_):
+            theme = previous.themes_[theme_id]
             if theme.pinned and theme.key not in {t.key for t in seed_themes}:
                 anchors.append(np.zeros(n, dtype=bool))
-                seed_centres.append(previous.centres[index])
+                seed_centres.append(previous.centres_[index])
                 seed_themes.append(replace(theme, origin="curated"))
     centres = (np.stack(seed_centres) / np.linalg.norm(np.stack(seed_centres), axis=1,
                                                        keepdims=True)
@@ -400,11 +288,11 @@ def _seed_step(vectors: np.ndarray, documents: Sequence[str], phrase_sets: list[
 
 
 def _place_seeds(seed_themes: list[Theme], seeded: np.ndarray,
-                 previous: PreviousThemes | None, next_id: int, themes: dict[int, Theme],
+                 previous: ThemeModel | None, next_id: int, themes: dict[int, Theme],
                  labels: np.ndarray) -> int:
     """Give seed themes their ids (a named theme keeps its earlier id) and their segments
     (where `seeded` says); returns the next free id."""
-    known_keys = {t.key: i for i, t in (previous.themes.items() if previous else ())
+    known_keys = {t.key: i for i, t in (previous.themes_.items() if previous else ())
                   if t.key}
     for index, theme in enumerate(seed_themes):
         if theme.theme_id < 0:
@@ -420,207 +308,35 @@ def _place_seeds(seed_themes: list[Theme], seeded: np.ndarray,
 # ---------------------------------------------------------------- incremental runs
 
 
-def reuse_decision(previous: PreviousThemes | None, dim: int, langs: Sequence[str],
+def reuse_decision(previous: ThemeModel | None, dim: int, langs: Sequence[str],
                    keys: np.ndarray, setup: str, refit_fraction: float) -> tuple[bool, str]:
     """Whether the previous fit can be reused (its themes assigned rather than fitted
     again), and why or why not, in words for the run summary."""
     if previous is None:
         return False, "no previous theme state"
-    if previous.keys is None or previous.fitted is None or not previous.setup:
+    if previous.segment_keys_ is None or previous.covered_ is None or not previous.setup_:
         return False, "the previous theme state does not record which segments it covered"
-    if previous.setup != setup:
+    if previous.setup_ != setup:
         return False, "encoder, theme settings, seeds or view changed since the previous fit"
-    if previous.dim != dim:
-        return False, f"embedding size changed ({previous.dim} -> {dim})"
-    if not len(previous.ids):
+    if previous.n_features_in_ != dim:
+        return False, f"embedding size changed ({previous.n_features_in_} -> {dim})"
+    if not len(previous.theme_ids_):
         return False, "the previous fit found no themes"
     groups, counts = np.unique(np.asarray(langs, dtype=object).astype(str),
                                return_counts=True)
     unseen = [str(g) for g, c in zip(groups, counts, strict=True)
-              if c >= MIN_LANGUAGE_GROUP and str(g) not in previous.means]
+              if c >= MIN_LANGUAGE_GROUP and str(g) not in previous.language_means_]
     if unseen:
         return False, f"language group '{unseen[0]}' has no centring mean in the previous fit"
     n = len(keys)
-    uncovered = int((~np.isin(keys, previous.keys[previous.fitted])).sum())
+    uncovered = int((~np.isin(keys, previous.segment_keys_[previous.covered_])).sum())
     share = uncovered / n if n else 0.0
     words = (f"{uncovered} of {n} segments ({share:.1%}) not covered by the previous fit; "
              f"refit_fraction {refit_fraction:g}")
     return share <= refit_fraction, words
 
 
-def assign_themes(
-    embeddings: np.ndarray, langs: Sequence[str], documents: Sequence[str],
-    previous: PreviousThemes, *, settings: ThemeSettings | None = None,
-    seeds: Sequence[SeedTheme] = (), curation: Curation | None = None,
-    tokenizer: ThemeTokenizer | None = None, encode: Encoder | None = None,
-) -> ThemeFit:
-    """Themes without fitting: each segment the previous run saw keeps its theme id; a new
-    one joins a seed as in a fit, else its nearest previous discovered theme, by the rule
-    a fit re-assigns outliers with (`outlier_similarity`, lowered towards `outlier_floor`
-    until at most `max_outlier_share` of the new segments stay unthemed). Vectors are
-    centred with the previous fit's language means, the space its centres live in."""
-    settings = settings or ThemeSettings()
-    curation = curation or Curation()
-    tokenizer = tokenizer or ThemeTokenizer()
-    assert previous.keys is not None and previous.labels is not None \
-        and previous.fitted is not None
-    langs_list = np.asarray(langs, dtype=object).astype(str).tolist()
-    means = previous.means
-    vectors = center_languages(embeddings, langs_list, means)
-    n = len(vectors)
-    keys = segment_keys(documents, langs_list)
-    phrase_sets = _phrase_sets_if_needed(documents, tokenizer, seeds, curation)
-    seed_themes, seeded = _seed_step(vectors, documents, phrase_sets, tokenizer, seeds,
-                                     curation, previous, means, encode, settings)
-
-    themes: dict[int, Theme] = {}
-    labels = np.full(n, OUTLIER, dtype=np.int64)
-    next_id = _place_seeds(seed_themes, seeded, previous, previous.next_id, themes, labels)
-    # Segments seen before keep their ids, whatever the seeds say this time.
-    seen = dict(zip(previous.keys.tolist(), previous.labels.tolist(), strict=True))
-    known = np.fromiter((k in seen for k in keys.tolist()), dtype=bool, count=n)
-    labels[known] = [seen[k] for k in keys[known].tolist()]
-    # New segments no seed claimed: nearest discovered theme (seeds, pins and splits are
-    # placed by their own rules above and in apply_curation).
-    candidates = [k for k, i in enumerate(previous.ids)
-                  if not previous.themes[i].pinned
-                  and not (previous.themes[i].key or "").startswith(("seed:", "split:"))]
-    empty = without_content(documents, tokenizer)
-    rest = np.flatnonzero(~known & (seeded < 0) & ~empty)
-    if len(rest) and candidates:
-        centres = previous.centres[candidates]
-        best = (vectors[rest] @ centres.T).max(axis=1)
-        threshold = assignment_threshold(best, settings.cluster)
-        labels[rest] = assign_nearest(vectors[rest], centres,
-                                      [previous.ids[k] for k in candidates], threshold)
-    for theme_id in sorted(set(labels.tolist()) - {OUTLIER} - set(themes)):
-        themes[theme_id] = replace(previous.themes.get(theme_id, Theme(theme_id,
-                                                                         "discovered")))
-    fit = ThemeFit(labels, themes, vectors, means, previous.method, next_id,
-                   dict(previous.aliases), keys=keys,
-                   fitted=np.isin(keys, previous.keys[previous.fitted]), mode="assigned",
-                   no_content=int(empty.sum()))
-    return apply_curation(fit, curation, documents, phrase_sets, tokenizer)
-
-
-def themes_for_run(
-    embeddings: np.ndarray, langs: Sequence[str], documents: Sequence[str], *,
-    settings: ThemeSettings | None = None, seeds: Sequence[SeedTheme] = (),
-    curation: Curation | None = None, previous: PreviousThemes | None = None,
-    tokenizer: ThemeTokenizer | None = None, encode: Encoder | None = None,
-    setup: str = "", refit_fraction: float = 0.1,
-) -> ThemeFit:
-    """Assign to the previous fit's themes when `reuse_decision` allows, else fit; the
-    result records which (`mode`), why (`reason`) and the `setup` for the next run."""
-    keys = segment_keys(documents, np.asarray(langs, dtype=object).astype(str).tolist())
-    reuse, reason = reuse_decision(previous, int(embeddings.shape[1]), langs, keys, setup,
-                                   refit_fraction)
-    kwargs: dict[str, Any] = {"settings": settings, "seeds": seeds, "curation": curation,
-                              "tokenizer": tokenizer, "encode": encode}
-    if reuse:
-        assert previous is not None
-        fit = assign_themes(embeddings, langs, documents, previous, **kwargs)
-    else:
-        fit = fit_themes(embeddings, langs, documents, previous=previous, **kwargs)
-    fit.reason, fit.setup = reason, setup
-    return fit
-
-
-def apply_curation(fit: ThemeFit, curation: Curation, documents: Sequence[str],
-                   phrase_sets: Sequence[set[str]], tokenizer: ThemeTokenizer) -> ThemeFit:
-    """Merge, split, rename and pin themes as the researcher's file says, in that order."""
-    def resolve(theme_id: int) -> int:
-        while theme_id in fit.aliases:
-            theme_id = fit.aliases[theme_id]
-        return theme_id
-
-    for group in curation.merge:
-        keep = resolve(group[0])
-        for other in (resolve(t) for t in group[1:]):
-            if other == keep or other not in fit.themes:
-                continue
-            fit.labels[fit.labels == other] = keep
-            fit.aliases[other] = keep
-            del fit.themes[other]
-            if keep in fit.themes:
-                fit.themes[keep].origin = "curated"
-    known_keys = {t.key: i for i, t in fit.themes.items() if t.key}
-    for split in curation.split:
-        source = resolve(split.theme)
-        members = np.flatnonzero(fit.labels == source)
-        for part in split.into:
-            key = f"split:{part.name}"
-            hit = keyword_matches(part, [phrase_sets[i] for i in members.tolist()],
-                                  [documents[i] for i in members.tolist()], tokenizer)
-            theme_id = known_keys.get(key)
-            if theme_id is None:
-                theme_id, fit.next_id = fit.next_id, fit.next_id + 1
-            fit.themes[theme_id] = Theme(theme_id, "curated", key, part.label,
-                                         keywords=part.keywords)
-            fit.labels[members[hit]] = theme_id
-            members = members[~hit]
-    for theme_id, label in curation.rename.items():
-        theme = fit.themes.get(resolve(theme_id))
-        if theme is None:
-            log.warning("themes curation renames theme %d, which this run does not have",
-                        theme_id)
-            continue
-        theme.label, theme.origin = label, "curated"
-    for theme_id in curation.pin:
-        theme = fit.themes.get(resolve(theme_id))
-        if theme is not None:
-            theme.pinned, theme.origin = True, "curated"
-    # Themes emptied by merges and splits (or seeds nobody matched) are not themes.
-    present = set(fit.labels.tolist())
-    fit.themes = {i: t for i, t in fit.themes.items() if i in present}
-    return fit
-
-
-# ---------------------------------------------------------------- state
-
-
-def state_files(fit: ThemeFit, labels_text: dict[int, Label]) -> tuple[bytes, dict[str, Any]]:
-    """The fitted state: safetensors bytes (theme centres, language means) and JSON."""
-    from safetensors.numpy import save
-
-    ids, centres = fit.centres()
-    languages = sorted(fit.means)
-    tensors = {
-        "centroids": np.ascontiguousarray(centres, dtype=np.float32),
-        "language_means": np.ascontiguousarray(
-            np.stack([fit.means[lang] for lang in languages]) if languages
-            else np.zeros((0, centres.shape[1] if centres.ndim == 2 else 0)), dtype=np.float32),
-    }
-    if fit.keys is not None and fit.fitted is not None:
-        tensors["segment_keys"] = np.ascontiguousarray(fit.keys, dtype=np.uint64)
-        tensors["segment_labels"] = np.ascontiguousarray(fit.labels, dtype=np.int64)
-        tensors["segment_fitted"] = np.ascontiguousarray(fit.fitted, dtype=np.uint8)
-    document = {
-        "format": STATE_FORMAT,
-        "dim": int(fit.vectors.shape[1]) if fit.vectors.ndim == 2 else 0,
-        "method": fit.method,
-        "setup": fit.setup,
-        # How many of the segments the fit this state descends from covered: the next
-        # run assigns rather than fits while few segments lie outside it.
-        "n_fitted": int(fit.fitted.sum()) if fit.fitted is not None else None,
-        "n_segments": len(fit.labels),
-        "next_id": fit.next_id,
-        "languages": languages,
-        "aliases": {str(k): v for k, v in sorted(fit.aliases.items())},
-        "themes": [
-            {"theme_id": i, "origin": fit.themes[i].origin, "key": fit.themes[i].key,
-             "pinned": fit.themes[i].pinned, "keywords": list(fit.themes[i].keywords),
-             "label": labels_text[i].text, "label_fa": labels_text[i].fa,
-             "label_en": labels_text[i].en, "curated_label": _label_dict(fit.themes[i].label)}
-            for i in ids
-        ],
-    }
-    return save(tensors), document
-
-
-def _label_dict(label: Label) -> dict[str, str] | None:
-    values = {k: v for k, v in (("text", label.text), ("fa", label.fa), ("en", label.en)) if v}
-    return values or None
+# ---------------------------------------------------------------- state files
 
 
 def state_names(view: str = "themes") -> tuple[str, str]:
@@ -628,56 +344,13 @@ def state_names(view: str = "themes") -> tuple[str, str]:
     return f"{view}_model.json", f"{view}_model.safetensors"
 
 
-def load_previous(path: str | Path, view: str = "themes") -> PreviousThemes:
-    """The state an earlier run saved for `view`: its directory or the state's JSON file."""
-    from safetensors.numpy import load_file
+def _label_dict(label: Label) -> dict[str, str] | None:
+    values = {k: v for k, v in (("text", label.text), ("fa", label.fa), ("en", label.en)) if v}
+    return values or None
 
-    json_name, tensor_name = state_names(view)
-    path = Path(path).expanduser()
-    json_path = path / json_name if path.is_dir() else path
-    tensor_path = json_path.with_name(tensor_name)
-    if not json_path.is_file() or not tensor_path.is_file():
-        raise ConfigError(f"no saved themes at {path}: expected {json_name} and "
-                          f"{tensor_name} from an earlier 'voc analyze' run")
-    try:
-        document = json.loads(json_path.read_text(encoding="utf-8"))
-        tensors = load_file(str(tensor_path))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"saved themes at {path} cannot be read: {exc}") from exc
-    if document.get("format") != STATE_FORMAT:
-        raise ConfigError(f"{json_path} is not a voc themes state ({STATE_FORMAT})")
-    themes = {}
-    for entry in document["themes"]:
-        curated = entry.get("curated_label") or {}
-        themes[entry["theme_id"]] = Theme(
-            entry["theme_id"], entry["origin"], entry.get("key"),
-            Label(curated.get("text"), curated.get("fa"), curated.get("en")),
-            bool(entry.get("pinned")), tuple(entry.get("keywords") or ()))
-    centres = tensors["centroids"]
-    if len(themes) != len(centres):
-        raise ConfigError(f"saved themes at {path} are inconsistent: "
-                          f"{len(themes)} themes, {len(centres)} centres")
-    languages = list(document.get("languages") or [])
-    means = tensors.get("language_means")
-    keys = tensors.get("segment_keys")
-    labels = tensors.get("segment_labels")
-    fitted = tensors.get("segment_fitted")
-    complete = (keys is not None and labels is not None and fitted is not None
-                and len(keys) == len(labels) == len(fitted)
-                and means is not None and len(means) == len(languages))
-    return PreviousThemes(ids=[e["theme_id"] for e in document["themes"]], centres=centres,
-                          themes=themes, next_id=int(document["next_id"]),
-                          aliases={int(k): int(v) for k, v in document["aliases"].items()},
-                          # (`complete` includes `means is not None`; restated for mypy)
-                          means=(dict(zip(languages, means, strict=True))
-                                 if complete and means is not None else {}),
-                          dim=int(document.get("dim") or 0),
-                          method=str(document.get("method") or ""),
-                          setup=str(document.get("setup") or "") if complete else "",
-                          keys=keys if complete else None,
-                          labels=labels if complete else None,
-                          fitted=fitted.astype(bool) if complete and fitted is not None
-                          else None)
+
+def _language_groups(langs: Sequence[str] | np.ndarray) -> np.ndarray:
+    return np.asarray(langs, dtype=object).astype(str)
 
 
 # ---------------------------------------------------------------- the estimator
@@ -688,12 +361,39 @@ class ThemeModel:
     constructor (settings, seeds, curation, the tokenizer for keyword matching, the
     encoder for seeds' examples, the view); `fit` sets the fitted attributes, `assign`
     labels other segments under them, `save(dir)` / `ThemeModel.load(dir)` keep them
-    between runs.
+    between runs. A fitted or loaded model is also the `previous` a later fit keeps its
+    theme ids from (and may assign under, see `fit`).
 
-    Fitted attributes: `fit_` (the last fit or assignment: labels, themes, how and why)
-    and `state_` (what `assign` and the next run's fit start from: theme centres, ids,
-    language means, the segments the fit covered).
+    Fitted attributes (absent before `fit` or `load`):
+    - `labels_`: each fitted segment's theme id (OUTLIER: unthemed);
+    - `themes_`, `theme_ids_`, `centres_`: the themes with segments, their ids in order
+      and their centres in the language-centred space;
+    - `language_means_`: the mean embedding removed from each language group
+      (`centred` applies them), `n_features_in_`: the embedding size;
+    - `next_id_`, `aliases_` (merged-away id -> kept id): what keeps ids stable;
+    - `segment_keys_`, `covered_`: per segment its hash (segment_keys) and whether the
+      fit this state descends from covered it (None in states saved before they existed);
+    - `method_` (ward, bertopic...), `setup_` (what the fit depends on besides the
+      segments), `mode_` (fitted | assigned | loaded) and `reason_` (why), and
+      `no_content_`: segments with nothing a theme could be about (`without_content`),
+      always unthemed and outside the share `max_outlier_share` bounds.
     """
+
+    labels_: np.ndarray
+    themes_: dict[int, Theme]
+    theme_ids_: list[int]
+    centres_: np.ndarray
+    language_means_: dict[str, np.ndarray]
+    n_features_in_: int
+    next_id_: int
+    aliases_: dict[int, int]
+    segment_keys_: np.ndarray | None
+    covered_: np.ndarray | None
+    method_: str
+    setup_: str
+    mode_: str
+    reason_: str
+    no_content_: int
 
     def __init__(self, settings: ThemeSettings | None = None, *,
                  seeds: Sequence[SeedTheme] = (), curation: Curation | None = None,
@@ -703,56 +403,104 @@ class ThemeModel:
         self.seeds = tuple(seeds)
         self.curation = curation
         self.tokenizer = tokenizer or ThemeTokenizer()
+        # `encode` (the run's own encoder) embeds seeds' examples and labels, so a seed
+        # also finds segments that share none of its keywords; without it seeds are
+        # keyword-anchored.
         self.encode = encode
         self.view = view
-        self.fit_: ThemeFit | None = None
-        self.state_: PreviousThemes | None = None
 
-    def _params(self) -> dict[str, Any]:
-        return {"settings": self.settings, "seeds": self.seeds, "curation": self.curation,
-                "tokenizer": self.tokenizer, "encode": self.encode}
-
-    @property
-    def labels_(self) -> np.ndarray:
-        """Each segment's theme id in the last fit or assignment (OUTLIER: unthemed)."""
-        return self._fitted().labels
-
-    def _fitted(self) -> ThemeFit:
-        if self.fit_ is None:
-            raise ValueError("this ThemeModel is not fitted yet: call fit() first")
-        return self.fit_
+    # ------------------------------------------------------------ public API
 
     def fit(self, embeddings: np.ndarray, langs: Sequence[str], documents: Sequence[str], *,
-            previous: PreviousThemes | ThemeModel | None = None, setup: str = "",
+            previous: ThemeModel | None = None, setup: str = "",
             refit_fraction: float | None = None) -> ThemeModel:
-        """Fit themes on these segments; with `previous` (an earlier state or model) keep
-        its theme ids. With `refit_fraction`, assign to `previous` instead when its fit
-        covers all but that share of the segments under the same `setup`
-        (reuse_decision); `fit_.mode` and `fit_.reason` say which and why."""
-        earlier = previous.state_ if isinstance(previous, ThemeModel) else previous
+        """Fit themes on these segments (their encoder embeddings, language groups and
+        texts); with `previous` (a fitted or loaded model) keep its theme ids. With
+        `refit_fraction`, assign under `previous` instead when its fit covers all but
+        that share of the segments under the same `setup` (reuse_decision); `mode_` and
+        `reason_` say which and why."""
+        if previous is not None:
+            previous._check_fitted()
+            if previous is self:  # its attributes are about to be replaced
+                previous = copy.copy(self)
         vectors = np.asarray(embeddings, dtype=np.float32)
-        if refit_fraction is None:
-            fit = fit_themes(vectors, langs, documents, previous=earlier, **self._params())
-            fit.setup = setup
+        groups = _language_groups(langs)
+        keys = segment_keys(documents, groups.tolist())
+        reuse, reason = False, ""
+        if refit_fraction is not None:
+            reuse, reason = reuse_decision(previous, int(vectors.shape[1]), langs, keys,
+                                           setup, refit_fraction)
+        if reuse:
+            assert previous is not None  # reuse_decision says no without one
+            self._assign_under(previous, vectors, groups, documents, keys)
         else:
-            fit = themes_for_run(vectors, langs, documents, previous=earlier, setup=setup,
-                                 refit_fraction=refit_fraction, **self._params())
-        self.fit_ = fit
-        self.state_ = previous_from_fit(fit)
+            self._discover(vectors, groups, documents, keys, previous)
+        self.reason_, self.setup_ = reason, setup
         return self
 
     def assign(self, embeddings: np.ndarray, langs: Sequence[str],
                documents: Sequence[str]) -> np.ndarray:
-        """Theme ids for segments under the fitted state, without fitting (assign_themes);
-        the model's fitted attributes are left as they are."""
-        if self.state_ is None:
-            raise ValueError("this ThemeModel has no fitted state: fit() or load() it first")
-        return assign_themes(np.asarray(embeddings, dtype=np.float32), langs, documents,
-                             self.state_, **self._params()).labels
+        """Theme ids for segments under the fitted state, without fitting: each segment the
+        fit saw keeps its theme id; a new one joins a seed as in a fit, else its nearest
+        discovered theme, by the rule a fit re-assigns outliers with; curation applies.
+        The model's fitted attributes are left as they are."""
+        self._check_fitted()
+        vectors = np.asarray(embeddings, dtype=np.float32)
+        groups = _language_groups(langs)
+        other = self._unfitted_copy()
+        other._assign_under(self, vectors, groups, documents,
+                            segment_keys(documents, groups.tolist()))
+        return other.labels_
+
+    def centred(self, embeddings: np.ndarray, langs: Sequence[str]) -> np.ndarray:
+        """Segment embeddings in the space the theme centres live in: minus the fit's mean
+        of their language group, L2-normalised (what `fit` clustered)."""
+        self._check_fitted()
+        return center_languages(np.asarray(embeddings, dtype=np.float32),
+                                _language_groups(langs), self.language_means_)
 
     def state_files(self, labels_text: dict[int, Label]) -> tuple[bytes, dict[str, Any]]:
-        """The fitted state as the run directory holds it: safetensors bytes and JSON."""
-        return state_files(self._fitted(), labels_text)
+        """The fitted state as the run directory holds it: safetensors bytes (theme
+        centres, language means, the segments' keys) and JSON; `labels_text` are the
+        themes' shown names (voc.themes.describe.labels_for_state)."""
+        from safetensors.numpy import save
+
+        self._check_fitted()
+        ids, centres = self.theme_ids_, self.centres_
+        languages = sorted(self.language_means_)
+        tensors = {
+            "centroids": np.ascontiguousarray(centres, dtype=np.float32),
+            "language_means": np.ascontiguousarray(
+                np.stack([self.language_means_[lang] for lang in languages]) if languages
+                else np.zeros((0, centres.shape[1] if centres.ndim == 2 else 0)),
+                dtype=np.float32),
+        }
+        if self.segment_keys_ is not None and self.covered_ is not None:
+            tensors["segment_keys"] = np.ascontiguousarray(self.segment_keys_, dtype=np.uint64)
+            tensors["segment_labels"] = np.ascontiguousarray(self.labels_, dtype=np.int64)
+            tensors["segment_fitted"] = np.ascontiguousarray(self.covered_, dtype=np.uint8)
+        document = {
+            "format": STATE_FORMAT,
+            "dim": self.n_features_in_,
+            "method": self.method_,
+            "setup": self.setup_,
+            # How many of the segments the fit this state descends from covered: the next
+            # run assigns rather than fits while few segments lie outside it.
+            "n_fitted": int(self.covered_.sum()) if self.covered_ is not None else None,
+            "n_segments": len(self.labels_),
+            "next_id": self.next_id_,
+            "languages": languages,
+            "aliases": {str(k): v for k, v in sorted(self.aliases_.items())},
+            "themes": [
+                {"theme_id": i, "origin": self.themes_[i].origin, "key": self.themes_[i].key,
+                 "pinned": self.themes_[i].pinned, "keywords": list(self.themes_[i].keywords),
+                 "label": labels_text[i].text, "label_fa": labels_text[i].fa,
+                 "label_en": labels_text[i].en,
+                 "curated_label": _label_dict(self.themes_[i].label)}
+                for i in ids
+            ],
+        }
+        return save(tensors), document
 
     def save(self, directory: str | Path, labels_text: dict[int, Label] | None = None
              ) -> tuple[Path, Path]:
@@ -760,21 +508,263 @@ class ThemeModel:
         the themes' shown names (voc.themes.describe.labels_for_state), else none."""
         from voc.io.writers import atomic_write, write_json
 
-        fit = self._fitted()
+        self._check_fitted()
         folder = Path(directory).expanduser()
         folder.mkdir(parents=True, exist_ok=True)
         labels = labels_text or {}
-        tensors, document = state_files(fit, {i: labels.get(i, Label()) for i in fit.themes})
+        tensors, document = self.state_files({i: labels.get(i, Label()) for i in self.themes_})
         json_name, tensor_name = state_names(self.view)
         atomic_write(folder / tensor_name, lambda stream: stream.write(tensors))
         write_json(folder / json_name, document)
         return folder / json_name, folder / tensor_name
 
     @classmethod
-    def load(cls, directory: str | Path, view: str = "themes",
+    def load(cls, path: str | Path, view: str = "themes",
              settings: ThemeSettings | None = None, **params: Any) -> ThemeModel:
-        """A model holding the state an earlier run (or `save`) wrote for `view`, ready to
-        `assign` or to keep ids stable in the next `fit(previous=...)`."""
+        """A model holding the state an earlier run (or `save`) wrote for `view` (`path`:
+        its directory or the state's JSON file), ready to `assign` or to keep ids stable
+        as the `previous` of a later fit. States saved before segment coverage was
+        recorded load without it (`segment_keys_` None): they keep ids, never assign."""
+        from safetensors.numpy import load_file
+
+        json_name, tensor_name = state_names(view)
+        path = Path(path).expanduser()
+        json_path = path / json_name if path.is_dir() else path
+        tensor_path = json_path.with_name(tensor_name)
+        if not json_path.is_file() or not tensor_path.is_file():
+            raise ConfigError(f"no saved themes at {path}: expected {json_name} and "
+                              f"{tensor_name} from an earlier 'voc analyze' run")
+        try:
+            document = json.loads(json_path.read_text(encoding="utf-8"))
+            tensors = load_file(str(tensor_path))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"saved themes at {path} cannot be read: {exc}") from exc
+        if document.get("format") != STATE_FORMAT:
+            raise ConfigError(f"{json_path} is not a voc themes state ({STATE_FORMAT})")
+        themes = {}
+        for entry in document["themes"]:
+            curated = entry.get("curated_label") or {}
+            themes[entry["theme_id"]] = Theme(
+                entry["theme_id"], entry["origin"], entry.get("key"),
+                Label(curated.get("text"), curated.get("fa"), curated.get("en")),
+                bool(entry.get("pinned")), tuple(entry.get("keywords") or ()))
+        centres = tensors["centroids"]
+        if len(themes) != len(centres):
+            raise ConfigError(f"saved themes at {path} are inconsistent: "
+                              f"{len(themes)} themes, {len(centres)} centres")
+        languages = list(document.get("languages") or [])
+        means = tensors.get("language_means")
+        keys = tensors.get("segment_keys")
+        labels = tensors.get("segment_labels")
+        covered = tensors.get("segment_fitted")
+        complete = (keys is not None and labels is not None and covered is not None
+                    and len(keys) == len(labels) == len(covered)
+                    and means is not None and len(means) == len(languages))
         model = cls(settings, view=view, **params)
-        model.state_ = load_previous(directory, view)
+        model.theme_ids_ = [e["theme_id"] for e in document["themes"]]
+        model.centres_ = centres
+        model.themes_ = themes
+        model.next_id_ = int(document["next_id"])
+        model.aliases_ = {int(k): int(v) for k, v in document["aliases"].items()}
+        # (`complete` includes `means is not None`; restated for mypy)
+        model.language_means_ = (dict(zip(languages, means, strict=True))
+                                 if complete and means is not None else {})
+        model.n_features_in_ = int(document.get("dim") or 0)
+        model.method_ = str(document.get("method") or "")
+        model.setup_ = str(document.get("setup") or "") if complete else ""
+        model.segment_keys_ = keys if complete else None
+        model.labels_ = labels if complete and labels is not None \
+            else np.zeros(0, dtype=np.int64)
+        model.covered_ = covered.astype(bool) if complete and covered is not None else None
+        model.mode_, model.reason_, model.no_content_ = "loaded", f"loaded from {path}", 0
         return model
+
+    def extended(self, documents: Sequence[str], langs: Sequence[str],
+                 labels: np.ndarray) -> ThemeModel:
+        """A copy of this model whose segments are these, with theme ids assigned under it
+        elsewhere (the Ray engine's batches): what a later fit keeps, while `covered_`
+        still says which of them the fit itself saw."""
+        self._check_fitted()
+        assert self.segment_keys_ is not None and self.covered_ is not None
+        keys = segment_keys(documents, _language_groups(langs).tolist())
+        other = copy.copy(self)
+        other.segment_keys_, other.labels_ = keys, np.asarray(labels, dtype=np.int64)
+        other.covered_ = np.isin(keys, self.segment_keys_[self.covered_])
+        return other
+
+    # ------------------------------------------------------------ internals
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "theme_ids_"):
+            raise ValueError("this ThemeModel is not fitted yet: call fit() or load() first")
+
+    def _unfitted_copy(self) -> ThemeModel:
+        """The same parameters, no fitted attributes (scikit-learn's clone)."""
+        return ThemeModel(self.settings, seeds=self.seeds, curation=self.curation,
+                          tokenizer=self.tokenizer, encode=self.encode, view=self.view)
+
+    def _discover(self, embeddings: np.ndarray, groups: np.ndarray, documents: Sequence[str],
+                  keys: np.ndarray, previous: ThemeModel | None) -> None:
+        """A fit: seeds first, discovery for the rest, then ids and curation."""
+        settings, tokenizer = self.settings, self.tokenizer
+        curation = self.curation or Curation()
+        means = language_means(embeddings, groups)
+        vectors = center_languages(embeddings, groups, means)
+        n = len(vectors)
+        phrase_sets = _phrase_sets_if_needed(documents, tokenizer, self.seeds, curation)
+
+        # 1. Seeds from the config and curation file, and themes pinned in an earlier run.
+        seed_themes, seeded = _seed_step(vectors, documents, phrase_sets, tokenizer,
+                                         self.seeds, curation, previous, means, self.encode,
+                                         settings)
+
+        # 2. Discovery on everything no seed claimed that has something to be about.
+        empty = without_content(documents, tokenizer)
+        rest = np.flatnonzero((seeded < 0) & ~empty)
+        local, method = cluster(vectors[rest], [documents[i] for i in rest.tolist()],
+                                [str(x) for x in groups[rest]], settings.cluster)
+        local = merge_across_languages(vectors[rest], local, groups[rest],
+                                       settings.cross_lingual_merge)
+        local = limit_themes(vectors[rest], local, settings.max_themes)
+
+        # 3. Ids: named themes by name, discovered ones by their closest previous theme.
+        next_id = previous.next_id_ if previous else 0
+        themes: dict[int, Theme] = {}
+        labels = np.full(n, OUTLIER, dtype=np.int64)
+        next_id = _place_seeds(seed_themes, seeded, previous, next_id, themes, labels)
+        cluster_ids = sorted(set(local.tolist()) - {OUTLIER},
+                             key=lambda c: (-(local == c).sum(), int(np.argmax(local == c))))
+        matches = _match_previous(centroids(vectors[rest], local, cluster_ids), previous,
+                                  set(themes), settings.match_similarity)
+        for cluster_id, match in zip(cluster_ids, matches, strict=True):
+            if match is None:
+                match, next_id = next_id, next_id + 1
+                themes[match] = Theme(match, "discovered")
+            elif match not in themes:
+                old = previous.themes_[match] if previous else Theme(match, "discovered")
+                themes[match] = replace(old, origin="discovered" if old.origin != "curated"
+                                        else "curated")
+            labels[rest[local == cluster_id]] = match
+
+        self.labels_, self.themes_, self.next_id_ = labels, themes, next_id
+        self.aliases_ = dict(previous.aliases_) if previous else {}
+        self.language_means_, self.method_ = means, method
+        self.segment_keys_, self.covered_ = keys, np.ones(n, dtype=bool)
+        self.mode_, self.no_content_ = "fitted", int(empty.sum())
+        self._curate(curation, documents, phrase_sets)
+        self._keep_themes_with_segments(vectors)
+
+    def _assign_under(self, previous: ThemeModel, embeddings: np.ndarray, groups: np.ndarray,
+                      documents: Sequence[str], keys: np.ndarray) -> None:
+        """Themes without fitting, under `previous`: each segment it saw keeps its theme id;
+        a new one joins a seed as in a fit, else its nearest previous discovered theme, by
+        the rule a fit re-assigns outliers with (`outlier_similarity`, lowered towards
+        `outlier_floor` until at most `max_outlier_share` of the new segments stay
+        unthemed). Vectors are centred with the previous fit's language means, the space
+        its centres live in."""
+        if previous.segment_keys_ is None or previous.covered_ is None:
+            raise ValueError("this theme state does not record the segments its fit saw "
+                             "(saved by an older voc): fit again to assign under it")
+        settings, tokenizer = self.settings, self.tokenizer
+        curation = self.curation or Curation()
+        means = previous.language_means_
+        vectors = center_languages(embeddings, groups, means)
+        n = len(vectors)
+        phrase_sets = _phrase_sets_if_needed(documents, tokenizer, self.seeds, curation)
+        seed_themes, seeded = _seed_step(vectors, documents, phrase_sets, tokenizer,
+                                         self.seeds, curation, previous, means, self.encode,
+                                         settings)
+
+        themes: dict[int, Theme] = {}
+        labels = np.full(n, OUTLIER, dtype=np.int64)
+        next_id = _place_seeds(seed_themes, seeded, previous, previous.next_id_, themes,
+                               labels)
+        # Segments seen before keep their ids, whatever the seeds say this time.
+        seen = dict(zip(previous.segment_keys_.tolist(), previous.labels_.tolist(),
+                        strict=True))
+        known = np.fromiter((k in seen for k in keys.tolist()), dtype=bool, count=n)
+        labels[known] = [seen[k] for k in keys[known].tolist()]
+        # New segments no seed claimed: nearest discovered theme (seeds, pins and splits
+        # are placed by their own rules above and in _curate).
+        candidates = [k for k, i in enumerate(previous.theme_ids_)
+                      if not previous.themes_[i].pinned
+                      and not (previous.themes_[i].key or "").startswith(("seed:", "split:"))]
+        empty = without_content(documents, tokenizer)
+        rest = np.flatnonzero(~known & (seeded < 0) & ~empty)
+        if len(rest) and candidates:
+            centres = previous.centres_[candidates]
+            best = (vectors[rest] @ centres.T).max(axis=1)
+            threshold = assignment_threshold(best, settings.cluster)
+            labels[rest] = assign_nearest(vectors[rest], centres,
+                                          [previous.theme_ids_[k] for k in candidates],
+                                          threshold)
+        for theme_id in sorted(set(labels.tolist()) - {OUTLIER} - set(themes)):
+            themes[theme_id] = replace(previous.themes_.get(theme_id,
+                                                            Theme(theme_id, "discovered")))
+
+        self.labels_, self.themes_, self.next_id_ = labels, themes, next_id
+        self.aliases_ = dict(previous.aliases_)
+        self.language_means_, self.method_ = dict(means), previous.method_
+        self.segment_keys_ = keys
+        self.covered_ = np.isin(keys, previous.segment_keys_[previous.covered_])
+        self.mode_, self.no_content_ = "assigned", int(empty.sum())
+        self._curate(curation, documents, phrase_sets)
+        self._keep_themes_with_segments(vectors)
+
+    def _curate(self, curation: Curation, documents: Sequence[str],
+                phrase_sets: Sequence[set[str]]) -> None:
+        """Merge, split, rename and pin themes as the researcher's file says, in that
+        order."""
+        labels, themes, aliases = self.labels_, self.themes_, self.aliases_
+
+        def resolve(theme_id: int) -> int:
+            while theme_id in aliases:
+                theme_id = aliases[theme_id]
+            return theme_id
+
+        for group in curation.merge:
+            keep = resolve(group[0])
+            for other in (resolve(t) for t in group[1:]):
+                if other == keep or other not in themes:
+                    continue
+                labels[labels == other] = keep
+                aliases[other] = keep
+                del themes[other]
+                if keep in themes:
+                    themes[keep].origin = "curated"
+        known_keys = {t.key: i for i, t in themes.items() if t.key}
+        for split in curation.split:
+            source = resolve(split.theme)
+            members = np.flatnonzero(labels == source)
+            for part in split.into:
+                key = f"split:{part.name}"
+                hit = keyword_matches(part, [phrase_sets[i] for i in members.tolist()],
+                                      [documents[i] for i in members.tolist()],
+                                      self.tokenizer)
+                theme_id = known_keys.get(key)
+                if theme_id is None:
+                    theme_id, self.next_id_ = self.next_id_, self.next_id_ + 1
+                themes[theme_id] = Theme(theme_id, "curated", key, part.label,
+                                         keywords=part.keywords)
+                labels[members[hit]] = theme_id
+                members = members[~hit]
+        for theme_id, label in curation.rename.items():
+            theme = themes.get(resolve(theme_id))
+            if theme is None:
+                log.warning("themes curation renames theme %d, which this run does not have",
+                            theme_id)
+                continue
+            theme.label, theme.origin = label, "curated"
+        for theme_id in curation.pin:
+            theme = themes.get(resolve(theme_id))
+            if theme is not None:
+                theme.pinned, theme.origin = True, "curated"
+
+    def _keep_themes_with_segments(self, vectors: np.ndarray) -> None:
+        """Themes emptied by merges and splits (or seeds nobody matched) are not themes;
+        the rest get their centres, in id order."""
+        ids = [i for i in sorted(self.themes_) if (self.labels_ == i).any()]
+        self.theme_ids_ = ids
+        self.themes_ = {i: self.themes_[i] for i in ids}
+        self.centres_ = centroids(vectors, self.labels_, ids)
+        self.n_features_in_ = int(vectors.shape[1]) if vectors.ndim == 2 else 0

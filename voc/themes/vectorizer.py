@@ -74,6 +74,11 @@ class ThemeTokenizer:
         self._stop = stop_words()
         self._lemma_cache: dict[str, str] = {}
 
+    def __reduce__(self) -> tuple[type[ThemeTokenizer], tuple[bool]]:
+        # A copy sent to another process (a fitted ThemeModel to a Ray worker) uses that
+        # process's shared hazm objects instead of carrying them over.
+        return ThemeTokenizer, (self._lemmatizer is not None,)
+
     def _lemma(self, token: str) -> str:
         if self._lemmatizer is None or (
                 _ZWNJ not in token and not token.endswith(("ها", "ان", "تر", "ترین"))):
@@ -108,6 +113,12 @@ class ThemeTokenizer:
     def is_content(self, token: str) -> bool:
         """A word that can carry a topic: not a stop word, number, letter or grammar."""
         return token != BOUNDARY and self._keep(token)
+
+    def content_words(self, text: str) -> list[str]:
+        """The words a theme could be about, as written: courtesies (greetings, thanks,
+        sign-offs), stop words, numbers and grammar left out."""
+        words = self.surface_tokens(courtesy_phrases().sub(" ", text.casefold()))
+        return [t for t in words if self.is_content(t)]
 
     def tokens(self, text: str) -> list[str]:
         """Content tokens in order; BOUNDARY marks a removed word, a placeholder or a break."""
