@@ -419,6 +419,14 @@ def test_shipped_thresholds_are_the_ones_the_bench_chose() -> None:
     results = json.loads((REPO / "bench" / "results" / "linking_eval.json").read_text())
     settings = JourneySettings()
     assert abs(settings.min_confidence - results["transfer"]["shipped"]["threshold"]) <= 0.01
+    # ... with the linker variant the bench chose (LinkSettings' defaults).
+    variant = results["transfer"]["shipped"]["variant"]
+    assert variant.startswith("passage: ")
+    defaults = LinkSettings()
+    assert (f"anchor_neighbours={defaults.anchor_neighbours}" in variant) == \
+        (defaults.anchor_neighbours > 0)
+    assert ("conf=over_runner_up" in variant) == \
+        (defaults.confidence_measure == "over_runner_up")
     # The touchpoint's leave-one-set-out choice is recorded but not shipped (settings.py).
     assert settings.min_touchpoint_confidence == results["touchpoints"]["shipped"]["threshold"]
     assert settings.min_touchpoint_confidence == DEFAULT_MIN_TOUCHPOINT_CONFIDENCE

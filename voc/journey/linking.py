@@ -70,8 +70,9 @@ class LinkSettings:
     # 0: compare a segment with its stage's anchors through their mean vector. k > 0: the
     # mean similarity to its k most similar anchors instead, so a stage customers talk
     # about in several ways (a card that never arrived, a card declined in a shop) is
-    # matched by its nearest way, not by a blurred average of all of them.
-    anchor_neighbours: int = 0
+    # matched by its nearest way, not by a blurred average of all of them. 10 is the
+    # leave-one-set-out choice among 0, 3 and 10 (bench/linking_eval.py).
+    anchor_neighbours: int = 10
     # ... among the first `anchor_pool` anchors of each stage in run order (the cost is
     # segments x pool x stages dot products).
     anchor_pool: int = 256
@@ -164,17 +165,23 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 # A pool member this similar to a segment is the segment itself (or the same text again):
 # its own keywords already count, so it is no neighbour.
 SELF_SIMILARITY = 1.0 - 1e-4
+NEIGHBOUR_BLOCK = 8192
 
 
 def nearest_anchor_similarity(embeddings: np.ndarray, pool: np.ndarray, k: int
                               ) -> np.ndarray:
     """Per segment, the mean cosine similarity to its `k` most similar anchors in `pool`
     (unit vectors), leaving out the segment itself."""
-    similarity = np.asarray(embeddings, dtype=np.float32) @ pool.T
-    similarity[similarity >= SELF_SIMILARITY] = -1.0
     k = min(k, pool.shape[0])
-    nearest = np.partition(similarity, similarity.shape[1] - k, axis=1)[:, -k:]
-    return np.asarray(nearest.mean(axis=1))
+    out = np.empty(len(embeddings), dtype=np.float32)
+    # In row blocks: segments x pool similarities of a whole large run would not fit.
+    for start in range(0, len(embeddings), NEIGHBOUR_BLOCK):
+        block = np.asarray(embeddings[start:start + NEIGHBOUR_BLOCK], dtype=np.float32)
+        similarity = block @ pool.T
+        similarity[similarity >= SELF_SIMILARITY] = -1.0
+        nearest = np.partition(similarity, similarity.shape[1] - k, axis=1)[:, -k:]
+        out[start:start + len(block)] = nearest.mean(axis=1)
+    return out
 
 
 def stage_confidence(logits: np.ndarray, measure: ConfidenceMeasure) -> np.ndarray:
