@@ -22,7 +22,14 @@ from voc.journey.component import (
     summarize_records,
 )
 from voc.journey.keywords import Keyword, KeywordMatcher
-from voc.journey.linking import UNASSIGNED, JourneyLinker, LinkSettings
+from voc.journey.linking import (
+    UNASSIGNED,
+    Anchors,
+    JourneyLinker,
+    LinkSettings,
+    nearest_anchor_similarity,
+    stage_confidence,
+)
 from voc.journey.maps import load_journey_map, parse_journey_map
 from voc.pipeline.base import Tables
 from voc.pipeline.config import component_settings, load_config
@@ -261,12 +268,15 @@ def test_component_annotates_segments_and_records(monkeypatch: pytest.MonkeyPatc
     assert records[2]["journey_stages"] is None and records[2]["is_pain_point"] is None
 
 
+@pytest.mark.parametrize("neighbours", [0, 2])
 def test_a_batch_linked_with_the_whole_runs_anchors_links_as_the_whole_run(
-        tokenize) -> None:  # type: ignore[no-untyped-def]
+        tokenize, neighbours: int) -> None:  # type: ignore[no-untyped-def]
     """The Ray engine links batch by batch with anchors summed over every batch: the
-    result must be the links of one pass over all segments."""
+    result must be the links of one pass over all segments (with nearest anchors too,
+    whose pools keep the run's first anchors whichever batch they came from)."""
     linker = JourneyLinker(parse_journey_map(MAP, "test.yaml"), BagOfWordsEncoder(), tokenize,
-                           LinkSettings(anchor_weight=0.5, min_anchors=3))
+                           LinkSettings(anchor_weight=0.5, min_anchors=3,
+                                        anchor_neighbours=neighbours, anchor_pool=3))
     texts = [f"{words} {i}" for i in range(4)
              for words in ("payment pay order", "courier late parcel", "bank pay", "help")]
     terms = [t.split() for t in texts]
@@ -284,6 +294,58 @@ def test_a_batch_linked_with_the_whole_runs_anchors_links_as_the_whole_run(
     alone = linker.link(embeddings[halves[0]], terms[halves[0]], channels[halves[0]])
     assert [link.link_confidence for link in alone] != \
         [link.link_confidence for link in whole[halves[0]]]
+
+
+def test_runner_up_confidence_does_not_depend_on_the_number_of_stages() -> None:
+    # The same lead of one logit over the runner-up: sigmoid(1) = 0.7311 among 3 or 8
+    # stages, while the top probability is e/(e+2) = 0.5761 among 3 and e/(e+7) = 0.2797
+    # among 8.
+    three = np.array([[1.0, 0.0, 0.0]])
+    eight = np.array([[1.0] + [0.0] * 7])
+    for logits in (three, eight):
+        assert stage_confidence(logits, "over_runner_up")[0] == pytest.approx(0.7311, abs=1e-4)
+    assert stage_confidence(three, "stage_probability")[0] == pytest.approx(0.5761, abs=1e-4)
+    assert stage_confidence(eight, "stage_probability")[0] == pytest.approx(0.2797, abs=1e-4)
+    # Two logits ahead: sigmoid(2) = 0.8808; a tie is 0.5.
+    assert stage_confidence(np.array([[2.0, 0.0, -1.0]]), "over_runner_up")[0] == \
+        pytest.approx(0.8808, abs=1e-4)
+    assert stage_confidence(np.array([[1.0, 1.0, 0.0]]), "over_runner_up")[0] == 0.5
+
+
+def test_a_runner_up_link_below_the_threshold_is_unassigned(tokenize) -> None:  # type: ignore[no-untyped-def]
+    journey = parse_journey_map(MAP, "test.yaml")
+    terms = [["courier", "late"], ["hello"]]
+    embeddings = BagOfWordsEncoder()(["courier late", "hello"])
+    settings = LinkSettings(anchor_weight=0.0, confidence_measure="over_runner_up",
+                            min_confidence=0.9)
+    links = JourneyLinker(journey, BagOfWordsEncoder(), tokenize, settings).link(
+        embeddings, terms, [None, None])
+    # Two delivery keywords (4 logits) put delivery far ahead; "hello" has nothing.
+    assert links[0].journey_stage == "delivery" and links[0].link_confidence >= 0.9
+    assert links[1].journey_stage == UNASSIGNED
+
+
+def test_nearest_anchor_similarity_is_the_mean_of_the_k_closest_leaving_itself_out() -> None:
+    pool = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
+    segments = np.array([[0.8, 0.6], [1.0, 0.0]], dtype=np.float32)
+    # [0.8, 0.6]: similarities 0.8, 0.6, 0.96 -> the two closest, (0.96 + 0.8) / 2 = 0.88.
+    # [1.0, 0.0] is the pool's first anchor: itself left out, (0.6 + 0.0) / 2 = 0.3.
+    assert nearest_anchor_similarity(segments, pool, 2) == pytest.approx([0.88, 0.3],
+                                                                          abs=1e-6)
+    # k larger than the pool: all of it.
+    assert nearest_anchor_similarity(segments[:1], pool, 5) == pytest.approx(
+        [(0.8 + 0.6 + 0.96) / 3], abs=1e-6)
+
+
+def test_anchor_pools_keep_the_runs_first_anchors() -> None:
+    def batch(rows: list[list[float]]) -> Anchors:
+        vectors = np.array(rows, dtype=np.float32)
+        return Anchors(vectors.sum(axis=0, keepdims=True).astype(np.float64),
+                       np.array([len(rows)]), (vectors,), pool_size=3)
+
+    run = batch([[1.0, 0.0], [0.0, 1.0]]) + batch([[0.6, 0.8], [0.8, 0.6]])
+    assert run.counts.tolist() == [4]
+    np.testing.assert_allclose(run.pools[0], [[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
 
 
 class PrefixRecordingClassifier(FakeClassifier):
@@ -357,6 +419,14 @@ def test_shipped_thresholds_are_the_ones_the_bench_chose() -> None:
     results = json.loads((REPO / "bench" / "results" / "linking_eval.json").read_text())
     settings = JourneySettings()
     assert abs(settings.min_confidence - results["transfer"]["shipped"]["threshold"]) <= 0.01
+    # ... with the linker variant the bench chose (LinkSettings' defaults).
+    variant = results["transfer"]["shipped"]["variant"]
+    assert variant.startswith("passage: ")
+    defaults = LinkSettings()
+    assert (f"anchor_neighbours={defaults.anchor_neighbours}" in variant) == \
+        (defaults.anchor_neighbours > 0)
+    assert ("conf=over_runner_up" in variant) == \
+        (defaults.confidence_measure == "over_runner_up")
     # The touchpoint's leave-one-set-out choice is recorded but not shipped (settings.py).
     assert settings.min_touchpoint_confidence == results["touchpoints"]["shipped"]["threshold"]
     assert settings.min_touchpoint_confidence == DEFAULT_MIN_TOUCHPOINT_CONFIDENCE

@@ -14,9 +14,14 @@ per touchpoint:
   ("gateway" says purchase);
 * the record's channel column through the map's `channel_map` (a touchpoint prior).
 
-Stage scores become probabilities with a softmax; the top probability is the link
-confidence. Below `min_confidence` the segment is `unassigned` rather than forced into
-a stage. The touchpoint is chosen among those allowed for the chosen stage, with its own
+The description similarity is blended with similarity to this run's own keyword-anchored
+segments: their mean vector per stage, or (LinkSettings.anchor_neighbours) the segment's
+nearest anchors per stage.
+
+Stage scores become probabilities with a softmax; the top probability (or, with
+LinkSettings.confidence_measure, the top stage's probability against the runner-up) is
+the link confidence. Below `min_confidence` the segment is `unassigned` rather than forced
+into a stage. The touchpoint is chosen among those allowed for the chosen stage, with its own
 confidence and threshold. The default threshold is chosen on several real labelled sets
 and checked on one left out of the choice (bench/linking_eval.py,
 voc.journey.calibration); the weights were compared the same way and kept.
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -36,6 +42,15 @@ from voc.journey.painpoints import is_failure_term
 UNASSIGNED = "unassigned"
 CHANCE_FACTOR = 1.5  # a stage link needs at least 1.5x the uniform probability
 Encode = Callable[[list[str]], np.ndarray]
+# What a link's confidence is (LinkSettings.confidence_measure):
+# * "stage_probability": the top stage's softmax probability over all the map's stages.
+#   Its level depends on the number of stages: the same evidence gives 0.6 among 5
+#   stages and 0.45 among 8 (issue 17: 54% of the 8-stage transport tweets unassigned at
+#   the threshold chosen on 5-9-stage maps);
+# * "over_runner_up": the top stage's probability against the runner-up alone,
+#   p1 / (p1 + p2) = sigmoid(logit1 - logit2), in [0.5, 1]: how clearly the best stage
+#   beats the next one, whatever the number of stages.
+ConfidenceMeasure = Literal["stage_probability", "over_runner_up"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,15 @@ class LinkSettings:
     # Share of the stage similarity taken from this run's keyword-anchored segments.
     anchor_weight: float = 0.5
     min_anchors: int = 5
+    # 0: compare a segment with its stage's anchors through their mean vector. k > 0: the
+    # mean similarity to its k most similar anchors instead, so a stage customers talk
+    # about in several ways (a card that never arrived, a card declined in a shop) is
+    # matched by its nearest way, not by a blurred average of all of them. 10 is the
+    # leave-one-set-out choice among 0, 3 and 10 (bench/linking_eval.py).
+    anchor_neighbours: int = 10
+    # ... among the first `anchor_pool` anchors of each stage in run order (the cost is
+    # segments x pool x stages dot products).
+    anchor_pool: int = 256
     # Extra logit per stage keyword the complaint is about: within `pain_window` tokens
     # of a word that says something went wrong (voc.journey.painpoints.FAILURE_TERMS),
     # "the transfer never arrived" says payments more than "card" in the same clause.
@@ -59,17 +83,25 @@ class LinkSettings:
     pain_window: int = 3
     min_confidence: float = 0.5
     min_touchpoint_confidence: float = 0.5
+    confidence_measure: ConfidenceMeasure = "stage_probability"
 
 
 @dataclass(frozen=True)
 class Anchors:
-    """Per stage: the sum and number of keyword-anchored segment embeddings."""
+    """Per stage: the sum and number of keyword-anchored segment embeddings, and the first
+    `pool_size` of them in run order (LinkSettings.anchor_neighbours)."""
 
     sums: np.ndarray  # (stages, dim), float64
     counts: np.ndarray  # (stages,)
+    pools: tuple[np.ndarray, ...] = ()  # per stage, (<= pool_size, dim) float32
+    pool_size: int = 0
 
     def __add__(self, other: Anchors) -> Anchors:
-        return Anchors(self.sums + other.sums, self.counts + other.counts)
+        # Batches add in run order, so the pools keep the run's first anchors.
+        pools = tuple(np.concatenate([mine, theirs])[:self.pool_size]
+                      for mine, theirs in zip(self.pools, other.pools, strict=True))
+        return Anchors(self.sums + other.sums, self.counts + other.counts, pools,
+                       self.pool_size)
 
 
 @dataclass(frozen=True)
@@ -130,6 +162,38 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=-1, keepdims=True)
 
 
+# A pool member this similar to a segment is the segment itself (or the same text again):
+# its own keywords already count, so it is no neighbour.
+SELF_SIMILARITY = 1.0 - 1e-4
+NEIGHBOUR_BLOCK = 8192
+
+
+def nearest_anchor_similarity(embeddings: np.ndarray, pool: np.ndarray, k: int
+                              ) -> np.ndarray:
+    """Per segment, the mean cosine similarity to its `k` most similar anchors in `pool`
+    (unit vectors), leaving out the segment itself."""
+    k = min(k, pool.shape[0])
+    out = np.empty(len(embeddings), dtype=np.float32)
+    # In row blocks: segments x pool similarities of a whole large run would not fit.
+    for start in range(0, len(embeddings), NEIGHBOUR_BLOCK):
+        block = np.asarray(embeddings[start:start + NEIGHBOUR_BLOCK], dtype=np.float32)
+        similarity = block @ pool.T
+        similarity[similarity >= SELF_SIMILARITY] = -1.0
+        nearest = np.partition(similarity, similarity.shape[1] - k, axis=1)[:, -k:]
+        out[start:start + len(block)] = nearest.mean(axis=1)
+    return out
+
+
+def stage_confidence(logits: np.ndarray, measure: ConfidenceMeasure) -> np.ndarray:
+    """Per row of stage logits, the confidence of its top stage (ConfidenceMeasure)."""
+    if measure == "stage_probability":
+        return np.asarray(_softmax(logits).max(axis=1))
+    if logits.shape[1] < 2:
+        return np.ones(len(logits))
+    top_two = np.sort(logits, axis=1)[:, -2:]
+    return np.asarray(1.0 / (1.0 + np.exp(top_two[:, 0] - top_two[:, 1])))
+
+
 class JourneyLinker:
     """Scores segments against one journey map; build once per map and encoder."""
 
@@ -171,19 +235,23 @@ class JourneyLinker:
 
     def _anchor_sums(self, embeddings: np.ndarray, keyword_logits: np.ndarray) -> Anchors:
         s = self.settings
-        sums = np.zeros((len(self.stage_ids), embeddings.shape[1]), dtype=np.float64)
-        counts = np.zeros(len(self.stage_ids), dtype=np.int64)
+        n_stages, dim = len(self.stage_ids), embeddings.shape[1]
+        sums = np.zeros((n_stages, dim), dtype=np.float64)
+        counts = np.zeros(n_stages, dtype=np.int64)
+        pool_size = s.anchor_pool if s.anchor_neighbours > 0 else 0
+        pools = [np.zeros((0, dim), dtype=np.float32) for _ in range(n_stages)]
         if not len(keyword_logits):
-            return Anchors(sums, counts)
+            return Anchors(sums, counts, tuple(pools), pool_size)
         ordered = np.sort(keyword_logits, axis=1)
         clear = (ordered[:, -1] >= s.keyword_weight) & (
             ordered[:, -1] - ordered[:, -2] >= s.keyword_weight)
         owner = keyword_logits.argmax(axis=1)
-        for stage in range(len(self.stage_ids)):
+        for stage in range(n_stages):
             members = np.flatnonzero(clear & (owner == stage))
             sums[stage] = embeddings[members].sum(axis=0, dtype=np.float64)
             counts[stage] = len(members)
-        return Anchors(sums, counts)
+            pools[stage] = np.asarray(embeddings[members[:pool_size]], dtype=np.float32)
+        return Anchors(sums, counts, tuple(pools), pool_size)
 
     def _with_anchors(self, embeddings: np.ndarray, similarity: np.ndarray,
                       anchors: Anchors) -> np.ndarray:
@@ -198,10 +266,15 @@ class JourneyLinker:
         for stage in range(len(self.stage_ids)):
             if anchors.counts[stage] < s.min_anchors:
                 continue
-            centroid = (anchors.sums[stage] / anchors.counts[stage]).astype(np.float32)
-            centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+            if s.anchor_neighbours > 0 and len(anchors.pools[stage]) >= s.min_anchors:
+                anchored = nearest_anchor_similarity(embeddings, anchors.pools[stage],
+                                                     s.anchor_neighbours)
+            else:
+                centroid = (anchors.sums[stage] / anchors.counts[stage]).astype(np.float32)
+                centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+                anchored = embeddings @ centroid
             blended[:, stage] = ((1 - s.anchor_weight) * similarity[:, stage]
-                                 + s.anchor_weight * (embeddings @ centroid))
+                                 + s.anchor_weight * anchored)
         return blended
 
     def _keyword_evidence(self, terms: Sequence[Sequence[str]]
@@ -293,14 +366,17 @@ class JourneyLinker:
             channel_hits.append(target)
             if target is not None:
                 touch_logits[row, target] += s.channel_weight
-        stage_probs = _softmax(stage_logits)
+        confidences = stage_confidence(stage_logits, s.confidence_measure)
+        # A link needs evidence: with few stages, a flat distribution's top probability
+        # (1/n) alone could pass the threshold, so it must also clearly beat chance (the
+        # runner-up measure is 0.5 at a tie whatever the number of stages).
+        floor = (CHANCE_FACTOR / len(self.stage_ids)
+                 if s.confidence_measure == "stage_probability" else 0.0)
         links = []
         for row in range(n):
-            stage = int(stage_probs[row].argmax())
-            confidence = float(stage_probs[row, stage])
-            # A link needs evidence: with few stages, a flat distribution's top probability
-            # (1/n) alone could pass the threshold, so it must also clearly beat chance.
-            assigned = confidence >= max(s.min_confidence, CHANCE_FACTOR / len(self.stage_ids))
+            stage = int(stage_logits[row].argmax())
+            confidence = float(confidences[row])
+            assigned = confidence >= max(s.min_confidence, floor)
             # Touchpoints allowed at the chosen stage compete; when the stage is unsure,
             # every touchpoint does (the channel can still name one confidently).
             mask = self._allowed[:, stage] if assigned else np.ones(len(self.touchpoint_ids),
