@@ -321,6 +321,18 @@ def test_journey_heatmap_in_stage_order_with_top_pain_point_per_cell() -> None:
     hottest = _context(run)["heatmap"]["hottest"]
     assert (_plain(hottest["stage"]).split(" · ")[0], hottest["top"]) == ("Purchase",
                                                                            "payment failure")
+    assert _plain(hottest["place"]).startswith("Purchase") and " / " in hottest["place"]
+
+
+def test_a_hottest_cell_without_touchpoint_is_named_by_its_stage_alone() -> None:
+    run = synthetic_run()
+    for segment in run.segments:
+        if segment["journey_stage"] == "delivery":
+            segment["touchpoint"] = "unassigned"
+    context = _context(run)
+    assert _plain(context["heatmap"]["hottest"]["place"]).split(" · ")[0] == "Delivery"
+    takeaway = _plain(context["takeaways"]["journey"])
+    assert takeaway.startswith("Pain concentrates at Delivery") and "Unassigned" not in takeaway
 
 
 def test_drivers_chart_shows_impact_with_intervals() -> None:

@@ -488,8 +488,8 @@ def _takeaways(context: Mapping[str, Any]) -> dict[str, str]:
     heat = context["heatmap"]
     if heat:
         hottest = heat["hottest"]
-        takeaways["journey"] = (f"Pain concentrates at {isolate(hottest['stage'])} / "
-                                f"{isolate(hottest['touchpoint'])}: {hottest['pain_points']} "
+        takeaways["journey"] = (f"Pain concentrates at {isolate(hottest['place'])}: "
+                                f"{hottest['pain_points']} "
                                 f"pain points from {hottest['customers']} customers, mean "
                                 f"severity {hottest['severity']:.2f}; top issue: "
                                 f"{isolate(hottest['top'])}.")

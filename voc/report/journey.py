@@ -137,10 +137,16 @@ def heatmap(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
     hottest = max([item for item in candidates if item[1]["linked"]] or candidates,
                   key=lambda item: item[1]["weight"])
     linked = sum(1 for s in pains if s.get("journey_stage") not in UNASSIGNED)
+    stage_name, touchpoint_name = hottest[0]["name"], column_names[hottest[2]]
+    touchpoint_id = columns[hottest[2]] if hottest[2] < len(columns) else "other"
+    # The place in words: "Delivery / Unassigned" reads as a stage called Unassigned.
+    place = (stage_name if touchpoint_id == "unassigned"
+             else touchpoint_name if hottest[0]["stage"] == "unassigned"
+             else f"{isolate(stage_name)} / {isolate(touchpoint_name)}")
     return {"columns": column_names, "rows": rows, "top_weight": top,
             "pain_points": len(pains), "linked_share": round(100 * linked / len(pains), 1),
-            "hottest": {"stage": hottest[0]["name"], "touchpoint": column_names[hottest[2]],
-                        **hottest[1]}}
+            "hottest": {"stage": stage_name, "touchpoint": touchpoint_name,
+                        "place": place, **hottest[1]}}
 
 
 def stage_path(run: RunData, names: Mapping[str, Any]) -> list[dict[str, Any]]:
