@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -442,14 +443,11 @@ def test_tiny_training_run_end_to_end(model_dir: Path, tmp_path: Path) -> None:
                                metrics["dev_history"][0]["train_loss"], rtol=1e-5)
 
 
-def test_heads_train_on_another_encoder(model_dir: Path, tmp_path: Path) -> None:
-    """`voc train --encoder DIR --prefix ''`: any BERT-style transformers encoder works."""
+def _tiny_bert_and_rows(model_dir: Path, tmp_path: Path, per_label: int) -> tuple[Path, Any]:
+    """A 2-layer, 32-wide BERT with e5's tokenizer, and a binary sentiment source for it."""
     from transformers import AutoTokenizer, BertConfig, BertModel
 
-    from voc.heads.model import read_heads_file
-    from voc.heads.predict import FeedbackClassifier
     from voc.training.recipes import DataSource
-    from voc.training.train import TrainOptions, train_heads
 
     other = tmp_path / "tiny-bert"
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
@@ -457,10 +455,21 @@ def test_heads_train_on_another_encoder(model_dir: Path, tmp_path: Path) -> None
     BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2,
                          num_attention_heads=2, intermediate_size=64)).save_pretrained(other)
     tokenizer.save_pretrained(other)
-    rows = [["text", "label"]] + [[f"good {i}", "positive"] for i in range(10)] + [
-        [f"bad {i}", "negative"] for i in range(10)]
+    rows = [["text", "label"]] + [[f"good {i}", "positive"] for i in range(per_label)] + [
+        [f"bad {i}", "negative"] for i in range(per_label)]
     source = DataSource(name="s", task="sentiment", path=str(write_csv(tmp_path / "s.csv", rows)),
                         text_col="text", label_col="label", eval_mode="binary")
+    return other, source
+
+
+def test_heads_train_on_another_encoder(model_dir: Path, tmp_path: Path) -> None:
+    """`voc train --encoder DIR --prefix ''`: any BERT-style transformers encoder works."""
+
+    from voc.heads.model import read_heads_file
+    from voc.heads.predict import FeedbackClassifier
+    from voc.training.train import TrainOptions, train_heads
+
+    other, source = _tiny_bert_and_rows(model_dir, tmp_path, 10)
     out = tmp_path / "tiny.safetensors"
     train_heads([source], out, TrainOptions(split_layer=1, epochs=1, batch_size=4, prefix="",
                                             baseline=False), model_dir=other)
@@ -476,21 +485,10 @@ def test_training_under_bf16_autocast_runs_on_every_cpu(model_dir: Path, tmp_pat
     """The bf16 training path is forced on (emulated where the CPU has no bf16) and off:
     both train, record which ran, and land near each other (bf16 rounds, it does not
     change what is learned)."""
-    from transformers import AutoTokenizer, BertConfig, BertModel
 
-    from voc.training.recipes import DataSource
     from voc.training.train import TrainOptions, train_heads
 
-    other = tmp_path / "tiny-bert"
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    torch.manual_seed(0)
-    BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2,
-                         num_attention_heads=2, intermediate_size=64)).save_pretrained(other)
-    tokenizer.save_pretrained(other)
-    rows = [["text", "label"]] + [[f"good {i}", "positive"] for i in range(12)] + [
-        [f"bad {i}", "negative"] for i in range(12)]
-    source = DataSource(name="s", task="sentiment", path=str(write_csv(tmp_path / "s.csv", rows)),
-                        text_col="text", label_col="label", eval_mode="binary")
+    other, source = _tiny_bert_and_rows(model_dir, tmp_path, 12)
     losses = {}
     for forced in (True, False):
         metrics = train_heads([source], tmp_path / f"{forced}.safetensors",
