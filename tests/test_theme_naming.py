@@ -74,7 +74,8 @@ def test_complaint_theme_names_the_problem_praise_theme_the_topic(
     centres = np.array([[1, 0, 0], [0.7, 0.7, 0], [0, 0, 1]], dtype=np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
     model = _fake_model({"refund": [0.8, 0.6, 0], "refund delay": [0.9, 0.3, 0],
-                         "food": [0, 0, 1], "cold": [0.3, 0.3, 0.9]},
+                         "food": [0, 0, 1], "cold": [0.3, 0.3, 0.9],
+                         "cold food": [0.3, 0.3, 0.9]},
                         {"refund delay": 0.9, "refund": 0.2})
     names = name_themes(docs, ["en"] * len(docs), labels, [0, 1, 2], centres,
                         {"en": np.zeros(3, dtype=np.float32)}, model, [1.0, 0.0, 0.0],
