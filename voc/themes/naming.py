@@ -72,6 +72,8 @@ _PARTICLES = word_list("voc.themes", "english_particles")
 _COPULAS = frozenset({"is", "was", "are", "were", "بود", "است", "هست", "بودن"})
 # Words that may sit between a copula and its adjective ("prices are too high").
 _INTENSIFIERS = frozenset({"very", "so", "too", "really", "extremely", "always"})
+# Contractions written without the apostrophe ("youre"): never a name's word.
+_BARE_CONTRACTIONS = word_list("voc.themes", "english_bare_contractions")
 # Negations kept in an English problem name.
 _NEGATIONS = frozenset({"not", "never"})
 # Persian light-verb forms -> the infinitive that names the compound verb (a problem
@@ -325,7 +327,8 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
         english = english_lexicon()
         stops = stop_words()
         if any(_PERSIAN_LETTER.search(w) or not english.known(w)
-               or english.lookup.get(w, w) in stops for w in content):
+               or english.lookup.get(w, w) in stops or w in _BARE_CONTRACTIONS
+               for w in content):
             return False  # "times" is "time", a stop word
         if _VERBS_NOT_NAMES.intersection(words) or (len(words) == 1 and (
                 english.is_adjective_only(words[0]) or english.is_verb_form(words[0]))):
@@ -400,6 +403,21 @@ def english_problem(words: Sequence[str], tokenizer: ThemeTokenizer) -> bool:
         not (len(rest) > 1 and english_problem(rest, tokenizer))
 
 
+def _inside_phrase(previous: str, lang: str, tokenizer: ThemeTokenizer) -> bool:
+    """Whether a word after `previous` is inside a phrase, not the start of a subject:
+    after a preposition (the object of «با تأخیر ارسال شد» is no subject) or after a noun
+    or adjective it belongs with ("return pickup", «سبد خرید»)."""
+    if previous in CONNECTORS[lang] or previous in ("بی", "تا", "of", "from", "by"):
+        return True
+    if not tokenizer.is_content(previous) or not _LETTER.search(previous):
+        return False
+    if lang == "en":
+        return english_lexicon().is_modifier(previous)
+    tags = persian_lexicon().tags(previous)
+    return bool(tags & {"N", "AJ"}) and "ADV" not in tags and \
+        not persian_lexicon().is_verb(previous)
+
+
 def _predicate_adjective(tokens: Sequence[str], at: int) -> str | None:
     """The adjective a copula puts after its subject ("was faulty", "are too high"), past
     an intensifier, when it ends the clause: an adjective WordNet lists, no verb form."""
@@ -459,6 +477,8 @@ def problem_phrases(tokens: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
     found: set[str] = set()
     persian = persian_lexicon() if lang == "fa" else None
     for start in range(len(tokens)):
+        if start and _inside_phrase(tokens[start - 1], lang, tokenizer):
+            continue  # «[سبد] خرید خالی شد», "[return] pickup never showed up": not a subject
         for subject in _noun_phrases_at(tokens, start, lang, tokenizer, known):
             at = start + len(subject)
             if lang == "en":
@@ -527,6 +547,15 @@ def candidate_phrases(text: str, lang: str, tokenizer: ThemeTokenizer,
             if size > 1 and lang == "fa" and start + size < len(tokens) \
                     and tokens[start + size] in _PERSIAN_LIGHT_VERBS:
                 continue  # «سفارش ثبت» [نشد]: the noun of a compound verb ends it
+            if lang == "en" and size > 1 and english_problem(words, tokenizer) and (
+                    (start + size < len(tokens) and tokens[start + size] in _PARTICLES)
+                    or (start and _inside_phrase(tokens[start - 1], lang, tokenizer))):
+                # "courier never showed" [up]: the particle belongs to the verb; [return]
+                # "pickup never showed up": the subject starts before.
+                continue
+            if lang == "fa" and size > 1 and start \
+                    and _inside_phrase(tokens[start - 1], lang, tokenizer):
+                continue  # «صفحه [محصول نادرست]»: the phrase goes on from the word before
             if _readable_cached(tuple(words), lang, tokenizer, known):
                 found.add(" ".join(words))
     return found | problem_phrases(tokens, lang, tokenizer, known)
@@ -581,14 +610,20 @@ def name_themes(documents: Sequence[str], langs: Sequence[str], labels: np.ndarr
     known = run_words(persian_vocabulary(documents, scripts))
     # Per script: per theme, segments of that script, and per phrase, segments per theme.
     sizes: dict[str, Counter[int]] = defaultdict(Counter)
+    # Per script, the candidates that name a problem: a noun and its failing predicate.
+    problem_forms: dict[str, set[str]] = defaultdict(set)
     counts: dict[str, dict[str, Counter[int]]] = defaultdict(lambda: defaultdict(Counter))
     for doc, script, label in zip(documents, scripts, labels.tolist(), strict=True):
         if script is None or label == OUTLIER or label not in row_of:
             continue
         sizes[script][label] += 1
-        for phrase in candidate_phrases(doc, script, tokenizer, known):
+        found = candidate_phrases(doc, script, tokenizer, known)
+        for phrase in found:
             counts[script][phrase][label] += 1
-    pools: dict[str, dict[int, list[tuple[str, float]]]] = {}
+        problem_forms[script] |= problem_phrases(tokenizer.surface_tokens(doc), script,
+                                                 tokenizer, known) if script == "fa" else {
+            p for p in found if " " in p and english_problem(p.split(), tokenizer)}
+    pools: dict[str, dict[int, list[tuple[str, float, bool]]]] = {}
     for script, by_phrase in counts.items():
         total = sum(sizes[script].values())
         pools[script] = {}
@@ -598,16 +633,22 @@ def name_themes(documents: Sequence[str], langs: Sequence[str], labels: np.ndarr
             scored = []
             for phrase, per_theme in by_phrase.items():
                 count = per_theme.get(theme_id, 0)
-                if count < minimum:
+                if count < MIN_MEMBERS:
                     continue
                 coverage = count / size
                 lift = (coverage / ((sum(per_theme.values()) - count + 1) / (rest_size + 1))
                         if rest_size else 2.0)
                 if lift >= MIN_LIFT:
-                    scored.append((phrase, coverage, coverage * math.log(lift)))
+                    scored.append((phrase, coverage, coverage * math.log(lift),
+                                   count < minimum))
             scored.sort(key=lambda x: (-x[2], -len(x[0].split()), x[0]))
-            pools[script][theme_id] = [(p, c) for p, c, _ in scored[:POOL]]
-    return _choose({script: _scored(script, pool, ids, centres, means, model, complaint_share)
+            # Phrases fewer members share are a reserve: a theme whose own phrases all
+            # name better-fitting themes is named from them, not given another's name.
+            pools[script][theme_id] = [
+                (p, c, reserve) for want in (False, True)
+                for p, c, _, reserve in [x for x in scored if x[3] == want][:POOL]]
+    return _choose({script: _scored(script, pool, ids, centres, means, model, complaint_share,
+                                    problem_forms[script])
                     for script, pool in pools.items()})
 
 
@@ -616,13 +657,16 @@ class _Scored:
     score: float
     name: ThemeName
     vector: np.ndarray | None  # the phrase, language-centred and normalised
+    reserve: bool = False  # fewer members share it than a name needs (MIN_COVERAGE)
 
 
-def _scored(lang: str, pool: dict[int, list[tuple[str, float]]], ids: Sequence[int],
+def _scored(lang: str, pool: dict[int, list[tuple[str, float, bool]]], ids: Sequence[int],
             centres: np.ndarray, means: dict[str, np.ndarray], model: PhraseModel | None,
-            complaint_share: Sequence[float]) -> dict[int, list[_Scored]]:
-    """Per theme, its candidates with their scores, best first (module docstring)."""
-    phrases = sorted({p for candidates in pool.values() for p, _ in candidates})
+            complaint_share: Sequence[float], problem_forms: set[str] | frozenset[str] = frozenset()
+            ) -> dict[int, list[_Scored]]:
+    """Per theme, its candidates with their scores, best first (module docstring);
+    `problem_forms` are the candidates that name a problem (`problem_phrases`)."""
+    phrases = sorted({p for candidates in pool.values() for p, _, _ in candidates})
     if not phrases:
         return {}
     similarity = negative = vectors = None
@@ -644,11 +688,18 @@ def _scored(lang: str, pool: dict[int, list[tuple[str, float]]], ids: Sequence[i
             assert negative is not None
             # A theme of complaints is named by what is wrong: phrases the sentiment head
             # reads as negative go first when there are any ("Refund delay", not "Refund").
-            problems = [(p, c) for p, c in candidates
+            problems = [(p, c, r) for p, c, r in candidates
                         if negative[position[p]] >= PROBLEM_PROBABILITY]
-            candidates = problems or candidates
+            # A problem phrase half as many members share still says more than a bare
+            # noun ("Courier never showed up" over "Courier"); fewer, and it is an anecdote.
+            half = [(p, c, r) for p, c, r in problems if not r or (
+                p.casefold() in problem_forms and c >= MIN_COVERAGE / 2 * (1 - 1e-9))]
+            if half:
+                named = {p for p, _, _ in half}
+                candidates = [(p, c, False) for p, c, _ in half] + [
+                    (p, c, True) for p, c, _ in candidates if p not in named]
         scored = []
-        for phrase, coverage in candidates:
+        for phrase, coverage, reserve in candidates:
             words = len(phrase.split())
             own = margin = 0.0
             score = W_COVERAGE * coverage - W_LENGTH * max(words - 2, 0)
@@ -664,7 +715,8 @@ def _scored(lang: str, pool: dict[int, list[tuple[str, float]]], ids: Sequence[i
             name = ThemeName(theme_id, lang, display(phrase, lang), round(coverage, 4),
                              round(own, 4), round(margin, 4))
             scored.append(_Scored(score, name,
-                                  None if vectors is None else vectors[position[phrase]]))
+                                  None if vectors is None else vectors[position[phrase]],
+                                  reserve))
         # Stable: on a tie the pool's order (coverage times log-lift, longer first) holds.
         scored.sort(key=lambda x: -x.score)
         if scored:
@@ -701,7 +753,7 @@ def _pick(scored: dict[int, list[_Scored]], other: dict[int, _Scored], lang: str
     pairs = sorted(((c.score + W_AGREE * _agreement(c, other.get(theme_id)), theme_id, rank, c)
                     for theme_id, candidates in scored.items()
                     for rank, c in enumerate(candidates)),
-                   key=lambda x: (-x[0], x[1], x[2]))
+                   key=lambda x: (x[3].reserve, -x[0], x[1], x[2]))
     chosen: dict[int, _Scored] = {}
     used: set[str] = set()
     for _, theme_id, _, candidate in pairs:
