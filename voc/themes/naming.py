@@ -526,9 +526,9 @@ def problem_phrases(tokens: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
                 continue
             infinitive = _LIGHT_VERB_INFINITIVE.get(tokens[at + 1]) \
                 if at + 1 < len(tokens) else None
+            # The compound verb's noun or adjective («قطع», «پاک», «دیر»: an adverb too).
             if infinitive and word not in subject and tokenizer.is_content(word) \
-                    and _readable_cached((word,), lang, tokenizer, known) \
-                    and "ADV" not in persian.tags(word):
+                    and persian.tags(word) & {"N", "AJ"} and not persian.is_verb(word):
                 found.add(f"{word} {infinitive} {' '.join(subject)}")
     return found
 
