@@ -72,8 +72,11 @@ _PARTICLES = word_list("voc.themes", "english_particles")
 _COPULAS = frozenset({"is", "was", "are", "were", "بود", "است", "هست", "بودن"})
 # Words that may sit between a copula and its adjective ("prices are too high").
 _INTENSIFIERS = frozenset({"very", "so", "too", "really", "extremely", "always"})
-# Contractions written without the apostrophe ("youre"): never a name's word.
-_BARE_CONTRACTIONS = word_list("voc.themes", "english_bare_contractions")
+# Words before and after an English noun-verb ("change", "check") that make it a verb
+# there ("to change my order"): that use names nothing.
+_VERB_CONTEXT = {side: frozenset(w for s, w in (
+    line.split() for line in word_list("voc.themes", "english_verb_context")) if s == side)
+    for side in ("before", "after")}
 # Negations kept in an English problem name.
 _NEGATIONS = frozenset({"not", "never"})
 # Persian light-verb forms -> the infinitive that names the compound verb (a problem
@@ -327,12 +330,16 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
         english = english_lexicon()
         stops = stop_words()
         if any(_PERSIAN_LETTER.search(w) or not english.known(w)
-               or english.lookup.get(w, w) in stops or w in _BARE_CONTRACTIONS
-               for w in content):
+               or english.lookup.get(w, w) in stops for w in content):
             return False  # "times" is "time", a stop word
         if _VERBS_NOT_NAMES.intersection(words) or (len(words) == 1 and (
                 english.is_adjective_only(words[0]) or english.is_verb_form(words[0]))):
             return False  # "want to cancel", "clickbait ads make", "lost", "late"
+        # "trying to pay": a verb and its infinitive, not a name.
+        if any(w == "to" and (words[i - 1].endswith("ing")
+                              or english.is_verb_form(words[i - 1]))
+               for i, w in enumerate(words) if i):
+            return False
         # "stop sending", "keep asking": a verb and its -ing complement, not a name.
         if len(words) > 1 and words[1].endswith("ing") and \
                 english.lookup.get(words[0], words[0]) in english.index["verb"]:
@@ -401,6 +408,21 @@ def english_problem(words: Sequence[str], tokenizer: ThemeTokenizer) -> bool:
     # The subject is a noun phrase by the rules below (never itself a problem name).
     return len(rest) <= MAX_WORDS and readable(rest, "en", tokenizer) and \
         not (len(rest) > 1 and english_problem(rest, tokenizer))
+
+
+def _verb_use(tokens: Sequence[str], start: int, end: int) -> bool:
+    """Whether the window's first word follows a word that puts a verb after it ("to
+    change", "please check"), or its last word precedes one that starts a verb's object
+    ("change my", "report a"), and that word is a verb in WordNet."""
+    english = english_lexicon()
+
+    def verb(word: str) -> bool:
+        return english.lookup.get(word, word) in english.index["verb"]
+
+    return bool((start and tokens[start - 1] in _VERB_CONTEXT["before"]
+                 and verb(tokens[start]))
+                or (end < len(tokens) and tokens[end] in _VERB_CONTEXT["after"]
+                    and verb(tokens[end - 1])))
 
 
 def _inside_phrase(previous: str, lang: str, tokenizer: ThemeTokenizer) -> bool:
@@ -547,6 +569,8 @@ def candidate_phrases(text: str, lang: str, tokenizer: ThemeTokenizer,
             if size > 1 and lang == "fa" and start + size < len(tokens) \
                     and tokens[start + size] in _PERSIAN_LIGHT_VERBS:
                 continue  # «سفارش ثبت» [نشد]: the noun of a compound verb ends it
+            if lang == "en" and _verb_use(tokens, start, start + size):
+                continue  # "[to] change", "check [the] bill": a verb here, not a noun
             if lang == "en" and size > 1 and english_problem(words, tokenizer) and (
                     (start + size < len(tokens) and tokens[start + size] in _PARTICLES)
                     or (start and _inside_phrase(tokens[start - 1], lang, tokenizer))):
@@ -688,8 +712,10 @@ def _scored(lang: str, pool: dict[int, list[tuple[str, float, bool]]], ids: Sequ
             assert negative is not None
             # A theme of complaints is named by what is wrong: phrases the sentiment head
             # reads as negative go first when there are any ("Refund delay", not "Refund").
+            # A word alone ("Issue", "Error", "Ridiculous") names no problem, however
+            # negative: a problem is a thing and what is wrong with it.
             problems = [(p, c, r) for p, c, r in candidates
-                        if negative[position[p]] >= PROBLEM_PROBABILITY]
+                        if negative[position[p]] >= PROBLEM_PROBABILITY and " " in p]
             # A problem phrase half as many members share still says more than a bare
             # noun ("Courier never showed up" over "Courier"); fewer, and it is an anecdote.
             half = [(p, c, r) for p, c, r in problems if not r or (
