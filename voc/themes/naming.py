@@ -549,8 +549,10 @@ def problem_phrases(tokens: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
             infinitive = _LIGHT_VERB_INFINITIVE.get(tokens[at + 1]) \
                 if at + 1 < len(tokens) else None
             # The compound verb's noun or adjective («قطع», «پاک», «دیر»: an adverb too).
+            tags = persian.tags(word)
             if infinitive and word not in subject and tokenizer.is_content(word) \
-                    and persian.tags(word) & {"N", "AJ"} and not persian.is_verb(word):
+                    and (persian.known(word) or word in known) \
+                    and (not tags or tags & {"N", "AJ"}) and not persian.is_verb(word):
                 found.add(f"{word} {infinitive} {' '.join(subject)}")
     return found
 
@@ -567,7 +569,8 @@ def candidate_phrases(text: str, lang: str, tokenizer: ThemeTokenizer,
                     _LETTER.search(w) for w in words):
                 break
             if size > 1 and lang == "fa" and start + size < len(tokens) \
-                    and tokens[start + size] in _PERSIAN_LIGHT_VERBS:
+                    and (tokens[start + size] in _PERSIAN_LIGHT_VERBS
+                         or tokens[start + size] in _LIGHT_VERB_INFINITIVE):
                 continue  # «سفارش ثبت» [نشد]: the noun of a compound verb ends it
             if lang == "en" and _verb_use(tokens, start, start + size):
                 continue  # "[to] change", "check [the] bill": a verb here, not a noun
