@@ -248,3 +248,17 @@ def test_the_two_languages_names_name_one_thing(tokenizer: ThemeTokenizer) -> No
                         _fake_model(vectors, {}), [0.0], tokenizer)
     assert names["en"][0].name == "Delivery"
     assert names["fa"][0].name == "ارسال"
+
+
+def test_a_lone_complaint_word_of_every_theme_does_not_name_one(
+        tokenizer: ThemeTokenizer) -> None:
+    # "issue" reads as negative but sits nearer the food theme's centre (margin < 0 for
+    # theme 0): it says something is wrong, not what. "Refund" names theme 0.
+    docs = ["refund issue", "refund issue again", "the refund issue",
+            "food issue", "cold food", "food"]
+    model = _fake_model({"issue": [0.3, 0.9, 0.1], "refund": [1, 0, 0], "food": [0, 1, 0]},
+                        {"issue": 0.9, "refund": 0.1, "refund issue": 0.3})
+    names = name_themes(docs, ["en"] * 6, np.array([0, 0, 0, 1, 1, 1]), [0, 1],
+                        np.eye(2, 3, dtype=np.float32), {"en": np.zeros(3, dtype=np.float32)},
+                        model, [1.0, 0.5], tokenizer)["en"]
+    assert names[0].name == "Refund"

@@ -581,8 +581,11 @@ def candidate_phrases(text: str, lang: str, tokenizer: ThemeTokenizer,
                 # "pickup never showed up": the subject starts before.
                 continue
             if lang == "fa" and size > 1 and start \
+                    and tokens[start - 1] not in CONNECTORS[lang] \
                     and _inside_phrase(tokens[start - 1], lang, tokenizer):
-                continue  # «صفحه [محصول نادرست]»: the phrase goes on from the word before
+                # «صفحه [محصول نادرست]»: the phrase goes on from the word before (after a
+                # preposition it starts: «با [ارسال سریع]»).
+                continue
             if _readable_cached(tuple(words), lang, tokenizer, known):
                 found.add(" ".join(words))
     return found | problem_phrases(tokens, lang, tokenizer, known)
@@ -715,10 +718,11 @@ def _scored(lang: str, pool: dict[int, list[tuple[str, float, bool]]], ids: Sequ
             assert negative is not None
             # A theme of complaints is named by what is wrong: phrases the sentiment head
             # reads as negative go first when there are any ("Refund delay", not "Refund").
-            # A word alone ("Issue", "Error", "Ridiculous") names no problem, however
-            # negative: a problem is a thing and what is wrong with it.
+            # A lone negative word names a problem when it is this theme's («تاخیر»: closer
+            # to its centre than to any other); "Issue", "Error" are every complaint's.
             problems = [(p, c, r) for p, c, r in candidates
-                        if negative[position[p]] >= PROBLEM_PROBABILITY and " " in p]
+                        if negative[position[p]] >= PROBLEM_PROBABILITY
+                        and (" " in p or _margin(similarity, position[p], row) > 0)]
             # A problem phrase half as many members share still says more than a bare
             # noun ("Courier never showed up" over "Courier"); fewer, and it is an anecdote.
             half = [(p, c, r) for p, c, r in problems if not r or (
@@ -751,6 +755,14 @@ def _scored(lang: str, pool: dict[int, list[tuple[str, float, bool]]], ids: Sequ
         if scored:
             result[theme_id] = scored
     return result
+
+
+def _margin(similarity: np.ndarray | None, phrase: int, row: int) -> float:
+    """How much closer a phrase is to theme `row`'s centre than to any other's."""
+    if similarity is None:
+        return 0.0
+    others = np.delete(similarity[phrase], row)
+    return float(similarity[phrase, row] - others.max()) if len(others) else 1.0
 
 
 def name_key(name: str, lang: str) -> str:
