@@ -89,9 +89,13 @@ PRODUCT_ASPECTS = {
                   r"fell apart|cracked|lasted|durable|durability)\b",
                   r"خراب|شکست|شکسته|دوام|ترک خورد|از کار افتاد"),
 }
+# The set's own 11 categories. Until 2026-12 four of these names were not the set's
+# ("CANCEL", "INVOICE", "REFUND", "SUBSCRIPTION" for CANCELLATION_FEE, INVOICES, REFUNDS,
+# NEWSLETTER): themes of those categories could never agree, for names and keyword labels
+# alike.
 BITEXT_NAMES = {c: c.lower().replace("_", " ") for c in (
-    "ACCOUNT", "CANCEL", "CONTACT", "DELIVERY", "FEEDBACK", "INVOICE", "ORDER", "PAYMENT",
-    "REFUND", "SHIPPING", "SUBSCRIPTION")}
+    "ACCOUNT", "CANCELLATION_FEE", "CONTACT", "DELIVERY", "FEEDBACK", "INVOICES", "ORDER",
+    "PAYMENT", "REFUNDS", "SHIPPING", "NEWSLETTER")}
 SEMEVAL_NAMES = {"food": "food", "service": "service", "price": "price",
                  "ambience": "ambience", "anecdotes/miscellaneous": "anecdotes"}
 

@@ -47,6 +47,9 @@ _PERSIAN_WORD = re.compile(r"[\u0600-\u06FF]+")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _LETTER = re.compile(r"[^\W\d_]")
 MAX_WORDS = 4
+# A problem name may be longer: a noun phrase, a negation, its verb and a particle
+# ("Courier never showed up").
+MAX_PROBLEM_WORDS = 5
 # Function words allowed inside a name ("delay in refunds", «تأخیر در ارسال»).
 CONNECTORS = {"en": frozenset({"of", "in", "on", "for", "with", "to", "and"}),
               "fa": frozenset({"در", "از", "به", "با", "و", "برای"})}
@@ -60,6 +63,28 @@ _AUXILIARY_STEMS = frozenset({"داشت", "بود", "کرد", "شد", "گشت", 
 _PERSIAN_LIGHT_VERBS = word_list("voc.themes", "persian_light_verbs")
 # Persian nouns shaped like a past participle («بسته»: the package).
 _PARTICIPLE_NOUNS = word_list("voc.themes", "persian_participle_nouns")
+# English auxiliaries dropped between a noun and its predicate ("refund was not received"
+# names "Refund not received"); the n't forms negate it.
+_AUXILIARIES = word_list("voc.themes", "english_auxiliaries")
+# Particles that may end a phrasal verb in a name ("courier never showed up").
+_PARTICLES = word_list("voc.themes", "english_particles")
+# Copulas: "the item was faulty" names "Faulty item"; «کالا معیوب بود» «کالای معیوب».
+_COPULAS = frozenset({"is", "was", "are", "were", "بود", "است", "هست", "بودن"})
+# Words that may sit between a copula and its adjective ("prices are too high").
+_INTENSIFIERS = frozenset({"very", "so", "too", "really", "extremely", "always"})
+# Words before and after an English noun-verb ("change", "check") that make it a verb
+# there ("to change my order"): that use names nothing.
+_VERB_CONTEXT = {side: frozenset(w for s, w in (
+    line.split() for line in word_list("voc.themes", "english_verb_context")) if s == side)
+    for side in ("before", "after")}
+# Negations kept in an English problem name.
+_NEGATIONS = frozenset({"not", "never"})
+# Persian light-verb forms -> the infinitive that names the compound verb (a problem
+# «تماس قطع میشه» is named «قطع شدن تماس»).
+_LIGHT_VERB_INFINITIVE = {form: infinitive for form, infinitive in (
+    line.split() for line in word_list("voc.themes", "persian_light_verb_infinitives"))}
+# Object markers between a noun and its compound verb («سفارش رو لغو کردن»).
+_OBJECT_MARKERS = frozenset({"را", "رو", "رو‌"})
 # A phrase must be at least this common among English words (spaCy's lexeme log
 # probability) when WordNet does not list it ("app", "login", "checkout").
 _MIN_ENGLISH_LOGPROB = -15.0
@@ -85,6 +110,8 @@ COMPLAINT_SHARE = 0.5
 PROBLEM_PROBABILITY = 0.5
 # Longer names read worse on a chart axis: a small cost per word beyond two.
 W_LENGTH = 0.05
+# The weight of a candidate's similarity to the theme's name in its other language.
+W_AGREE = 0.2
 
 
 @dataclass(frozen=True)
@@ -286,7 +313,11 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
              known: frozenset[str] = frozenset()) -> bool:
     """Whether a run of surface words reads as a noun phrase in `lang` (module docstring);
     `known` are Persian words of the run that count as known words (`run_words`)."""
-    if not words or len(words) > MAX_WORDS:
+    if not words or len(words) > MAX_PROBLEM_WORDS:
+        return False
+    if lang == "en" and len(words) > 1 and english_problem(words, tokenizer):
+        return True
+    if len(words) > MAX_WORDS:
         return False
     if not (tokenizer.is_content(words[0]) and tokenizer.is_content(words[-1])):
         return False
@@ -304,6 +335,11 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
         if _VERBS_NOT_NAMES.intersection(words) or (len(words) == 1 and (
                 english.is_adjective_only(words[0]) or english.is_verb_form(words[0]))):
             return False  # "want to cancel", "clickbait ads make", "lost", "late"
+        # "trying to pay": a verb and its infinitive, not a name.
+        if any(w == "to" and (words[i - 1].endswith("ing")
+                              or english.is_verb_form(words[i - 1]))
+               for i, w in enumerate(words) if i):
+            return False
         # "stop sending", "keep asking": a verb and its -ing complement, not a name.
         if len(words) > 1 and words[1].endswith("ing") and \
                 english.lookup.get(words[0], words[0]) in english.index["verb"]:
@@ -335,6 +371,192 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
     return not tags or bool(tags & {"N", "AJ", "PL"})
 
 
+def english_problem(words: Sequence[str], tokenizer: ThemeTokenizer) -> bool:
+    """Whether English words name a problem the way a headline or an issue tracker does: a
+    noun phrase of one or two words, "not" or "never" (or "keeps" before an -ing form), a
+    participle or -ing form, and at most a particle ("Refund not received", "Courier never
+    showed up", "App keeps crashing", "Order cancelled"). Without a negation the verb must
+    say a state: an -ing form or a participle WordNet also lists as an adjective
+    ("cancelled", "damaged"); a bare past tense ("courier showed") is a fragment."""
+    english = english_lexicon()
+    words = list(words)
+    if words[-1] in _PARTICLES:
+        words = words[:-1]
+    if len(words) < 2:
+        return False
+    verb, rest = words[-1], words[:-1]
+    negated = rest[-1] in _NEGATIONS
+    if negated:
+        rest = rest[:-1]
+    keeps = bool(rest) and rest[-1] in ("keeps", "kept") and verb.endswith("ing")
+    if keeps:
+        rest = rest[:-1]
+    if not 1 <= len(rest) <= 2 or _PERSIAN_LETTER.search(verb):
+        return False
+    lemma = english.lookup.get(verb, verb)
+    if lemma not in english.index["verb"] or {verb, lemma} & _VERBS_NOT_NAMES:
+        return False
+    ing = verb.endswith("ing") and verb != lemma
+    if not (ing or english.is_verb_form(verb)):
+        return False
+    if not (negated or keeps) and (lemma in _LIGHT_VERBS
+                                   or not (ing or verb in english.index["adj"])):
+        return False
+    head = english.lookup.get(rest[-1], rest[-1])
+    if ing and not negated and head in english.index["verb"]:
+        return False  # "help deleting", "stop sending": a verb and its -ing complement
+    # The subject is a noun phrase by the rules below (never itself a problem name).
+    return len(rest) <= MAX_WORDS and readable(rest, "en", tokenizer) and \
+        not (len(rest) > 1 and english_problem(rest, tokenizer))
+
+
+def _verb_use(tokens: Sequence[str], start: int, end: int) -> bool:
+    """Whether the window's first word follows a word that puts a verb after it ("to
+    change", "please check"), or its last word precedes one that starts a verb's object
+    ("change my", "report a"), and that word is a verb in WordNet."""
+    english = english_lexicon()
+
+    def verb(word: str) -> bool:
+        return english.lookup.get(word, word) in english.index["verb"]
+
+    return bool((start and tokens[start - 1] in _VERB_CONTEXT["before"]
+                 and verb(tokens[start]))
+                or (end < len(tokens) and tokens[end] in _VERB_CONTEXT["after"]
+                    and verb(tokens[end - 1])))
+
+
+def _inside_phrase(previous: str, lang: str, tokenizer: ThemeTokenizer) -> bool:
+    """Whether a word after `previous` is inside a phrase, not the start of a subject:
+    after a preposition (the object of «با تأخیر ارسال شد» is no subject) or after a noun
+    or adjective it belongs with ("return pickup", «سبد خرید»)."""
+    if previous in CONNECTORS[lang] or previous in ("بی", "تا", "of", "from", "by"):
+        return True
+    if not tokenizer.is_content(previous) or not _LETTER.search(previous):
+        return False
+    if lang == "en":
+        return english_lexicon().is_modifier(previous)
+    tags = persian_lexicon().tags(previous)
+    return bool(tags & {"N", "AJ"}) and "ADV" not in tags and \
+        not persian_lexicon().is_verb(previous)
+
+
+def _predicate_adjective(tokens: Sequence[str], at: int) -> str | None:
+    """The adjective a copula puts after its subject ("was faulty", "are too high"), past
+    an intensifier, when it ends the clause: an adjective WordNet lists, no verb form."""
+    english = english_lexicon()
+    if at < len(tokens) and tokens[at] in _INTENSIFIERS:
+        at += 1
+    if at >= len(tokens):
+        return None
+    word = tokens[at]
+    following = tokens[at + 1] if at + 1 < len(tokens) else BOUNDARY
+    if word in english.index["adj"] and not _LETTER.search(following) \
+            and not english.is_verb_form(word) and not word.endswith("ing") \
+            and english.known(word) and word not in stop_words():
+        return word
+    return None
+
+
+def ezafe(noun: str) -> str:
+    """A Persian noun with the ezafe its adjective needs, as written: «ی» after a long
+    vowel («کالای»), «‌ی» after a silent «ه» («بسته‌ی»), nothing otherwise («جنس»)."""
+    if noun.endswith(("ا", "و")):
+        return noun + "ی"
+    if noun.endswith("ه"):
+        return noun + "\u200cی"
+    return noun
+
+
+def _noun_phrases_at(tokens: Sequence[str], start: int, lang: str, tokenizer: ThemeTokenizer,
+                     known: frozenset[str]) -> list[list[str]]:
+    """The noun phrases of one or two words starting at `start` (a subject)."""
+    found = []
+    for size in (1, 2):
+        words = list(tokens[start: start + size])
+        if len(words) == size and BOUNDARY not in words and \
+                _readable_cached(tuple(words), lang, tokenizer, known):
+            found.append(words)
+    if lang == "fa" and not found and start < len(tokens):
+        # A possessive clitic on the subject («سفارشم نرسیده»: my order) is not named.
+        word = tokens[start]
+        for clitic in _PERSIAN_CLITICS[:5]:
+            base = word[: -len(clitic)]
+            if word.endswith(clitic) and len(base) >= 3 and word not in persian_lexicon().words \
+                    and "N" in persian_lexicon().tags(base) \
+                    and _readable_cached((base,), lang, tokenizer, known):
+                return [[base]]
+    return found
+
+
+def problem_phrases(tokens: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
+                    known: frozenset[str] = frozenset()) -> set[str]:
+    """Names of a problem a segment states, from its own words: a noun and its failing
+    predicate. English drops the auxiliaries a headline drops ("my refund was not
+    received" -> "refund not received"; `english_problem` judges the result). Persian
+    names a compound verb by its infinitive before the noun it is about («تماس قطع میشه»
+    -> «قطع شدن تماس», «پشتیبانی جواب نمیده» -> «جواب ندادن پشتیبانی»), and a negated
+    simple verb the same way («سفارش نرسید» -> «نرسیدن سفارش»)."""
+    found: set[str] = set()
+    persian = persian_lexicon() if lang == "fa" else None
+    for start in range(len(tokens)):
+        if start and _inside_phrase(tokens[start - 1], lang, tokenizer):
+            continue  # «[سبد] خرید خالی شد», "[return] pickup never showed up": not a subject
+        for subject in _noun_phrases_at(tokens, start, lang, tokenizer, known):
+            at = start + len(subject)
+            if lang == "en":
+                negation: list[str] = []
+                copula = False
+                while at < len(tokens) and tokens[at] in _AUXILIARIES:
+                    if tokens[at].endswith("n't"):
+                        negation = ["not"]
+                    copula = copula or tokens[at] in _COPULAS
+                    at += 1
+                adjective = _predicate_adjective(tokens, at) if copula and not negation \
+                    else None
+                if adjective and len(subject) == 1:
+                    # "the item was faulty" -> "faulty item", as a name says it.
+                    found.add(f"{adjective} {subject[0]}")
+                if at < len(tokens) and tokens[at] in _NEGATIONS | {"keeps", "kept"}:
+                    negation = [tokens[at]]
+                    at += 1
+                if at >= len(tokens):
+                    continue
+                words = [*subject, *negation, tokens[at]]
+                if at + 1 < len(tokens) and tokens[at + 1] in _PARTICLES:
+                    words.append(tokens[at + 1])
+                # A phrasal verb keeps its particle: "never showed up", not "never showed".
+                if english_problem(words, tokenizer):
+                    found.add(" ".join(words))
+                continue
+            assert persian is not None
+            if at < len(tokens) and tokens[at] in _OBJECT_MARKERS:
+                at += 1
+            if at >= len(tokens):
+                continue
+            word = tokens[at]
+            if len(subject) == 1 and at + 1 < len(tokens) and tokens[at + 1] in _COPULAS \
+                    and word not in subject and "AJ" in persian.tags(word) \
+                    and tokenizer.is_content(word) and not persian.is_verb(word):
+                # «کالا معیوب بود» -> «کالای معیوب», the noun with its adjective (ezafe).
+                found.add(f"{ezafe(subject[0])} {word}")
+                continue
+            # A negated simple verb, past or perfect («نرسید», «نرسیده»), not an auxiliary.
+            stem = word[1:-1] if word.endswith("ه") else word[1:]
+            if word.startswith("ن") and stem in persian.past_stems \
+                    and stem not in _AUXILIARY_STEMS and len(stem) >= 3:
+                found.add(f"ن{stem}ن {' '.join(subject)}")
+                continue
+            infinitive = _LIGHT_VERB_INFINITIVE.get(tokens[at + 1]) \
+                if at + 1 < len(tokens) else None
+            # The compound verb's noun or adjective («قطع», «پاک», «دیر»: an adverb too).
+            tags = persian.tags(word)
+            if infinitive and word not in subject and tokenizer.is_content(word) \
+                    and (persian.known(word) or word in known) \
+                    and (not tags or tags & {"N", "AJ"}) and not persian.is_verb(word):
+                found.add(f"{word} {infinitive} {' '.join(subject)}")
+    return found
+
+
 def candidate_phrases(text: str, lang: str, tokenizer: ThemeTokenizer,
                       known: frozenset[str] = frozenset()) -> set[str]:
     """The noun phrases of up to MAX_WORDS words a segment contains, as written."""
@@ -347,11 +569,26 @@ def candidate_phrases(text: str, lang: str, tokenizer: ThemeTokenizer,
                     _LETTER.search(w) for w in words):
                 break
             if size > 1 and lang == "fa" and start + size < len(tokens) \
-                    and tokens[start + size] in _PERSIAN_LIGHT_VERBS:
+                    and (tokens[start + size] in _PERSIAN_LIGHT_VERBS
+                         or tokens[start + size] in _LIGHT_VERB_INFINITIVE):
                 continue  # «سفارش ثبت» [نشد]: the noun of a compound verb ends it
+            if lang == "en" and _verb_use(tokens, start, start + size):
+                continue  # "[to] change", "check [the] bill": a verb here, not a noun
+            if lang == "en" and size > 1 and english_problem(words, tokenizer) and (
+                    (start + size < len(tokens) and tokens[start + size] in _PARTICLES)
+                    or (start and _inside_phrase(tokens[start - 1], lang, tokenizer))):
+                # "courier never showed" [up]: the particle belongs to the verb; [return]
+                # "pickup never showed up": the subject starts before.
+                continue
+            if lang == "fa" and size > 1 and start \
+                    and tokens[start - 1] not in CONNECTORS[lang] \
+                    and _inside_phrase(tokens[start - 1], lang, tokenizer):
+                # «صفحه [محصول نادرست]»: the phrase goes on from the word before (after a
+                # preposition it starts: «با [ارسال سریع]»).
+                continue
             if _readable_cached(tuple(words), lang, tokenizer, known):
                 found.add(" ".join(words))
-    return found
+    return found | problem_phrases(tokens, lang, tokenizer, known)
 
 
 _READABLE: dict[tuple[tuple[str, ...], str, frozenset[str]], bool] = {}
@@ -403,14 +640,20 @@ def name_themes(documents: Sequence[str], langs: Sequence[str], labels: np.ndarr
     known = run_words(persian_vocabulary(documents, scripts))
     # Per script: per theme, segments of that script, and per phrase, segments per theme.
     sizes: dict[str, Counter[int]] = defaultdict(Counter)
+    # Per script, the candidates that name a problem: a noun and its failing predicate.
+    problem_forms: dict[str, set[str]] = defaultdict(set)
     counts: dict[str, dict[str, Counter[int]]] = defaultdict(lambda: defaultdict(Counter))
     for doc, script, label in zip(documents, scripts, labels.tolist(), strict=True):
         if script is None or label == OUTLIER or label not in row_of:
             continue
         sizes[script][label] += 1
-        for phrase in candidate_phrases(doc, script, tokenizer, known):
+        found = candidate_phrases(doc, script, tokenizer, known)
+        for phrase in found:
             counts[script][phrase][label] += 1
-    pools: dict[str, dict[int, list[tuple[str, float]]]] = {}
+        problem_forms[script] |= problem_phrases(tokenizer.surface_tokens(doc), script,
+                                                 tokenizer, known) if script == "fa" else {
+            p for p in found if " " in p and english_problem(p.split(), tokenizer)}
+    pools: dict[str, dict[int, list[tuple[str, float, bool]]]] = {}
     for script, by_phrase in counts.items():
         total = sum(sizes[script].values())
         pools[script] = {}
@@ -420,26 +663,43 @@ def name_themes(documents: Sequence[str], langs: Sequence[str], labels: np.ndarr
             scored = []
             for phrase, per_theme in by_phrase.items():
                 count = per_theme.get(theme_id, 0)
-                if count < minimum:
+                if count < MIN_MEMBERS:
                     continue
                 coverage = count / size
                 lift = (coverage / ((sum(per_theme.values()) - count + 1) / (rest_size + 1))
                         if rest_size else 2.0)
                 if lift >= MIN_LIFT:
-                    scored.append((phrase, coverage, coverage * math.log(lift)))
+                    scored.append((phrase, coverage, coverage * math.log(lift),
+                                   count < minimum))
             scored.sort(key=lambda x: (-x[2], -len(x[0].split()), x[0]))
-            pools[script][theme_id] = [(p, c) for p, c, _ in scored[:POOL]]
-    return {script: _choose(script, pool, ids, centres, means, model, complaint_share)
-            for script, pool in pools.items()}
+            # Phrases fewer members share are a reserve: a theme whose own phrases all
+            # name better-fitting themes is named from them, not given another's name.
+            pools[script][theme_id] = [
+                (p, c, reserve) for want in (False, True)
+                for p, c, _, reserve in [x for x in scored if x[3] == want][:POOL]]
+    return _choose({script: _scored(script, pool, ids, centres, means, model, complaint_share,
+                                    problem_forms[script])
+                    for script, pool in pools.items()})
 
 
-def _choose(lang: str, pool: dict[int, list[tuple[str, float]]], ids: Sequence[int],
+@dataclass(frozen=True)
+class _Scored:
+    score: float
+    name: ThemeName
+    vector: np.ndarray | None  # the phrase, language-centred and normalised
+    reserve: bool = False  # fewer members share it than a name needs (MIN_COVERAGE)
+
+
+def _scored(lang: str, pool: dict[int, list[tuple[str, float, bool]]], ids: Sequence[int],
             centres: np.ndarray, means: dict[str, np.ndarray], model: PhraseModel | None,
-            complaint_share: Sequence[float]) -> dict[int, ThemeName]:
-    phrases = sorted({p for candidates in pool.values() for p, _ in candidates})
+            complaint_share: Sequence[float], problem_forms: set[str] | frozenset[str] = frozenset()
+            ) -> dict[int, list[_Scored]]:
+    """Per theme, its candidates with their scores, best first (module docstring);
+    `problem_forms` are the candidates that name a problem (`problem_phrases`)."""
+    phrases = sorted({p for candidates in pool.values() for p, _, _ in candidates})
     if not phrases:
         return {}
-    similarity = negative = None
+    similarity = negative = vectors = None
     if model is not None:
         outputs = model(phrases)
         embeddings = np.asarray(outputs.embeddings, dtype=np.float32)
@@ -450,19 +710,29 @@ def _choose(lang: str, pool: dict[int, list[tuple[str, float]]], ids: Sequence[i
             similarity = vectors @ centres.T  # phrases x themes
             negative = outputs.negative
     position = {p: i for i, p in enumerate(phrases)}
-    names: dict[int, ThemeName] = {}
+    result: dict[int, list[_Scored]] = {}
     for theme_id, candidates in pool.items():
-        if not candidates:
-            continue
         row = list(ids).index(theme_id)
-        if negative is not None and complaint_share[row] >= COMPLAINT_SHARE:
+        complaint = negative is not None and complaint_share[row] >= COMPLAINT_SHARE
+        if complaint:
+            assert negative is not None
             # A theme of complaints is named by what is wrong: phrases the sentiment head
             # reads as negative go first when there are any ("Refund delay", not "Refund").
-            problems = [(p, c) for p, c in candidates
-                        if negative[position[p]] >= PROBLEM_PROBABILITY]
-            candidates = problems or candidates
-        best: tuple[float, ThemeName] | None = None
-        for phrase, coverage in candidates:
+            # A lone negative word names a problem when it is this theme's («تاخیر»: closer
+            # to its centre than to any other); "Issue", "Error" are every complaint's.
+            problems = [(p, c, r) for p, c, r in candidates
+                        if negative[position[p]] >= PROBLEM_PROBABILITY
+                        and (" " in p or _margin(similarity, position[p], row) > 0)]
+            # A problem phrase half as many members share still says more than a bare
+            # noun ("Courier never showed up" over "Courier"); fewer, and it is an anecdote.
+            half = [(p, c, r) for p, c, r in problems if not r or (
+                p.casefold() in problem_forms and c >= MIN_COVERAGE / 2 * (1 - 1e-9))]
+            if half:
+                named = {p for p, _, _ in half}
+                candidates = [(p, c, False) for p, c, _ in half] + [
+                    (p, c, True) for p, c, _ in candidates if p not in named]
+        scored = []
+        for phrase, coverage, reserve in candidates:
             words = len(phrase.split())
             own = margin = 0.0
             score = W_COVERAGE * coverage - W_LENGTH * max(words - 2, 0)
@@ -472,12 +742,77 @@ def _choose(lang: str, pool: dict[int, list[tuple[str, float]]], ids: Sequence[i
                 other = np.delete(sims, row)
                 margin = own - float(other.max()) if len(other) else 0.0
                 score += own + W_MARGIN * margin
-            if negative is not None and complaint_share[row] >= COMPLAINT_SHARE:
+            if complaint:
+                assert negative is not None
                 score += W_NEGATIVE * float(negative[position[phrase]])
             name = ThemeName(theme_id, lang, display(phrase, lang), round(coverage, 4),
                              round(own, 4), round(margin, 4))
-            if best is None or score > best[0] + 1e-9:
-                best = (score, name)
-        if best is not None:
-            names[theme_id] = best[1]
-    return names
+            scored.append(_Scored(score, name,
+                                  None if vectors is None else vectors[position[phrase]],
+                                  reserve))
+        # Stable: on a tie the pool's order (coverage times log-lift, longer first) holds.
+        scored.sort(key=lambda x: -x.score)
+        if scored:
+            result[theme_id] = scored
+    return result
+
+
+def _margin(similarity: np.ndarray | None, phrase: int, row: int) -> float:
+    """How much closer a phrase is to theme `row`'s centre than to any other's."""
+    if similarity is None:
+        return 0.0
+    others = np.delete(similarity[phrase], row)
+    return float(similarity[phrase, row] - others.max()) if len(others) else 1.0
+
+
+def name_key(name: str, lang: str) -> str:
+    """What two names share when they are the same name ("Item" and "Items",
+    «فروشگاه» and «فروشگاه‌ها»)."""
+    words = name.casefold().split()
+    if lang == "en":
+        lookup = english_lexicon().lookup
+        return " ".join(lookup.get(w, w) for w in words)
+    return " ".join(w.removesuffix("\u200cها").removesuffix("ها") if len(w) > 4 else w
+                    for w in words)
+
+
+def _agreement(candidate: _Scored, other: _Scored | None) -> float:
+    """How alike a candidate and the theme's name in the other language are (cosine of
+    their language-centred vectors; 0 without vectors)."""
+    if other is None or candidate.vector is None or other.vector is None:
+        return 0.0
+    norms = float(np.linalg.norm(candidate.vector) * np.linalg.norm(other.vector))
+    return float(candidate.vector @ other.vector) / norms if norms else 0.0
+
+
+def _pick(scored: dict[int, list[_Scored]], other: dict[int, _Scored], lang: str
+          ) -> dict[int, _Scored]:
+    """One name per theme, no two themes the same name: greedily over all (theme,
+    candidate) pairs, best score first, so of two themes that want one name the one it
+    fits better gets it and the other its next best. A candidate close to the theme's
+    name in the other language (`other`) scores more, so both name one thing."""
+    pairs = sorted(((c.score + W_AGREE * _agreement(c, other.get(theme_id)), theme_id, rank, c)
+                    for theme_id, candidates in scored.items()
+                    for rank, c in enumerate(candidates)),
+                   key=lambda x: (x[3].reserve, -x[0], x[1], x[2]))
+    chosen: dict[int, _Scored] = {}
+    used: set[str] = set()
+    for _, theme_id, _, candidate in pairs:
+        key = name_key(candidate.name.name, lang)
+        if theme_id in chosen or key in used:
+            continue
+        chosen[theme_id] = candidate
+        used.add(key)
+    return chosen
+
+
+def _choose(scored: dict[str, dict[int, list[_Scored]]]) -> dict[str, dict[int, ThemeName]]:
+    """Names in each language: first on their own, then again with the other language's
+    first choice as the agreement to reach."""
+    first = {lang: _pick(by_theme, {}, lang) for lang, by_theme in scored.items()}
+    result: dict[str, dict[int, ThemeName]] = {}
+    for lang, by_theme in scored.items():
+        others = [first[o] for o in first if o != lang]
+        chosen = _pick(by_theme, others[0] if others else {}, lang)
+        result[lang] = {theme_id: c.name for theme_id, c in chosen.items()}
+    return result
