@@ -603,23 +603,30 @@ class ThemeModel:
         return ThemeModel(self.settings, seeds=self.seeds, curation=self.curation,
                           tokenizer=self.tokenizer, encode=self.encode, view=self.view)
 
+    def _seeds_under(self, embeddings: np.ndarray, groups: np.ndarray,
+                     documents: Sequence[str], means: dict[str, np.ndarray], curation: Curation,
+                     previous: ThemeModel | None) -> tuple[np.ndarray, Any, Any, np.ndarray]:
+        """The vectors centred with `means`, the phrase sets seeds need, and the seed step's
+        themes and per-segment seed (a fit and an assignment start the same way)."""
+        vectors = center_languages(embeddings, groups, means)
+        phrase_sets = _phrase_sets_if_needed(documents, self.tokenizer, self.seeds, curation)
+        seed_themes, seeded = _seed_step(vectors, documents, phrase_sets, self.tokenizer,
+                                         self.seeds, curation, previous, means, self.encode,
+                                         self.settings)
+        return vectors, phrase_sets, seed_themes, seeded
+
     def _discover(self, embeddings: np.ndarray, groups: np.ndarray, documents: Sequence[str],
                   keys: np.ndarray, previous: ThemeModel | None) -> None:
         """A fit: seeds first, discovery for the rest, then ids and curation."""
-        settings, tokenizer = self.settings, self.tokenizer
-        curation = self.curation or Curation()
+        settings, curation = self.settings, self.curation or Curation()
         means = language_means(embeddings, groups)
-        vectors = center_languages(embeddings, groups, means)
-        n = len(vectors)
-        phrase_sets = _phrase_sets_if_needed(documents, tokenizer, self.seeds, curation)
-
         # 1. Seeds from the config and curation file, and themes pinned in an earlier run.
-        seed_themes, seeded = _seed_step(vectors, documents, phrase_sets, tokenizer,
-                                         self.seeds, curation, previous, means, self.encode,
-                                         settings)
+        vectors, phrase_sets, seed_themes, seeded = self._seeds_under(
+            embeddings, groups, documents, means, curation, previous)
+        n = len(vectors)
 
         # 2. Discovery on everything no seed claimed that has something to be about.
-        empty = without_content(documents, tokenizer)
+        empty = without_content(documents, self.tokenizer)
         rest = np.flatnonzero((seeded < 0) & ~empty)
         local, method = cluster(vectors[rest], [documents[i] for i in rest.tolist()],
                                 [str(x) for x in groups[rest]], settings.cluster)
@@ -665,15 +672,11 @@ class ThemeModel:
         if previous.segment_keys_ is None or previous.covered_ is None:
             raise ValueError("this theme state does not record the segments its fit saw "
                              "(saved by an older voc): fit again to assign under it")
-        settings, tokenizer = self.settings, self.tokenizer
-        curation = self.curation or Curation()
+        settings, curation = self.settings, self.curation or Curation()
         means = previous.language_means_
-        vectors = center_languages(embeddings, groups, means)
+        vectors, phrase_sets, seed_themes, seeded = self._seeds_under(
+            embeddings, groups, documents, means, curation, previous)
         n = len(vectors)
-        phrase_sets = _phrase_sets_if_needed(documents, tokenizer, self.seeds, curation)
-        seed_themes, seeded = _seed_step(vectors, documents, phrase_sets, tokenizer,
-                                         self.seeds, curation, previous, means, self.encode,
-                                         settings)
 
         themes: dict[int, Theme] = {}
         labels = np.full(n, OUTLIER, dtype=np.int64)
@@ -689,7 +692,7 @@ class ThemeModel:
         candidates = [k for k, i in enumerate(previous.theme_ids_)
                       if not previous.themes_[i].pinned
                       and not (previous.themes_[i].key or "").startswith(("seed:", "split:"))]
-        empty = without_content(documents, tokenizer)
+        empty = without_content(documents, self.tokenizer)
         rest = np.flatnonzero(~known & (seeded < 0) & ~empty)
         if len(rest) and candidates:
             centres = previous.centres_[candidates]
