@@ -262,3 +262,34 @@ def test_a_lone_complaint_word_of_every_theme_does_not_name_one(
                         np.eye(2, 3, dtype=np.float32), {"en": np.zeros(3, dtype=np.float32)},
                         model, [1.0, 0.5], tokenizer)["en"]
     assert names[0].name == "Refund"
+
+
+@pytest.mark.parametrize(("text", "lang", "absent", "present"), [
+    ("Nothing special, it's ok.", "en", "special", None),
+    ("It isn't really special at all", "en", "special", None),
+    ("Two months of daily use, no issues", "en", "issues", "months"),
+    ("اصلاً راضی نیستم.", "fa", "راضی", None),
+    ("کیفیت خوب نبود", "fa", "خوب", "کیفیت"),
+    ("The special offer was great", "en", None, "special offer"),
+])
+def test_a_phrase_in_a_negations_scope_is_no_candidate(tokenizer: ThemeTokenizer, text: str,
+                                                       lang: str, absent: str | None,
+                                                       present: str | None) -> None:
+    # Named from such an occurrence, a 50%-negative theme of "Nothing special" and «راضی
+    # نیستم» was called "Special · «راضی»" (satisfied): the opposite of its members.
+    found = candidate_phrases(text, lang, tokenizer)
+    assert absent is None or absent not in found
+    assert present is None or present in found
+
+
+def test_a_keyword_label_is_not_taken_from_words_the_members_negate(
+        tokenizer: ThemeTokenizer) -> None:
+    from voc.themes.describe import _label
+    from voc.themes.naming import mostly_affirmed
+
+    members = ["Nothing special, it's ok.", "To be honest, nothing special", "Delivery was ok"]
+    assert not mostly_affirmed("special", members, "en", tokenizer)
+    assert mostly_affirmed("special", ["Special offers every week", "nothing special"], "en",
+                           tokenizer)
+    assert _label([], ["special", "delivery"], "en", tokenizer, members) == "Delivery"
+    assert _label([], ["راضی"], "fa", tokenizer, ["اصلاً راضی نیستم", "راضی نیستم"]) is None

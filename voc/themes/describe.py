@@ -32,7 +32,14 @@ from voc.heads.labels import SENTIMENT_LABELS
 from voc.themes.cluster import OUTLIER
 from voc.themes.curation import Label
 from voc.themes.model import ThemeModel
-from voc.themes.naming import PhraseModel, display, name_themes, readable, script_of
+from voc.themes.naming import (
+    PhraseModel,
+    display,
+    mostly_affirmed,
+    name_themes,
+    readable,
+    script_of,
+)
 from voc.themes.vectorizer import ThemeTokenizer, theme_vectorizer
 
 UNASSIGNED = "unassigned"
@@ -232,12 +239,14 @@ def _without_redundant(ranked: list[str], n: int, keep: int = 0) -> list[str]:
 
 
 def _label(best: Sequence[str], keywords: Sequence[str], lang: str,
-           tokenizer: ThemeTokenizer) -> str | None:
+           tokenizer: ThemeTokenizer, texts: Sequence[str] = ()) -> str | None:
     """Without a chosen name (no encoder, tiny themes): the first phrase most of the theme
-    shares, else its first keyword, that reads as a name by `naming.readable`. Never a
-    pair of keywords or a bare verb ("tomans, paid" named a theme of amounts)."""
+    shares, else its first keyword, that reads as a name by `naming.readable` and that the
+    members' `texts` mostly do not negate ("nothing special" names no theme "Special").
+    Never a pair of keywords or a bare verb ("tomans, paid" named a theme of amounts)."""
     for phrase in (*best, *keywords):
-        if readable(phrase.casefold().split(), lang, tokenizer):
+        if readable(phrase.casefold().split(), lang, tokenizer) and mostly_affirmed(
+                phrase, texts, lang, tokenizer):
             return display(phrase, lang)
     return None
 
@@ -339,11 +348,13 @@ def theme_rows(model: ThemeModel, vectors: np.ndarray, segments: Sequence[dict[s
         # name (no encoder, tiny themes); never from Finglish members' Latin words.
         scripts = Counter(script_of(documents[i], str(langs[i])) for i in members.tolist())
         persian = [w for w in words["fa"] if _PERSIAN_LETTER.search(w)]
+        texts = [documents[i] for i in members.tolist()]
         label_fa = theme.label.fa or named.get("fa") or (
             _label([w for w in best["fa"] if _PERSIAN_LETTER.search(w)], persian, "fa",
-                   tokenizer) if scripts["fa"] else None)
+                   tokenizer, texts) if scripts["fa"] else None)
         label_en = theme.label.en or named.get("en") or (
-            _label(best["en"], words["en"], "en", tokenizer) if scripts["en"] else None)
+            _label(best["en"], words["en"], "en", tokenizer, texts) if scripts["en"]
+            else None)
         dominant = [label_fa, label_en] if size_fa >= size_en else [label_en, label_fa]
         examples = representative_examples(vectors, centre, members,
                                            [s["text"] for s in segments], langs,

@@ -79,6 +79,13 @@ _VERB_CONTEXT = {side: frozenset(w for s, w in (
     for side in ("before", "after")}
 # Negations kept in an English problem name.
 _NEGATIONS = frozenset({"not", "never"})
+# Words whose scope inverts a phrase: English ones before it (and n't forms), Persian
+# negated copulas after it. A phrase in that scope is not a candidate name.
+_NEGATION_SCOPE = {side: frozenset(w for s, w in (
+    line.split() for line in word_list("voc.themes", "negation_scope")) if s == side)
+    for side in ("before", "after")}
+# Words that may stand between an English negator and what it negates ("not very good").
+_SCOPE_GAP = frozenset({"very", "so", "too", "really", "that", "any", "a", "an", "the"})
 # Persian light-verb forms -> the infinitive that names the compound verb (a problem
 # «تماس قطع میشه» is named «قطع شدن تماس»).
 _LIGHT_VERB_INFINITIVE = {form: infinitive for form, infinitive in (
@@ -572,6 +579,8 @@ def candidate_phrases(text: str, lang: str, tokenizer: ThemeTokenizer,
                     and (tokens[start + size] in _PERSIAN_LIGHT_VERBS
                          or tokens[start + size] in _LIGHT_VERB_INFINITIVE):
                 continue  # «سفارش ثبت» [نشد]: the noun of a compound verb ends it
+            if _negated(tokens, start, start + size, lang):
+                continue  # "nothing [special]", «[راضی] نیستم»: it says the opposite
             if lang == "en" and _verb_use(tokens, start, start + size):
                 continue  # "[to] change", "check [the] bill": a verb here, not a noun
             if lang == "en" and size > 1 and english_problem(words, tokenizer) and (
@@ -589,6 +598,35 @@ def candidate_phrases(text: str, lang: str, tokenizer: ThemeTokenizer,
             if _readable_cached(tuple(words), lang, tokenizer, known):
                 found.add(" ".join(words))
     return found | problem_phrases(tokens, lang, tokenizer, known)
+
+
+def _negated(tokens: Sequence[str], start: int, end: int, lang: str) -> bool:
+    """Whether tokens[start:end] stand in a negation's scope: after an English negator (a
+    few intensifiers or determiners between), or before a Persian negated copula."""
+    if lang == "fa":
+        return end < len(tokens) and tokens[end] in _NEGATION_SCOPE["after"]
+    at = start - 1
+    while at >= 0 and tokens[at] in _SCOPE_GAP:
+        at -= 1
+    return at >= 0 and (tokens[at] in _NEGATION_SCOPE["before"] or tokens[at].endswith("n't"))
+
+
+def mostly_affirmed(phrase: str, texts: Sequence[str], lang: str,
+                    tokenizer: ThemeTokenizer) -> bool:
+    """Whether most of the occurrences of `phrase` in `texts` stand outside a negation's
+    scope (`_negated`): a fallback label from keywords is checked with it, as candidate
+    phrases are, so "nothing special" does not name a theme "Special"."""
+    words = phrase.casefold().split()
+    affirmed = negated = 0
+    for text in texts:
+        tokens = tokenizer.surface_tokens(text)
+        for start in range(len(tokens) - len(words) + 1):
+            if tokens[start: start + len(words)] == words:
+                if _negated(tokens, start, start + len(words), lang):
+                    negated += 1
+                else:
+                    affirmed += 1
+    return affirmed >= negated
 
 
 _READABLE: dict[tuple[tuple[str, ...], str, frozenset[str]], bool] = {}
