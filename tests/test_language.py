@@ -153,3 +153,10 @@ def test_throughput_smoke() -> None:
     for text in texts:
         detect_language(text)
     assert len(texts) / (time.perf_counter() - start) > 5_000
+
+
+def test_one_definition_of_persian_script_for_the_later_stages() -> None:
+    from voc.language.script import has_persian_letter
+
+    assert has_persian_letter("سفارش") and has_persian_letter("order ۱۲ رسید")
+    assert not has_persian_letter("sefaresh nareside") and not has_persian_letter("")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import numpy as np
 
 from voc.errors import ConfigError
 from voc.io.schema import THEMES_SCHEMA
+from voc.language.script import has_persian_letter
 from voc.pipeline.base import CorpusFit, OutputTable, Segment, Tables, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.pipeline.resources import Resources
@@ -47,14 +47,13 @@ _THEME_KEYS = {"max_themes", "seed_similarity", "seed_quantile", "cross_lingual_
                "match_similarity"}
 _OTHER_KEYS = {"seeds", "curation", "previous", "pain_view", "spacy_model", "classify",
                "refit_fraction"}
-_PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
 
 
 def language_group(segment: Segment) -> str:
     """The language whose mean embedding is removed: Finglish (Persian in Latin letters)
     sits apart from Persian script in the encoder's space, so it is a group of its own."""
     lang = str(segment.get("lang"))
-    if lang == "fa" and not _PERSIAN_LETTER.search(str(segment.get("text") or "")):
+    if lang == "fa" and not has_persian_letter(str(segment.get("text") or "")):
         return "fa-latn"
     return lang
 

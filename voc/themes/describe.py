@@ -19,7 +19,6 @@ use exclusively.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ import numpy as np
 from scipy import sparse
 
 from voc.heads.labels import SENTIMENT_LABELS
+from voc.language.script import has_persian_letter
 from voc.themes.cluster import OUTLIER
 from voc.themes.curation import Label
 from voc.themes.model import ThemeModel
@@ -43,7 +43,6 @@ from voc.themes.naming import (
 from voc.themes.vectorizer import ThemeTokenizer, theme_vectorizer
 
 UNASSIGNED = "unassigned"
-_PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
 _SEPARATOR = {"fa": "، ", "en": ", "}
 N_KEYWORDS = 8
 N_EXAMPLES = 5
@@ -347,10 +346,10 @@ def theme_rows(model: ThemeModel, vectors: np.ndarray, segments: Sequence[dict[s
         # A keyword label only where the script's members exist but no phrase reads as a
         # name (no encoder, tiny themes); never from Finglish members' Latin words.
         scripts = Counter(script_of(documents[i], str(langs[i])) for i in members.tolist())
-        persian = [w for w in words["fa"] if _PERSIAN_LETTER.search(w)]
+        persian = [w for w in words["fa"] if has_persian_letter(w)]
         texts = [documents[i] for i in members.tolist()]
         label_fa = theme.label.fa or named.get("fa") or (
-            _label([w for w in best["fa"] if _PERSIAN_LETTER.search(w)], persian, "fa",
+            _label([w for w in best["fa"] if has_persian_letter(w)], persian, "fa",
                    tokenizer, texts) if scripts["fa"] else None)
         label_en = theme.label.en or named.get("en") or (
             _label(best["en"], words["en"], "en", tokenizer, texts) if scripts["en"]

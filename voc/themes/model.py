@@ -24,7 +24,6 @@ import copy
 import hashlib
 import json
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from voc.errors import ConfigError
+from voc.language.script import has_persian_letter
 from voc.themes.cluster import (
     MIN_LANGUAGE_GROUP,
     OUTLIER,
@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 
 # Texts -> L2-normalised embeddings from the encoder the segments' embeddings came from.
 Encoder = Callable[[list[str]], np.ndarray]
-_PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
 
 STATE_FORMAT = "voc-themes/1"
 STATE_JSON = "themes_model.json"
@@ -157,7 +156,7 @@ def _described_centre(seed: SeedTheme, encode: Encoder | None,
     texts = [*seed.examples, *(t for t in (seed.label.fa, seed.label.en, seed.label.text) if t)]
     if encode is None or not texts:
         return None
-    langs = ["fa" if _PERSIAN_LETTER.search(text) else "en" for text in texts]
+    langs = ["fa" if has_persian_letter(text) else "en" for text in texts]
     vectors = center_languages(np.asarray(encode(texts), dtype=np.float32), langs, means)
     return normalize_rows(vectors.mean(axis=0, keepdims=True))[0]
 

@@ -39,10 +39,10 @@ import numpy as np
 
 from voc.data import word_list
 from voc.language.lexicon import hazm_words
+from voc.language.script import has_persian_letter
 from voc.themes.cluster import OUTLIER, center_languages
 from voc.themes.vectorizer import BOUNDARY, ThemeTokenizer, stop_words
 
-_PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
 _PERSIAN_WORD = re.compile(r"[\u0600-\u06FF]+")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -270,9 +270,9 @@ def persian_lexicon() -> PersianLexicon:
 def script_of(text: str, lang: str) -> str | None:
     """The language a segment's words can name a theme in: Persian script, English; None
     for Finglish (Persian in Latin letters), mixed and other segments."""
-    if lang == "fa" and _PERSIAN_LETTER.search(text):
+    if lang == "fa" and has_persian_letter(text):
         return "fa"
-    if lang == "en" and not _PERSIAN_LETTER.search(text):
+    if lang == "en" and not has_persian_letter(text):
         return "en"
     return None
 
@@ -312,7 +312,7 @@ def read_finglish(documents: Sequence[str], langs: Sequence[str], scripts: list[
     reader = FinglishReader(vocabulary)
     for i in finglish:
         documents[i] = reader.text(documents[i])
-        scripts[i] = "fa" if _PERSIAN_LETTER.search(documents[i]) else None
+        scripts[i] = "fa" if has_persian_letter(documents[i]) else None
     return documents
 
 
@@ -336,7 +336,7 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
     if lang == "en":
         english = english_lexicon()
         stops = stop_words()
-        if any(_PERSIAN_LETTER.search(w) or not english.known(w)
+        if any(has_persian_letter(w) or not english.known(w)
                or english.lookup.get(w, w) in stops for w in content):
             return False  # "times" is "time", a stop word
         if _VERBS_NOT_NAMES.intersection(words) or (len(words) == 1 and (
@@ -354,7 +354,7 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
         return english.is_noun(words[-1]) and all(english.is_modifier(w)
                                                   for w in content[:-1])
     persian = persian_lexicon()
-    if any(not _PERSIAN_LETTER.search(w) or not (persian.known(w) or w in known)
+    if any(not has_persian_letter(w) or not (persian.known(w) or w in known)
            or persian.is_verb(w) for w in content):
         return False
     last = words[-1]
@@ -398,7 +398,7 @@ def english_problem(words: Sequence[str], tokenizer: ThemeTokenizer) -> bool:
     keeps = bool(rest) and rest[-1] in ("keeps", "kept") and verb.endswith("ing")
     if keeps:
         rest = rest[:-1]
-    if not 1 <= len(rest) <= 2 or _PERSIAN_LETTER.search(verb):
+    if not 1 <= len(rest) <= 2 or has_persian_letter(verb):
         return False
     lemma = english.lookup.get(verb, verb)
     if lemma not in english.index["verb"] or {verb, lemma} & _VERBS_NOT_NAMES:

@@ -19,13 +19,13 @@ import hazm
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from voc.data import word_list
+from voc.language.script import has_persian_letter
 from voc.normalize.persian import persian_word_tokenizer
 
 # Redaction placeholders ("[PHONE]") are not the customer's words.
 PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
 # Ends a phrase: the tokenizer emits it between documents BERTopic joins per topic.
 BOUNDARY = "||"
-_PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
 _LETTER = re.compile(r"[^\W\d_]")
 _DIGIT = re.compile(r"[\d\u06F0-\u06F9\u0660-\u0669]")
 # Latin words, and any other non-space character as its own token (it ends a phrase).
@@ -101,7 +101,7 @@ class ThemeTokenizer:
         out: list[str] = []
         for chunk in PLACEHOLDER.split(text.replace(BOUNDARY, "\n")):
             for line in chunk.split("\n"):
-                if _PERSIAN_LETTER.search(line):
+                if has_persian_letter(line):
                     raw = self._persian.tokenize(line)
                 else:
                     raw = _LATIN_TOKEN.findall(line.lower())
@@ -124,7 +124,7 @@ class ThemeTokenizer:
         """Content tokens in order; BOUNDARY marks a removed word, a placeholder or a break."""
         out: list[str] = []
         for token in self.surface_tokens(text):
-            if token != BOUNDARY and _PERSIAN_LETTER.search(token):
+            if token != BOUNDARY and has_persian_letter(token):
                 token = self._lemma(token)
             out.append(token if token != BOUNDARY and self._keep(token) else BOUNDARY)
         return out
