@@ -92,3 +92,14 @@ def test_the_score_decides_not_a_narrow_negative_label() -> None:
     assert assess("Over an hour delayed", "neutral", -0.3, NEUTRAL_EMOTIONS).is_pain_point
     # Without a score, the label is all there is.
     assert assess("Over an hour delayed", "negative", None, NEUTRAL_EMOTIONS).is_pain_point
+
+
+def test_pain_cues_are_data_with_numbers_in_each_scripts_words() -> None:
+    from voc.journey.painpoints import _cue_pattern, _load_cues
+
+    effort, unmet = _load_cues()
+    assert len(effort) >= 30 and len(unmet) >= 10
+    assert all(0 < weight <= 1 for _, weight in effort)
+    assert "three" in _cue_pattern("latin", r"\b<NUMBER> times\b")
+    persian = _cue_pattern("fa", "<NUMBER> بار")
+    assert "سه" in persian and persian.startswith("(?<!")

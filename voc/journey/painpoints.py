@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 
 # A segment this positive is praise even with a cue ("I expected it late, it came early").
 POSITIVE_OVERRIDE = 0.3
@@ -42,68 +43,32 @@ def _fa(pattern: str) -> str:
     return f"{_FA_START}(?:{pattern})"
 
 
-# (pattern, weight): strong cues say outright that the customer had to work; weak ones
-# only suggest friction.
-_EFFORT_CUES: tuple[tuple[str, float], ...] = (
-    # English
-    (rf"\b{_NUMBER_EN} times\b", 1.0),
-    (r"\b(?:twice|again and again|over and over|back and forth|repeatedly)\b", 1.0),
-    (r"\bhad to (?:call|contact|ring|phone|email|e-mail|write|chase|go|visit|wait|ask|"
-     r"explain|repeat|send|return|restart|reinstall|re-?enter|try)\b", 1.0),
-    (r"\b(?:called|contacted|emailed|e-mailed|messaged|asked|tried|wrote)\b[^.!?]{0,30}"
-     r"\b(?:again|several|multiple|many|every day|each time)\b", 1.0),
-    (r"\bon hold\b", 1.0),
-    (r"\b(?:transferred|passed) (?:me )?(?:around|between|from one)\b", 1.0),
-    (r"\b(?:kept|keep) (?:asking|calling|telling|getting|sending|waiting|trying)\b", 1.0),
-    (r"\brepeat(?:ed|ing)? (?:my|the|myself)\b", 1.0),
-    (r"\b(?:still|yet to)\b[^.!?]{0,25}\b(?:waiting|no |not |haven'?t|hasn'?t|didn'?t)\b", 0.8),
-    (r"\b(?:waited|waiting|wait) (?:for )?(?:over |more than |almost )?(?:\d+|an?|two|three|"
-     r"several|many) (?:minutes?|hours?|days?|weeks?)\b", 0.8),
-    (r"\btook (?:forever|ages|so long|too long|\d+ (?:days?|hours?|weeks?))\b", 0.8),
-    (r"\b(?:no one|nobody|never) (?:answers?|answered|replied|responds?|responded|"
-     r"called back|got back)\b", 0.8),
-    (r"\b(?:hard|difficult|impossible|confusing|complicated) to\b", 0.6),
-    (r"\b(?:couldn'?t|could not|can'?t|cannot) (?:find|reach|get through|log ?in|figure)\b",
-     0.6),
-    (r"\btoo many (?:steps|screens|forms|clicks)\b", 0.6),
-    # Persian
-    (_fa(rf"{_NUMBER_FA} (?:بار|دفعه|مرتبه)(?![\w\u200c]{3})"), 1.0),
-    (_fa(r"بارها|هر دفعه|هر بار|چندبار|چند بار"), 1.0),
-    (_fa(r"(?:دوباره|مجدد|باز هم)\s*(?:زنگ|تماس|توضیح|پیگیری|درخواست|ثبت)"), 1.0),
-    (_fa(r"مجبور (?:شدم|شدیم|شدند|شدن|می‌شوم)"), 1.0),
-    (_fa(r"پشت خط|پاس[\s\u200c]?کاری"), 1.0),
-    (_fa(r"هنوز[^.!?؟]{0,30}(?:نرسیده|نشده|منتظر|خبری|جواب|نیامده|برنگشته|ندادند|ندادن)"), 0.8),
-    (_fa(r"(?:ساعت|روز|هفته)(?:\s*ها|‌ها)? (?:معطل|منتظر|طول کشید)"), 0.8),
-    (_fa(r"معطل|علاف|سرگردان"), 0.8),
-    (_fa(r"(?:کسی|هیچ ?کس)[^.!?؟]{0,15}(?:جواب|پاسخ)"), 0.8),
-    (_fa(r"جواب (?:نمی|نداد|ندادند|ندادن)|پاسخگو نبود|پاسخگو نیست"), 0.8),
-    (_fa(r"پیگیری (?:کردم|کردیم|کرده‌ام)"), 0.6),
-    (_fa(r"(?:سخت|دشوار|پیچیده|گیج)(?:ه|ی)?(?![\w\u200c])"), 0.6),
-    (_fa(r"پیدا (?:نکردم|نمی‌کنم|نشد)"), 0.6),
-    # Finglish (Persian typed in Latin letters)
-    (r"\b(?:chand|se|do|char|panj) (?:bar|dafe)\b", 1.0),
-    (r"\b(?:majbur|majboor) (?:shodam|shodim)\b", 1.0),
-    (r"\bposht e? ?khat\b", 1.0),
-)
+def _cue_pattern(script: str, pattern: str) -> str:
+    """A cue of `voc/journey/data/pain_cues.tsv` as the regular expression it stands for."""
+    if script == "fa":
+        return _fa(pattern.replace("<NUMBER>", _NUMBER_FA))
+    return pattern.replace("<NUMBER>", _NUMBER_EN)
 
-_UNMET_CUES: tuple[str, ...] = (
-    r"\b(?:supposed to|was promised|were promised|promised|was told|were told|expected|"
-    r"expecting)\b",
-    r"\bshould (?:have|'ve) (?:been|arrived|come|worked|got)\b",
-    r"\bnot (?:as|what) (?:described|advertised|shown|promised|expected|i ordered)\b",
-    r"\bdifferent from (?:the )?(?:picture|photo|description|ad)\b",
-    r"\b(?:never|hasn'?t|has not|didn'?t|did not|still not) (?:arrived|came|come|received|"
-    r"got|been (?:delivered|refunded|fixed))\b",
-    r"\binstead of\b",
-    r"\b(?:false|misleading|fake)\b",
-    _fa(r"قرار بود|انتظار داشتم|توقع داشتم|وعده|قول (?:داده|دادند|دادن|داد)"),
-    _fa(r"با (?:عکس|تصویر|توضیحات|تبلیغ)[^.!?؟]{0,20}(?:فرق|متفاوت|فرق داشت)"),
-    _fa(r"(?:نرسید|نرسیده|دریافت نکردم|به دستم نرسید|برنگشت|واریز نشد|برگشت نخورد)"),
-    _fa(r"به جای"),
-    _fa(r"(?:دروغ|کذب|فیک|تقلبی)"),
-    r"\b(?:gharar bud|ghrar bood|gharar bood)\b",
-)
 
+def _load_cues() -> tuple[tuple[tuple[str, float], ...], tuple[str, ...]]:
+    """(effort cues with their weights, unmet-expectation cues), as data (issue 18): strong
+    effort cues say outright that the customer had to work; weak ones only suggest it."""
+    text = resources.files("voc.journey").joinpath("data/pain_cues.tsv").read_text(
+        encoding="utf-8")
+    effort: list[tuple[str, float]] = []
+    unmet: list[str] = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        kind, script, weight, pattern = line.split("\t")
+        if kind == "effort":
+            effort.append((_cue_pattern(script, pattern), float(weight)))
+        else:
+            unmet.append(_cue_pattern(script, pattern))
+    return tuple(effort), tuple(unmet)
+
+
+_EFFORT_CUES, _UNMET_CUES = _load_cues()
 _EFFORT = tuple((re.compile(p, re.IGNORECASE), w) for p, w in _EFFORT_CUES)
 _UNMET = tuple(re.compile(p, re.IGNORECASE) for p in _UNMET_CUES)
 
