@@ -124,3 +124,33 @@ def test_benjamini_hochberg_via_scipy_equals_the_hand_written_step_up(
     assert benjamini_hochberg(p_values) == pytest.approx(_hand_written_bh(p_values),
                                                          rel=1e-12)
     assert all(isinstance(q, float) for q in benjamini_hochberg(p_values))
+
+
+def test_every_stage_takes_a_respondents_score_from_the_same_answer() -> None:
+    """kpis.json, changes.json and the report count one respondent once and read their
+    score by one rule (their first answer), even when an export does not repeat it."""
+    from voc.alerts.changes import run_groups
+    from voc.kpi.component import kpi_document, respondents
+    from voc.kpi.scores import per_respondent
+    from voc.pipeline.base import Tables
+    from voc.report.stats import per_respondent_kpis
+
+    records, segments = [], []
+    # Person 0 answers two questions; the export left the score on the first one only.
+    for person, scores in enumerate([(3, None), (10, 10), (9,), (6,)]):
+        for question, score in enumerate(scores):
+            row_id = len(records)
+            records.append({"row_id": row_id, "source": "s.csv", "source_row": person + 2,
+                            "question": f"q{question}", "nps": score, "csat": None,
+                            "ces": None, "status": "ok"})
+            segments.append({"row_id": row_id, "segment_id": f"{row_id}-0"})
+    assert per_respondent(records, "nps") == {("s.csv", 2): 3, ("s.csv", 3): 10,
+                                              ("s.csv", 4): 9, ("s.csv", 5): 6}
+    people, _ = respondents(records, segments)
+    from_kpis = kpi_document(people, {}, 1)["overall"]["nps"]
+    [from_report] = [k.as_dict() for k in per_respondent_kpis(records) if k.name == "nps"]
+    overall = next(g for g in run_groups(Tables(records=records, segments=segments))
+                   if g["dimension"] == "overall")
+    assert from_kpis == from_report
+    assert (from_kpis["n"], from_kpis["value"]) == (4, 0.0)  # 2 promoters, 2 detractors
+    assert (overall["nps_n"], overall["promoters"], overall["detractors"]) == (4, 2, 2)

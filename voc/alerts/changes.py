@@ -26,6 +26,7 @@ from voc.kpi.scores import (
     nps_counts,
     nps_difference_p,
     nps_estimate,
+    per_respondent,
     proportion_growth_p,
     respondent_key,
 )
@@ -50,7 +51,7 @@ def run_groups(tables: RunState) -> list[dict[str, Any]]:
     groups: dict[tuple[str, str], dict[str, Any]] = defaultdict(_empty)
     # NPS counts respondents: one score per input row, not one per answer.
     respondent_of = {r["row_id"]: respondent_key(r) for r in tables.records}
-    nps_of = {respondent_key(r): r.get("nps") for r in tables.records}
+    nps_of = per_respondent(tables.records, "nps")
     channel_of = {r["row_id"]: r.get("channel") for r in tables.records}
     for record in tables.analyzed():
         groups[("overall", "all")]["rows"].add(record["row_id"])

@@ -16,7 +16,7 @@ or a variance formula cannot drift between two outputs of one run.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -38,6 +38,22 @@ def respondent_key(record: Mapping[str, Any]) -> tuple[Any, Any]:
     count its respondent twice. Ids are not keys: an export may repeat one for two
     different responses."""
     return (record.get("source"), record.get("source_row", record.get("row_id")))
+
+
+def per_respondent(records: Iterable[Mapping[str, Any]],
+                   value: str | Callable[[Mapping[str, Any]], Any]
+                   ) -> dict[tuple[Any, Any], Any]:
+    """Each respondent's value of a record field (or of `value(record)`), taken from
+    their first record, as the kpis stage takes it: their answers repeat it, and one rule
+    keeps kpis.json, changes.json and the report from picking different answers' values
+    when an export does not repeat it faithfully."""
+    of = (lambda record: record.get(value)) if isinstance(value, str) else value
+    values: dict[tuple[Any, Any], Any] = {}
+    for record in records:
+        key = respondent_key(record)
+        if key not in values:
+            values[key] = of(record)
+    return values
 
 
 def nps_counts(scores: Iterable[float | None]) -> tuple[int, int, int]:

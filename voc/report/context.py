@@ -1,7 +1,8 @@
 """The numbers a report shows, computed from a finished run's files (no model needed).
 
 Everything here is a pure function of a `RunData`, so the HTML and Markdown reports show
-the same figures (both print the strings made here) and `voc report` can re-render any
+the same figures (both print the strings made here, or format the numbers kept here the
+same way; a figure is never printed and parsed back) and `voc report` can re-render any
 past run. A section whose inputs the run lacks (no themes stage, no scores, no dates) is
 left out, and `notes` says why, so a reader never mistakes "not measured" for "zero".
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 from voc.io.columns import meta_of, segment_columns
 from voc.io.records import ANALYZED_STATUSES
-from voc.kpi.scores import KPI_FUNCTIONS, respondent_key
+from voc.kpi.scores import KPI_FUNCTIONS, per_respondent, respondent_key
 from voc.privacy.columns import redact_value
 from voc.privacy.pii import PII_KIND_DESCRIPTIONS, PII_KINDS
 from voc.report import journey as journey_section
@@ -106,8 +107,7 @@ def _negative_share(rows: Sequence[Row]) -> float | None:
 def _meta_columns(records: Sequence[Row]) -> dict[str, dict[int, str]]:
     """Segment columns kept in `meta` (e.g. customer_tier): row_id -> the value shown.
     Chosen by the same rule as the kpis.json breakdowns, per respondent (input row)."""
-    respondents = {respondent_key(r): meta_of(r)
-                   for r in records}
+    respondents = per_respondent(records, meta_of)
     columns = segment_columns(list(respondents.values()))
     by_column: dict[str, dict[int, str]] = {c: {} for c in columns}
     for record in records:
@@ -167,7 +167,7 @@ def _trend(analysed: Sequence[Row], periods: Sequence[str], period_of_row: Mappi
     for period in periods:
         members = by_period[period]
         scored = [m["sentiment_score"] for m in members if m.get("sentiment_score") is not None]
-        nps = KPI_FUNCTIONS["nps"]({respondent_key(m): m.get("nps") for m in members}.values())
+        nps = KPI_FUNCTIONS["nps"](per_respondent(members, "nps").values())
         negative = sum(m.get("sentiment") in ("negative", "mixed") for m in members)
         rows.append({
             "period": period, "count": len(members),

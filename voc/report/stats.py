@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from voc.kpi.scores import KPI_FUNCTIONS, Z95, Kpi, respondent_key, two_proportion_z
+from voc.kpi.scores import KPI_FUNCTIONS, Z95, Kpi, per_respondent, two_proportion_z
 
 Row = Mapping[str, Any]
 UNASSIGNED = ("unassigned", "", None)
@@ -31,8 +31,7 @@ def per_respondent_kpis(records: Sequence[Row]) -> list[Kpi]:
     """KPIs per respondent: a multi-question survey repeats a score on each answer."""
     kpis = []
     for name, function in KPI_FUNCTIONS.items():
-        per_respondent = {respondent_key(r): r.get(name) for r in records}
-        kpi = function(per_respondent.values())
+        kpi = function(per_respondent(records, name).values())
         if kpi.n:
             kpis.append(kpi)
     return kpis
