@@ -374,11 +374,33 @@ def test_breakdowns_by_channel_language_and_segment_columns() -> None:
     assert tiers == {"gold": 42, "new": 98}
 
 
+def test_breakdown_figures_are_numbers_formatted_only_by_the_template() -> None:
+    run = synthetic_run()
+    context = _context(run)
+    rows = [row for rows in context["breakdowns"].values() for row in rows]
+    for row in rows:
+        for key in ("mean_sentiment", "negative_share", "pain_share"):
+            assert row[key] is None or isinstance(row[key], float), (key, row[key])
+    # The takeaway names the group with the largest unrounded share among groups of 20+.
+    name, worst = max(((name, row) for name, rows in context["breakdowns"].items()
+                       for row in rows if row["count"] >= 20
+                       and row["negative_share"] is not None),
+                      key=lambda item: item[1]["negative_share"])
+    assert f"({worst['negative_share']:.0f}% negative or mixed" in \
+        context["takeaways"]["breakdowns"]
+    assert f"{name.lower()} " in context["takeaways"]["breakdowns"]
+    html, _ = render_report(run)
+    assert f'<td class="num">{worst["negative_share"]:.0f}%</td>' in html
+
+
 def test_method_shows_measured_accuracy_counts_and_settings() -> None:
     context = _context(synthetic_run())
+    # Numbers until the template: the takeaway reads them, it does not parse "0.70" back.
     assert [(r["set"], r["accuracy"]) for r in context["head_accuracy"]] == [
-        ("fa_set", "0.70"), ("en_set", "0.90")]
+        ("fa_set", 0.7), ("en_set", 0.9)]
     assert "70%–90%" in context["takeaways"]["method"]
+    html, _ = render_report(synthetic_run())
+    assert '<td class="num">0.70</td><td class="num">0.65</td>' in html
     assert ("pipeline", "language → journey → themes → drivers") in context["settings"]
     assert context["notes"] == {}  # a full run leaves nothing out
 

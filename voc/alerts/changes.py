@@ -10,18 +10,26 @@ Benjamini-Hochberg (`q_value`; `significant` when q < alpha):
 * sentiment: Welch's t-test on the mean segment sentiment score;
 * NPS: z-test on the difference of two NPS values, each respondent scoring +1/0/-1;
 * theme share: one-sided two-proportion z-test that the share of segments grew.
+The tests themselves live with the metric definitions (`voc.kpi.scores`); this module
+decides which groups are compared and which are large enough to test.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from scipy import stats
-
-from voc.kpi.scores import nps_counts, respondent_key
+from voc.kpi.scores import (
+    benjamini_hochberg,
+    mean_difference_p,
+    nps_counts,
+    nps_difference_p,
+    nps_estimate,
+    per_respondent,
+    proportion_growth_p,
+    respondent_key,
+)
 from voc.pipeline.base import RunState
 
 ALPHA = 0.05
@@ -43,7 +51,7 @@ def run_groups(tables: RunState) -> list[dict[str, Any]]:
     groups: dict[tuple[str, str], dict[str, Any]] = defaultdict(_empty)
     # NPS counts respondents: one score per input row, not one per answer.
     respondent_of = {r["row_id"]: respondent_key(r) for r in tables.records}
-    nps_of = {respondent_key(r): r.get("nps") for r in tables.records}
+    nps_of = per_respondent(tables.records, "nps")
     channel_of = {r["row_id"]: r.get("channel") for r in tables.records}
     for record in tables.analyzed():
         groups[("overall", "all")]["rows"].add(record["row_id"])
@@ -102,66 +110,30 @@ def describe(group: Mapping[str, Any], total_segments: int) -> dict[str, Any]:
         "share": round(group["segments"] / total_segments, 4) if total_segments else None,
         "sentiment": round(group["sentiment_sum"] / n, 4) if n else None,
         "sentiment_n": n,
-        "nps": round(100 * (group["promoters"] - group["detractors"]) / nps_n, 2)
+        # The same estimate as kpis.json's, so one group prints one NPS in both files.
+        "nps": round(100 * nps_estimate(nps_n, group["promoters"], group["detractors"])[0], 2)
         if nps_n else None,
         "nps_n": nps_n, "pain_points": group["pain_points"],
     }
 
 
 def _sentiment_p(now: Mapping[str, Any], before: Mapping[str, Any]) -> float | None:
-    n1, n0 = now["sentiment_n"], before["sentiment_n"]
-    if min(n1, n0) < MIN_TEST_N:
+    if min(now["sentiment_n"], before["sentiment_n"]) < MIN_TEST_N:
         return None
-    means, sds = [], []
-    for group, n in ((now, n1), (before, n0)):
-        mean = group["sentiment_sum"] / n
-        variance = max(group["sentiment_sumsq"] / n - mean ** 2, 0.0) * n / (n - 1)
-        means.append(mean)
-        sds.append(math.sqrt(variance))
-    if sds[0] == 0 and sds[1] == 0:
-        return None if means[0] == means[1] else 0.0
-    result = stats.ttest_ind_from_stats(means[0], sds[0], n1, means[1], sds[1], n0,
-                                        equal_var=False)
-    return float(result.pvalue)
+    return mean_difference_p(
+        *((g["sentiment_n"], g["sentiment_sum"], g["sentiment_sumsq"]) for g in (now, before)))
 
 
 def _nps_p(now: Mapping[str, Any], before: Mapping[str, Any]) -> float | None:
-    n1, n0 = now["nps_n"], before["nps_n"]
-    if min(n1, n0) < MIN_TEST_N:
+    if min(now["nps_n"], before["nps_n"]) < MIN_TEST_N:
         return None
-    variance = 0.0
-    values = []
-    for group, n in ((now, n1), (before, n0)):
-        promoters, detractors = group["promoters"] / n, group["detractors"] / n
-        values.append(promoters - detractors)
-        variance += ((promoters + detractors) - (promoters - detractors) ** 2) / n
-    if variance == 0:
-        return None if values[0] == values[1] else 0.0
-    z = (values[0] - values[1]) / math.sqrt(variance)
-    return float(2 * stats.norm.sf(abs(z)))
+    return nps_difference_p(
+        *((g["nps_n"], g["promoters"], g["detractors"]) for g in (now, before)))
 
 
 def _growth_p(x1: int, n1: int, x0: int, n0: int) -> float | None:
     """One-sided p that the share x1/n1 is larger than x0/n0 only by chance."""
-    if min(n1, n0) < MIN_TEST_N:
-        return None
-    pooled = (x1 + x0) / (n1 + n0)
-    if pooled in (0.0, 1.0):
-        return None
-    z = (x1 / n1 - x0 / n0) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
-    return float(stats.norm.sf(z))
-
-
-def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
-    """q-values: the false discovery rate at which each test would be called significant."""
-    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
-    q = [0.0] * len(p_values)
-    running = 1.0
-    for rank in range(len(order), 0, -1):
-        index = order[rank - 1]
-        running = min(running, p_values[index] * len(p_values) / rank)
-        q[index] = running
-    return q
+    return None if min(n1, n0) < MIN_TEST_N else proportion_growth_p(x1, n1, x0, n0)
 
 
 def compare(run_id: str, current: Iterable[Mapping[str, Any]],

@@ -17,9 +17,10 @@ Two estimates per group, both in score points of the overall metric:
   coefficient times its share, sign flipped so positive means "drags the score down";
   95% interval from the coefficient's standard error.
 
-Scores are coded so that their mean is the metric: NPS promoter +100, passive 0,
-detractor -100; CSAT 100 for 4-5 (top-2-box), else 0. Groups smaller than the minimum
-support get figures but no rank, so a group of three angry people never tops the list.
+Scores are coded so that their mean is the metric (`voc.kpi.scores.coded_scores`): NPS
+promoter +100, passive 0, detractor -100; CSAT 100 for 4-5 (top-2-box), else 0. Groups
+smaller than the minimum support get figures but no rank, so a group of three angry
+people never tops the list.
 """
 
 from __future__ import annotations
@@ -30,22 +31,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voc.kpi.scores import DETRACTOR_MAX, PROMOTER_MIN, Z95
+from voc.kpi.scores import Z95, coded_scores
 
 BOOTSTRAP_SAMPLES = 400
 BOOTSTRAP_CHUNK = 50
 RIDGE = 1e-3  # keeps the least-squares fit solvable when two groups always co-occur
-
-
-def coded_scores(metric: str, values: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    """Per-respondent coded score (mean = the metric) and detractor flags."""
-    raw = np.asarray(values, dtype=float)
-    if metric == "nps":
-        coded = np.where(raw >= PROMOTER_MIN, 100.0, np.where(raw <= DETRACTOR_MAX, -100.0, 0.0))
-        return coded, raw <= DETRACTOR_MAX
-    if metric == "csat":
-        return np.where(raw >= 4, 100.0, 0.0), raw <= 3
-    raise ValueError(f"drivers are computed for nps or csat, not {metric!r}")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The numbers a report shows, computed from a finished run's files (no model needed).
 
 Everything here is a pure function of a `RunData`, so the HTML and Markdown reports show
-the same figures (both print the strings made here) and `voc report` can re-render any
+the same figures (both print the strings made here, or format the numbers kept here the
+same way; a figure is never printed and parsed back) and `voc report` can re-render any
 past run. A section whose inputs the run lacks (no themes stage, no scores, no dates) is
 left out, and `notes` says why, so a reader never mistakes "not measured" for "zero".
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 from voc.io.columns import meta_of, segment_columns
 from voc.io.records import ANALYZED_STATUSES
-from voc.kpi.scores import KPI_FUNCTIONS, respondent_key
+from voc.kpi.scores import KPI_FUNCTIONS, per_respondent, respondent_key
 from voc.privacy.columns import redact_value
 from voc.privacy.pii import PII_KIND_DESCRIPTIONS, PII_KINDS
 from voc.report import journey as journey_section
@@ -106,8 +107,7 @@ def _negative_share(rows: Sequence[Row]) -> float | None:
 def _meta_columns(records: Sequence[Row]) -> dict[str, dict[int, str]]:
     """Segment columns kept in `meta` (e.g. customer_tier): row_id -> the value shown.
     Chosen by the same rule as the kpis.json breakdowns, per respondent (input row)."""
-    respondents = {respondent_key(r): meta_of(r)
-                   for r in records}
+    respondents = per_respondent(records, meta_of)
     columns = segment_columns(list(respondents.values()))
     by_column: dict[str, dict[int, str]] = {c: {} for c in columns}
     for record in records:
@@ -135,12 +135,14 @@ def _breakdown(records: Sequence[Row], value_of: Any, pain_rows: set[int] | None
         negative = sum(m.get("sentiment") in ("negative", "mixed") for m in members)
         analysed = sum(m.get("sentiment") is not None for m in members)
         kpis = {k.name: kpi_display(k.as_dict()) for k in per_respondent_kpis(members)}
+        # Numbers stay numbers (None: not measured): the template formats them, and the
+        # takeaway compares them without parsing a printed "67%" back.
         rows.append({
             "value": value, "count": len(members),
-            "mean_sentiment": f"{sum(scored) / len(scored):+.2f}" if scored else "—",
-            "negative_share": f"{100 * negative / analysed:.0f}%" if analysed else "—",
-            "pain_share": "—" if pain_rows is None else
-            f"{100 * sum(m['row_id'] in pain_rows for m in members) / len(members):.0f}%",
+            "mean_sentiment": sum(scored) / len(scored) if scored else None,
+            "negative_share": 100 * negative / analysed if analysed else None,
+            "pain_share": None if pain_rows is None else
+            100 * sum(m["row_id"] in pain_rows for m in members) / len(members),
             # n next to each score: a group of 12 answers moves NPS by 8 points per person.
             "kpis": {name: f"{kpis[name]['text']} (n={kpis[name]['n']})" if name in kpis
                      else "—" for name in KPI_FUNCTIONS},
@@ -165,7 +167,7 @@ def _trend(analysed: Sequence[Row], periods: Sequence[str], period_of_row: Mappi
     for period in periods:
         members = by_period[period]
         scored = [m["sentiment_score"] for m in members if m.get("sentiment_score") is not None]
-        nps = KPI_FUNCTIONS["nps"]({respondent_key(m): m.get("nps") for m in members}.values())
+        nps = KPI_FUNCTIONS["nps"](per_respondent(members, "nps").values())
         negative = sum(m.get("sentiment") in ("negative", "mixed") for m in members)
         rows.append({
             "period": period, "count": len(members),
@@ -319,8 +321,8 @@ def _head_accuracy(metrics: Mapping[str, Any] | None) -> list[dict[str, Any]]:
         if isinstance(result, dict) and result.get("accuracy") is not None:
             rows.append({"set": name, "task": result.get("task"),
                          "language": result.get("language"), "n": result.get("n"),
-                         "accuracy": f"{result['accuracy']:.2f}",
-                         "macro_f1": f"{result.get('macro_f1') or 0:.2f}"})
+                         "accuracy": float(result["accuracy"]),
+                         "macro_f1": float(result.get("macro_f1") or 0)})
     return rows
 
 
@@ -521,7 +523,7 @@ def _takeaways(context: Mapping[str, Any]) -> dict[str, str]:
         takeaways["trends"] = line
     if context["breakdowns"]:
         takeaways["breakdowns"] = _breakdown_takeaway(context["breakdowns"])
-    accuracy = [float(row["accuracy"]) for row in context["head_accuracy"]
+    accuracy = [row["accuracy"] for row in context["head_accuracy"]
                 if row["task"] == "sentiment"]
     method = "How far to trust these numbers: models, data counts and settings."
     if accuracy:
@@ -535,10 +537,9 @@ def _breakdown_takeaway(breakdowns: Mapping[str, Sequence[Row]]) -> str:
     worst: tuple[float, str, str] | None = None
     for name, rows in breakdowns.items():
         for row in rows:
-            if row["count"] >= 20 and row["negative_share"] != "—":
-                share = float(row["negative_share"].rstrip("%"))
-                if worst is None or share > worst[0]:
-                    worst = (share, name, row["value"])
+            share = row["negative_share"]
+            if row["count"] >= 20 and share is not None and (worst is None or share > worst[0]):
+                worst = (share, name, row["value"])
     if worst is None:
         return "Where answers come from and how each group feels."
     return (f"Most negative group: {worst[1].lower()} {isolate(worst[2])} "

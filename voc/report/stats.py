@@ -9,11 +9,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from voc.kpi.scores import KPI_FUNCTIONS, Kpi, respondent_key
+from voc.kpi.scores import KPI_FUNCTIONS, Z95, Kpi, per_respondent, two_proportion_z
 
 Row = Mapping[str, Any]
 UNASSIGNED = ("unassigned", "", None)
-Z95 = 1.959963984540054
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -32,8 +31,7 @@ def per_respondent_kpis(records: Sequence[Row]) -> list[Kpi]:
     """KPIs per respondent: a multi-question survey repeats a score on each answer."""
     kpis = []
     for name, function in KPI_FUNCTIONS.items():
-        per_respondent = {respondent_key(r): r.get(name) for r in records}
-        kpi = function(per_respondent.values())
+        kpi = function(per_respondent(records, name).values())
         if kpi.n:
             kpis.append(kpi)
     return kpis
@@ -100,11 +98,8 @@ def proportion_change(x_recent: int, n_recent: int, x_before: int, n_before: int
     """Change in a share (points) and its two-proportion z statistic (None: too few)."""
     if not n_recent or not n_before:
         return 0.0, None
-    p1, p0 = x_recent / n_recent, x_before / n_before
-    pooled = (x_recent + x_before) / (n_recent + n_before)
-    variance = pooled * (1 - pooled) * (1 / n_recent + 1 / n_before)
-    z = (p1 - p0) / math.sqrt(variance) if variance > 0 else None
-    return 100 * (p1 - p0), z
+    return (100 * (x_recent / n_recent - x_before / n_before),
+            two_proportion_z(x_recent, n_recent, x_before, n_before))
 
 
 def direction(z: float | None, change: float) -> str:
