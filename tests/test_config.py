@@ -34,6 +34,27 @@ def test_a_user_config_changes_only_what_it_names(tmp_path: Path) -> None:
     assert component_settings(config, "segment")["spacy_model"] == "auto"
 
 
+def test_each_component_takes_its_sections_typed_settings() -> None:
+    """A stage is built from its section's settings model (defaults and ranges defined
+    there once), not from a mapping it reads with defaults of its own."""
+    from voc.pipeline.base import _factory
+    from voc.pipeline.resources import Resources
+    from voc.pipeline.settings import PipelineSettings
+
+    for name in registered_components():
+        assert _factory(name).settings_model is PipelineSettings.model_fields[name].annotation
+    built = build_components({**DEFAULT_CONFIG, "pipeline": ["language", "redact", "normalize",
+                                                             "segment"],
+                              "normalize": {"max_chars": 120}})
+    assert built[2].max_chars == 120
+    # The resources of the default config are the settings models' defaults.
+    assert Resources.from_config(DEFAULT_CONFIG) == Resources()
+    # A stage built in code from plain data is checked as a config file is.
+    with pytest.raises(ConfigError, match=r"segment\.max_segment_chars = 0 is not allowed"):
+        build_components({"pipeline": ["language", "redact", "normalize", "segment"],
+                          "segment": {"max_segment_chars": 0}})
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -12,6 +12,7 @@ import pytest
 
 from voc.errors import ConfigError
 from voc.io.schema import THEMES_SCHEMA
+from voc.pipeline.settings import ThemesSettings
 from voc.themes.cluster import OUTLIER, ClusterSettings, center_languages, stratified_sample
 from voc.themes.curation import parse_curation, parse_seeds
 from voc.themes.describe import keywords_by_language
@@ -288,13 +289,14 @@ def test_large_inputs_get_the_same_cross_language_neighbours(
 
 def test_cross_lingual_neighbors_setting_reaches_the_clustering() -> None:
     from voc.pipeline.config import DEFAULT_CONFIG
-    from voc.pipeline.settings import ThemesSettings, validate_config
+    from voc.pipeline.settings import validate_config
     from voc.themes.component import settings_from_config
 
     assert DEFAULT_CONFIG["themes"]["cross_lingual_neighbors"] == 8
     assert ClusterSettings().cross_lingual_neighbors == \
         ThemesSettings().cross_lingual_neighbors == 8
-    themes = validate_config({"themes": {"cross_lingual_neighbors": 0}})["themes"]
+    themes = ThemesSettings(**validate_config(
+        {"themes": {"cross_lingual_neighbors": 0}})["themes"])
     assert settings_from_config(themes).cluster.cross_lingual_neighbors == 0
     with pytest.raises(ConfigError, match=r"themes\.cross_lingual_neighbors"):
         validate_config({"themes": {"cross_lingual_neighbors": -1}})
@@ -635,7 +637,7 @@ def test_component_adds_both_views_and_state_to_the_run() -> None:
                  "is_pain_point": topic != "price", "journey_stage": "delivery"}
                 for i, (doc, lang, topic) in enumerate(zip(docs, langs, truth, strict=True))]
     records = [{"row_id": r} for r in range(len(segments) // 2)]
-    tables = ThemesComponent({"random_state": 7})(
+    tables = ThemesComponent(ThemesSettings(random_state=7))(
         Tables(records=records, segments=segments, embeddings=vectors))
     assert all(s["theme_id"] is not None and s["theme_label"] for s in segments)
     assert records[0]["themes"] == sorted({segments[0]["theme_id"], segments[1]["theme_id"]})
@@ -652,10 +654,10 @@ def test_component_adds_both_views_and_state_to_the_run() -> None:
 
 
 def test_component_rejects_unknown_settings() -> None:
-    from voc.themes.component import ThemesComponent
+    from voc.pipeline.base import create_component
 
-    with pytest.raises(ConfigError, match="unknown key 'max_fits'"):
-        ThemesComponent({"max_fits": 10})
+    with pytest.raises(ConfigError, match=r"unknown key 'themes\.max_fits'"):
+        create_component("themes", {"max_fits": 10})
 
 
 # --------------------------------------------------------------------------- labels
