@@ -78,6 +78,17 @@ def test_each_component_takes_its_sections_typed_settings() -> None:
         ("drivers:\n  min_support: 0\n", "drivers.min_support = 0"),
         ("redact:\n  kinds: [EMAIL, PASSPORT]\n", "unknown kind 'PASSPORT'"),
         ("segment: 5\n", "'segment' must be a mapping"),
+        # Seeds are typed too: a malformed one fails at load, with its line.
+        ("themes:\n  seeds:\n    - name: late\n      keywords: [late]\n    - name: price\n"
+         "      keyword: [price]\n",
+         r"bad.yaml, line 6: unknown key 'themes\.seeds\.1\.keyword'; known keys here: name, "
+         "label, keywords, examples"),
+        ("themes:\n  seeds:\n    - name: late\n      label: [Late]\n      keywords: [late]\n",
+         r"line 4: themes\.seeds\.0\.label: must be a text or a mapping"),
+        ("themes:\n  seeds:\n    - name: late\n",
+         r"line 3: themes\.seeds\.0: seed 'late' needs 'keywords' or 'examples'"),
+        ("themes:\n  seeds:\n    - {name: a, keywords: [x]}\n    - {name: a, keywords: [y]}\n",
+         r"line 2: themes\.seeds: seed name 'a' is used twice"),
     ],
 )
 def test_invalid_configs_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:

@@ -459,7 +459,7 @@ def test_seed_config_errors_say_what_to_fix() -> None:
     with pytest.raises(ConfigError, match="used twice"):
         parse_seeds([{"name": "x", "keywords": ["a"]}, {"name": "x", "keywords": ["b"]}],
                     "cfg")
-    with pytest.raises(ConfigError, match="unknown key 'keyword'"):
+    with pytest.raises(ConfigError, match=r"unknown key 'seeds\.0\.keyword'"):
         parse_seeds([{"name": "x", "keyword": ["a"]}], "cfg")
 
 
@@ -504,6 +504,26 @@ def test_curation_file_errors_name_the_key() -> None:
         parse_curation({"pin": ["late"]})
     with pytest.raises(ConfigError, match="'theme'"):
         parse_curation({"split": [{"into": []}]})
+
+
+def test_curation_file_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    from voc.themes.curation import load_curation
+
+    path = tmp_path / "themes.yaml"
+    path.write_text("rename:\n  3: Late delivery\nmerge:\n  - [4, 7]\n  - [5]\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"themes curation file .*themes\.yaml, line 5: "
+                                          r"merge\.1: must list at least two theme ids"):
+        load_curation(path)
+    path.write_text("split:\n  - theme: 5\n    into:\n      - name: card_declined\n"
+                    "        keywords: [declined]\n        labels: Card declined\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line 6: unknown key 'split\.0\.into\.0\.labels'; "
+                                          "known keys here: name, label, keywords, examples"):
+        load_curation(path)
+    path.write_text("pin: [3, late]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line 1: pin\.1: must be a theme id"):
+        load_curation(path)
 
 
 # --------------------------------------------------------------------------- stable ids

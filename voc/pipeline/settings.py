@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from voc.encoder.backends import BACKENDS, DEFAULT_TOKEN_BUDGET
 from voc.errors import ConfigError
-from voc.io.yaml_files import yaml_line
+from voc.io.yaml_files import validation_line
 from voc.journey.maps import DEFAULT_JOURNEY
 from voc.privacy.pii import PII_KINDS
+from voc.themes.curation import Seeds
 
 
 class _Section(BaseModel):
@@ -95,7 +96,8 @@ class JourneySettings(_Section):
 
 
 class ThemesSettings(_Section):
-    seeds: list[Any] = Field(default_factory=list)
+    # Expected themes (voc.themes.curation.SeedSpec), checked when the config is loaded.
+    seeds: Seeds = Field(default_factory=list)
     curation: str | None = None
     previous: str | None = None
     max_fit: int = Field(default=50_000, ge=100)
@@ -183,23 +185,4 @@ def validate_section[SectionT: BaseModel](model: type[SectionT], data: Mapping[s
 
 def _one_line(exc: ValidationError, source: Path | str | None,
               model: type[BaseModel] = PipelineSettings, prefix: tuple[str, ...] = ()) -> str:
-    error = exc.errors()[0]
-    keys = [str(part) for part in error["loc"]]
-    key = ".".join([*prefix, *keys])
-    if error["type"] == "extra_forbidden":
-        section: type[BaseModel] = model
-        for part in keys[:-1]:
-            field = section.model_fields.get(part)
-            annotation = field.annotation if field is not None else None
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                section = annotation
-        problem = f"unknown key '{key}'; known keys here: {', '.join(section.model_fields)}"
-    else:
-        value = error.get("input")
-        shown = repr(value) if not isinstance(value, Mapping | list) else type(value).__name__
-        problem = f"{key} = {shown} is not allowed: {error['msg'].rstrip('.')}"
-    if isinstance(source, Path):
-        line = yaml_line(source, keys)
-        where = f"{source}" + (f", line {line}" if line else "")
-        return f"pipeline config {where}: {problem}"
-    return f"{problem} ({source})" if source else problem
+    return validation_line(exc, "pipeline config", source, model, prefix)

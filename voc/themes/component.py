@@ -33,7 +33,7 @@ from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.pipeline.resources import Resources
 from voc.pipeline.settings import ThemesSettings
 from voc.themes.cluster import MIN_LANGUAGE_GROUP, OUTLIER, ClusterSettings, stratified_sample
-from voc.themes.curation import Curation, load_curation, parse_seeds
+from voc.themes.curation import Curation, load_curation
 from voc.themes.describe import labels_for_state, theme_rows
 from voc.themes.model import PAIN_VIEW, Encoder, ThemeModel, ThemeSettings, state_names
 from voc.themes.naming import PhraseOutputs
@@ -126,7 +126,7 @@ class ThemesComponent:
     def __init__(self, settings: ThemesSettings,
                  resources: Resources | None = None) -> None:
         self.settings = settings_from_config(settings)
-        self.seeds = parse_seeds(settings.seeds, "pipeline config: themes")
+        self.seeds = tuple(seed.theme() for seed in settings.seeds)
         self.pain_view = settings.pain_view
         self.refit_fraction = settings.refit_fraction
         # Seeds' examples are encoded by the very encoder the segments were (the run's
