@@ -463,6 +463,21 @@ def test_seed_config_errors_say_what_to_fix() -> None:
         parse_seeds([{"name": "x", "keyword": ["a"]}], "cfg")
 
 
+def test_seeds_in_the_config_reach_the_component_as_written() -> None:
+    """Seeds are checked when the config loads and kept as plain data (run.json); the
+    themes stage gets the same seeds as from the raw list."""
+    from voc.pipeline.base import create_component
+    from voc.pipeline.settings import validate_config
+
+    raw = [{"name": "late", "label": {"en": "Late"}, "keywords": {"en": ["late"], "fa": ["دیر"]},
+            "examples": "my order came late"}]
+    config = validate_config({"themes": {"seeds": raw}})
+    assert json.loads(json.dumps(config["themes"]["seeds"])) == config["themes"]["seeds"]
+    component = create_component("themes", config["themes"])
+    assert component.seeds == parse_seeds(raw, "test")
+    assert component.seeds[0].keywords == ("دیر", "late")
+
+
 # --------------------------------------------------------------------------- curation
 
 

@@ -157,7 +157,8 @@ class PipelineSettings(_Section):
 
 def settings_dict(settings: PipelineSettings) -> dict[str, Any]:
     """Plain data for the components, without the theme tuning keys left unset."""
-    data = settings.model_dump(mode="python")
+    # JSON types (lists, not the seeds' tuples): the config is written to run.json as is.
+    data = settings.model_dump(mode="json")
     data["themes"] = {key: value for key, value in data["themes"].items()
                       if key not in THEME_TUNING or value is not None}
     return data
