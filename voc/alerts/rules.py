@@ -86,7 +86,8 @@ def _rule(path: Path, index: int, entry: Any, at: list[str | int]) -> Rule:
     if metric not in METRICS:
         raise ConfigError(f"{where('metric')}: metric must be one of {', '.join(METRICS)}; "
                           f"got {metric!r}")
-    dimension = entry.get("dimension", "overall")
+    # Unset fields take Rule's defaults (its class attributes), defined there once.
+    dimension = entry.get("dimension", Rule.dimension)
     if dimension not in DIMENSIONS:
         raise ConfigError(f"{where('dimension')}: dimension must be one of "
                           f"{', '.join(DIMENSIONS)}; got {dimension!r}")
@@ -105,11 +106,12 @@ def _rule(path: Path, index: int, entry: Any, at: list[str | int]) -> Rule:
         raise ConfigError(f"{where('dimension')}: share is defined for theme, stage and "
                           "touchpoint")
     for flag in ("new", "significant"):
-        if not isinstance(entry.get(flag, False), bool):
+        if not isinstance(entry.get(flag, getattr(Rule, flag)), bool):
             raise ConfigError(f"{where(flag)}: {flag} must be true or false")
     return Rule(name=str(name), metric=metric, dimension=dimension,
                 key=None if entry.get("key") is None else str(entry["key"]),
-                new=entry.get("new", False), significant=entry.get("significant", False),
+                new=entry.get("new", Rule.new),
+                significant=entry.get("significant", Rule.significant),
                 **conditions)
 
 
