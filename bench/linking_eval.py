@@ -79,8 +79,9 @@ from voc.journey.linking import (  # noqa: E402
 )
 from voc.journey.maps import load_journey_map  # noqa: E402
 from voc.pipeline.base import Tables  # noqa: E402
-from voc.pipeline.config import component_settings, load_config  # noqa: E402
+from voc.pipeline.config import load_config  # noqa: E402
 from voc.pipeline.run import build_components, run_components  # noqa: E402
+from voc.pipeline.settings import ClassifySettings  # noqa: E402
 
 DATASETS = Path("/work/shared/datasets")
 MAPS = REPO / "bench" / "maps"
@@ -347,7 +348,7 @@ def features(texts: Sequence[str]) -> Features:
 def classifier() -> Any:
     from voc.heads.component import ClassifyComponent
 
-    return ClassifyComponent(component_settings(load_config(None), "classify")).classifier
+    return ClassifyComponent(ClassifySettings()).classifier
 
 
 @dataclass(frozen=True)

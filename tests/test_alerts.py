@@ -91,13 +91,22 @@ def test_rules_file_validation(tmp_path: Path) -> None:
     path = tmp_path / "rules.yaml"
     path.write_text("rules:\n  - name: ok\n    metric: nps\n    drops_by: 5\n"
                     "  - metric: happiness\n    below: 1\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="rule 2: metric must be one of"):
+    # Each error names the file, the rule and the line to fix.
+    with pytest.raises(ConfigError, match=r"rules\.yaml, rule 2, line 5: metric must be one of"):
         load_rules(path)
     path.write_text("rules:\n  - metric: nps\n    dimension: stage\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="give a condition"):
+    with pytest.raises(ConfigError, match="rule 1, line 2: give a condition"):
         load_rules(path)
     path.write_text("rules:\n  - metric: nps\n    drops_by: five\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="drops_by must be a number"):
+    with pytest.raises(ConfigError, match="rule 1, line 3: drops_by must be a number"):
+        load_rules(path)
+    # A rules file that is the list itself.
+    path.write_text("- metric: nps\n  below: 0\n- metric: nps\n  below: 0\n  colour: red\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match="rule 2, line 5: unknown field 'colour'"):
+        load_rules(path)
+    path.write_text("rules: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"rules\.yaml, line 1 must hold a non-empty list"):
         load_rules(path)
 
 

@@ -34,6 +34,27 @@ def test_a_user_config_changes_only_what_it_names(tmp_path: Path) -> None:
     assert component_settings(config, "segment")["spacy_model"] == "auto"
 
 
+def test_each_component_takes_its_sections_typed_settings() -> None:
+    """A stage is built from its section's settings model (defaults and ranges defined
+    there once), not from a mapping it reads with defaults of its own."""
+    from voc.pipeline.base import _factory
+    from voc.pipeline.resources import Resources
+    from voc.pipeline.settings import PipelineSettings
+
+    for name in registered_components():
+        assert _factory(name).settings_model is PipelineSettings.model_fields[name].annotation
+    built = build_components({**DEFAULT_CONFIG, "pipeline": ["language", "redact", "normalize",
+                                                             "segment"],
+                              "normalize": {"max_chars": 120}})
+    assert built[2].max_chars == 120
+    # The resources of the default config are the settings models' defaults.
+    assert Resources.from_config(DEFAULT_CONFIG) == Resources()
+    # A stage built in code from plain data is checked as a config file is.
+    with pytest.raises(ConfigError, match=r"segment\.max_segment_chars = 0 is not allowed"):
+        build_components({"pipeline": ["language", "redact", "normalize", "segment"],
+                          "segment": {"max_segment_chars": 0}})
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -57,6 +78,17 @@ def test_a_user_config_changes_only_what_it_names(tmp_path: Path) -> None:
         ("drivers:\n  min_support: 0\n", "drivers.min_support = 0"),
         ("redact:\n  kinds: [EMAIL, PASSPORT]\n", "unknown kind 'PASSPORT'"),
         ("segment: 5\n", "'segment' must be a mapping"),
+        # Seeds are typed too: a malformed one fails at load, with its line.
+        ("themes:\n  seeds:\n    - name: late\n      keywords: [late]\n    - name: price\n"
+         "      keyword: [price]\n",
+         r"bad.yaml, line 6: unknown key 'themes\.seeds\.1\.keyword'; known keys here: name, "
+         "label, keywords, examples"),
+        ("themes:\n  seeds:\n    - name: late\n      label: [Late]\n      keywords: [late]\n",
+         r"line 4: themes\.seeds\.0\.label: must be a text or a mapping"),
+        ("themes:\n  seeds:\n    - name: late\n",
+         r"line 3: themes\.seeds\.0: seed 'late' needs 'keywords' or 'examples'"),
+        ("themes:\n  seeds:\n    - {name: a, keywords: [x]}\n    - {name: a, keywords: [y]}\n",
+         r"line 2: themes\.seeds: seed name 'a' is used twice"),
     ],
 )
 def test_invalid_configs_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:

@@ -12,6 +12,7 @@ from voc.journey.maps import load_journey_map
 from voc.kpi.component import DriversComponent, journey_matrix, respondents
 from voc.kpi.drivers import coded_scores, key_drivers
 from voc.pipeline.base import Tables
+from voc.pipeline.settings import DriversSettings
 
 
 def test_impact_is_the_gain_if_the_groups_detractors_scored_like_the_rest() -> None:
@@ -92,7 +93,7 @@ def _tables() -> Tables:
 
 
 def test_kpis_count_each_respondent_once_and_break_down_by_group() -> None:
-    tables = DriversComponent({"min_support": 1})(_tables())
+    tables = DriversComponent(DriversSettings(min_support=1))(_tables())
     kpis = tables.documents["kpis"]
     # Respondents: 2 (detractor), 10, 9 -> NPS (2 - 1) / 3 = 33.33
     assert kpis["overall"]["records"] == 3
@@ -132,7 +133,7 @@ def test_outputs_and_tolerates_missing_themes() -> None:
     tables = _tables()
     for segment in tables.segments:
         del segment["theme_id"], segment["theme_label"]
-    tables = DriversComponent({"min_support": 1})(tables)
+    tables = DriversComponent(DriversSettings(min_support=1))(tables)
     pains = tables.outputs["pain_points"].rows
     assert [p["segment_id"] for p in pains] == ["0-0", "1-0"]  # by severity
     assert pains[0]["nps"] == 2.0 and pains[0]["theme_id"] is None

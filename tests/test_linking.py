@@ -32,7 +32,8 @@ from voc.journey.linking import (
 )
 from voc.journey.maps import load_journey_map, parse_journey_map
 from voc.pipeline.base import Tables
-from voc.pipeline.config import component_settings, load_config
+from voc.pipeline.config import load_config
+from voc.pipeline.settings import JourneySettings
 
 TRUTH = REPO / "tests" / "data" / "sample_feedback_truth.jsonl"
 
@@ -241,7 +242,7 @@ def test_component_annotates_segments_and_records(monkeypatch: pytest.MonkeyPatc
     path.write_text(MAP, encoding="utf-8")
     config = load_config(None)
     config["journey"]["map"] = str(path)
-    component = JourneyComponent(component_settings(config, "journey"))
+    component = JourneyComponent(JourneySettings(**config["journey"]))
     monkeypatch.setattr(JourneyComponent, "classifier", property(lambda self: FakeClassifier()))
     records = [{"row_id": 0, "status": "ok", "channel": "phone"},
                {"row_id": 1, "status": "ok", "channel": None},
@@ -406,7 +407,6 @@ def test_threshold_without_any_choice_in_budget_leaves_fewest_unassigned() -> No
 
 
 def test_shipped_threshold_is_the_components_default() -> None:
-    from voc.pipeline.settings import JourneySettings
 
     assert JourneySettings().min_confidence == DEFAULT_MIN_CONFIDENCE
 
@@ -414,7 +414,6 @@ def test_shipped_threshold_is_the_components_default() -> None:
 def test_shipped_thresholds_are_the_ones_the_bench_chose() -> None:
     """The stage default is what bench/linking_eval.py chose on real labelled sets (within
     0.01: re-runs differ by a grid step or two with the encoder backend `auto` picks)."""
-    from voc.pipeline.settings import JourneySettings
 
     results = json.loads((REPO / "bench" / "results" / "linking_eval.json").read_text())
     settings = JourneySettings()
@@ -435,7 +434,7 @@ def test_shipped_thresholds_are_the_ones_the_bench_chose() -> None:
 def test_component_needs_classify_first(tmp_path: Path) -> None:
     from voc.errors import ConfigError
 
-    component = JourneyComponent(component_settings(load_config(None), "journey"))
+    component = JourneyComponent(JourneySettings())
     tables = Tables(records=[{"row_id": 0, "status": "ok"}],
                     segments=[{"row_id": 0, "text": "hi", "terms": "hi"}])
     with pytest.raises(ConfigError, match="classify"):
@@ -527,7 +526,7 @@ def test_journey_fitted_batch_by_batch_is_the_journey_of_the_whole_run(
     config = load_config(None)
     config["journey"]["map"] = str(path)
     config["journey"]["min_confidence"] = 0.3
-    component = JourneyComponent(component_settings(config, "journey"))
+    component = JourneyComponent(JourneySettings(**config["journey"]))
     monkeypatch.setattr(JourneyComponent, "classifier", property(lambda self: FakeClassifier()))
     texts = [f"{words} {i}" for i in range(6)
              for words in ("payment pay order", "courier late parcel", "bank pay", "help")]

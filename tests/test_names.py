@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from voc.pipeline.resources import Resources
+from voc.pipeline.settings import RedactSettings
 from voc.privacy.names import find_names, looks_like_person_name
 from voc.privacy.pii import PiiRedactor
 
@@ -96,7 +98,7 @@ def test_names_are_redacted_by_default() -> None:
 def test_redact_component_finds_names_without_an_ner_model() -> None:
     from voc.privacy.component import RedactComponent
 
-    redactor = RedactComponent({"spacy_model": "blank"}).redactor
+    redactor = RedactComponent(RedactSettings(), Resources(spacy_model="blank")).redactor
     assert redactor.redact("آقای محمدی بی‌ادب بود").text == "آقای [NAME] بی‌ادب بود"
     assert redactor.redact("my name is John Smith").text == "my name is [NAME]"
 

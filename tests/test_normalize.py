@@ -8,6 +8,7 @@ from voc.normalize.component import NormalizeComponent, truncate_at_word
 from voc.normalize.english import EnglishNormalizer, load_english_pipeline
 from voc.normalize.persian import PersianNormalizer
 from voc.normalize.unicode import clean_unicode
+from voc.pipeline.settings import NormalizeSettings
 
 ZWNJ = "\u200c"
 
@@ -64,7 +65,7 @@ def test_bidi_controls_and_control_characters_are_removed() -> None:
 
 @pytest.fixture(scope="module")
 def component() -> NormalizeComponent:
-    return NormalizeComponent({"max_chars": 200})
+    return NormalizeComponent(NormalizeSettings(max_chars=200))
 
 
 def test_placeholders_survive_persian_normalization(component: NormalizeComponent) -> None:

@@ -20,7 +20,7 @@ from voc.pipeline.base import (
     declaration,
     registered_components,
 )
-from voc.pipeline.config import DEFAULT_CONFIG, component_settings
+from voc.pipeline.config import DEFAULT_CONFIG
 from voc.pipeline.fields import (
     IN_MEMORY,
     RECORD,
@@ -130,7 +130,7 @@ def test_row_stages_read_nothing_they_do_not_declare() -> None:
     covers everything the output depends on."""
     tables = Tables(records=_records())
     for name in ROW_STAGES:
-        component = create_component(name, component_settings(DEFAULT_CONFIG, name))
+        component = create_component(name, DEFAULT_CONFIG.get(name))
         declares = declaration(name)
         reads = [column(f) for f in declares.reads() if f.startswith(f"{RECORD}.")]
         full = component(copy.deepcopy(tables))
@@ -152,7 +152,7 @@ def test_row_stages_assign_nothing_they_do_not_declare() -> None:
     tables = Tables(records=_records())
     for name in ROW_STAGES:
         before = copy.deepcopy(tables)
-        tables = create_component(name, component_settings(DEFAULT_CONFIG, name))(tables)
+        tables = create_component(name, DEFAULT_CONFIG.get(name))(tables)
         declares = declaration(name)
         records_assigned = {column(f) for f in declares.assigns if f.startswith(f"{RECORD}.")}
         for old, new in zip(before.records, tables.records, strict=True):

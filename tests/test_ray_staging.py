@@ -23,6 +23,7 @@ from voc.engine_ray.staging import (
 )
 from voc.errors import ConfigError
 from voc.pipeline.base import Tables
+from voc.pipeline.settings import ThemesSettings
 
 
 def _analysed(row_ids: list[int], dim: int = 4) -> Tables:
@@ -78,7 +79,7 @@ def test_theme_fit_sees_segments_in_row_then_segment_order(
         raise Stop
 
     monkeypatch.setattr(ThemesComponent, "fit", fit)
-    component = ThemesComponent({"random_state": 7})
+    component = ThemesComponent(ThemesSettings(random_state=7))
     # Through the Parquet parts, as the Ray executor's batches come back.
     shares = []
     for index, rows in enumerate(([7, 8], [1, 2, 4], [5])):

@@ -12,6 +12,7 @@ import pytest
 
 from voc.errors import ConfigError
 from voc.io.schema import THEMES_SCHEMA
+from voc.pipeline.settings import ThemesSettings
 from voc.themes.cluster import OUTLIER, ClusterSettings, center_languages, stratified_sample
 from voc.themes.curation import parse_curation, parse_seeds
 from voc.themes.describe import keywords_by_language
@@ -288,13 +289,14 @@ def test_large_inputs_get_the_same_cross_language_neighbours(
 
 def test_cross_lingual_neighbors_setting_reaches_the_clustering() -> None:
     from voc.pipeline.config import DEFAULT_CONFIG
-    from voc.pipeline.settings import ThemesSettings, validate_config
+    from voc.pipeline.settings import validate_config
     from voc.themes.component import settings_from_config
 
     assert DEFAULT_CONFIG["themes"]["cross_lingual_neighbors"] == 8
     assert ClusterSettings().cross_lingual_neighbors == \
         ThemesSettings().cross_lingual_neighbors == 8
-    themes = validate_config({"themes": {"cross_lingual_neighbors": 0}})["themes"]
+    themes = ThemesSettings(**validate_config(
+        {"themes": {"cross_lingual_neighbors": 0}})["themes"])
     assert settings_from_config(themes).cluster.cross_lingual_neighbors == 0
     with pytest.raises(ConfigError, match=r"themes\.cross_lingual_neighbors"):
         validate_config({"themes": {"cross_lingual_neighbors": -1}})
@@ -457,8 +459,23 @@ def test_seed_config_errors_say_what_to_fix() -> None:
     with pytest.raises(ConfigError, match="used twice"):
         parse_seeds([{"name": "x", "keywords": ["a"]}, {"name": "x", "keywords": ["b"]}],
                     "cfg")
-    with pytest.raises(ConfigError, match="unknown key 'keyword'"):
+    with pytest.raises(ConfigError, match=r"unknown key 'seeds\.0\.keyword'"):
         parse_seeds([{"name": "x", "keyword": ["a"]}], "cfg")
+
+
+def test_seeds_in_the_config_reach_the_component_as_written() -> None:
+    """Seeds are checked when the config loads and kept as plain data (run.json); the
+    themes stage gets the same seeds as from the raw list."""
+    from voc.pipeline.base import create_component
+    from voc.pipeline.settings import validate_config
+
+    raw = [{"name": "late", "label": {"en": "Late"}, "keywords": {"en": ["late"], "fa": ["دیر"]},
+            "examples": "my order came late"}]
+    config = validate_config({"themes": {"seeds": raw}})
+    assert json.loads(json.dumps(config["themes"]["seeds"])) == config["themes"]["seeds"]
+    component = create_component("themes", config["themes"])
+    assert component.seeds == parse_seeds(raw, "test")
+    assert component.seeds[0].keywords == ("دیر", "late")
 
 
 # --------------------------------------------------------------------------- curation
@@ -502,6 +519,26 @@ def test_curation_file_errors_name_the_key() -> None:
         parse_curation({"pin": ["late"]})
     with pytest.raises(ConfigError, match="'theme'"):
         parse_curation({"split": [{"into": []}]})
+
+
+def test_curation_file_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    from voc.themes.curation import load_curation
+
+    path = tmp_path / "themes.yaml"
+    path.write_text("rename:\n  3: Late delivery\nmerge:\n  - [4, 7]\n  - [5]\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"themes curation file .*themes\.yaml, line 5: "
+                                          r"merge\.1: must list at least two theme ids"):
+        load_curation(path)
+    path.write_text("split:\n  - theme: 5\n    into:\n      - name: card_declined\n"
+                    "        keywords: [declined]\n        labels: Card declined\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line 6: unknown key 'split\.0\.into\.0\.labels'; "
+                                          "known keys here: name, label, keywords, examples"):
+        load_curation(path)
+    path.write_text("pin: [3, late]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line 1: pin\.1: must be a theme id"):
+        load_curation(path)
 
 
 # --------------------------------------------------------------------------- stable ids
@@ -635,7 +672,7 @@ def test_component_adds_both_views_and_state_to_the_run() -> None:
                  "is_pain_point": topic != "price", "journey_stage": "delivery"}
                 for i, (doc, lang, topic) in enumerate(zip(docs, langs, truth, strict=True))]
     records = [{"row_id": r} for r in range(len(segments) // 2)]
-    tables = ThemesComponent({"random_state": 7})(
+    tables = ThemesComponent(ThemesSettings(random_state=7))(
         Tables(records=records, segments=segments, embeddings=vectors))
     assert all(s["theme_id"] is not None and s["theme_label"] for s in segments)
     assert records[0]["themes"] == sorted({segments[0]["theme_id"], segments[1]["theme_id"]})
@@ -652,10 +689,10 @@ def test_component_adds_both_views_and_state_to_the_run() -> None:
 
 
 def test_component_rejects_unknown_settings() -> None:
-    from voc.themes.component import ThemesComponent
+    from voc.pipeline.base import create_component
 
-    with pytest.raises(ConfigError, match="unknown key 'max_fits'"):
-        ThemesComponent({"max_fits": 10})
+    with pytest.raises(ConfigError, match=r"unknown key 'themes\.max_fits'"):
+        create_component("themes", {"max_fits": 10})
 
 
 # --------------------------------------------------------------------------- labels

@@ -13,7 +13,8 @@ import pytest
 import voc.themes.model as theme_model
 from tests.test_themes import synthetic
 from voc.errors import ConfigError
-from voc.pipeline.base import Artifacts, Tables
+from voc.pipeline.base import Artifacts, Tables, create_component
+from voc.pipeline.settings import ThemesSettings
 from voc.themes.component import ThemesComponent
 from voc.themes.model import STATE_JSON, STATE_TENSORS, ThemeModel
 
@@ -46,7 +47,7 @@ def _run(rows: np.ndarray, out: Path | None = None, previous: Path | None = None
     config = {"random_state": 7, "pain_view": False, **settings}
     if previous is not None:
         config["previous"] = str(previous)
-    tables = ThemesComponent(config)(Tables(
+    tables = ThemesComponent(ThemesSettings(**config))(Tables(
         records=[{"row_id": s["row_id"]} for s in chosen], segments=chosen,
         embeddings=vectors[rows]))
     if out is not None:
@@ -163,7 +164,7 @@ def test_seeds_and_curation_apply_to_an_assigned_run(tmp_path: Path,
 
 def test_refit_fraction_is_validated() -> None:
     with pytest.raises(ConfigError, match="refit_fraction"):
-        ThemesComponent({"refit_fraction": 1.5})
+        create_component("themes", {"refit_fraction": 1.5})
 
 
 def test_a_sample_fit_with_assignments_made_elsewhere_is_kept_not_refitted(
@@ -174,7 +175,7 @@ def test_a_sample_fit_with_assignments_made_elsewhere_is_kept_not_refitted(
     from voc.themes.component import ThemePrefit, language_group
 
     vectors, segments = _data()
-    component = ThemesComponent({"random_state": 7, "pain_view": False})
+    component = ThemesComponent(ThemesSettings(random_state=7, pain_view=False))
     sample = _rows(0)
     documents = [s["text"] for s in segments]
     groups = [language_group(s) for s in segments]
@@ -217,7 +218,7 @@ def test_theme_model_fits_assigns_saves_and_loads(tmp_path: Path,
     groups = [language_group(s) for s in segments]
     with pytest.raises(ValueError, match="fit"):
         ThemeModel().assign(vectors, groups, documents)
-    model = ThemeModel(settings_from_config({"random_state": 7})).fit(
+    model = ThemeModel(settings_from_config(ThemesSettings(random_state=7))).fit(
         vectors, groups, documents, setup="test setup")
     assert model.mode_ == "fitted" and len(model.labels_) == len(segments)
     assert len(set(model.labels_.tolist())) > 2
@@ -250,8 +251,8 @@ def test_a_fitted_model_travels_to_workers_without_loaded_models() -> None:
     vectors, segments = _data()
     documents = [s["text"] for s in segments]
     groups = [language_group(s) for s in segments]
-    component = ThemesComponent({"random_state": 7, "pain_view": False,
-                                 "seeds": [{"name": "delivery", "keywords": ["courier"]}]})
+    component = ThemesComponent(ThemesSettings(
+        random_state=7, pain_view=False, seeds=[{"name": "delivery", "keywords": ["courier"]}]))
     model = component.fit(vectors, documents, groups)
     assert isinstance(model.encode, SeedEncoder)
     payload = pickle.dumps(model)

@@ -268,7 +268,7 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
         tables.stats.timings_s["write"] = round(time.perf_counter() - write_started, 3)
         tables.stats.timings_s["total"] = round(time.perf_counter() - clock, 3)
 
-        english = english_pipeline(config.get("spacy_model", "auto"))
+        english = english_pipeline(config["spacy_model"])
         manifest: dict[str, Any] = {
             "run_id": run_id,
             "started_at": started_at.isoformat(timespec="seconds"),

@@ -28,7 +28,7 @@ from typing import Any
 
 from voc.alerts.changes import DIMENSIONS
 from voc.errors import ConfigError
-from voc.io.yaml_files import load_yaml
+from voc.io.yaml_files import load_yaml, yaml_line
 
 METRICS = ("nps", "sentiment", "share", "pain_points", "records")
 _CONDITIONS = ("drops_by", "rises_by", "below", "above")
@@ -55,48 +55,63 @@ class Rule:
 
 
 def load_rules(path: Path) -> list[Rule]:
-    """Parse and validate a rules file; errors name the rule and field to fix."""
+    """Parse and validate a rules file; errors name the file, the rule, its line and the
+    field to fix."""
     loaded = load_yaml(path, "alert rules file")
+    # The rules sit under `rules:`, or are the whole file.
+    at: list[str | int] = ["rules"] if isinstance(loaded, Mapping) else []
     entries = loaded.get("rules") if isinstance(loaded, Mapping) else loaded
     if not isinstance(entries, list) or not entries:
-        raise ConfigError(f"alert rules {path} must hold a non-empty list under 'rules:'")
-    return [_rule(path, index, entry) for index, entry in enumerate(entries, 1)]
+        line = yaml_line(path, at) if at else None
+        raise ConfigError(f"alert rules {path}" + (f", line {line}" if line else "")
+                          + " must hold a non-empty list under 'rules:'")
+    return [_rule(path, index, entry, [*at, index - 1])
+            for index, entry in enumerate(entries, 1)]
 
 
-def _rule(path: Path, index: int, entry: Any) -> Rule:
-    where = f"alert rules {path}, rule {index}"
+def _rule(path: Path, index: int, entry: Any, at: list[str | int]) -> Rule:
+    def where(field: str | None = None) -> str:
+        # The field's line when the rule has it, else the rule's own.
+        line = yaml_line(path, [*at, field] if field else at)
+        return f"alert rules {path}, rule {index}" + (f", line {line}" if line else "")
+
     if not isinstance(entry, Mapping):
-        raise ConfigError(f"{where}: must be a mapping with name, metric and a condition")
+        raise ConfigError(f"{where()}: must be a mapping with name, metric and a condition")
     unknown = sorted(set(entry) - _KEYS)
     if unknown:
-        raise ConfigError(f"{where}: unknown field '{unknown[0]}'; known: "
+        raise ConfigError(f"{where(unknown[0])}: unknown field '{unknown[0]}'; known: "
                           f"{', '.join(sorted(_KEYS))}")
     name = entry.get("name") or f"rule {index}"
     metric = entry.get("metric")
     if metric not in METRICS:
-        raise ConfigError(f"{where}: metric must be one of {', '.join(METRICS)}; got {metric!r}")
-    dimension = entry.get("dimension", "overall")
+        raise ConfigError(f"{where('metric')}: metric must be one of {', '.join(METRICS)}; "
+                          f"got {metric!r}")
+    # Unset fields take Rule's defaults (its class attributes), defined there once.
+    dimension = entry.get("dimension", Rule.dimension)
     if dimension not in DIMENSIONS:
-        raise ConfigError(f"{where}: dimension must be one of {', '.join(DIMENSIONS)}; "
-                          f"got {dimension!r}")
+        raise ConfigError(f"{where('dimension')}: dimension must be one of "
+                          f"{', '.join(DIMENSIONS)}; got {dimension!r}")
     conditions = {}
     for condition in _CONDITIONS:
         value = entry.get(condition)
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{where}: {condition} must be a number; got {value!r}")
+            raise ConfigError(f"{where(condition)}: {condition} must be a number; "
+                              f"got {value!r}")
         conditions[condition] = float(value)
     if not conditions and not entry.get("new"):
-        raise ConfigError(f"{where}: give a condition ({', '.join(_CONDITIONS)}) or new: true")
+        raise ConfigError(f"{where()}: give a condition ({', '.join(_CONDITIONS)}) or new: true")
     if metric == "share" and dimension not in ("theme", "stage", "touchpoint"):
-        raise ConfigError(f"{where}: share is defined for theme, stage and touchpoint")
+        raise ConfigError(f"{where('dimension')}: share is defined for theme, stage and "
+                          "touchpoint")
     for flag in ("new", "significant"):
-        if not isinstance(entry.get(flag, False), bool):
-            raise ConfigError(f"{where}: {flag} must be true or false")
+        if not isinstance(entry.get(flag, getattr(Rule, flag)), bool):
+            raise ConfigError(f"{where(flag)}: {flag} must be true or false")
     return Rule(name=str(name), metric=metric, dimension=dimension,
                 key=None if entry.get("key") is None else str(entry["key"]),
-                new=entry.get("new", False), significant=entry.get("significant", False),
+                new=entry.get("new", Rule.new),
+                significant=entry.get("significant", Rule.significant),
                 **conditions)
 
 

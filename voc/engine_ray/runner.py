@@ -51,7 +51,6 @@ from voc.engine_ray.staging import (
 )
 from voc.errors import ConfigError
 from voc.pipeline.base import Component, CorpusComponent, CorpusFit, Record, RunState
-from voc.pipeline.config import component_settings
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +66,8 @@ def _build(config: Mapping[str, Any], rows: list[str], corpus: list[str]
     built = pipeline_run.build_components({**config, "pipeline": rows}, resources) \
         if rows else []
     # Corpus stages alone would fail the order check (they need the row stages' fields).
-    others = [cast(CorpusComponent, create_component(name, component_settings(config, name),
-                                                     resources)) for name in corpus]
+    others = [cast(CorpusComponent, create_component(name, config.get(name), resources))
+              for name in corpus]
     return built, others
 
 

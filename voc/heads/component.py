@@ -5,18 +5,18 @@ per record, and the embeddings later stages (themes, journey linking) reuse.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
-from voc.encoder.engine import BACKENDS, DEFAULT_TOKEN_BUDGET
 from voc.errors import ConfigError
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from voc.io.hashing import sha256_file
 from voc.pipeline.base import Record, Segment, Tables, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.pipeline.resources import Resources
+from voc.pipeline.settings import ClassifySettings
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ class ClassifyComponent:
     """Adds sentiment/emotion to segments and records; keeps segment embeddings in memory."""
 
     name: ClassVar[str] = "classify"
+    settings_model: ClassVar[type[ClassifySettings]] = ClassifySettings
     # A row stage although it batches across records: each segment's result depends on its
     # text only. Not parallel: one encoder per process, batched across the whole input.
     declares: ClassVar[Declares] = Declares(
@@ -74,24 +75,18 @@ class ClassifyComponent:
                                  "embedding"),
                  *record_fields("sentiment", "sentiment_score", "emotion")))
 
-    def __init__(self, settings: Mapping[str, Any],
+    def __init__(self, settings: ClassifySettings,
                  resources: Resources | None = None) -> None:
-        # The encoder + heads are the run's shared resources, described by these settings.
-        self.resources = resources or Resources.from_config(
-            {"classify": settings, "spacy_model": settings.get("spacy_model", "auto")})
+        # The encoder + heads are the run's shared resources, described by these settings
+        # (their backend checked by the settings model, before any stage runs).
+        self.resources = resources or Resources.from_settings(settings)
         self.heads_path = self.resources.heads_path()
         if not self.heads_path.is_file():
             raise ConfigError(f"heads file not found: {self.heads_path}; train one with "
                               "'voc train' or pass --heads")
         self.encoder = self.resources.encoder
         self.backend = self.resources.backend
-        if self.backend != "auto" and self.backend not in BACKENDS:
-            # Checked here, before any stage runs, not when the model loads mid-run.
-            raise ConfigError(f"classify.backend must be auto or one of {', '.join(BACKENDS)}; "
-                              f"got '{self.backend}'")
-        self.token_budget = int(settings.get("token_budget", DEFAULT_TOKEN_BUDGET))
-        if self.token_budget < 1:
-            raise ConfigError("classify.token_budget must be at least 1")
+        self.token_budget = settings.token_budget
 
     @property
     def classifier(self) -> Any:

@@ -14,7 +14,7 @@ import numpy as np
 from voc.errors import ConfigError
 from voc.journey.keywords import simple_tokens
 from voc.journey.linking import UNASSIGNED, Anchors, JourneyLinker, LinkSettings
-from voc.journey.maps import DEFAULT_JOURNEY, JourneyMap, load_journey_map
+from voc.journey.maps import JourneyMap, load_journey_map
 from voc.journey.painpoints import assess
 from voc.normalize.persian import persian_word_tokenizer
 from voc.pipeline.base import CorpusFit, Record, Segment, Tables, register
@@ -84,19 +84,13 @@ def journey_linker(journey: JourneyMap, classifier: Any, settings: LinkSettings,
     return linker
 
 
-def _settings(section: Mapping[str, Any]) -> LinkSettings:
+def _settings(section: JourneySettings) -> LinkSettings:
+    """The linker's settings: the config's thresholds, the other weights the linker's own."""
     defaults = LinkSettings()
-    min_confidence = float(section.get("min_confidence", DEFAULT_MIN_CONFIDENCE))
-    min_touch = float(section.get("min_touchpoint_confidence",
-                                  DEFAULT_MIN_TOUCHPOINT_CONFIDENCE))
-    for name, value in (("min_confidence", min_confidence),
-                        ("min_touchpoint_confidence", min_touch)):
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"journey.{name} must be between 0 and 1, got {value}")
     return LinkSettings(
-        channel_weight=defaults.channel_weight if section.get("use_channel", True) else 0.0,
-        min_confidence=min_confidence,
-        min_touchpoint_confidence=min_touch,
+        channel_weight=defaults.channel_weight if section.use_channel else 0.0,
+        min_confidence=section.min_confidence,
+        min_touchpoint_confidence=section.min_touchpoint_confidence,
     )
 
 
@@ -148,6 +142,7 @@ class JourneyComponent:
     """Pain points and stage/touchpoint links for every segment."""
 
     name: ClassVar[str] = "journey"
+    settings_model: ClassVar[type[JourneySettings]] = JourneySettings
     # Corpus: keyword anchors are gathered over the whole run before any segment is linked;
     # parallel: they are sums, so batches contribute shares and are linked one by one.
     declares: ClassVar[Declares] = Declares(
@@ -161,12 +156,12 @@ class JourneyComponent:
         assigns=(*segment_fields(*SEGMENT_FIELDS),
                  *record_fields("journey_stages", "touchpoints", "is_pain_point")))
 
-    def __init__(self, settings: Mapping[str, Any],
+    def __init__(self, settings: JourneySettings,
                  resources: Resources | None = None) -> None:
         # A bad map fails here, before any input is read, with its file, line and field.
-        self.journey = load_journey_map(settings.get("map") or DEFAULT_JOURNEY)
+        self.journey = load_journey_map(settings.map)
         self.link_settings = _settings(settings)
-        self.resources = resources or Resources.from_config(settings)
+        self.resources = resources or Resources()
         self.spacy_model = self.resources.spacy_model
 
     @property

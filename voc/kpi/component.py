@@ -20,12 +20,12 @@ from voc.kpi.drivers import key_drivers
 from voc.kpi.scores import KPI_FUNCTIONS, nps, respondent_key
 from voc.pipeline.base import OutputTable, Record, Segment, Tables, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
+from voc.pipeline.settings import DriversSettings
 from voc.privacy.columns import redact_value
 
 if TYPE_CHECKING:
     from voc.pipeline.resources import Resources
 
-DEFAULT_MIN_SUPPORT = 10
 DRIVER_METRICS = ("nps", "csat")
 _NON_EMOTIONS = {"neutral", None}
 
@@ -238,6 +238,7 @@ class DriversComponent:
     """KPIs, key drivers, the journey matrix and the pain-point table for the run."""
 
     name: ClassVar[str] = "drivers"
+    settings_model: ClassVar[type[DriversSettings]] = DriversSettings
     # Aggregate: run-level tables only; it adds no record or segment field. Themes and
     # journey links are grouped on when those stages ran (else `unassigned`).
     declares: ClassVar[Declares] = Declares(
@@ -251,11 +252,9 @@ class DriversComponent:
                                   "link_confidence", "link_evidence", "sentiment",
                                   "sentiment_score", "emotion")))
 
-    def __init__(self, settings: Mapping[str, Any],
+    def __init__(self, settings: DriversSettings,
                  resources: Resources | None = None) -> None:
-        self.min_support = int(settings.get("min_support", DEFAULT_MIN_SUPPORT))
-        if self.min_support < 1:
-            raise ValueError(f"drivers.min_support must be at least 1, got {self.min_support}")
+        self.min_support = settings.min_support
 
     def __call__(self, tables: Tables) -> Tables:
         journey = tables.artifacts.journey_map

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from voc.io.records import STATUS_EMPTY, STATUS_OK, STATUS_UNSUPPORTED_LANGUAGE
 from voc.language.detect import detect_language
 from voc.pipeline.base import Record, Tables, apply_per_record, register
 from voc.pipeline.fields import Declares, Kind, record_fields
+from voc.pipeline.settings import LanguageSettings
 
 if TYPE_CHECKING:
     from voc.pipeline.resources import Resources
@@ -36,15 +36,16 @@ class LanguageComponent:
     """Adds `lang` (fa/en/mixed/other), `script` and `finglish`, and the triage status."""
 
     name: ClassVar[str] = "language"
+    settings_model: ClassVar[type[LanguageSettings]] = LanguageSettings
     # A row stage: an incremental run reuses its output for an unchanged record; parallel:
     # one record at a time, so the local executor splits records across CPU cores.
     declares: ClassVar[Declares] = Declares(
         Kind.ROW, parallel=True, requires=record_fields("text", "status"),
         assigns=record_fields("lang", "script", "finglish", "status", "status_detail"))
 
-    def __init__(self, settings: Mapping[str, Any],
+    def __init__(self, settings: LanguageSettings,
                  resources: Resources | None = None) -> None:
-        self.supported = frozenset(settings.get("supported", ("fa", "en", "mixed")))
+        self.supported = frozenset(settings.supported)
 
     def tag(self, record: Record) -> dict[str, Any]:
         text = record["text"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from voc.io.records import STATUS_TOO_LONG
@@ -11,12 +10,12 @@ from voc.normalize.english import EnglishNormalizer
 from voc.pipeline.base import Record, Tables, apply_per_record, register
 from voc.pipeline.fields import Declares, Kind, record_fields
 from voc.pipeline.resources import Resources
+from voc.pipeline.settings import NormalizeSettings
 
 # Redaction placeholders must survive normalization verbatim ("[PHONE]", not "[ PHONE ]"),
 # so the text between them is normalized piece by piece.
 _PLACEHOLDER = re.compile(r"(\[[A-Z_]+\])")
 _GLUED_AFTER_PLACEHOLDER = re.compile(r"(\[[A-Z_]+\])(?=\w)")
-DEFAULT_MAX_CHARS = 5000
 
 
 def truncate_at_word(text: str, max_chars: int) -> str:
@@ -31,6 +30,7 @@ class NormalizeComponent:
     """Adds `text_normalized` (from the redacted text) and marks over-long answers."""
 
     name: ClassVar[str] = "normalize"
+    settings_model: ClassVar[type[NormalizeSettings]] = NormalizeSettings
     # A row stage: an incremental run reuses its output for an unchanged record; parallel:
     # one record at a time, so the local executor splits records across CPU cores.
     declares: ClassVar[Declares] = Declares(
@@ -38,15 +38,11 @@ class NormalizeComponent:
         optional=record_fields("script"),
         assigns=record_fields("text_normalized", "status", "status_detail"))
 
-    def __init__(self, settings: Mapping[str, Any],
+    def __init__(self, settings: NormalizeSettings,
                  resources: Resources | None = None) -> None:
-        informal = settings.get("persian_informal", "lexicon")
-        # YAML reads a bare `off` as false; users should not have to know that.
-        if informal is False or informal is None:
-            informal = "off"
-        self.persian = (resources or Resources()).persian(informal)
+        self.persian = (resources or Resources()).persian(settings.persian_informal)
         self.english = EnglishNormalizer()
-        self.max_chars = int(settings.get("max_chars", DEFAULT_MAX_CHARS))
+        self.max_chars = settings.max_chars
 
     def normalize_text(self, text: str, lang: str, script: str = "arabic") -> str:
         # Finglish is Persian in Latin letters: hazm's rules are for the Persian script.

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 import pyarrow as pa
+from pydantic import BaseModel
 
 from voc.errors import ConfigError
 from voc.io.records import ANALYZED_STATUSES, STATUS_ERROR
 from voc.pipeline.fields import Declares, check_order
+from voc.pipeline.settings import validate_section
 
 if TYPE_CHECKING:
     from voc.journey.maps import JourneyMap
@@ -123,13 +125,18 @@ Tables = RunState
 class Component(Protocol):
     """A pipeline stage. Its `declares` says its kind (row, corpus, aggregate), whether an
     executor may split it across processes (`parallel`) and the fields it reads and
-    writes; it is built from its settings and the run's shared Resources."""
+    writes; it is built from its typed settings (an instance of `settings_model`, its
+    section of the pipeline config) and the run's shared Resources."""
 
     name: ClassVar[str]
     declares: ClassVar[Declares]
+    # The section's model (voc.pipeline.settings): every key, type, range and default.
+    # (type[Any]: each stage names its own model, and a protocol's class attribute must
+    # match exactly.)
+    settings_model: ClassVar[type[Any]]
 
-    def __init__(self, settings: Mapping[str, Any],
-                 resources: Resources | None = None) -> None: ...
+    # Any: each stage takes its own settings_model; a Protocol cannot say so.
+    def __init__(self, settings: Any, resources: Resources | None = None) -> None: ...
 
     def __call__(self, state: RunState, /) -> RunState: ...
 
@@ -181,9 +188,14 @@ def _factory(name: str) -> ComponentFactory:
     return _REGISTRY[name]
 
 
-def create_component(name: str, settings: Mapping[str, Any],
+def create_component(name: str, settings: BaseModel | Mapping[str, Any] | None = None,
                      resources: Resources | None = None) -> Component:
-    return _factory(name)(settings, resources)
+    """The stage registered as `name`, built from its typed settings or from plain data
+    (its section of a pipeline config), which is checked against its model first."""
+    factory = _factory(name)
+    if not isinstance(settings, BaseModel):
+        settings = validate_section(factory.settings_model, settings or {}, name)
+    return factory(settings, resources)
 
 
 def declaration(name: str) -> Declares:

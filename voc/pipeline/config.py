@@ -58,6 +58,9 @@ def load_config(source: Path | Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def component_settings(config: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """A stage's section with the shared keys, as plain data: what the incremental store's
+    fingerprint compares (voc.store.keys). Components take their typed section instead
+    (voc.pipeline.base.create_component)."""
     settings = {key: config[key] for key in _SHARED_KEYS if key in config}
     settings.update(config.get(name) or {})
     return settings

@@ -20,6 +20,7 @@ from spacy.language import Language
 from voc.errors import ConfigError
 from voc.normalize.english import SpacyModel, load_english_pipeline
 from voc.normalize.persian import InformalMode, PersianNormalizer
+from voc.pipeline.settings import ClassifySettings, PipelineSettings
 
 
 @lru_cache(maxsize=4)
@@ -65,21 +66,29 @@ class Resources:
     """The run's shared models, described by the config and loaded on first use (once per
     process: a Ray actor or a forked worker loads its own)."""
 
-    spacy_model: str = "auto"
+    # The defaults are the settings models' (a Resources() is the default config's).
+    spacy_model: str = PipelineSettings.model_fields["spacy_model"].default
     # classify's settings: the encoder + heads every stage that encodes uses.
-    encoder: str | None = None
-    heads: str | None = None
-    backend: str = "auto"
-    cache_outputs: bool = True
+    encoder: str | None = ClassifySettings.model_fields["encoder"].default
+    heads: str | None = ClassifySettings.model_fields["heads"].default
+    backend: str = ClassifySettings.model_fields["backend"].default
+    cache_outputs: bool = ClassifySettings.model_fields["cache"].default
+
+    @classmethod
+    def from_settings(cls, classify: ClassifySettings,
+                      spacy_model: str = PipelineSettings.model_fields["spacy_model"].default
+                      ) -> Resources:
+        return cls(spacy_model=spacy_model, encoder=classify.encoder,
+                   heads=classify.heads or None, backend=classify.backend,
+                   cache_outputs=classify.cache)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Resources:
-        classify = config.get("classify") or {}
-        return cls(spacy_model=str(config.get("spacy_model") or "auto"),
-                   encoder=classify.get("encoder"),
-                   heads=str(classify["heads"]) if classify.get("heads") else None,
-                   backend=str(classify.get("backend") or "auto"),
-                   cache_outputs=bool(classify.get("cache", True)))
+        """From a pipeline config as plain data: only its shared keys and classify's
+        section are read (and checked); the rest may be partial."""
+        shared = PipelineSettings.model_validate(
+            {key: config[key] for key in ("spacy_model", "classify") if key in config})
+        return cls.from_settings(shared.classify, shared.spacy_model)
 
     def heads_path(self) -> Path:
         from voc.heads.predict import default_heads_path

@@ -18,7 +18,6 @@ import voc.segment.component
 import voc.themes.component  # noqa: F401
 from voc.errors import ConfigError
 from voc.pipeline.base import Component, Tables, check_pipeline, create_component
-from voc.pipeline.config import component_settings
 from voc.pipeline.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -38,8 +37,9 @@ def build_components(config: Mapping[str, Any],
     components = []
     for name in names:
         try:
-            components.append(create_component(name, component_settings(config, name),
-                                               resources))
+            # The section, checked against the stage's settings model; shared keys
+            # (spacy_model, the encoder) reach it as the Resources.
+            components.append(create_component(name, config.get(name), resources))
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"invalid settings for component '{name}': {exc}") from exc
     return components

@@ -15,9 +15,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from voc.encoder.backends import BACKENDS
+from voc.encoder.backends import BACKENDS, DEFAULT_TOKEN_BUDGET
 from voc.errors import ConfigError
-from voc.io.yaml_files import yaml_line
+from voc.io.yaml_files import validation_line
+from voc.journey.maps import DEFAULT_JOURNEY
+from voc.privacy.pii import PII_KINDS
+from voc.themes.curation import Seeds
 
 
 class _Section(BaseModel):
@@ -34,8 +37,7 @@ class LanguageSettings(_Section):
 
 
 class RedactSettings(_Section):
-    kinds: list[str] = Field(default_factory=lambda: ["EMAIL", "URL", "PHONE", "CARD", "IBAN",
-                                                      "NATIONAL_ID", "NAME"])
+    kinds: list[str] = Field(default_factory=lambda: list(PII_KINDS))
     # records.parquet/csv hold the redacted answer and extra columns; true keeps them as
     # written (for analysts allowed to see personal data).
     keep_original: bool = False
@@ -43,8 +45,6 @@ class RedactSettings(_Section):
     @field_validator("kinds")
     @classmethod
     def _known_kinds(cls, kinds: list[str]) -> list[str]:
-        from voc.privacy.pii import PII_KINDS
-
         unknown = [kind for kind in kinds if kind not in PII_KINDS]
         if unknown:
             raise ValueError(f"unknown kind {unknown[0]!r}; known: {', '.join(PII_KINDS)}")
@@ -72,12 +72,12 @@ class ClassifySettings(_Section):
     encoder: str | None = None
     heads: str | None = None
     backend: Literal["auto", *BACKENDS] = "auto"  # type: ignore[valid-type]
-    token_budget: int = Field(default=4096, ge=1)
+    token_budget: int = Field(default=DEFAULT_TOKEN_BUDGET, ge=1)
     cache: bool = True
 
 
 class JourneySettings(_Section):
-    map: str = Field(default="ecommerce", min_length=1)
+    map: str = Field(default=DEFAULT_JOURNEY, min_length=1)
     # Both thresholds are chosen by bench/linking_eval.py on real labelled sets, each
     # linked with a map written without reading it, and checked on a set left out of the
     # choice (README, Benchmarks). Stage: 0.50, chosen with the linker's nearest-anchor
@@ -96,7 +96,8 @@ class JourneySettings(_Section):
 
 
 class ThemesSettings(_Section):
-    seeds: list[Any] = Field(default_factory=list)
+    # Expected themes (voc.themes.curation.SeedSpec), checked when the config is loaded.
+    seeds: Seeds = Field(default_factory=list)
     curation: str | None = None
     previous: str | None = None
     max_fit: int = Field(default=50_000, ge=100)
@@ -112,8 +113,10 @@ class ThemesSettings(_Section):
     # sharing a theme across vs within languages 0.92 (0.51 before); held out on its
     # restaurant set 0.57 (0.05).
     cross_lingual_neighbors: int = Field(default=8, ge=0, le=50)
-    # Tuning knobs (README, "Themes"); None keeps the clustering's own default.
-    pain_view: bool | None = None
+    # Themes over pain-point segments alone too, when the journey stage flagged any.
+    pain_view: bool = True
+    # Tuning knobs (README, "Themes"); None keeps the clustering's own default
+    # (voc.themes.cluster.ClusterSettings, voc.themes.model.ThemeSettings), defined there once.
     small_input: int | None = Field(default=None, ge=1)
     min_cluster_size: int | None = Field(default=None, ge=2)
     umap_neighbors: int | None = Field(default=None, ge=2)
@@ -154,7 +157,8 @@ class PipelineSettings(_Section):
 
 def settings_dict(settings: PipelineSettings) -> dict[str, Any]:
     """Plain data for the components, without the theme tuning keys left unset."""
-    data = settings.model_dump(mode="python")
+    # JSON types (lists, not the seeds' tuples): the config is written to run.json as is.
+    data = settings.model_dump(mode="json")
     data["themes"] = {key: value for key, value in data["themes"].items()
                       if key not in THEME_TUNING or value is not None}
     return data
@@ -170,24 +174,16 @@ def validate_config(config: Mapping[str, Any], source: Path | str | None = None
         raise ConfigError(_one_line(exc, source)) from exc
 
 
-def _one_line(exc: ValidationError, source: Path | str | None) -> str:
-    error = exc.errors()[0]
-    keys = [str(part) for part in error["loc"]]
-    key = ".".join(keys)
-    if error["type"] == "extra_forbidden":
-        section: type[BaseModel] = PipelineSettings
-        for part in keys[:-1]:
-            field = section.model_fields.get(part)
-            annotation = field.annotation if field is not None else None
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                section = annotation
-        problem = f"unknown key '{key}'; known keys here: {', '.join(section.model_fields)}"
-    else:
-        value = error.get("input")
-        shown = repr(value) if not isinstance(value, Mapping | list) else type(value).__name__
-        problem = f"{key} = {shown} is not allowed: {error['msg'].rstrip('.')}"
-    if isinstance(source, Path):
-        line = yaml_line(source, keys)
-        where = f"{source}" + (f", line {line}" if line else "")
-        return f"pipeline config {where}: {problem}"
-    return f"{problem} ({source})" if source else problem
+def validate_section[SectionT: BaseModel](model: type[SectionT], data: Mapping[str, Any],
+                                          name: str) -> SectionT:
+    """One component's section (``name``: its key in the pipeline config) as its typed
+    settings, for a component built from plain data in code; errors as validate_config's."""
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc, None, model, (name,))) from exc
+
+
+def _one_line(exc: ValidationError, source: Path | str | None,
+              model: type[BaseModel] = PipelineSettings, prefix: tuple[str, ...] = ()) -> str:
+    return validation_line(exc, "pipeline config", source, model, prefix)

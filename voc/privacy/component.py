@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from voc.pipeline.base import Record, Tables, apply_per_record, register
 from voc.pipeline.fields import Declares, Kind, record_fields
 from voc.pipeline.resources import Resources, english_pipeline
+from voc.pipeline.settings import RedactSettings
 from voc.privacy.names import find_names
-from voc.privacy.pii import PII_KINDS, NameFinder, PiiRedactor
+from voc.privacy.pii import NameFinder, PiiRedactor
 
 _LATIN = re.compile("[A-Za-z]")
 
@@ -45,6 +45,7 @@ class RedactComponent:
     """Adds `text_redacted`: the original text with e-mails, phones, cards... replaced."""
 
     name: ClassVar[str] = "redact"
+    settings_model: ClassVar[type[RedactSettings]] = RedactSettings
     # A row stage: an incremental run reuses its output for an unchanged record; parallel:
     # one record at a time, so the local executor splits records across CPU cores.
     declares: ClassVar[Declares] = Declares(
@@ -52,11 +53,11 @@ class RedactComponent:
         # status: a record the redactor fails on is marked `error` (mark_row_error).
         assigns=record_fields("text_redacted", "pii_found", "status", "status_detail"))
 
-    def __init__(self, settings: Mapping[str, Any],
+    def __init__(self, settings: RedactSettings,
                  resources: Resources | None = None) -> None:
-        kinds = settings.get("kinds", PII_KINDS)
-        model = resources.spacy_model if resources else settings.get("spacy_model", "auto")
-        finder = name_finder(model) if "NAME" in kinds else None
+        kinds = settings.kinds
+        finder = name_finder((resources or Resources()).spacy_model) if "NAME" in kinds \
+            else None
         self.redactor = PiiRedactor(kinds=kinds, name_finder=finder)
 
     def __call__(self, tables: Tables) -> Tables:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from voc.language.detect import detect_language
 from voc.pipeline.base import Tables, mark_row_error, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.pipeline.resources import Resources
+from voc.pipeline.settings import SegmentSettings
 from voc.segment.segmenter import Segmenter
 
 _BATCH = 2000
@@ -18,6 +18,7 @@ class SegmentComponent:
     """Splits each analysed record into sentence/clause segments with their language."""
 
     name: ClassVar[str] = "segment"
+    settings_model: ClassVar[type[SegmentSettings]] = SegmentSettings
     # A row stage: an incremental run reuses its output for an unchanged record; parallel:
     # one record at a time, so the local executor splits records across CPU cores.
     declares: ClassVar[Declares] = Declares(
@@ -27,12 +28,12 @@ class SegmentComponent:
                  *segment_fields("row_id", "segment_id", "segment_index", "text", "lang",
                                  "char_start", "char_end", "terms")))
 
-    def __init__(self, settings: Mapping[str, Any],
+    def __init__(self, settings: SegmentSettings,
                  resources: Resources | None = None) -> None:
         self.segmenter = Segmenter(
-            (resources or Resources(spacy_model=settings.get("spacy_model", "auto"))).english(),
-            contrastive=bool(settings.get("contrastive", True)),
-            max_segment_chars=int(settings.get("max_segment_chars", 600)),
+            (resources or Resources()).english(),
+            contrastive=settings.contrastive,
+            max_segment_chars=settings.max_segment_chars,
         )
 
     def __call__(self, tables: Tables) -> Tables:

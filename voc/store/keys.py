@@ -107,9 +107,10 @@ def fingerprint(components: Iterable[Component], config: Mapping[str, Any],
 
 def spacy_identity(config: Mapping[str, Any]) -> dict[str, Any]:
     """Which English spaCy pipeline `spacy_model: auto` resolved to on this machine."""
-    from voc.pipeline.resources import english_pipeline
+    from voc.pipeline.resources import Resources, english_pipeline
 
-    nlp = english_pipeline(config.get("spacy_model", "auto"))
+    # Through Resources: the config's spacy_model, else the settings model's default.
+    nlp = english_pipeline(Resources.from_config(config).spacy_model)
     return {"name": nlp.meta.get("name"), "version": nlp.meta.get("version"),
             "pipes": list(nlp.pipe_names)}
 

@@ -94,9 +94,11 @@ def min_cluster_size(n: int) -> int:
 
 @dataclass(frozen=True)
 class ClusterSettings:
-    random_state: int = 42
+    # The knobs the config always sets take their defaults from it (ThemesSettings); the
+    # ones it leaves unset (None) are defined here only.
+    random_state: int = ThemesSettings.model_fields["random_state"].default
     small_input: int = 300
-    max_fit: int = 50_000
+    max_fit: int = ThemesSettings.model_fields["max_fit"].default
     min_cluster_size: int | None = None
     umap_neighbors: int = 15
     umap_components: int = 5
@@ -107,7 +109,7 @@ class ClusterSettings:
     outlier_similarity: float = 0.35
     # ...and the threshold is lowered, down to `outlier_floor`, until at most this share
     # of segments stays unthemed.
-    max_outlier_share: float = 0.15
+    max_outlier_share: float = ThemesSettings.model_fields["max_outlier_share"].default
     outlier_floor: float = 0.1
     # A theme larger than this share of the segments is split by re-selecting clusters.
     max_theme_share: float = 0.4

@@ -18,8 +18,8 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -31,8 +31,9 @@ from voc.language.script import has_persian_letter
 from voc.pipeline.base import CorpusFit, OutputTable, Segment, Tables, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.pipeline.resources import Resources
+from voc.pipeline.settings import ThemesSettings
 from voc.themes.cluster import MIN_LANGUAGE_GROUP, OUTLIER, ClusterSettings, stratified_sample
-from voc.themes.curation import Curation, load_curation, parse_seeds
+from voc.themes.curation import Curation, load_curation
 from voc.themes.describe import labels_for_state, theme_rows
 from voc.themes.model import PAIN_VIEW, Encoder, ThemeModel, ThemeSettings, state_names
 from voc.themes.naming import PhraseOutputs
@@ -40,13 +41,6 @@ from voc.themes.vectorizer import ThemeTokenizer
 
 log = logging.getLogger(__name__)
 
-_CLUSTER_KEYS = {"random_state", "small_input", "max_fit", "min_cluster_size",
-                 "umap_neighbors", "umap_components", "outlier_similarity", "max_outlier_share",
-                 "outlier_floor", "max_theme_share", "cross_lingual_neighbors"}
-_THEME_KEYS = {"max_themes", "seed_similarity", "seed_quantile", "cross_lingual_merge",
-               "match_similarity"}
-_OTHER_KEYS = {"seeds", "curation", "previous", "pain_view", "spacy_model", "classify",
-               "refit_fraction"}
 
 
 def language_group(segment: Segment) -> str:
@@ -58,18 +52,17 @@ def language_group(segment: Segment) -> str:
     return lang
 
 
-def settings_from_config(settings: Mapping[str, Any]) -> ThemeSettings:
-    unknown = sorted(set(settings) - _CLUSTER_KEYS - _THEME_KEYS - _OTHER_KEYS)
-    if unknown:
-        raise ConfigError(f"unknown key '{unknown[0]}' in the themes config; known: "
-                          f"{', '.join(sorted(_CLUSTER_KEYS | _THEME_KEYS | _OTHER_KEYS))}")
-    cluster_values = {k: settings[k] for k in _CLUSTER_KEYS if settings.get(k) is not None}
-    # Any: max_themes is an int, the rest floats; mypy checks each ** value against
-    # every parameter.
-    theme_values: dict[str, Any] = {
-        k: int(settings[k]) if k == "max_themes" else float(settings[k])
-        for k in _THEME_KEYS if settings.get(k) is not None}
-    return ThemeSettings(cluster=ClusterSettings(**cluster_values), **theme_values)
+def _set(settings: ThemesSettings, names: Iterable[str]) -> dict[str, Any]:
+    """The config's values for these knobs; an unset one (None) keeps the clustering's
+    own default, defined once in its dataclass."""
+    return {name: value for name in names if (value := getattr(settings, name)) is not None}
+
+
+def settings_from_config(settings: ThemesSettings) -> ThemeSettings:
+    """The estimator's settings from the config's section (checked by its model)."""
+    cluster = ClusterSettings(**_set(settings, (f.name for f in fields(ClusterSettings))))
+    theme_names = (f.name for f in fields(ThemeSettings) if f.name != "cluster")
+    return ThemeSettings(cluster=cluster, **_set(settings, theme_names))
 
 
 @dataclass(frozen=True)
@@ -117,6 +110,7 @@ class ThemesComponent:
     seeded, discovered, curated, with ids kept stable across runs."""
 
     name: ClassVar[str] = "themes"
+    settings_model: ClassVar[type[ThemesSettings]] = ThemesSettings
     # Corpus: fitted on the run's segments (or a sample), then assigned to each of them;
     # parallel: a distributed executor samples its batches and assigns them one by one.
     declares: ClassVar[Declares] = Declares(
@@ -129,18 +123,18 @@ class ThemesComponent:
         assigns=(*segment_fields("theme_id", "theme_label", "pain_theme_id"),
                  *record_fields("themes")))
 
-    def __init__(self, settings: Mapping[str, Any],
+    def __init__(self, settings: ThemesSettings,
                  resources: Resources | None = None) -> None:
         self.settings = settings_from_config(settings)
-        self.seeds = parse_seeds(settings.get("seeds"), "pipeline config: themes")
-        self.pain_view = bool(settings.get("pain_view", True))
-        self.refit_fraction = refit_fraction(settings.get("refit_fraction", 0.1))
+        self.seeds = tuple(seed.theme() for seed in settings.seeds)
+        self.pain_view = settings.pain_view
+        self.refit_fraction = settings.refit_fraction
         # Seeds' examples are encoded by the very encoder the segments were (the run's
         # shared one), so they live in the same space.
-        self.resources = resources or Resources.from_config(settings)
+        self.resources = resources or Resources()
         # Read now, so a broken curation file or missing state fails before hours of work.
-        self.curation = load_curation(settings.get("curation"))
-        previous = settings.get("previous")
+        self.curation = load_curation(settings.curation)
+        previous = settings.previous
         self.previous = ThemeModel.load(previous) if previous else None
         # The pain view's state is optional: the earlier run may not have had pain points.
         self.previous_pain = (
@@ -326,16 +320,6 @@ class ThemesComponent:
         tables.outputs[view] = OutputTable(rows, THEMES_SCHEMA)
         tables.documents[view] = {**summary, "themes": rows}
         return assigned, summary
-
-
-def refit_fraction(value: Any) -> float:
-    try:
-        fraction = float(value)
-    except (TypeError, ValueError):
-        fraction = -1.0
-    if not 0.0 <= fraction <= 1.0:
-        raise ConfigError(f"themes.refit_fraction must be a number from 0 to 1, got {value!r}")
-    return fraction
 
 
 def summarize(labels: Sequence[int], outlier: int, method: str,

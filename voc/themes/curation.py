@@ -31,14 +31,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from voc.errors import ConfigError
-from voc.io.yaml_files import load_yaml
+from voc.io.yaml_files import load_yaml, validation_line
 
 LANGS = ("fa", "en")
-_CURATION_KEYS = {"rename", "merge", "split", "pin", "seeds"}
-_SEED_KEYS = {"name", "label", "keywords", "examples"}
 
 
 @dataclass(frozen=True)
@@ -75,22 +83,24 @@ class Curation:
     seeds: tuple[SeedTheme, ...] = ()
 
 
-def _where(source: str, key: str) -> str:
-    return f"{source}: '{key}'"
+# The typed models of what users write (seeds in the pipeline config or the curation file,
+# the curation file itself): a malformed entry is a one-line ConfigError naming the key and,
+# for a file, its line, when the config is loaded, not when themes are fitted.
 
-
-def parse_label(value: Any, where: str) -> Label:
+def _label(value: Any) -> Label:
     if value is None:
         return Label()
+    if isinstance(value, Label):
+        return value
     if isinstance(value, str):
         return Label(text=value.strip() or None)
     if isinstance(value, Mapping) and set(value) <= {"fa", "en", "text"}:
         texts = {k: str(v).strip() or None for k, v in value.items() if v is not None}
         return Label(text=texts.get("text"), fa=texts.get("fa"), en=texts.get("en"))
-    raise ConfigError(f"{where} must be a text or a mapping with 'fa' and/or 'en'")
+    raise ValueError("must be a text or a mapping with 'fa' and/or 'en'")
 
 
-def _texts(value: Any, where: str) -> tuple[str, ...]:
+def _texts(value: Any) -> tuple[str, ...]:
     """A list of texts, or a mapping language -> list of texts (flattened)."""
     if value is None:
         return ()
@@ -98,94 +108,150 @@ def _texts(value: Any, where: str) -> tuple[str, ...]:
         value = [value]
     if isinstance(value, Mapping):
         if not set(value) <= set(LANGS):
-            raise ConfigError(f"{where} may only have the languages {', '.join(LANGS)}")
+            raise ValueError(f"may only have the languages {', '.join(LANGS)}")
         value = [text for lang in LANGS for text in (value.get(lang) or [])]
-    if not isinstance(value, list) or not all(isinstance(t, str | int | float) for t in value):
-        raise ConfigError(f"{where} must be a list of texts")
+    if not isinstance(value, list | tuple) or not all(isinstance(t, str | int | float)
+                                                      and not isinstance(t, bool)
+                                                      for t in value):
+        raise ValueError("must be a list of texts")
     return tuple(str(t).strip() for t in value if str(t).strip())
 
 
-def parse_seed(value: Any, where: str) -> SeedTheme:
-    if not isinstance(value, Mapping) or not value.get("name"):
-        raise ConfigError(f"{where} must be a mapping with at least 'name' and 'keywords'")
-    unknown = sorted(set(value) - _SEED_KEYS)
-    if unknown:
-        raise ConfigError(f"{where} has unknown key '{unknown[0]}'; known: "
-                          f"{', '.join(sorted(_SEED_KEYS))}")
-    seed = SeedTheme(
-        name=str(value["name"]),
-        label=parse_label(value.get("label"), f"{where}.label"),
-        keywords=_texts(value.get("keywords"), f"{where}.keywords"),
-        examples=_texts(value.get("examples"), f"{where}.examples"),
-    )
-    if not seed.keywords and not seed.examples:
-        raise ConfigError(f"{where} ('{seed.name}') needs 'keywords' or 'examples' to find "
-                          "its segments")
-    return seed
+def _name(value: Any) -> Any:
+    # A number is a name too (YAML reads `name: 2024` as one).
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) \
+        else value
 
 
-def parse_seeds(value: Any, source: str) -> tuple[SeedTheme, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise ConfigError(f"{_where(source, 'seeds')} must be a list of themes")
-    seeds = tuple(parse_seed(item, f"{source}: seeds[{i}]") for i, item in enumerate(value))
-    names = [s.name for s in seeds]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ConfigError(f"{source}: seed name '{duplicates[0]}' is used twice")
-    return seeds
-
-
-def _theme_id(value: Any, where: str) -> int:
+def _theme_id(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str) \
             or not str(value).lstrip("-").isdigit():
-        raise ConfigError(f"{where} must be a theme id (a whole number), got {value!r}")
+        raise ValueError(f"must be a theme id (a whole number), got {value!r}")
     return int(value)
 
 
-def parse_curation(data: Any, source: str = "themes curation") -> Curation:
-    """Validate a curation mapping; errors name the file and key to fix."""
+LabelText = Annotated[Label, BeforeValidator(_label)]
+Texts = Annotated[tuple[str, ...], BeforeValidator(_texts)]
+ThemeId = Annotated[int, BeforeValidator(_theme_id)]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SeedSpec(_Spec):
+    """One seed as written: `name`, an optional `label`, and `keywords` and/or
+    `examples` (a list of texts, or a mapping fa/en -> list of texts)."""
+
+    name: Annotated[str, BeforeValidator(_name), Field(min_length=1)]
+    label: LabelText = Field(default_factory=Label)
+    keywords: Texts = ()
+    examples: Texts = ()
+
+    @model_validator(mode="after")
+    def _findable(self) -> SeedSpec:
+        if not self.keywords and not self.examples:
+            raise ValueError(f"seed '{self.name}' needs 'keywords' or 'examples' to find "
+                             "its segments")
+        return self
+
+    def theme(self) -> SeedTheme:
+        return SeedTheme(self.name, self.label, self.keywords, self.examples)
+
+
+def _none_is_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
+def _unique_names(seeds: list[SeedSpec]) -> list[SeedSpec]:
+    names = [seed.name for seed in seeds]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"seed name '{duplicates[0]}' is used twice")
+    return seeds
+
+
+#: A list of seeds (null: none), names unique.
+Seeds = Annotated[list[SeedSpec], BeforeValidator(_none_is_empty),
+                  AfterValidator(_unique_names)]
+
+
+def _two_or_more(group: list[int]) -> list[int]:
+    if len(group) < 2:
+        raise ValueError("must list at least two theme ids")
+    return group
+
+
+def _some(parts: list[SeedSpec]) -> list[SeedSpec]:
+    if not parts:
+        raise ValueError("needs at least one named part with keywords")
+    return parts
+
+
+class SplitSpec(_Spec):
+    theme: ThemeId
+    into: Annotated[Seeds, AfterValidator(_some)]
+
+
+class CurationSpec(_Spec):
+    """The curation file as written (see the module's docstring)."""
+
+    rename: dict[ThemeId, LabelText] = Field(default_factory=dict)
+    merge: list[Annotated[list[ThemeId], AfterValidator(_two_or_more)]] = \
+        Field(default_factory=list)
+    split: list[SplitSpec] = Field(default_factory=list)
+    pin: list[ThemeId] = Field(default_factory=list)
+    seeds: Seeds = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nulls_are_empty(cls, data: Any) -> Any:
+        # `pin:` with nothing after it is no pins, not an error.
+        if isinstance(data, Mapping):
+            return {key: value for key, value in data.items() if value is not None}
+        return data
+
+    def curation(self) -> Curation:
+        return Curation(
+            rename=dict(self.rename), merge=tuple(tuple(group) for group in self.merge),
+            split=tuple(Split(item.theme, tuple(seed.theme() for seed in item.into))
+                        for item in self.split),
+            pin=frozenset(self.pin), seeds=tuple(seed.theme() for seed in self.seeds))
+
+
+class _SeedList(_Spec):
+    seeds: Seeds
+
+
+def parse_label(value: Any, where: str) -> Label:
+    try:
+        return _label(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where} {exc}") from exc
+
+
+def parse_seeds(value: Any, source: str) -> tuple[SeedTheme, ...]:
+    """Seeds given as plain data (``source`` names where they come from)."""
+    try:
+        seeds = _SeedList(seeds=value).seeds
+    except ValidationError as exc:
+        raise ConfigError(validation_line(exc, "seeds", source, _SeedList)) from exc
+    return tuple(seed.theme() for seed in seeds)
+
+
+def parse_curation(data: Any, source: Path | str = "themes curation") -> Curation:
+    """Validate a curation mapping; errors name the key to fix and, when ``source`` is the
+    file it was read from, its line."""
     if data is None:
         return Curation()
     if not isinstance(data, Mapping):
         raise ConfigError(f"{source} must be a mapping with any of: "
-                          f"{', '.join(sorted(_CURATION_KEYS))}")
-    unknown = sorted(set(data) - _CURATION_KEYS)
-    if unknown:
-        raise ConfigError(f"{source}: unknown key '{unknown[0]}'; known: "
-                          f"{', '.join(sorted(_CURATION_KEYS))}")
-    rename_raw = data.get("rename") or {}
-    if not isinstance(rename_raw, Mapping):
-        raise ConfigError(f"{_where(source, 'rename')} must map theme ids to labels")
-    rename = {_theme_id(k, f"{source}: rename key"): parse_label(v, f"{source}: rename.{k}")
-              for k, v in rename_raw.items()}
-    merge_raw = data.get("merge") or []
-    if not isinstance(merge_raw, list):
-        raise ConfigError(f"{_where(source, 'merge')} must be a list of id lists")
-    merge = []
-    for i, group in enumerate(merge_raw):
-        if not isinstance(group, list) or len(group) < 2:
-            raise ConfigError(f"{source}: merge[{i}] must list at least two theme ids")
-        merge.append(tuple(_theme_id(t, f"{source}: merge[{i}]") for t in group))
-    split_raw = data.get("split") or []
-    if not isinstance(split_raw, list):
-        raise ConfigError(f"{_where(source, 'split')} must be a list")
-    splits = []
-    for i, item in enumerate(split_raw):
-        if not isinstance(item, Mapping) or "theme" not in item or not item.get("into"):
-            raise ConfigError(f"{source}: split[{i}] needs 'theme' (an id) and 'into' "
-                              "(a list of named parts with keywords)")
-        parts = parse_seeds(item["into"], f"{source}: split[{i}]")
-        splits.append(Split(_theme_id(item["theme"], f"{source}: split[{i}].theme"), parts))
-    pin_raw = data.get("pin") or []
-    if not isinstance(pin_raw, list):
-        raise ConfigError(f"{_where(source, 'pin')} must be a list of theme ids")
-    return Curation(
-        rename=rename, merge=tuple(merge), split=tuple(splits),
-        pin=frozenset(_theme_id(t, f"{source}: pin") for t in pin_raw),
-        seeds=parse_seeds(data.get("seeds"), source),
-    )
+                          f"{', '.join(CurationSpec.model_fields)}")
+    try:
+        return CurationSpec.model_validate(dict(data)).curation()
+    except ValidationError as exc:
+        raise ConfigError(validation_line(exc, "themes curation file", source,
+                                          CurationSpec)) from exc
 
 
 def load_curation(path: str | Path | None) -> Curation:
@@ -194,4 +260,4 @@ def load_curation(path: str | Path | None) -> Curation:
         return Curation()
     path = Path(path).expanduser()
     data = load_yaml(path, "themes curation file")
-    return parse_curation(data, str(path))
+    return parse_curation(data, path)
