@@ -13,6 +13,8 @@ from typing import Any
 import markupsafe
 
 from tests.conftest import write_csv
+from voc.kpi.component import period_kpis, respondents
+from voc.kpi.periods import period_grid
 from voc.report.data import RunData
 from voc.report.render import md_quote, render_report
 
@@ -220,9 +222,12 @@ def synthetic_run(scale: int = 1) -> RunData:
          "impact": 10.0, "impact_low": 6.0, "impact_high": 14.0, "regression_impact": None,
          "supported": True, "rank": 1},
     ]
+    people, _ = respondents(records, segments)
+    # The overall NPS by hand; the per-period KPIs as the kpis stage writes them.
     kpis = {"overall": {"records": len(records),
                         "nps": {"name": "nps", "value": -13.33, "low": -30.1, "high": 3.4,
-                                "n": len(records)}}}
+                                "n": len(records)}},
+            "periods": period_kpis(people, period_grid(records))}
     changes = {"run_id": "r2", "previous_run_id": "r1",
                "emerging_themes": [{"dimension": "theme", "key": "1", "label": "late delivery",
                                     "current": {"share": 0.3}, "status": "growing"}],
@@ -361,6 +366,11 @@ def test_trends_by_month_with_rising_and_falling_themes() -> None:
         ("2026-07", 29), ("2026-08", 29), ("2026-09", 29), ("2026-10", 53)]
     assert context["trend"][-1]["nps"] is not None and context["trend"][-1]["nps_low"] < \
         context["trend"][-1]["nps"] < context["trend"][-1]["nps_high"]
+    # NPS per period is kpis.json's (the kpis stage's), read, not computed by the report.
+    run = synthetic_run()
+    for row in run.kpis["periods"]["rows"]:
+        row["nps"] = {**row["nps"], "value": 42.0, "n": 7}
+    assert {(r["nps"], r["nps_n"]) for r in _context(run)["trend"]} == {(42.0, 7)}
     moving = context["moving_themes"]
     assert [t["label"] for t in moving["rising"]] == ["late delivery"]
     assert [t["label"] for t in moving["falling"]] == ["product quality"]

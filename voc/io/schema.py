@@ -197,7 +197,10 @@ KPIS_DOCUMENT_DOC = """DIR/kpis.json (written by the drivers component):
     "touchpoint": [...], "channel": [...], "lang": [...],
     "meta.<column>": [...]       # one per column of `meta` with few distinct values
   },
-  "min_support": 10
+  "min_support": 10,
+  "periods": {"unit": "month",   # or "week": voc.kpi.periods, the run's one period grid
+              "rows": [{"period": "2026-07", "records": 29, "nps": KPI, "csat": KPI,
+                        "ces": KPI}, ...]}    # every period with a dated record, in order
 }
 
 KPI = {"name": "nps", "value": 12.5, "low": -3.1, "high": 28.0, "n": 80}: value and the
@@ -205,5 +208,7 @@ KPI = {"name": "nps", "value": 12.5, "low": -3.1, "high": 28.0, "n": 80}: value 
 -100..100, CSAT in percent (top-2-box), CES mean on 1..7. A record counts once per group
 it belongs to (a record touching two stages counts in both); `records` is the group's
 record count, `n` the records with that score. Groups are sorted by `records`, largest
-first; `unassigned` is its own group for stage and touchpoint.
+first; `unassigned` is its own group for stage and touchpoint. In `periods` a respondent
+counts once, in the period of their first answer's date (analysed or not, as `overall`);
+a period's `records` is its respondents.
 """

@@ -16,6 +16,7 @@ from typing import Any
 
 from voc.io.columns import meta_of, segment_columns
 from voc.io.records import ANALYZED_STATUSES
+from voc.kpi.periods import PeriodGrid, period_grid
 from voc.kpi.scores import KPI_FUNCTIONS, per_respondent, respondent_key
 from voc.privacy.columns import redact_value
 from voc.privacy.pii import PII_KIND_DESCRIPTIONS, PII_KINDS
@@ -26,10 +27,7 @@ from voc.report.stats import (
     isolate,
     kpi_display,
     kpi_text,
-    parse_date,
     per_respondent_kpis,
-    period_of,
-    period_unit,
     script_lang,
     share_table,
     shorten,
@@ -150,24 +148,22 @@ def _breakdown(records: Sequence[Row], value_of: Any, pain_rows: set[int] | None
     return rows
 
 
-def _periods(analysed: Sequence[Row]) -> tuple[str, list[str], dict[int, str]]:
-    dates = {r["row_id"]: d for r in analysed if (d := parse_date(r.get("date")))}
-    unit = period_unit(dates.values())
-    period_of_row = {row_id: period_of(date, unit) for row_id, date in dates.items()}
-    return unit, sorted(set(period_of_row.values())), period_of_row
-
-
-def _trend(analysed: Sequence[Row], periods: Sequence[str], period_of_row: Mapping[int, str],
-           pain_rows: set[int] | None) -> list[dict[str, Any]]:
+def _trend(analysed: Sequence[Row], grid: PeriodGrid, pain_rows: set[int] | None,
+           kpis: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Per period: the analysed answers' sentiment and pain, and NPS as kpis.json gives it
+    (all respondents with a score in the period, not only analysed answers: NPS is a
+    per-respondent score, so the trend agrees with the headline figure)."""
     by_period: dict[str, list[Row]] = defaultdict(list)
     for record in analysed:
-        if record["row_id"] in period_of_row:
-            by_period[period_of_row[record["row_id"]]].append(record)
+        if record["row_id"] in grid.of_row:
+            by_period[grid.of_row[record["row_id"]]].append(record)
+    nps_of = {row["period"]: row.get("nps") or {}
+              for row in ((kpis or {}).get("periods") or {}).get("rows") or ()}
     rows = []
-    for period in periods:
+    for period in grid.periods:
         members = by_period[period]
         scored = [m["sentiment_score"] for m in members if m.get("sentiment_score") is not None]
-        nps = KPI_FUNCTIONS["nps"](per_respondent(members, "nps").values())
+        nps = nps_of.get(period, {})
         negative = sum(m.get("sentiment") in ("negative", "mixed") for m in members)
         rows.append({
             "period": period, "count": len(members),
@@ -176,7 +172,8 @@ def _trend(analysed: Sequence[Row], periods: Sequence[str], period_of_row: Mappi
             "pain_share": round(100 * sum(m["row_id"] in pain_rows for m in members)
                                 / len(members), 1) if pain_rows is not None and members
             else None,
-            "nps": nps.value, "nps_low": nps.low, "nps_high": nps.high, "nps_n": nps.n,
+            "nps": nps.get("value"), "nps_low": nps.get("low"), "nps_high": nps.get("high"),
+            "nps_n": nps.get("n") or 0,
         })
     return rows
 
@@ -348,13 +345,16 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
     analysed = [r for r in records if r["status"] in ANALYZED_STATUSES]
     has_sentiment = any(r.get("sentiment") for r in analysed)
     notes: dict[str, str] = {}
-    unit, periods, period_of_row = _periods(analysed)
-    records_per_period = Counter(period_of_row.values())
+    grid = period_grid(records)
+    # Periods with no analysed answer stay in the grid (their NPS is in kpis.json).
+    records_per_period = Counter(grid.of_row[r["row_id"]] for r in analysed
+                                 if r["row_id"] in grid.of_row)
     names = journey_section.journey_names(run)
     has_pain = journey_section.has_pain_points(run)
     pain_rows = ({s["row_id"] for s in segments if s.get("is_pain_point")}
                  if has_pain else None)
-    cards = theme_section.theme_cards(run, periods, records_per_period, period_of_row, names)
+    cards = theme_section.theme_cards(run, grid.periods, records_per_period, grid.of_row,
+                                      names)
     metric = theme_section.driver_metric(run)
 
     context: dict[str, Any] = {
@@ -389,8 +389,8 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
         if journey_section.has_journey(run) else [],
         "stage_emotions": journey_section.emotions_by_stage(run, names),
         "drivers": _drivers(run, names),
-        "period_unit": unit,
-        "trend": _trend(analysed, periods, period_of_row, pain_rows),
+        "period_unit": grid.unit,
+        "trend": _trend(analysed, grid, pain_rows, run.kpis),
         "moving_themes": theme_section.rising_and_falling(cards),
         "alerts": list((run.alerts or {}).get("fired") or []),
         "redactions": manifest.get("redactions", {}),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from collections import Counter
@@ -67,30 +66,6 @@ def script_lang(text: str, fallback: str | None = None) -> str:
     if latin:
         return "en" if fallback in (None, "fa", "mixed") else fallback
     return fallback or "und"
-
-
-def parse_date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def period_unit(dates: Iterable[dt.date]) -> str:
-    """Weeks for data spanning under 13 weeks, else months: enough points either way."""
-    known = sorted(dates)
-    if not known:
-        return "month"
-    return "week" if (known[-1] - known[0]).days < 91 else "month"
-
-
-def period_of(date: dt.date, unit: str) -> str:
-    if unit == "week":
-        year, week, _ = date.isocalendar()
-        return f"{year}-W{week:02d}"
-    return f"{date:%Y-%m}"
 
 
 def proportion_change(x_recent: int, n_recent: int, x_before: int, n_before: int
