@@ -17,6 +17,7 @@ from voc.kpi.component import period_kpis, respondents
 from voc.kpi.periods import period_grid
 from voc.report.data import RunData
 from voc.report.render import md_quote, render_report
+from voc.themes.describe import theme_trends
 
 HOSTILE = [
     "<script>alert('xss')</script> the courier was late and rude",
@@ -207,6 +208,11 @@ def synthetic_run(scale: int = 1) -> RunData:
         "top_emotion": t[7], "examples": [t[8], t[9], t[8] + " دوباره"],
         "records": sum(VOLUME[t[0]]) * scale, "stages": [t[4]], "touchpoints": [t[5]],
     } for t in THEMES]
+    # Each theme's trend as the themes stage writes it into themes.parquet.
+    trends = theme_trends({t[0]: [s["row_id"] for s in segments if s["theme_id"] == t[0]]
+                           for t in THEMES}, records)
+    for theme in themes:
+        theme.update(trends[theme["theme_id"]])
     drivers = [
         {"kind": "theme", "group": "2", "label": "payment failure", "theme_id": 2,
          "metric": "nps", "n": 32, "share": 0.27, "score_group": -100.0, "score_rest": 10.0,
@@ -374,6 +380,19 @@ def test_trends_by_month_with_rising_and_falling_themes() -> None:
     moving = context["moving_themes"]
     assert [t["label"] for t in moving["rising"]] == ["late delivery"]
     assert [t["label"] for t in moving["falling"]] == ["product quality"]
+    # The direction is the themes stage's (themes.parquet), read, not tested again here;
+    # a table without it (an older run) shows no trend rather than a computed one.
+    run = synthetic_run()
+    run.themes[1]["trend_direction"] = "rising"
+    assert [t["label"] for t in _context(run)["moving_themes"]["rising"]] == [
+        "late delivery", "payment failure"]
+    for theme in run.themes:
+        for key in ("trend_periods", "trend_share", "trend_change", "trend_z",
+                    "trend_direction"):
+            del theme[key]
+    cards = _context(run)["themes"]
+    assert {c["direction"] for c in cards} == {"not enough data"}
+    assert all(c["trend"] == [] for c in cards)
 
 
 def test_breakdowns_by_channel_language_and_segment_columns() -> None:

@@ -109,6 +109,16 @@ THEMES_SCHEMA = pa.schema([
     ("touchpoints", pa.list_(pa.string())),
     # One line for a reader: customers, how they feel, what they mention, where.
     ("description", pa.string()),
+    # Over time (voc.themes.describe.theme_trends): the run's periods (week or month,
+    # voc.kpi.periods), the theme's share of the analysed answers in each (0..1, null
+    # where a period has none), and the latest period against all earlier ones: the
+    # change in share (0..1), its two-proportion z, and rising | falling | stable | not
+    # enough data (|z| > 1.96 is a move unlikely to be chance).
+    ("trend_periods", pa.list_(pa.string())),
+    ("trend_share", pa.list_(pa.float64())),
+    ("trend_change", pa.float64()),
+    ("trend_z", pa.float64()),
+    ("trend_direction", pa.string()),
 ])
 
 # DIR/pain_points.parquet: one row per pain-point segment, with what a CX team filters on.

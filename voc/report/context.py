@@ -10,7 +10,7 @@ left out, and `notes` says why, so a reader never mistakes "not measured" for "z
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -345,16 +345,13 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
     analysed = [r for r in records if r["status"] in ANALYZED_STATUSES]
     has_sentiment = any(r.get("sentiment") for r in analysed)
     notes: dict[str, str] = {}
-    grid = period_grid(records)
     # Periods with no analysed answer stay in the grid (their NPS is in kpis.json).
-    records_per_period = Counter(grid.of_row[r["row_id"]] for r in analysed
-                                 if r["row_id"] in grid.of_row)
+    grid = period_grid(records)
     names = journey_section.journey_names(run)
     has_pain = journey_section.has_pain_points(run)
     pain_rows = ({s["row_id"] for s in segments if s.get("is_pain_point")}
                  if has_pain else None)
-    cards = theme_section.theme_cards(run, grid.periods, records_per_period, grid.of_row,
-                                      names)
+    cards = theme_section.theme_cards(run, names)
     metric = theme_section.driver_metric(run)
 
     context: dict[str, Any] = {

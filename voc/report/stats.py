@@ -1,4 +1,4 @@
-"""Small pure helpers the report sections share: shares, KPIs, periods and change tests."""
+"""Small pure helpers the report sections share: shares, KPI wording, quotes' language."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from voc.kpi.scores import KPI_FUNCTIONS, Z95, Kpi, per_respondent, two_proportion_z
+from voc.kpi.scores import KPI_FUNCTIONS, Kpi, per_respondent
 
 Row = Mapping[str, Any]
 UNASSIGNED = ("unassigned", "", None)
@@ -66,24 +66,6 @@ def script_lang(text: str, fallback: str | None = None) -> str:
     if latin:
         return "en" if fallback in (None, "fa", "mixed") else fallback
     return fallback or "und"
-
-
-def proportion_change(x_recent: int, n_recent: int, x_before: int, n_before: int
-                      ) -> tuple[float, float | None]:
-    """Change in a share (points) and its two-proportion z statistic (None: too few)."""
-    if not n_recent or not n_before:
-        return 0.0, None
-    return (100 * (x_recent / n_recent - x_before / n_before),
-            two_proportion_z(x_recent, n_recent, x_before, n_before))
-
-
-def direction(z: float | None, change: float) -> str:
-    """rising / falling when the change is unlikely to be chance (|z| > 1.96), else stable."""
-    if z is None:
-        return "not enough data"
-    if abs(z) <= Z95:
-        return "stable"
-    return "rising" if change > 0 else "falling"
 
 
 def shorten(text: str, limit: int) -> str:

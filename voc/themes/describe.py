@@ -28,6 +28,8 @@ import numpy as np
 from scipy import sparse
 
 from voc.heads.labels import SENTIMENT_LABELS
+from voc.io.records import ANALYZED_STATUSES, STATUS_OK
+from voc.kpi.periods import direction, latest_change, period_grid
 from voc.language.script import has_persian_letter
 from voc.themes.cluster import OUTLIER
 from voc.themes.curation import Label
@@ -396,6 +398,34 @@ def theme_rows(model: ThemeModel, vectors: np.ndarray, segments: Sequence[dict[s
         rows[-1]["description"] = describe(rows[-1], stage_names or {})
     rows.sort(key=lambda r: (-r["size"], r["theme_id"]))
     return rows
+
+
+def theme_trends(theme_rows_of: Mapping[int, Iterable[int]],
+                 records: Sequence[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Each theme's share of the analysed answers per period (voc.kpi.periods' grid, over
+    every dated record) and the test of its latest period against all earlier ones
+    together: the fields THEMES_SCHEMA's `trend_*` columns hold, by theme id.
+
+    `theme_rows_of` maps a theme id to the row ids of its segments. The share is of
+    answers, the unit a theme is assigned to; a record without a status (built by hand,
+    not read) counts as analysed, as its segments are there."""
+    grid = period_grid(records)
+    analysed = Counter(grid.of_row[r["row_id"]] for r in records
+                       if r.get("status", STATUS_OK) in ANALYZED_STATUSES
+                       and r["row_id"] in grid.of_row)
+    trends: dict[int, dict[str, Any]] = {}
+    for theme_id, row_ids in theme_rows_of.items():
+        counts = Counter(grid.of_row[r] for r in set(row_ids) if r in grid.of_row)
+        change, z = latest_change(counts, analysed, grid.periods)
+        trends[theme_id] = {
+            "trend_periods": list(grid.periods),
+            "trend_share": [round(counts[p] / analysed[p], 6) if analysed[p] else None
+                            for p in grid.periods],
+            "trend_change": round(change, 6),
+            "trend_z": None if z is None else round(z, 4),
+            "trend_direction": direction(z, change),
+        }
+    return trends
 
 
 def is_pain_theme(pain_points: int | None, size: int) -> bool:
