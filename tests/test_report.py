@@ -4,6 +4,7 @@ with hostile feedback."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from html.parser import HTMLParser
@@ -11,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import markupsafe
+import pytest
 
 from tests.conftest import write_csv
-from voc.kpi.component import period_kpis, respondents
+from voc.errors import InputError
+from voc.kpi.component import kpi_document, period_kpis, respondents
 from voc.kpi.periods import period_grid
 from voc.report.data import RunData
 from voc.report.render import md_quote, render_report
@@ -46,7 +49,10 @@ def _segments(texts: list[str]) -> list[dict]:
 def _render(texts: list[str]) -> tuple[str, str]:
     manifest = {"run_id": "r1", "finished_at": "now", "redactions": {"PHONE": 2},
                 "models": {"heads": "x"}, "inputs": [], "versions": {"voc": "0"}}
-    return render_report(RunData(_records(texts), _segments(texts), manifest))
+    records, segments = _records(texts), _segments(texts)
+    # The KPIs as the drivers stage writes kpis.json: the report reads, never computes them.
+    kpis = kpi_document(respondents(records, segments)[0], {}, 1)
+    return render_report(RunData(records, segments, manifest, kpis=kpis))
 
 
 class _Elements(HTMLParser):
@@ -110,6 +116,11 @@ def test_analyze_writes_the_report_and_voc_report_rerenders_it(run_cli, tmp_path
     assert result.code == 0
     assert "Changes since the previous run" in (out / "report.md").read_text(encoding="utf-8")
     assert run_cli("report", tmp_path / "nothing").code == 2
+    # The KPIs are kpis.json's: without it the report says how to get it, computing none.
+    (out / "kpis.json").unlink()
+    result = run_cli("report", out)
+    assert result.code == 2 and "re-run 'voc analyze'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def _write_run(directory: Path, texts: list[str], outputs: list[str]) -> Path:
@@ -139,6 +150,12 @@ def test_load_run_data_reads_only_this_runs_optional_outputs(tmp_path: Path) -> 
     assert run.drivers is None and any("drivers.parquet" in p for p in run.problems)
     assert run.changes == {"themes": []}
     assert run.journey is None and run.kpis is None
+    # kpis.json is not optional where the drivers stage ran: the report reads its KPIs.
+    manifest = {"run_id": "r1", "outputs": ["records.parquet", "segments.parquet"],
+                "config": {"pipeline": ["language", "segment", "drivers"]}}
+    (run_dir / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(InputError, match=r"no kpis\.json.*re-run 'voc analyze'"):
+        load_run_data(run_dir)
 
 
 # A complete synthetic run (themes, journey, drivers, KPIs, changes, alerts), built by hand
@@ -440,7 +457,9 @@ def test_sections_a_run_did_not_measure_are_left_out_with_a_note() -> None:
     assert context["themes"] == [] and context["heatmap"] is None
     assert context["drivers"] is None and context["stage_emotions"] == []
     assert set(context["notes"]) == {"themes", "pain", "journey", "emotions", "drivers",
-                                     "trends"}
+                                     "trends", "kpis"}
+    # No kpis.json: no KPIs, none computed by the report.
+    assert context["kpis"] == []
     html, markdown = render_report(RunData(_records(["late again"]),
                                            _segments(["late again"]), {}))
     assert "This run has no themes" in html
@@ -484,7 +503,8 @@ def test_comparison_with_a_previous_run() -> None:
     previous = synthetic_run()
     for record in previous.records:
         record["nps"] = 10.0
-    previous.kpis = None
+    previous.kpis = {"overall": {"nps": {"name": "nps", "value": 100.0, "low": 100.0,
+                                         "high": 100.0, "n": len(previous.records)}}}
     changes = _context(synthetic_run(), previous)["changes"]
     assert any(c.startswith("NPS +100 → -13") for c in changes)
 

@@ -302,14 +302,12 @@ def _changes(run: RunData, current: Mapping[str, Any], previous: RunData | None
 
 
 def _overall_kpis(run: RunData) -> list[dict[str, Any]]:
-    """The run's official KPIs (kpis.json) when written, else computed per respondent."""
+    """The run's KPIs as kpis.json gives them (none without it: the report computes no
+    KPI of its own; voc.report.data refuses a run that should have one and lacks it)."""
     overall = (run.kpis or {}).get("overall") or {}
-    from_document = [kpi_display(overall[name]) for name in KPI_FUNCTIONS
-                     if isinstance(overall.get(name), dict) and overall[name].get("n")
-                     and overall[name].get("value") is not None]
-    if from_document:
-        return from_document
-    return [kpi_display(k.as_dict()) for k in per_respondent_kpis(run.records)]
+    return [kpi_display(overall[name]) for name in KPI_FUNCTIONS
+            if isinstance(overall.get(name), dict) and overall[name].get("n")
+            and overall[name].get("value") is not None]
 
 
 def _head_accuracy(metrics: Mapping[str, Any] | None) -> list[dict[str, Any]]:
@@ -452,6 +450,9 @@ def _notes(run: RunData, context: Mapping[str, Any], notes: dict[str, str]) -> d
     if not context["drivers"]:
         notes["drivers"] = ("No key-driver table in this run: drivers need an NPS or CSAT "
                             "score column and the drivers stage.")
+    if run.kpis is None:
+        notes["kpis"] = ("No NPS, CSAT or CES in this run: the drivers stage writes them "
+                         "(kpis.json) and did not run.")
     if len(context["trend"]) < 2:
         notes["trends"] = "Trends need a date column spanning at least two periods."
     return notes
