@@ -330,6 +330,35 @@ def test_themes_ranked_by_impact_then_size_with_both_labels_and_quotes() -> None
     assert "تاخیر در ارسال" in html and 'class="spark"' in html
 
 
+def test_customers_are_respondents_not_answer_rows() -> None:
+    before = _context(synthetic_run())
+    run = synthetic_run()
+    payment = [r for r in run.records if r["themes"] == [2]]
+    # One survey row answering two questions, both about the failed payment (both linked
+    # to purchase / payment gateway): one customer, two answers.
+    payment[2]["source_row"] = payment[1]["source_row"]
+    context = _context(run)
+    card = next(c for c in context["themes"] if c["label"] == "payment failure")
+    assert (card["customers"], card["pain_customers"], card["pain_points"]) == (31, 31, 32)
+    assert context["volume"]["pain_customers"] == 99
+    assert context["volume"]["analysed_customers"] == 139
+    pain = next(p for p in context["top_pains"] if p["label"] == "payment failure")
+    assert pain["share"] == f"{100 * 31 / 139:.1f}%"
+
+    def cell(context: dict[str, Any]) -> int:
+        row = next(r for r in context["heatmap"]["rows"] if r["stage"] == "purchase")
+        return max(c["customers"] for c in row["cells"] if c)
+
+    assert cell(context) == cell(before) - 1
+    stage = {s["stage"]: s["customers"] for s in context["stage_path"]}
+    assert stage["purchase"] == {s["stage"]: s["customers"]
+                                 for s in before["stage_path"]}["purchase"] - 1
+    # The themes stage's own count (themes.parquet `respondents`) is read where present.
+    run.themes[1]["respondents"] = 5
+    assert next(c for c in _context(run)["themes"]
+                if c["label"] == "payment failure")["customers"] == 5
+
+
 def test_journey_heatmap_in_stage_order_with_top_pain_point_per_cell() -> None:
     heat = _context(synthetic_run())["heatmap"]
     assert [_plain(r["name"]).split(" · ")[0] for r in heat["rows"]] == [
@@ -491,7 +520,7 @@ def test_html_and_markdown_agree_on_the_headline_numbers() -> None:
     html, markdown = render_report(run)
     for pain in context["top_pains"]:
         line = next(x for x in markdown.splitlines() if f"**{pain['name']}**" in x)
-        assert f"{pain['customers']} customers ({pain['share']} of analysed answers)" in line
+        assert f"{pain['customers']} customers ({pain['share']} of customers analysed)" in line
         # Both render the same sentence (#17).
         assert str(markupsafe.escape(pain["sentence"])) in html
     for kpi in context["kpis"]:

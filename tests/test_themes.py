@@ -634,8 +634,9 @@ def test_component_adds_both_views_and_state_to_the_run() -> None:
                  "sentiment_score": -0.5, "emotion": "anger",
                  "is_pain_point": topic != "price", "journey_stage": "delivery"}
                 for i, (doc, lang, topic) in enumerate(zip(docs, langs, truth, strict=True))]
-    records = [{"row_id": r, "date": f"2026-0{1 + r % 5}-01"}
-               for r in range(len(segments) // 2)]
+    # Two answer rows per respondent (one survey row, two questions).
+    records = [{"row_id": r, "date": f"2026-0{1 + r % 5}-01", "source": "s.csv",
+                "source_row": r // 2} for r in range(len(segments) // 2)]
     tables = ThemesComponent({"random_state": 7})(
         Tables(records=records, segments=segments, embeddings=vectors))
     # Each view's rows carry their trend over the run's periods (THEMES_SCHEMA trend_*).
@@ -644,6 +645,9 @@ def test_component_adds_both_views_and_state_to_the_run() -> None:
             assert row["trend_periods"] == ["2026-01", "2026-02", "2026-03", "2026-04",
                                             "2026-05"]
             assert row["trend_direction"] in ("rising", "falling", "stable")
+    for row in tables.outputs["themes"].rows:
+        rows = {s["row_id"] for s in segments if s["theme_id"] == row["theme_id"]}
+        assert (row["records"], row["respondents"]) == (len(rows), len({r // 2 for r in rows}))
     assert all(s["theme_id"] is not None and s["theme_label"] for s in segments)
     assert records[0]["themes"] == sorted({segments[0]["theme_id"], segments[1]["theme_id"]})
     pain_ids = {s["pain_theme_id"] for s in segments if s["is_pain_point"]}

@@ -119,6 +119,9 @@ THEMES_SCHEMA = pa.schema([
     ("trend_change", pa.float64()),
     ("trend_z", pa.float64()),
     ("trend_direction", pa.string()),
+    # Distinct respondents (voc.kpi.scores.respondent_key) with a segment in the theme:
+    # the report's "customers"; `records` counts answers, two per two-question survey.
+    ("respondents", pa.int64()),
 ])
 
 # DIR/pain_points.parquet: one row per pain-point segment, with what a CX team filters on.

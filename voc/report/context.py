@@ -24,10 +24,12 @@ from voc.report import journey as journey_section
 from voc.report import themes as theme_section
 from voc.report.data import RunData
 from voc.report.stats import (
+    customer_count,
     isolate,
     kpi_display,
     kpi_text,
     per_respondent_kpis,
+    respondents_of,
     script_lang,
     share_table,
     shorten,
@@ -200,6 +202,7 @@ def _impact_sentence(impact: Row | None, metric: str | None) -> str | None:
 
 
 def _pain_item(card: Mapping[str, Any], analysed: int, metric: str | None) -> dict[str, Any]:
+    """`analysed`: the respondents with an analysed answer, whom the share is of."""
     where = " / ".join(isolate(part) for part in (*card["stages"][:1], *card["touchpoints"][:1]))
     customers = card["pain_customers"]
     share = 100 * customers / analysed if analysed else 0.0
@@ -213,7 +216,7 @@ def _pain_item(card: Mapping[str, Any], analysed: int, metric: str | None) -> di
     # Sentences a product manager forwards as they are: who, how many, where, which way,
     # and what fixing it is worth.
     sentence = (f"{customers} customer{'s' if customers != 1 else ''} ({share:.1f}% of "
-                f"analysed answers) report it"
+                f"customers analysed) report it"
                 + (f", mostly at {where}" if where else "")
                 + (f", {course}" if course else "") + "."
                 + (f" {consequence}" if consequence else ""))
@@ -349,7 +352,11 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
     has_pain = journey_section.has_pain_points(run)
     pain_rows = ({s["row_id"] for s in segments if s.get("is_pain_point")}
                  if has_pain else None)
-    cards = theme_section.theme_cards(run, names)
+    # Customers are respondents (voc.kpi.scores.respondent_key), never answer rows.
+    who = respondents_of(records)
+    analysed_customers = customer_count((r["row_id"] for r in analysed), who)
+    pain_customers = customer_count(pain_rows, who) if pain_rows is not None else None
+    cards = theme_section.theme_cards(run, names, who)
     metric = theme_section.driver_metric(run)
 
     context: dict[str, Any] = {
@@ -359,9 +366,10 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
                    "segments": len(segments),
                    "respondents": len({respondent_key(r) for r in records}),
                    "sources": sorted({r["source"] for r in records}),
-                   "pain_customers": len(pain_rows) if pain_rows is not None else None,
-                   "pain_share": f"{100 * len(pain_rows) / len(analysed):.0f}%"
-                   if pain_rows is not None and analysed else None},
+                   "analysed_customers": analysed_customers,
+                   "pain_customers": pain_customers,
+                   "pain_share": f"{100 * pain_customers / analysed_customers:.0f}%"
+                   if pain_customers is not None and analysed_customers else None},
         "languages": [{**row, "name": LANGUAGE_NAMES.get(row["key"], row["key"])}
                       for row in share_table(r["lang"] for r in records)],
         "finglish": sum(bool(r.get("finglish")) for r in records),
@@ -377,10 +385,10 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
         "unthemed_share": f"{100 * sum(s.get('theme_id') is None for s in segments)
                                  / len(segments):.0f}%" if cards and segments else None,
         "driver_metric": metric.upper() if metric else None,
-        "top_pains": [_pain_item(c, len(analysed), metric)
+        "top_pains": [_pain_item(c, analysed_customers, metric)
                       for c in theme_section.top_pain_points(cards)],
-        "heatmap": journey_section.heatmap(run, names),
-        "stage_path": journey_section.stage_path(run, names)
+        "heatmap": journey_section.heatmap(run, names, who),
+        "stage_path": journey_section.stage_path(run, names, who)
         if journey_section.has_journey(run) else [],
         "stage_emotions": journey_section.emotions_by_stage(run, names),
         "drivers": _drivers(run, names),
@@ -411,7 +419,7 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
     context["breakdowns"] = {name: _breakdown(analysed, value_of, pain_of_row)
                              for name, value_of in breakdown_keys}
     if not context["top_pains"] and context["heatmap"]:
-        context["top_pains"] = _hotspot_pains(context["heatmap"], len(analysed))
+        context["top_pains"] = _hotspot_pains(context["heatmap"], analysed_customers)
     context["changes"] = _changes(run, context, previous)
     context["notes"] = _notes(run, context, notes)
     context["takeaways"] = _takeaways(context)

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from voc.kpi.scores import KPI_FUNCTIONS, Kpi, per_respondent
+from voc.kpi.scores import KPI_FUNCTIONS, Kpi, per_respondent, respondent_key
 
 Row = Mapping[str, Any]
 UNASSIGNED = ("unassigned", "", None)
@@ -34,6 +34,17 @@ def per_respondent_kpis(records: Sequence[Row]) -> list[Kpi]:
         if kpi.n:
             kpis.append(kpi)
     return kpis
+
+
+def respondents_of(records: Iterable[Row]) -> dict[int, Any]:
+    """Row id -> who answered (voc.kpi.scores.respondent_key): every "customers" count in
+    the report is of these, so a survey answering two questions is one customer."""
+    return {record["row_id"]: respondent_key(record) for record in records}
+
+
+def customer_count(row_ids: Iterable[int], who: Mapping[int, Any]) -> int:
+    """Distinct respondents behind answer rows (a row unknown to `who` is its own)."""
+    return len({who.get(row_id, row_id) for row_id in row_ids})
 
 
 def kpi_text(name: str, value: float | None) -> str:

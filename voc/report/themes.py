@@ -7,7 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from voc.report.data import RunData
-from voc.report.stats import UNASSIGNED, isolate, script_lang, share_table, shorten
+from voc.report.stats import (
+    UNASSIGNED,
+    customer_count,
+    isolate,
+    script_lang,
+    share_table,
+    shorten,
+)
 from voc.themes.describe import is_pain_theme
 
 Row = Mapping[str, Any]
@@ -50,11 +57,14 @@ def _top(values: Sequence[Any], limit: int = 3) -> list[str]:
     return [str(v) for v, _ in counts.most_common(limit)]
 
 
-def theme_cards(run: RunData, names: Mapping[str, Any]) -> list[dict[str, Any]]:
+def theme_cards(run: RunData, names: Mapping[str, Any], who: Mapping[int, Any]
+                ) -> list[dict[str, Any]]:
     """One card per theme, ranked by impact on the score when drivers exist, else size.
 
     The trend and its test are the themes stage's (themes.parquet `trend_*`, computed
-    by voc.themes.describe.theme_trends); a run whose table lacks them shows none."""
+    by voc.themes.describe.theme_trends); a run whose table lacks them shows none.
+    Customers are respondents (`who`: row id -> respondent), as themes.parquet's
+    `respondents` counts them."""
     by_theme: dict[int, list[Row]] = defaultdict(list)
     for segment in run.segments:
         if segment.get("theme_id") is not None:
@@ -95,7 +105,8 @@ def theme_cards(run: RunData, names: Mapping[str, Any]) -> list[dict[str, Any]]:
             "keywords_en": list(table.get("keywords_en") or [])[:6],
             "keywords_fa": list(table.get("keywords_fa") or [])[:6],
             "size": int(table.get("size") or len(members)),
-            "customers": int(table.get("records") or len(rows)),
+            "customers": int(customers) if (customers := table.get("respondents")) is not None
+            else customer_count(rows, who),
             "share": round(100 * (share if (share := table.get("share")) is not None
                                   else len(members) / total_segments), 1),
             "sentiment": sentiment,
@@ -106,7 +117,7 @@ def theme_cards(run: RunData, names: Mapping[str, Any]) -> list[dict[str, Any]]:
             "stages": [names["stages"].get(s, s) for s in stages],
             "touchpoints": [names["touchpoints"].get(t, t) for t in touchpoints],
             "pain_points": len(pains),
-            "pain_customers": len({s["row_id"] for s in pains}),
+            "pain_customers": customer_count((s["row_id"] for s in pains), who),
             "severity_sum": sum(s.get("severity") or 0 for s in pains),
             "mean_severity": round(sum(s.get("severity") or 0 for s in pains) / len(pains), 2)
             if pains else None,

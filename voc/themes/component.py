@@ -27,6 +27,7 @@ import numpy as np
 
 from voc.errors import ConfigError
 from voc.io.schema import THEMES_SCHEMA
+from voc.kpi.scores import respondent_key
 from voc.language.script import has_persian_letter
 from voc.pipeline.base import CorpusFit, OutputTable, Segment, Tables, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
@@ -124,10 +125,11 @@ class ThemesComponent:
         requires=(*record_fields("row_id"),
                   *segment_fields("row_id", "text", "lang", "embedding")),
         # Theme descriptions and the pain view use them when classify and journey ran;
-        # dates and statuses give each theme's trend over the run's periods.
+        # dates and statuses give each theme's trend over the run's periods, source and
+        # source_row its respondents.
         optional=(*segment_fields("sentiment", "sentiment_score", "emotion",
                                   "is_pain_point", "journey_stage", "touchpoint"),
-                  *record_fields("date", "status")),
+                  *record_fields("date", "status", "source", "source_row")),
         assigns=(*segment_fields("theme_id", "theme_label", "pain_theme_id"),
                  *record_fields("themes")))
 
@@ -314,7 +316,9 @@ class ThemesComponent:
                 model.mode_, model.reason_ = prefit.mode, prefit.reason
             rows = theme_rows(model, model.centred(embeddings, groups), segments, documents,
                               tokenizer, phrase_model=self.name_phrases,
-                              stage_names=_stage_names(tables))
+                              stage_names=_stage_names(tables),
+                              respondent_of={r["row_id"]: respondent_key(r)
+                                             for r in tables.records})
             # The trend test belongs to the theme, so it is computed here, once, and the
             # report reads it from themes.parquet.
             rows_of: dict[int, set[int]] = {}

@@ -309,12 +309,15 @@ def _top(values: Iterable[Any], n: int = 3) -> list[str]:
 def theme_rows(model: ThemeModel, vectors: np.ndarray, segments: Sequence[dict[str, Any]],
                documents: Sequence[str], tokenizer: ThemeTokenizer, total: int | None = None,
                phrase_model: PhraseModel | None = None,
-               stage_names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+               stage_names: Mapping[str, str] | None = None,
+               respondent_of: Mapping[int, Any] | None = None) -> list[dict[str, Any]]:
     """One row per theme of a fitted `model` (THEMES_SCHEMA), largest first, for the
     segments it was fitted on (`vectors`: theirs as `model.centred` gives them); `share`
     is of `total` segments (default: the segments given). `phrase_model` (the run's
     encoder) names themes; `stage_names` (journey stage id -> name) words the
-    description."""
+    description; `respondent_of` (row id -> voc.kpi.scores.respondent_key) counts the
+    theme's customers, each answer row its own respondent without it."""
+    who = respondent_of or {}
     labels = model.labels_
     langs = np.asarray([str(s.get("lang")) for s in segments], dtype=object)
     ids, centres = model.theme_ids_, model.centres_
@@ -387,6 +390,7 @@ def theme_rows(model: ThemeModel, vectors: np.ndarray, segments: Sequence[dict[s
             "examples": examples,
             "origin": theme.origin,
             "records": len({s["row_id"] for s in member_segments}),
+            "respondents": len({who.get(s["row_id"], s["row_id"]) for s in member_segments}),
             "size_fa": size_fa,
             "size_en": size_en,
             "sentiment_score": round(float(np.mean(scores)), 4) if scores else None,
@@ -443,7 +447,8 @@ def describe(row: Mapping[str, Any], stage_names: Mapping[str, str]) -> str:
     negative = (mix.get("negative") or 0) + (mix.get("mixed") or 0)
     tone = ("mostly negative" if negative >= 0.6 else
             "mostly positive" if (mix.get("positive") or 0) >= 0.6 else "mixed feelings")
-    customers = row["records"]
+    # Customers are respondents: a survey answering two questions is one customer.
+    customers = row.get("respondents") or row["records"]
     line = (f"{customers} customer{'s' if customers != 1 else ''} ({row['size']} "
             f"statement{'s' if row['size'] != 1 else ''}), {tone}")
     name_words = {w.casefold() for lang in LANGUAGES
