@@ -113,6 +113,24 @@ def test_kpis_count_each_respondent_once_and_break_down_by_group() -> None:
     assert {row["key"] for row in kpis["by"]["lang"]} == {"en", "fa"}
 
 
+def test_kpis_per_period_count_each_respondent_once_in_time_order() -> None:
+    tables = _tables()
+    dates = ("2026-05-03", "2026-05-03", "2026-02-10", "2026-05-20")
+    for record, date in zip(tables.records, dates, strict=True):
+        record["date"] = date
+    tables.records[3]["status"] = "empty"  # not analysed, but its score is an answer
+    periods = DriversComponent({"min_support": 1})(tables).documents["kpis"]["periods"]
+    assert periods["unit"] == "month"  # 99 days: months
+    rows = {row["period"]: row for row in periods["rows"]}
+    assert list(rows) == ["2026-02", "2026-05"]
+    assert rows["2026-02"]["nps"]["value"] == 100.0 and rows["2026-02"]["records"] == 1
+    # The two answers of one survey row count once (NPS 2), with the unanalysed 9:
+    # (1 promoter - 1 detractor) / 2.
+    may = rows["2026-05"]
+    assert (may["records"], may["nps"]["n"], may["nps"]["value"]) == (2, 2, 0.0)
+    assert may["nps"]["low"] is not None and may["nps"]["high"] is not None
+
+
 def test_journey_matrix_cells() -> None:
     tables = _tables()
     people, of_row = respondents(tables.records, tables.segments)

@@ -4,6 +4,7 @@ with hostile feedback."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from html.parser import HTMLParser
@@ -11,10 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import markupsafe
+import pytest
 
 from tests.conftest import write_csv
+from voc.errors import InputError
+from voc.kpi.component import kpi_document, period_kpis, respondents
+from voc.kpi.periods import period_grid
 from voc.report.data import RunData
 from voc.report.render import md_quote, render_report
+from voc.themes.describe import theme_trends
 
 HOSTILE = [
     "<script>alert('xss')</script> the courier was late and rude",
@@ -43,7 +49,10 @@ def _segments(texts: list[str]) -> list[dict]:
 def _render(texts: list[str]) -> tuple[str, str]:
     manifest = {"run_id": "r1", "finished_at": "now", "redactions": {"PHONE": 2},
                 "models": {"heads": "x"}, "inputs": [], "versions": {"voc": "0"}}
-    return render_report(RunData(_records(texts), _segments(texts), manifest))
+    records, segments = _records(texts), _segments(texts)
+    # The KPIs as the drivers stage writes kpis.json: the report reads, never computes them.
+    kpis = kpi_document(respondents(records, segments)[0], {}, 1)
+    return render_report(RunData(records, segments, manifest, kpis=kpis))
 
 
 class _Elements(HTMLParser):
@@ -107,6 +116,11 @@ def test_analyze_writes_the_report_and_voc_report_rerenders_it(run_cli, tmp_path
     assert result.code == 0
     assert "Changes since the previous run" in (out / "report.md").read_text(encoding="utf-8")
     assert run_cli("report", tmp_path / "nothing").code == 2
+    # The KPIs are kpis.json's: without it the report says how to get it, computing none.
+    (out / "kpis.json").unlink()
+    result = run_cli("report", out)
+    assert result.code == 2 and "re-run 'voc analyze'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def _write_run(directory: Path, texts: list[str], outputs: list[str]) -> Path:
@@ -136,6 +150,12 @@ def test_load_run_data_reads_only_this_runs_optional_outputs(tmp_path: Path) -> 
     assert run.drivers is None and any("drivers.parquet" in p for p in run.problems)
     assert run.changes == {"themes": []}
     assert run.journey is None and run.kpis is None
+    # kpis.json is not optional where the drivers stage ran: the report reads its KPIs.
+    manifest = {"run_id": "r1", "outputs": ["records.parquet", "segments.parquet"],
+                "config": {"pipeline": ["language", "segment", "drivers"]}}
+    (run_dir / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(InputError, match=r"no kpis\.json.*re-run 'voc analyze'"):
+        load_run_data(run_dir)
 
 
 # A complete synthetic run (themes, journey, drivers, KPIs, changes, alerts), built by hand
@@ -205,6 +225,11 @@ def synthetic_run(scale: int = 1) -> RunData:
         "top_emotion": t[7], "examples": [t[8], t[9], t[8] + " دوباره"],
         "records": sum(VOLUME[t[0]]) * scale, "stages": [t[4]], "touchpoints": [t[5]],
     } for t in THEMES]
+    # Each theme's trend as the themes stage writes it into themes.parquet.
+    trends = theme_trends({t[0]: [s["row_id"] for s in segments if s["theme_id"] == t[0]]
+                           for t in THEMES}, records)
+    for theme in themes:
+        theme.update(trends[theme["theme_id"]])
     drivers = [
         {"kind": "theme", "group": "2", "label": "payment failure", "theme_id": 2,
          "metric": "nps", "n": 32, "share": 0.27, "score_group": -100.0, "score_rest": 10.0,
@@ -220,9 +245,12 @@ def synthetic_run(scale: int = 1) -> RunData:
          "impact": 10.0, "impact_low": 6.0, "impact_high": 14.0, "regression_impact": None,
          "supported": True, "rank": 1},
     ]
+    people, _ = respondents(records, segments)
+    # The overall NPS by hand; the per-period KPIs as the kpis stage writes them.
     kpis = {"overall": {"records": len(records),
                         "nps": {"name": "nps", "value": -13.33, "low": -30.1, "high": 3.4,
-                                "n": len(records)}}}
+                                "n": len(records)}},
+            "periods": period_kpis(people, period_grid(records))}
     changes = {"run_id": "r2", "previous_run_id": "r1",
                "emerging_themes": [{"dimension": "theme", "key": "1", "label": "late delivery",
                                     "current": {"share": 0.3}, "status": "growing"}],
@@ -302,6 +330,35 @@ def test_themes_ranked_by_impact_then_size_with_both_labels_and_quotes() -> None
     assert "تاخیر در ارسال" in html and 'class="spark"' in html
 
 
+def test_customers_are_respondents_not_answer_rows() -> None:
+    before = _context(synthetic_run())
+    run = synthetic_run()
+    payment = [r for r in run.records if r["themes"] == [2]]
+    # One survey row answering two questions, both about the failed payment (both linked
+    # to purchase / payment gateway): one customer, two answers.
+    payment[2]["source_row"] = payment[1]["source_row"]
+    context = _context(run)
+    card = next(c for c in context["themes"] if c["label"] == "payment failure")
+    assert (card["customers"], card["pain_customers"], card["pain_points"]) == (31, 31, 32)
+    assert context["volume"]["pain_customers"] == 99
+    assert context["volume"]["analysed_customers"] == 139
+    pain = next(p for p in context["top_pains"] if p["label"] == "payment failure")
+    assert pain["share"] == f"{100 * 31 / 139:.1f}%"
+
+    def cell(context: dict[str, Any]) -> int:
+        row = next(r for r in context["heatmap"]["rows"] if r["stage"] == "purchase")
+        return max(c["customers"] for c in row["cells"] if c)
+
+    assert cell(context) == cell(before) - 1
+    stage = {s["stage"]: s["customers"] for s in context["stage_path"]}
+    assert stage["purchase"] == {s["stage"]: s["customers"]
+                                 for s in before["stage_path"]}["purchase"] - 1
+    # The themes stage's own count (themes.parquet `respondents`) is read where present.
+    run.themes[1]["respondents"] = 5
+    assert next(c for c in _context(run)["themes"]
+                if c["label"] == "payment failure")["customers"] == 5
+
+
 def test_journey_heatmap_in_stage_order_with_top_pain_point_per_cell() -> None:
     heat = _context(synthetic_run())["heatmap"]
     assert [_plain(r["name"]).split(" · ")[0] for r in heat["rows"]] == [
@@ -361,9 +418,27 @@ def test_trends_by_month_with_rising_and_falling_themes() -> None:
         ("2026-07", 29), ("2026-08", 29), ("2026-09", 29), ("2026-10", 53)]
     assert context["trend"][-1]["nps"] is not None and context["trend"][-1]["nps_low"] < \
         context["trend"][-1]["nps"] < context["trend"][-1]["nps_high"]
+    # NPS per period is kpis.json's (the kpis stage's), read, not computed by the report.
+    run = synthetic_run()
+    for row in run.kpis["periods"]["rows"]:
+        row["nps"] = {**row["nps"], "value": 42.0, "n": 7}
+    assert {(r["nps"], r["nps_n"]) for r in _context(run)["trend"]} == {(42.0, 7)}
     moving = context["moving_themes"]
     assert [t["label"] for t in moving["rising"]] == ["late delivery"]
     assert [t["label"] for t in moving["falling"]] == ["product quality"]
+    # The direction is the themes stage's (themes.parquet), read, not tested again here;
+    # a table without it (an older run) shows no trend rather than a computed one.
+    run = synthetic_run()
+    run.themes[1]["trend_direction"] = "rising"
+    assert [t["label"] for t in _context(run)["moving_themes"]["rising"]] == [
+        "late delivery", "payment failure"]
+    for theme in run.themes:
+        for key in ("trend_periods", "trend_share", "trend_change", "trend_z",
+                    "trend_direction"):
+            del theme[key]
+    cards = _context(run)["themes"]
+    assert {c["direction"] for c in cards} == {"not enough data"}
+    assert all(c["trend"] == [] for c in cards)
 
 
 def test_breakdowns_by_channel_language_and_segment_columns() -> None:
@@ -411,7 +486,9 @@ def test_sections_a_run_did_not_measure_are_left_out_with_a_note() -> None:
     assert context["themes"] == [] and context["heatmap"] is None
     assert context["drivers"] is None and context["stage_emotions"] == []
     assert set(context["notes"]) == {"themes", "pain", "journey", "emotions", "drivers",
-                                     "trends"}
+                                     "trends", "kpis"}
+    # No kpis.json: no KPIs, none computed by the report.
+    assert context["kpis"] == []
     html, markdown = render_report(RunData(_records(["late again"]),
                                            _segments(["late again"]), {}))
     assert "This run has no themes" in html
@@ -443,7 +520,7 @@ def test_html_and_markdown_agree_on_the_headline_numbers() -> None:
     html, markdown = render_report(run)
     for pain in context["top_pains"]:
         line = next(x for x in markdown.splitlines() if f"**{pain['name']}**" in x)
-        assert f"{pain['customers']} customers ({pain['share']} of analysed answers)" in line
+        assert f"{pain['customers']} customers ({pain['share']} of customers analysed)" in line
         # Both render the same sentence (#17).
         assert str(markupsafe.escape(pain["sentence"])) in html
     for kpi in context["kpis"]:
@@ -455,7 +532,8 @@ def test_comparison_with_a_previous_run() -> None:
     previous = synthetic_run()
     for record in previous.records:
         record["nps"] = 10.0
-    previous.kpis = None
+    previous.kpis = {"overall": {"nps": {"name": "nps", "value": 100.0, "low": 100.0,
+                                         "high": 100.0, "n": len(previous.records)}}}
     changes = _context(synthetic_run(), previous)["changes"]
     assert any(c.startswith("NPS +100 → -13") for c in changes)
 

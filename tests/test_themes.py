@@ -671,9 +671,20 @@ def test_component_adds_both_views_and_state_to_the_run() -> None:
                  "sentiment_score": -0.5, "emotion": "anger",
                  "is_pain_point": topic != "price", "journey_stage": "delivery"}
                 for i, (doc, lang, topic) in enumerate(zip(docs, langs, truth, strict=True))]
-    records = [{"row_id": r} for r in range(len(segments) // 2)]
+    # Two answer rows per respondent (one survey row, two questions).
+    records = [{"row_id": r, "date": f"2026-0{1 + r % 5}-01", "source": "s.csv",
+                "source_row": r // 2} for r in range(len(segments) // 2)]
     tables = ThemesComponent(ThemesSettings(random_state=7))(
         Tables(records=records, segments=segments, embeddings=vectors))
+    # Each view's rows carry their trend over the run's periods (THEMES_SCHEMA trend_*).
+    for view in ("themes", "pain_themes"):
+        for row in tables.outputs[view].rows:
+            assert row["trend_periods"] == ["2026-01", "2026-02", "2026-03", "2026-04",
+                                            "2026-05"]
+            assert row["trend_direction"] in ("rising", "falling", "stable")
+    for row in tables.outputs["themes"].rows:
+        rows = {s["row_id"] for s in segments if s["theme_id"] == row["theme_id"]}
+        assert (row["records"], row["respondents"]) == (len(rows), len({r // 2 for r in rows}))
     assert all(s["theme_id"] is not None and s["theme_label"] for s in segments)
     assert records[0]["themes"] == sorted({segments[0]["theme_id"], segments[1]["theme_id"]})
     pain_ids = {s["pain_theme_id"] for s in segments if s["is_pain_point"]}
@@ -686,6 +697,31 @@ def test_component_adds_both_views_and_state_to_the_run() -> None:
                for r in pain_rows)
     assert set(tables.files) == {"themes_model.safetensors", "pain_themes_model.safetensors"}
     assert tables.stats.themes["themes"]["unthemed_share"] == 0.0
+
+
+def test_theme_trend_tests_the_latest_period_against_the_earlier_ones() -> None:
+    from voc.themes.describe import theme_trends
+
+    # 20 analysed answers a month over 4 months (117 days: months); theme 1 is in 2 a
+    # month, then in 10 in April.
+    records = [{"row_id": m * 20 + k, "date": f"2026-0{m + 1}-{1 + k:02d}", "status": "ok"}
+               for m in range(4) for k in range(20)]
+    records.append({"row_id": 999, "date": "2026-04-28", "status": "empty"})
+    members = {1: [r for m in range(3) for r in range(m * 20, m * 20 + 2)]
+               + list(range(60, 70)),
+               2: [0, 20, 40, 60]}
+    trends = theme_trends(members, records)
+    rising = trends[1]
+    assert rising["trend_periods"] == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    # The unanalysed answer is in no denominator: 10 of 20 in April, not 10 of 21.
+    assert rising["trend_share"] == [0.1, 0.1, 0.1, 0.5]
+    assert rising["trend_change"] == pytest.approx(0.4)
+    # Pooled 16/80 = 0.2: z = 0.4 / sqrt(0.2 * 0.8 * (1/20 + 1/60)) = 3.873
+    assert rising["trend_z"] == pytest.approx(3.873, abs=1e-3)
+    assert rising["trend_direction"] == "rising"
+    assert trends[2]["trend_direction"] == "stable"
+    undated = theme_trends({1: [0]}, [{"row_id": 0, "status": "ok"}])[1]
+    assert (undated["trend_periods"], undated["trend_direction"]) == ([], "not enough data")
 
 
 def test_component_rejects_unknown_settings() -> None:

@@ -109,6 +109,19 @@ THEMES_SCHEMA = pa.schema([
     ("touchpoints", pa.list_(pa.string())),
     # One line for a reader: customers, how they feel, what they mention, where.
     ("description", pa.string()),
+    # Over time (voc.themes.describe.theme_trends): the run's periods (week or month,
+    # voc.kpi.periods), the theme's share of the analysed answers in each (0..1, null
+    # where a period has none), and the latest period against all earlier ones: the
+    # change in share (0..1), its two-proportion z, and rising | falling | stable | not
+    # enough data (|z| > 1.96 is a move unlikely to be chance).
+    ("trend_periods", pa.list_(pa.string())),
+    ("trend_share", pa.list_(pa.float64())),
+    ("trend_change", pa.float64()),
+    ("trend_z", pa.float64()),
+    ("trend_direction", pa.string()),
+    # Distinct respondents (voc.kpi.scores.respondent_key) with a segment in the theme:
+    # the report's "customers"; `records` counts answers, two per two-question survey.
+    ("respondents", pa.int64()),
 ])
 
 # DIR/pain_points.parquet: one row per pain-point segment, with what a CX team filters on.
@@ -197,7 +210,10 @@ KPIS_DOCUMENT_DOC = """DIR/kpis.json (written by the drivers component):
     "touchpoint": [...], "channel": [...], "lang": [...],
     "meta.<column>": [...]       # one per column of `meta` with few distinct values
   },
-  "min_support": 10
+  "min_support": 10,
+  "periods": {"unit": "month",   # or "week": voc.kpi.periods, the run's one period grid
+              "rows": [{"period": "2026-07", "records": 29, "nps": KPI, "csat": KPI,
+                        "ces": KPI}, ...]}    # every period with a dated record, in order
 }
 
 KPI = {"name": "nps", "value": 12.5, "low": -3.1, "high": 28.0, "n": 80}: value and the
@@ -205,5 +221,7 @@ KPI = {"name": "nps", "value": 12.5, "low": -3.1, "high": 28.0, "n": 80}: value 
 -100..100, CSAT in percent (top-2-box), CES mean on 1..7. A record counts once per group
 it belongs to (a record touching two stages counts in both); `records` is the group's
 record count, `n` the records with that score. Groups are sorted by `records`, largest
-first; `unassigned` is its own group for stage and touchpoint.
+first; `unassigned` is its own group for stage and touchpoint. In `periods` a respondent
+counts once, in the period of their first answer's date (analysed or not, as `overall`);
+a period's `records` is its respondents.
 """

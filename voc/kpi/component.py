@@ -1,6 +1,11 @@
 """Pipeline component `drivers` (last): KPIs per group, key drivers, the journey matrix
 and the pain-point table, from the records' scores and the segments' journey links and
 themes. Writes DIR/kpis.json, drivers.parquet, journey.parquet and pain_points.parquet.
+
+kpis.json also holds the KPIs per period (voc.kpi.periods), so the report's trend reads
+them instead of computing its own: NPS is a per-respondent score, so a period's NPS
+counts every respondent with a score whose answer is dated in it, analysed or not, as
+the overall figure does; one person's answers to two questions count once.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from voc.io.schema import DRIVERS_SCHEMA, JOURNEY_SCHEMA, PAIN_POINTS_SCHEMA
 from voc.journey.linking import UNASSIGNED
 from voc.journey.maps import JourneyMap
 from voc.kpi.drivers import key_drivers
+from voc.kpi.periods import PeriodGrid, period_grid
 from voc.kpi.scores import KPI_FUNCTIONS, nps, respondent_key
 from voc.pipeline.base import OutputTable, Record, Segment, Tables, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
@@ -42,6 +48,8 @@ class Respondent:
     stages: set[str] = field(default_factory=set)
     touchpoints: set[str] = field(default_factory=set)
     cells: set[tuple[str, str]] = field(default_factory=set)
+    # The row id of the respondent's first answer: its date places them in a period.
+    first_row: int | None = None
 
 
 def respondents(records: Sequence[Record], segments: Sequence[Segment]
@@ -56,7 +64,8 @@ def respondents(records: Sequence[Record], segments: Sequence[Segment]
             index[key] = len(people)
             people.append(Respondent(
                 scores={m: record.get(m) for m in KPI_FUNCTIONS},
-                channel=record.get("channel"), meta=meta_of(record)))
+                channel=record.get("channel"), meta=meta_of(record),
+                first_row=record["row_id"]))
         person = people[index[key]]
         of_row[record["row_id"]] = index[key]
         if record.get("lang"):
@@ -94,9 +103,23 @@ def _meta_values(column: str) -> Callable[[Respondent], list[str]]:
     return lambda p: [redact_value(p.meta[column])] if p.meta.get(column) is not None else []
 
 
+def period_kpis(people: Sequence[Respondent], grid: PeriodGrid) -> dict[str, Any]:
+    """KPIs per period, in time order: each respondent in the period of their first
+    answer (the answer their scores are taken from), every period of the grid listed."""
+    by_period: dict[str, list[Respondent]] = {period: [] for period in grid.periods}
+    for person in people:
+        period = grid.of_row.get(person.first_row) if person.first_row is not None else None
+        if period is not None:
+            by_period[period].append(person)
+    return {"unit": grid.unit,
+            "rows": [{"period": period, "records": len(members), **kpis(members)}
+                     for period, members in by_period.items()]}
+
+
 def kpi_document(people: Sequence[Respondent], labels: Mapping[str, Mapping[str, str]],
-                 min_support: int) -> dict[str, Any]:
-    """The kpis.json document (shape: voc.io.schema.KPIS_DOCUMENT_DOC)."""
+                 min_support: int, grid: PeriodGrid | None = None) -> dict[str, Any]:
+    """The kpis.json document (shape: voc.io.schema.KPIS_DOCUMENT_DOC); `periods` is
+    left out without a grid (no dated records given)."""
     by: dict[str, list[dict[str, Any]]] = {
         "theme": _breakdown(people, lambda p: p.themes, labels.get("theme", {})),
         "stage": _breakdown(people, lambda p: p.stages, labels.get("stage", {})),
@@ -108,8 +131,11 @@ def kpi_document(people: Sequence[Respondent], labels: Mapping[str, Mapping[str,
     for column in segment_columns([p.meta for p in people]):
         # Keys are shown (kpis.json, dashboards): personal data inside a value is replaced.
         by[f"meta.{column}"] = _breakdown(people, _meta_values(column), {})
-    return {"overall": {"records": len(people), **kpis(people)}, "by": by,
-            "min_support": min_support}
+    document: dict[str, Any] = {"overall": {"records": len(people), **kpis(people)},
+                                "by": by, "min_support": min_support}
+    if grid is not None:
+        document["periods"] = period_kpis(people, grid)
+    return document
 
 
 def driver_rows(people: Sequence[Respondent], labels: Mapping[str, Mapping[str, str]],
@@ -261,7 +287,8 @@ class DriversComponent:
         segments = tables.segments
         people, of_row = respondents(tables.records, segments)
         labels = _labels(segments, journey)
-        tables.documents["kpis"] = kpi_document(people, labels, self.min_support)
+        tables.documents["kpis"] = kpi_document(people, labels, self.min_support,
+                                                period_grid(tables.records))
         tables.outputs["drivers"] = OutputTable(
             driver_rows(people, labels, self.min_support), DRIVERS_SCHEMA)
         tables.outputs["journey"] = OutputTable(

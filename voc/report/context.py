@@ -10,12 +10,13 @@ left out, and `notes` says why, so a reader never mistakes "not measured" for "z
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from voc.io.columns import meta_of, segment_columns
 from voc.io.records import ANALYZED_STATUSES
+from voc.kpi.periods import PeriodGrid, period_grid
 from voc.kpi.scores import KPI_FUNCTIONS, per_respondent, respondent_key
 from voc.privacy.columns import redact_value
 from voc.privacy.pii import PII_KIND_DESCRIPTIONS, PII_KINDS
@@ -23,13 +24,12 @@ from voc.report import journey as journey_section
 from voc.report import themes as theme_section
 from voc.report.data import RunData
 from voc.report.stats import (
+    customer_count,
     isolate,
     kpi_display,
     kpi_text,
-    parse_date,
     per_respondent_kpis,
-    period_of,
-    period_unit,
+    respondents_of,
     script_lang,
     share_table,
     shorten,
@@ -150,24 +150,22 @@ def _breakdown(records: Sequence[Row], value_of: Any, pain_rows: set[int] | None
     return rows
 
 
-def _periods(analysed: Sequence[Row]) -> tuple[str, list[str], dict[int, str]]:
-    dates = {r["row_id"]: d for r in analysed if (d := parse_date(r.get("date")))}
-    unit = period_unit(dates.values())
-    period_of_row = {row_id: period_of(date, unit) for row_id, date in dates.items()}
-    return unit, sorted(set(period_of_row.values())), period_of_row
-
-
-def _trend(analysed: Sequence[Row], periods: Sequence[str], period_of_row: Mapping[int, str],
-           pain_rows: set[int] | None) -> list[dict[str, Any]]:
+def _trend(analysed: Sequence[Row], grid: PeriodGrid, pain_rows: set[int] | None,
+           kpis: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Per period: the analysed answers' sentiment and pain, and NPS as kpis.json gives it
+    (all respondents with a score in the period, not only analysed answers: NPS is a
+    per-respondent score, so the trend agrees with the headline figure)."""
     by_period: dict[str, list[Row]] = defaultdict(list)
     for record in analysed:
-        if record["row_id"] in period_of_row:
-            by_period[period_of_row[record["row_id"]]].append(record)
+        if record["row_id"] in grid.of_row:
+            by_period[grid.of_row[record["row_id"]]].append(record)
+    nps_of = {row["period"]: row.get("nps") or {}
+              for row in ((kpis or {}).get("periods") or {}).get("rows") or ()}
     rows = []
-    for period in periods:
+    for period in grid.periods:
         members = by_period[period]
         scored = [m["sentiment_score"] for m in members if m.get("sentiment_score") is not None]
-        nps = KPI_FUNCTIONS["nps"](per_respondent(members, "nps").values())
+        nps = nps_of.get(period, {})
         negative = sum(m.get("sentiment") in ("negative", "mixed") for m in members)
         rows.append({
             "period": period, "count": len(members),
@@ -176,7 +174,8 @@ def _trend(analysed: Sequence[Row], periods: Sequence[str], period_of_row: Mappi
             "pain_share": round(100 * sum(m["row_id"] in pain_rows for m in members)
                                 / len(members), 1) if pain_rows is not None and members
             else None,
-            "nps": nps.value, "nps_low": nps.low, "nps_high": nps.high, "nps_n": nps.n,
+            "nps": nps.get("value"), "nps_low": nps.get("low"), "nps_high": nps.get("high"),
+            "nps_n": nps.get("n") or 0,
         })
     return rows
 
@@ -203,6 +202,7 @@ def _impact_sentence(impact: Row | None, metric: str | None) -> str | None:
 
 
 def _pain_item(card: Mapping[str, Any], analysed: int, metric: str | None) -> dict[str, Any]:
+    """`analysed`: the respondents with an analysed answer, whom the share is of."""
     where = " / ".join(isolate(part) for part in (*card["stages"][:1], *card["touchpoints"][:1]))
     customers = card["pain_customers"]
     share = 100 * customers / analysed if analysed else 0.0
@@ -216,7 +216,7 @@ def _pain_item(card: Mapping[str, Any], analysed: int, metric: str | None) -> di
     # Sentences a product manager forwards as they are: who, how many, where, which way,
     # and what fixing it is worth.
     sentence = (f"{customers} customer{'s' if customers != 1 else ''} ({share:.1f}% of "
-                f"analysed answers) report it"
+                f"customers analysed) report it"
                 + (f", mostly at {where}" if where else "")
                 + (f", {course}" if course else "") + "."
                 + (f" {consequence}" if consequence else ""))
@@ -305,14 +305,12 @@ def _changes(run: RunData, current: Mapping[str, Any], previous: RunData | None
 
 
 def _overall_kpis(run: RunData) -> list[dict[str, Any]]:
-    """The run's official KPIs (kpis.json) when written, else computed per respondent."""
+    """The run's KPIs as kpis.json gives them (none without it: the report computes no
+    KPI of its own; voc.report.data refuses a run that should have one and lacks it)."""
     overall = (run.kpis or {}).get("overall") or {}
-    from_document = [kpi_display(overall[name]) for name in KPI_FUNCTIONS
-                     if isinstance(overall.get(name), dict) and overall[name].get("n")
-                     and overall[name].get("value") is not None]
-    if from_document:
-        return from_document
-    return [kpi_display(k.as_dict()) for k in per_respondent_kpis(run.records)]
+    return [kpi_display(overall[name]) for name in KPI_FUNCTIONS
+            if isinstance(overall.get(name), dict) and overall[name].get("n")
+            and overall[name].get("value") is not None]
 
 
 def _head_accuracy(metrics: Mapping[str, Any] | None) -> list[dict[str, Any]]:
@@ -348,13 +346,17 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
     analysed = [r for r in records if r["status"] in ANALYZED_STATUSES]
     has_sentiment = any(r.get("sentiment") for r in analysed)
     notes: dict[str, str] = {}
-    unit, periods, period_of_row = _periods(analysed)
-    records_per_period = Counter(period_of_row.values())
+    # Periods with no analysed answer stay in the grid (their NPS is in kpis.json).
+    grid = period_grid(records)
     names = journey_section.journey_names(run)
     has_pain = journey_section.has_pain_points(run)
     pain_rows = ({s["row_id"] for s in segments if s.get("is_pain_point")}
                  if has_pain else None)
-    cards = theme_section.theme_cards(run, periods, records_per_period, period_of_row, names)
+    # Customers are respondents (voc.kpi.scores.respondent_key), never answer rows.
+    who = respondents_of(records)
+    analysed_customers = customer_count((r["row_id"] for r in analysed), who)
+    pain_customers = customer_count(pain_rows, who) if pain_rows is not None else None
+    cards = theme_section.theme_cards(run, names, who)
     metric = theme_section.driver_metric(run)
 
     context: dict[str, Any] = {
@@ -364,9 +366,10 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
                    "segments": len(segments),
                    "respondents": len({respondent_key(r) for r in records}),
                    "sources": sorted({r["source"] for r in records}),
-                   "pain_customers": len(pain_rows) if pain_rows is not None else None,
-                   "pain_share": f"{100 * len(pain_rows) / len(analysed):.0f}%"
-                   if pain_rows is not None and analysed else None},
+                   "analysed_customers": analysed_customers,
+                   "pain_customers": pain_customers,
+                   "pain_share": f"{100 * pain_customers / analysed_customers:.0f}%"
+                   if pain_customers is not None and analysed_customers else None},
         "languages": [{**row, "name": LANGUAGE_NAMES.get(row["key"], row["key"])}
                       for row in share_table(r["lang"] for r in records)],
         "finglish": sum(bool(r.get("finglish")) for r in records),
@@ -382,15 +385,15 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
         "unthemed_share": f"{100 * sum(s.get('theme_id') is None for s in segments)
                                  / len(segments):.0f}%" if cards and segments else None,
         "driver_metric": metric.upper() if metric else None,
-        "top_pains": [_pain_item(c, len(analysed), metric)
+        "top_pains": [_pain_item(c, analysed_customers, metric)
                       for c in theme_section.top_pain_points(cards)],
-        "heatmap": journey_section.heatmap(run, names),
-        "stage_path": journey_section.stage_path(run, names)
+        "heatmap": journey_section.heatmap(run, names, who),
+        "stage_path": journey_section.stage_path(run, names, who)
         if journey_section.has_journey(run) else [],
         "stage_emotions": journey_section.emotions_by_stage(run, names),
         "drivers": _drivers(run, names),
-        "period_unit": unit,
-        "trend": _trend(analysed, periods, period_of_row, pain_rows),
+        "period_unit": grid.unit,
+        "trend": _trend(analysed, grid, pain_rows, run.kpis),
         "moving_themes": theme_section.rising_and_falling(cards),
         "alerts": list((run.alerts or {}).get("fired") or []),
         "redactions": manifest.get("redactions", {}),
@@ -416,7 +419,7 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
     context["breakdowns"] = {name: _breakdown(analysed, value_of, pain_of_row)
                              for name, value_of in breakdown_keys}
     if not context["top_pains"] and context["heatmap"]:
-        context["top_pains"] = _hotspot_pains(context["heatmap"], len(analysed))
+        context["top_pains"] = _hotspot_pains(context["heatmap"], analysed_customers)
     context["changes"] = _changes(run, context, previous)
     context["notes"] = _notes(run, context, notes)
     context["takeaways"] = _takeaways(context)
@@ -455,6 +458,9 @@ def _notes(run: RunData, context: Mapping[str, Any], notes: dict[str, str]) -> d
     if not context["drivers"]:
         notes["drivers"] = ("No key-driver table in this run: drivers need an NPS or CSAT "
                             "score column and the drivers stage.")
+    if run.kpis is None:
+        notes["kpis"] = ("No NPS, CSAT or CES in this run: the drivers stage writes them "
+                         "(kpis.json) and did not run.")
     if len(context["trend"]) < 2:
         notes["trends"] = "Trends need a date column spanning at least two periods."
     return notes

@@ -3,8 +3,10 @@
 `voc analyze` and `voc report DIR` both render from this, so a report never shows a
 figure that is not in the run's files. Only records, segments and `run.json` are
 required; every other table comes from an optional pipeline component (themes, journey,
-drivers, run comparison) and may be absent in older runs or lighter configs, in which
-case its section is left out with a note saying why.
+drivers, run comparison) and may be absent in lighter configs, in which case its section
+is left out with a note saying why. The exception is kpis.json: a run whose pipeline
+has the drivers stage wrote it, and the report reads its KPIs from it rather than
+computing them, so a run folder without it is an error that says to re-run.
 """
 
 from __future__ import annotations
@@ -111,5 +113,11 @@ def load_run_data(run_dir: Path, manifest: dict[str, Any] | None = None) -> RunD
                 run.problems.append(f"{name}.json could not be read ({exc})")
                 continue
             setattr(run, name, document if isinstance(document, dict) else {"items": document})
+    if run.kpis is None and not (run_dir / "kpis.json").exists() \
+            and "drivers" in ((manifest.get("config") or {}).get("pipeline") or ()):
+        # The report shows kpis.json's figures and computes none of its own; a run whose
+        # drivers stage ran wrote it, so its absence is a folder from before, or damaged.
+        raise InputError(f"{run_dir} has no kpis.json, which the report reads its KPIs "
+                         "from; re-run 'voc analyze' on this run's input to render it")
     run.head_metrics = _head_metrics(manifest, run_dir)
     return run

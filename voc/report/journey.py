@@ -8,7 +8,14 @@ from typing import Any
 
 from voc.errors import VocError
 from voc.report.data import RunData
-from voc.report.stats import UNASSIGNED, isolate, script_lang, share_table, shorten
+from voc.report.stats import (
+    UNASSIGNED,
+    customer_count,
+    isolate,
+    script_lang,
+    share_table,
+    shorten,
+)
 
 Row = Mapping[str, Any]
 EMOTION_ORDER = ("anger", "disgust", "fear", "sadness", "surprise", "joy", "neutral")
@@ -79,8 +86,10 @@ def _worst(members: Sequence[Row]) -> Row:
     return max(members, key=lambda s: (s.get("severity") or 0, len(s["text"]) >= 12))
 
 
-def heatmap(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Pain per stage x touchpoint: count, customers, mean severity, top pain point.
+def heatmap(run: RunData, names: Mapping[str, Any], who: Mapping[int, Any]
+            ) -> dict[str, Any] | None:
+    """Pain per stage x touchpoint: count, customers (respondents, `who`: row id ->
+    respondent), mean severity, top pain point.
 
     The cell's weight is volume x mean severity (= the sum of severities), so a few
     severe complaints and many mild ones compare on one scale.
@@ -115,7 +124,7 @@ def heatmap(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
             top = max(top, weight)
             row_cells.append({
                 "pain_points": len(members),
-                "customers": len({s["row_id"] for s in members}),
+                "customers": customer_count((s["row_id"] for s in members), who),
                 "severity": round(weight / len(members), 2),
                 "weight": weight,
                 "top": _top_label(members),
@@ -149,8 +158,10 @@ def heatmap(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
                         "place": place, **hottest[1]}}
 
 
-def stage_path(run: RunData, names: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The journey in stage order with pain volume per stage (the drawn journey line)."""
+def stage_path(run: RunData, names: Mapping[str, Any], who: Mapping[int, Any]
+               ) -> list[dict[str, Any]]:
+    """The journey in stage order with pain volume per stage (the drawn journey line) and
+    the customers (respondents, `who`) who reported it."""
     by_stage: dict[str, list[Row]] = defaultdict(list)
     for segment in run.segments:
         if segment.get("journey_stage") not in UNASSIGNED:
@@ -161,7 +172,7 @@ def stage_path(run: RunData, names: Mapping[str, Any]) -> list[dict[str, Any]]:
         pains = [s for s in members if s.get("is_pain_point")]
         path.append({"stage": stage, "name": name, "segments": len(members),
                      "pain_points": len(pains),
-                     "customers": len({s["row_id"] for s in pains}),
+                     "customers": customer_count((s["row_id"] for s in pains), who),
                      "pain_share": round(100 * len(pains) / len(members), 0) if members else None})
     return path
 

@@ -1,15 +1,14 @@
-"""Small pure helpers the report sections share: shares, KPIs, periods and change tests."""
+"""Small pure helpers the report sections share: shares, KPI wording, quotes' language."""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from voc.kpi.scores import KPI_FUNCTIONS, Z95, Kpi, per_respondent, two_proportion_z
+from voc.kpi.scores import KPI_FUNCTIONS, Kpi, per_respondent, respondent_key
 
 Row = Mapping[str, Any]
 UNASSIGNED = ("unassigned", "", None)
@@ -35,6 +34,17 @@ def per_respondent_kpis(records: Sequence[Row]) -> list[Kpi]:
         if kpi.n:
             kpis.append(kpi)
     return kpis
+
+
+def respondents_of(records: Iterable[Row]) -> dict[int, Any]:
+    """Row id -> who answered (voc.kpi.scores.respondent_key): every "customers" count in
+    the report is of these, so a survey answering two questions is one customer."""
+    return {record["row_id"]: respondent_key(record) for record in records}
+
+
+def customer_count(row_ids: Iterable[int], who: Mapping[int, Any]) -> int:
+    """Distinct respondents behind answer rows (a row unknown to `who` is its own)."""
+    return len({who.get(row_id, row_id) for row_id in row_ids})
 
 
 def kpi_text(name: str, value: float | None) -> str:
@@ -67,48 +77,6 @@ def script_lang(text: str, fallback: str | None = None) -> str:
     if latin:
         return "en" if fallback in (None, "fa", "mixed") else fallback
     return fallback or "und"
-
-
-def parse_date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def period_unit(dates: Iterable[dt.date]) -> str:
-    """Weeks for data spanning under 13 weeks, else months: enough points either way."""
-    known = sorted(dates)
-    if not known:
-        return "month"
-    return "week" if (known[-1] - known[0]).days < 91 else "month"
-
-
-def period_of(date: dt.date, unit: str) -> str:
-    if unit == "week":
-        year, week, _ = date.isocalendar()
-        return f"{year}-W{week:02d}"
-    return f"{date:%Y-%m}"
-
-
-def proportion_change(x_recent: int, n_recent: int, x_before: int, n_before: int
-                      ) -> tuple[float, float | None]:
-    """Change in a share (points) and its two-proportion z statistic (None: too few)."""
-    if not n_recent or not n_before:
-        return 0.0, None
-    return (100 * (x_recent / n_recent - x_before / n_before),
-            two_proportion_z(x_recent, n_recent, x_before, n_before))
-
-
-def direction(z: float | None, change: float) -> str:
-    """rising / falling when the change is unlikely to be chance (|z| > 1.96), else stable."""
-    if z is None:
-        return "not enough data"
-    if abs(z) <= Z95:
-        return "stable"
-    return "rising" if change > 0 else "falling"
 
 
 def shorten(text: str, limit: int) -> str:

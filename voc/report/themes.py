@@ -9,9 +9,8 @@ from typing import Any
 from voc.report.data import RunData
 from voc.report.stats import (
     UNASSIGNED,
-    direction,
+    customer_count,
     isolate,
-    proportion_change,
     script_lang,
     share_table,
     shorten,
@@ -58,10 +57,14 @@ def _top(values: Sequence[Any], limit: int = 3) -> list[str]:
     return [str(v) for v, _ in counts.most_common(limit)]
 
 
-def theme_cards(run: RunData, periods: Sequence[str], records_per_period: Mapping[str, int],
-                period_of_row: Mapping[int, str], names: Mapping[str, Any]
+def theme_cards(run: RunData, names: Mapping[str, Any], who: Mapping[int, Any]
                 ) -> list[dict[str, Any]]:
-    """One card per theme, ranked by impact on the score when drivers exist, else size."""
+    """One card per theme, ranked by impact on the score when drivers exist, else size.
+
+    The trend and its test are the themes stage's (themes.parquet `trend_*`, computed
+    by voc.themes.describe.theme_trends); a run whose table lacks them shows none.
+    Customers are respondents (`who`: row id -> respondent), as themes.parquet's
+    `respondents` counts them."""
     by_theme: dict[int, list[Row]] = defaultdict(list)
     for segment in run.segments:
         if segment.get("theme_id") is not None:
@@ -79,10 +82,10 @@ def theme_cards(run: RunData, periods: Sequence[str], records_per_period: Mappin
                                             if s.get("theme_label")), f"theme {theme_id}")
         rows = {s["row_id"] for s in members}
         pains = [s for s in members if s.get("is_pain_point")]
-        per_period = Counter(period_of_row[r] for r in rows if r in period_of_row)
-        trend = [100 * per_period[p] / records_per_period[p] if records_per_period[p] else None
-                 for p in periods]
-        change, z = _recent_change(per_period, records_per_period, periods)
+        # Shares are 0..1 in the file; the card shows percent and points.
+        trend = [None if share is None else 100 * share
+                 for share in table.get("trend_share") or ()]
+        change = 100 * (table.get("trend_change") or 0.0)
         mix = table.get("sentiment_mix")
         sentiment = ([(k, round(100 * (mix.get(k) or 0), 1)) for k in SENTIMENT_ORDER
                       if mix.get(k)] if mix else
@@ -102,7 +105,8 @@ def theme_cards(run: RunData, periods: Sequence[str], records_per_period: Mappin
             "keywords_en": list(table.get("keywords_en") or [])[:6],
             "keywords_fa": list(table.get("keywords_fa") or [])[:6],
             "size": int(table.get("size") or len(members)),
-            "customers": int(table.get("records") or len(rows)),
+            "customers": int(customers) if (customers := table.get("respondents")) is not None
+            else customer_count(rows, who),
             "share": round(100 * (share if (share := table.get("share")) is not None
                                   else len(members) / total_segments), 1),
             "sentiment": sentiment,
@@ -113,11 +117,12 @@ def theme_cards(run: RunData, periods: Sequence[str], records_per_period: Mappin
             "stages": [names["stages"].get(s, s) for s in stages],
             "touchpoints": [names["touchpoints"].get(t, t) for t in touchpoints],
             "pain_points": len(pains),
-            "pain_customers": len({s["row_id"] for s in pains}),
+            "pain_customers": customer_count((s["row_id"] for s in pains), who),
             "severity_sum": sum(s.get("severity") or 0 for s in pains),
             "mean_severity": round(sum(s.get("severity") or 0 for s in pains) / len(pains), 2)
             if pains else None,
-            "trend": trend, "change": round(change, 1), "direction": direction(z, change),
+            "trend": trend, "change": round(change, 1),
+            "direction": table.get("trend_direction") or "not enough data",
             "impact": impact,
             "quotes": _quotes(members, table.get("examples")),
         })
@@ -135,17 +140,6 @@ def bilingual_name(label: str, english: str | None, persian: str | None) -> str:
     if english and persian and label in (english, persian):
         return f"{english} · {isolate(persian)}"
     return label
-
-
-def _recent_change(per_period: Mapping[str, int], records_per_period: Mapping[str, int],
-                   periods: Sequence[str]) -> tuple[float, float | None]:
-    """The latest period's share of answers against all earlier periods together."""
-    if len(periods) < 2:
-        return 0.0, None
-    recent, before = periods[-1], periods[:-1]
-    return proportion_change(per_period.get(recent, 0), records_per_period[recent],
-                             sum(per_period.get(p, 0) for p in before),
-                             sum(records_per_period[p] for p in before))
 
 
 def top_pain_points(cards: Sequence[Mapping[str, Any]], limit: int = 3) -> list[dict]:

@@ -27,6 +27,7 @@ import numpy as np
 
 from voc.errors import ConfigError
 from voc.io.schema import THEMES_SCHEMA
+from voc.kpi.scores import respondent_key
 from voc.language.script import has_persian_letter
 from voc.pipeline.base import CorpusFit, OutputTable, Segment, Tables, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
@@ -34,7 +35,7 @@ from voc.pipeline.resources import Resources
 from voc.pipeline.settings import ThemesSettings
 from voc.themes.cluster import MIN_LANGUAGE_GROUP, OUTLIER, ClusterSettings, stratified_sample
 from voc.themes.curation import Curation, load_curation
-from voc.themes.describe import labels_for_state, theme_rows
+from voc.themes.describe import labels_for_state, theme_rows, theme_trends
 from voc.themes.model import PAIN_VIEW, Encoder, ThemeModel, ThemeSettings, state_names
 from voc.themes.naming import PhraseOutputs
 from voc.themes.vectorizer import ThemeTokenizer
@@ -117,9 +118,12 @@ class ThemesComponent:
         Kind.CORPUS, parallel=True,
         requires=(*record_fields("row_id"),
                   *segment_fields("row_id", "text", "lang", "embedding")),
-        # Theme descriptions and the pain view use them when classify and journey ran.
-        optional=segment_fields("sentiment", "sentiment_score", "emotion", "is_pain_point",
-                                "journey_stage", "touchpoint"),
+        # Theme descriptions and the pain view use them when classify and journey ran;
+        # dates and statuses give each theme's trend over the run's periods, source and
+        # source_row its respondents.
+        optional=(*segment_fields("sentiment", "sentiment_score", "emotion",
+                                  "is_pain_point", "journey_stage", "touchpoint"),
+                  *record_fields("date", "status", "source", "source_row")),
         assigns=(*segment_fields("theme_id", "theme_label", "pain_theme_id"),
                  *record_fields("themes")))
 
@@ -306,7 +310,18 @@ class ThemesComponent:
                 model.mode_, model.reason_ = prefit.mode, prefit.reason
             rows = theme_rows(model, model.centred(embeddings, groups), segments, documents,
                               tokenizer, phrase_model=self.name_phrases,
-                              stage_names=_stage_names(tables))
+                              stage_names=_stage_names(tables),
+                              respondent_of={r["row_id"]: respondent_key(r)
+                                             for r in tables.records})
+            # The trend test belongs to the theme, so it is computed here, once, and the
+            # report reads it from themes.parquet.
+            rows_of: dict[int, set[int]] = {}
+            for segment, label in zip(segments, model.labels_.tolist(), strict=True):
+                rows_of.setdefault(label, set()).add(segment["row_id"])
+            trends = theme_trends({r["theme_id"]: rows_of.get(r["theme_id"], set())
+                                   for r in rows}, tables.records)
+            for row in rows:
+                row.update(trends[row["theme_id"]])
             json_name, tensor_name = state_names(view)
             tensors, state = model.state_files(labels_for_state(rows))
             tables.files[tensor_name] = tensors

@@ -28,6 +28,8 @@ import numpy as np
 from scipy import sparse
 
 from voc.heads.labels import SENTIMENT_LABELS
+from voc.io.records import ANALYZED_STATUSES, STATUS_OK
+from voc.kpi.periods import direction, latest_change, period_grid
 from voc.language.script import has_persian_letter
 from voc.themes.cluster import OUTLIER
 from voc.themes.curation import Label
@@ -307,12 +309,15 @@ def _top(values: Iterable[Any], n: int = 3) -> list[str]:
 def theme_rows(model: ThemeModel, vectors: np.ndarray, segments: Sequence[dict[str, Any]],
                documents: Sequence[str], tokenizer: ThemeTokenizer, total: int | None = None,
                phrase_model: PhraseModel | None = None,
-               stage_names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+               stage_names: Mapping[str, str] | None = None,
+               respondent_of: Mapping[int, Any] | None = None) -> list[dict[str, Any]]:
     """One row per theme of a fitted `model` (THEMES_SCHEMA), largest first, for the
     segments it was fitted on (`vectors`: theirs as `model.centred` gives them); `share`
     is of `total` segments (default: the segments given). `phrase_model` (the run's
     encoder) names themes; `stage_names` (journey stage id -> name) words the
-    description."""
+    description; `respondent_of` (row id -> voc.kpi.scores.respondent_key) counts the
+    theme's customers, each answer row its own respondent without it."""
+    who = respondent_of or {}
     labels = model.labels_
     langs = np.asarray([str(s.get("lang")) for s in segments], dtype=object)
     ids, centres = model.theme_ids_, model.centres_
@@ -385,6 +390,7 @@ def theme_rows(model: ThemeModel, vectors: np.ndarray, segments: Sequence[dict[s
             "examples": examples,
             "origin": theme.origin,
             "records": len({s["row_id"] for s in member_segments}),
+            "respondents": len({who.get(s["row_id"], s["row_id"]) for s in member_segments}),
             "size_fa": size_fa,
             "size_en": size_en,
             "sentiment_score": round(float(np.mean(scores)), 4) if scores else None,
@@ -396,6 +402,34 @@ def theme_rows(model: ThemeModel, vectors: np.ndarray, segments: Sequence[dict[s
         rows[-1]["description"] = describe(rows[-1], stage_names or {})
     rows.sort(key=lambda r: (-r["size"], r["theme_id"]))
     return rows
+
+
+def theme_trends(theme_rows_of: Mapping[int, Iterable[int]],
+                 records: Sequence[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Each theme's share of the analysed answers per period (voc.kpi.periods' grid, over
+    every dated record) and the test of its latest period against all earlier ones
+    together: the fields THEMES_SCHEMA's `trend_*` columns hold, by theme id.
+
+    `theme_rows_of` maps a theme id to the row ids of its segments. The share is of
+    answers, the unit a theme is assigned to; a record without a status (built by hand,
+    not read) counts as analysed, as its segments are there."""
+    grid = period_grid(records)
+    analysed = Counter(grid.of_row[r["row_id"]] for r in records
+                       if r.get("status", STATUS_OK) in ANALYZED_STATUSES
+                       and r["row_id"] in grid.of_row)
+    trends: dict[int, dict[str, Any]] = {}
+    for theme_id, row_ids in theme_rows_of.items():
+        counts = Counter(grid.of_row[r] for r in set(row_ids) if r in grid.of_row)
+        change, z = latest_change(counts, analysed, grid.periods)
+        trends[theme_id] = {
+            "trend_periods": list(grid.periods),
+            "trend_share": [round(counts[p] / analysed[p], 6) if analysed[p] else None
+                            for p in grid.periods],
+            "trend_change": round(change, 6),
+            "trend_z": None if z is None else round(z, 4),
+            "trend_direction": direction(z, change),
+        }
+    return trends
 
 
 def is_pain_theme(pain_points: int | None, size: int) -> bool:
@@ -413,7 +447,8 @@ def describe(row: Mapping[str, Any], stage_names: Mapping[str, str]) -> str:
     negative = (mix.get("negative") or 0) + (mix.get("mixed") or 0)
     tone = ("mostly negative" if negative >= 0.6 else
             "mostly positive" if (mix.get("positive") or 0) >= 0.6 else "mixed feelings")
-    customers = row["records"]
+    # Customers are respondents: a survey answering two questions is one customer.
+    customers = row.get("respondents") or row["records"]
     line = (f"{customers} customer{'s' if customers != 1 else ''} ({row['size']} "
             f"statement{'s' if row['size'] != 1 else ''}), {tone}")
     name_words = {w.casefold() for lang in LANGUAGES
