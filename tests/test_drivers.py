@@ -119,7 +119,7 @@ def test_kpis_per_period_count_each_respondent_once_in_time_order() -> None:
     for record, date in zip(tables.records, dates, strict=True):
         record["date"] = date
     tables.records[3]["status"] = "empty"  # not analysed, but its score is an answer
-    periods = DriversComponent({"min_support": 1})(tables).documents["kpis"]["periods"]
+    periods = DriversComponent(DriversSettings(min_support=1))(tables).documents["kpis"]["periods"]
     assert periods["unit"] == "month"  # 99 days: months
     rows = {row["period"]: row for row in periods["rows"]}
     assert list(rows) == ["2026-02", "2026-05"]
