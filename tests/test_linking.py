@@ -31,7 +31,7 @@ from voc.journey.linking import (
     stage_confidence,
 )
 from voc.journey.maps import load_journey_map, parse_journey_map
-from voc.pipeline.base import Tables
+from voc.pipeline.base import RunState
 from voc.pipeline.config import load_config
 from voc.pipeline.settings import JourneySettings
 
@@ -256,7 +256,7 @@ def test_component_annotates_segments_and_records(monkeypatch: pytest.MonkeyPatc
     segments[3].update(sentiment="positive", sentiment_score=0.9)
     embeddings = BagOfWordsEncoder()([s["text"] for s in segments])
     embeddings[2] = 0.0  # no topic at all: only its keywords (none) could link it
-    tables = Tables(records=records, segments=segments, embeddings=embeddings)
+    tables = RunState(records=records, segments=segments, embeddings=embeddings)
     tables = component(tables)
     assert [s["is_pain_point"] for s in segments] == [True, False, True, False]
     assert segments[0]["effort"] > 0 and segments[2]["effort"] > 0
@@ -435,7 +435,7 @@ def test_component_needs_classify_first(tmp_path: Path) -> None:
     from voc.errors import ConfigError
 
     component = JourneyComponent(JourneySettings())
-    tables = Tables(records=[{"row_id": 0, "status": "ok"}],
+    tables = RunState(records=[{"row_id": 0, "status": "ok"}],
                     segments=[{"row_id": 0, "text": "hi", "terms": "hi"}])
     with pytest.raises(ConfigError, match="classify"):
         component(tables)
@@ -534,11 +534,11 @@ def test_journey_fitted_batch_by_batch_is_the_journey_of_the_whole_run(
     segments = [{"row_id": i, "segment_index": 0, "text": t, "terms": t}
                 for i, t in enumerate(texts)]
     embeddings = BagOfWordsEncoder()(texts)
-    whole = component(Tables(records=copy.deepcopy(records), segments=copy.deepcopy(segments),
+    whole = component(RunState(records=copy.deepcopy(records), segments=copy.deepcopy(segments),
                              embeddings=embeddings))
 
     halves = [slice(0, 11), slice(11, len(texts))]
-    batches = [Tables(records=copy.deepcopy(records[h]), segments=copy.deepcopy(segments[h]),
+    batches = [RunState(records=copy.deepcopy(records[h]), segments=copy.deepcopy(segments[h]),
                       embeddings=embeddings[h]) for h in halves]
     fit = component.fit_shares([component.collect(b) for b in batches])
     assert fit is not None and fit.per_batch
@@ -551,7 +551,7 @@ def test_journey_fitted_batch_by_batch_is_the_journey_of_the_whole_run(
         raise AssertionError("the stage linked again instead of keeping the fit")
 
     monkeypatch.setattr(JourneyComponent, "annotate", refuse)
-    state = Tables(records=copy.deepcopy(records), segments=copy.deepcopy(segments),
+    state = RunState(records=copy.deepcopy(records), segments=copy.deepcopy(segments),
                    embeddings=embeddings)
     state.artifacts.fits[component.name] = adopted
     kept = component(state)

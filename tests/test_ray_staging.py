@@ -22,11 +22,11 @@ from voc.engine_ray.staging import (
     write_input,
 )
 from voc.errors import ConfigError
-from voc.pipeline.base import Tables
+from voc.pipeline.base import RunState
 from voc.pipeline.settings import ThemesSettings
 
 
-def _analysed(row_ids: list[int], dim: int = 4) -> Tables:
+def _analysed(row_ids: list[int], dim: int = 4) -> RunState:
     records = [{"row_id": r, "status": "ok", "text": f"answer {r}", "scores": {"nps": r % 11}}
                for r in row_ids]
     segments = [{"row_id": r, "segment_id": f"{r}-{i}", "segment_index": i,
@@ -36,7 +36,7 @@ def _analysed(row_ids: list[int], dim: int = 4) -> Tables:
     # Each segment's vector names it, so any reordering shows.
     embeddings = np.array([[s["row_id"], s["segment_index"], *range(dim - 2)]
                            for s in segments], dtype=np.float32).reshape(-1, dim)
-    return Tables(records=records, segments=segments, embeddings=embeddings)
+    return RunState(records=records, segments=segments, embeddings=embeddings)
 
 
 def test_input_parts_hold_every_record_once(tmp_path: Path) -> None:

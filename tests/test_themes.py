@@ -662,7 +662,7 @@ def test_voc_themes_prints_the_table_and_writes_a_curation_file(
 
 
 def test_component_adds_both_views_and_state_to_the_run() -> None:
-    from voc.pipeline.base import Tables
+    from voc.pipeline.base import RunState
     from voc.themes.component import ThemesComponent
 
     vectors, langs, docs, truth = synthetic(6)
@@ -673,7 +673,7 @@ def test_component_adds_both_views_and_state_to_the_run() -> None:
                 for i, (doc, lang, topic) in enumerate(zip(docs, langs, truth, strict=True))]
     records = [{"row_id": r} for r in range(len(segments) // 2)]
     tables = ThemesComponent(ThemesSettings(random_state=7))(
-        Tables(records=records, segments=segments, embeddings=vectors))
+        RunState(records=records, segments=segments, embeddings=vectors))
     assert all(s["theme_id"] is not None and s["theme_label"] for s in segments)
     assert records[0]["themes"] == sorted({segments[0]["theme_id"], segments[1]["theme_id"]})
     pain_ids = {s["pain_theme_id"] for s in segments if s["is_pain_point"]}

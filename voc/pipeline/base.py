@@ -118,10 +118,6 @@ class RunState:
         return (r for r in self.records if r["status"] in ANALYZED_STATUSES)
 
 
-# The older name: the run state used to be an untyped bag of tables and statistics.
-Tables = RunState
-
-
 class Component(Protocol):
     """A pipeline stage. Its `declares` says its kind (row, corpus, aggregate), whether an
     executor may split it across processes (`parallel`) and the fields it reads and
