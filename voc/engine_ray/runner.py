@@ -50,7 +50,14 @@ from voc.engine_ray.staging import (
     write_input,
 )
 from voc.errors import ConfigError
-from voc.pipeline.base import Component, CorpusComponent, CorpusFit, Record, RunState
+from voc.pipeline.base import (
+    AdoptedFit,
+    Component,
+    CorpusComponent,
+    CorpusFit,
+    Record,
+    RunState,
+)
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +183,7 @@ class RayExecutor:
         self.config = config
         self.workers = max(workers, 1)
         self.batch_size = batch_size
-        self.fits: dict[str, Any] = {}
+        self.fits: dict[str, AdoptedFit] = {}
         self.timings: dict[str, float] = {}
 
     def map_rows(self, components: list[Component], records: list[Record],

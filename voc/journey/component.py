@@ -17,7 +17,7 @@ from voc.journey.linking import UNASSIGNED, Anchors, JourneyLinker, LinkSettings
 from voc.journey.maps import JourneyMap, load_journey_map
 from voc.journey.painpoints import assess
 from voc.normalize.persian import persian_word_tokenizer
-from voc.pipeline.base import CorpusFit, Record, RunState, Segment, register
+from voc.pipeline.base import CorpusFit, Record, RunState, Segment, SegmentFields, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.pipeline.resources import Resources, english_pipeline, persian_normalizer
 from voc.pipeline.settings import JourneySettings
@@ -220,8 +220,7 @@ class JourneyComponent:
                       {r["row_id"]: r.get("channel") for r in batch.records}, fit.model)
         return [{k: s.get(k) for k in SEGMENT_FIELDS} for s in segments]
 
-    def adopt(self, fit: CorpusFit, transformed: Mapping[tuple[int, int], Mapping[str, Any]]
-              ) -> Mapping[tuple[int, int], Mapping[str, Any]]:
+    def adopt(self, fit: CorpusFit, transformed: SegmentFields) -> SegmentFields:
         return transformed
 
     def __call__(self, state: RunState) -> RunState:
@@ -230,8 +229,9 @@ class JourneyComponent:
         if segments and (state.embeddings is None or len(state.embeddings) != len(segments)):
             raise ConfigError("the journey component needs 'classify' before it in the "
                               "pipeline (it reuses the segment embeddings)")
-        done: Mapping[tuple[int, int], Mapping[str, Any]] = \
-            state.artifacts.fits.get(self.name) or {}
+        adopted = state.artifacts.fits.get(self.name)
+        # Only this stage's own adopt() leaves a fit under its name: segment fields.
+        done: SegmentFields = adopted if isinstance(adopted, Mapping) else {}
         if done and all((s["row_id"], s.get("segment_index")) in done for s in segments):
             for segment in segments:
                 segment.update(done[(segment["row_id"], segment["segment_index"])])

@@ -18,7 +18,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,7 +28,14 @@ import numpy as np
 from voc.errors import ConfigError
 from voc.io.schema import THEMES_SCHEMA
 from voc.language.script import has_persian_letter
-from voc.pipeline.base import CorpusFit, OutputTable, RunState, Segment, register
+from voc.pipeline.base import (
+    CorpusFit,
+    OutputTable,
+    RunState,
+    Segment,
+    SegmentFields,
+    register,
+)
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.pipeline.resources import Resources
 from voc.pipeline.settings import ThemesSettings
@@ -239,8 +246,7 @@ class ThemesComponent:
                                        [str(s.get("text") or "") for s in batch.segments])
         return [{"theme_id": int(label)} for label in labels.tolist()]
 
-    def adopt(self, fit: CorpusFit,
-              transformed: Mapping[tuple[int, int], Mapping[str, Any]]) -> ThemePrefit:
+    def adopt(self, fit: CorpusFit, transformed: SegmentFields) -> ThemePrefit:
         """The state __call__ keeps: every segment's key and theme id, the fit covering
         only the sample."""
         if not fit.per_batch:
@@ -292,8 +298,8 @@ class ThemesComponent:
         if segments:
             assert run.embeddings is not None  # checked by the caller
             # Only the main view is fitted ahead, by a distributed executor.
-            prefit: ThemePrefit | None = \
-                run.artifacts.fits.get(self.name) if view == self.name else None
+            adopted = run.artifacts.fits.get(self.name) if view == self.name else None
+            prefit = adopted if isinstance(adopted, ThemePrefit) else None
             embeddings = run.embeddings[members]
             groups = [language_group(s) for s in segments]
             model = self.model(view, curation, tokenizer).fit(
