@@ -411,6 +411,15 @@ def test_shipped_threshold_is_the_components_default() -> None:
     assert JourneySettings().min_confidence == DEFAULT_MIN_CONFIDENCE
 
 
+def test_a_linker_built_directly_has_the_runs_thresholds() -> None:
+    # One definition (JourneySettings): LinkSettings() used to say 0.5 for the touchpoint
+    # where a run said 0.6.
+    settings = JourneySettings()
+    assert (LinkSettings().min_confidence, LinkSettings().min_touchpoint_confidence) == \
+        (settings.min_confidence, settings.min_touchpoint_confidence)
+    assert JourneyComponent(settings).link_settings == LinkSettings()
+
+
 def test_shipped_thresholds_are_the_ones_the_bench_chose() -> None:
     """The stage default is what bench/linking_eval.py chose on real labelled sets (within
     0.01: re-runs differ by a grid step or two with the encoder backend `auto` picks)."""
