@@ -171,7 +171,7 @@ def test_run_groups_count_respondents_not_answers() -> None:
                              "theme_label": "t", "journey_stage": "delivery",
                              "sentiment_score": 0.1, "is_pain_point": False})
     groups = {(g["dimension"], g["key"]): g for g in run_groups(RunState(records=records,
-                                                                      segments=segments))}
+                                                                        segments=segments))}
     for key in (("overall", "all"), ("theme", "1"), ("stage", "delivery"), ("channel", "app")):
         assert (groups[key]["nps_n"], groups[key]["promoters"], groups[key]["detractors"]) \
             == (4, 2, 1), key

@@ -445,7 +445,7 @@ def test_component_needs_classify_first(tmp_path: Path) -> None:
 
     component = JourneyComponent(JourneySettings())
     tables = RunState(records=[{"row_id": 0, "status": "ok"}],
-                    segments=[{"row_id": 0, "text": "hi", "terms": "hi"}])
+                      segments=[{"row_id": 0, "text": "hi", "terms": "hi"}])
     with pytest.raises(ConfigError, match="classify"):
         component(tables)
 
@@ -544,11 +544,11 @@ def test_journey_fitted_batch_by_batch_is_the_journey_of_the_whole_run(
                 for i, t in enumerate(texts)]
     embeddings = BagOfWordsEncoder()(texts)
     whole = component(RunState(records=copy.deepcopy(records), segments=copy.deepcopy(segments),
-                             embeddings=embeddings))
+                               embeddings=embeddings))
 
     halves = [slice(0, 11), slice(11, len(texts))]
     batches = [RunState(records=copy.deepcopy(records[h]), segments=copy.deepcopy(segments[h]),
-                      embeddings=embeddings[h]) for h in halves]
+                        embeddings=embeddings[h]) for h in halves]
     fit = component.fit_shares([component.collect(b) for b in batches])
     assert fit is not None and fit.per_batch
     assert fit.model.counts.max() >= 5  # the anchors take part (LinkSettings.min_anchors)
@@ -561,7 +561,7 @@ def test_journey_fitted_batch_by_batch_is_the_journey_of_the_whole_run(
 
     monkeypatch.setattr(JourneyComponent, "annotate", refuse)
     state = RunState(records=copy.deepcopy(records), segments=copy.deepcopy(segments),
-                   embeddings=embeddings)
+                     embeddings=embeddings)
     state.artifacts.fits[component.name] = adopted
     kept = component(state)
     assert kept.segments == whole.segments

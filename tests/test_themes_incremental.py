@@ -192,9 +192,9 @@ def test_a_sample_fit_with_assignments_made_elsewhere_is_kept_not_refitted(
 
     _forbid_clustering(monkeypatch)
     tables = RunState(records=[{"row_id": s["row_id"]} for s in segments],
-                    segments=[dict(s) for s in segments], embeddings=vectors,
-                    artifacts=Artifacts(fits={"themes": ThemePrefit(state, "sampled",
-                                                                   "a sample of 150")}))
+                      segments=[dict(s) for s in segments], embeddings=vectors,
+                      artifacts=Artifacts(fits={"themes": ThemePrefit(state, "sampled",
+                                                                     "a sample of 150")}))
     tables = component(tables)
     kept = [s["theme_id"] if s["theme_id"] is not None else OUTLIER for s in tables.segments]
     assert kept == labels.tolist()

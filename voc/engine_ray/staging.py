@@ -110,7 +110,7 @@ def tables_from_columns(columns: Mapping[str, list[Any]]) -> RunState:
             blocks.append(_vectors(vectors, dim))
     complete = bool(blocks) and len(segments) == sum(len(b) for b in blocks)
     return RunState(records=records, segments=segments,
-                  embeddings=np.vstack(blocks) if complete else None)
+                    embeddings=np.vstack(blocks) if complete else None)
 
 
 def read_transformed(files: Iterable[Path]

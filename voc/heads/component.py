@@ -128,7 +128,7 @@ class ClassifyComponent:
             }
         state.embeddings = predictions.embeddings
         state.stats.encoder_cache = {"unique_texts": self.classifier.last_unique,
-                                      "from_cache": self.classifier.last_cache_hits}
+                                     "from_cache": self.classifier.last_cache_hits}
         _aggregate_records(state.records, segments, predictions, sentiment_labels,
                            emotion_labels)
         state.stats.models.update(self.models())
