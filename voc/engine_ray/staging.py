@@ -97,7 +97,7 @@ def part_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.parquet"))
 
 
-def tables_from_columns(columns: Mapping[str, list[Any]]) -> RunState:
+def run_state_from_columns(columns: Mapping[str, list[Any]]) -> RunState:
     """Analysed records in ANALYSED_SCHEMA columns back as a RunState."""
     records = [pickle.loads(payload) for payload in columns["record"]]
     segments: list[Segment] = []
