@@ -78,7 +78,7 @@ from voc.journey.linking import (  # noqa: E402
     LinkSettings,
 )
 from voc.journey.maps import load_journey_map  # noqa: E402
-from voc.pipeline.base import Tables  # noqa: E402
+from voc.pipeline.base import RunState  # noqa: E402
 from voc.pipeline.config import load_config  # noqa: E402
 from voc.pipeline.run import build_components, run_components  # noqa: E402
 from voc.pipeline.settings import ClassifySettings  # noqa: E402
@@ -335,7 +335,7 @@ def features(texts: Sequence[str]) -> Features:
             writer.writerow(["text"])
             writer.writerows([[t] for t in texts])
         records, *_ = read_records(AnalyzeOptions(inputs=[data], out=Path(tmp)))
-        tables = run_components(build_components(config), Tables(records=records))
+        tables = run_components(build_components(config), RunState(records=records))
     result = Features([{k: s.get(k) for k in _KEEP} for s in tables.segments],
                       np.asarray(tables.embeddings, dtype=np.float32))
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -604,7 +604,7 @@ def sample_reference(thresholds: Sequence[float], touch_thresholds: Sequence[flo
     config["journey"].update(map="ecommerce", min_confidence=0.0, min_touchpoint_confidence=0.0)
     records, *_ = read_records(AnalyzeOptions(inputs=[REPO / "sample_feedback"],
                                               out=Path(tempfile.gettempdir())))
-    tables = run_components(build_components(config), Tables(records=records))
+    tables = run_components(build_components(config), RunState(records=records))
     truth = {(t["file"], t["id"], t["question"]): t
              for t in map(json.loads, TRUTH.read_text(encoding="utf-8").splitlines())}
     by_row: dict[int, list[dict[str, Any]]] = defaultdict(list)

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import machine_info
 from synthetic import synthetic_answers
 
-from voc.pipeline.base import Tables
+from voc.pipeline.base import RunState
 from voc.pipeline.config import DEFAULT_CONFIG
 from voc.pipeline.executor import default_workers, run_pipeline
 from voc.pipeline.run import build_components
@@ -38,10 +38,10 @@ def main() -> None:
 
     texts = synthetic_answers(args.rows)
     components = build_components(DEFAULT_CONFIG)
-    run_pipeline(components, Tables(records=_records(texts[:200])))  # warm caches
+    run_pipeline(components, RunState(records=_records(texts[:200])))  # warm caches
 
     started = time.perf_counter()
-    tables = run_pipeline(components, Tables(records=_records(texts)), workers=args.workers)
+    tables = run_pipeline(components, RunState(records=_records(texts)), workers=args.workers)
     seconds = time.perf_counter() - started
     result = {
         "rows": args.rows,

@@ -158,7 +158,7 @@ def test_run_groups_count_respondents_not_answers() -> None:
     """A two-question survey repeats each respondent's score on both answers: counting
     answers doubled nps_n in changes.json and overstated the significance of a shift."""
     from voc.alerts.changes import run_groups
-    from voc.pipeline.base import Tables
+    from voc.pipeline.base import RunState
 
     records, segments = [], []
     for person, score in enumerate([10, 9, 3, 7]):
@@ -170,8 +170,8 @@ def test_run_groups_count_respondents_not_answers() -> None:
             segments.append({"row_id": row_id, "segment_id": f"{row_id}-0", "theme_id": 1,
                              "theme_label": "t", "journey_stage": "delivery",
                              "sentiment_score": 0.1, "is_pain_point": False})
-    groups = {(g["dimension"], g["key"]): g for g in run_groups(Tables(records=records,
-                                                                      segments=segments))}
+    groups = {(g["dimension"], g["key"]): g for g in run_groups(RunState(records=records,
+                                                                        segments=segments))}
     for key in (("overall", "all"), ("theme", "1"), ("stage", "delivery"), ("channel", "app")):
         assert (groups[key]["nps_n"], groups[key]["promoters"], groups[key]["detractors"]) \
             == (4, 2, 1), key

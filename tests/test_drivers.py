@@ -11,7 +11,7 @@ import pytest
 from voc.journey.maps import load_journey_map
 from voc.kpi.component import DriversComponent, journey_matrix, respondents
 from voc.kpi.drivers import coded_scores, key_drivers
-from voc.pipeline.base import Tables
+from voc.pipeline.base import RunState
 from voc.pipeline.settings import DriversSettings
 
 
@@ -56,7 +56,7 @@ def test_coded_scores() -> None:
         coded_scores("ces", [3])
 
 
-def _tables() -> Tables:
+def _tables() -> RunState:
     # Two answers of one survey row share its score: it must count once.
     records = [
         {"row_id": 0, "source": "s.csv", "source_row": 1, "nps": 2.0, "csat": None, "ces": 6.0,
@@ -87,7 +87,7 @@ def _tables() -> Tables:
          "journey_stage": "unassigned", "touchpoint": "unassigned", "is_pain_point": False,
          "severity": 0.0, "emotion": "neutral", "theme_id": None, "theme_label": None},
     ]
-    tables = Tables(records=records, segments=segments)
+    tables = RunState(records=records, segments=segments)
     tables.artifacts.journey_map = load_journey_map("ecommerce")
     return tables
 

@@ -8,7 +8,7 @@ import signal
 import pytest
 
 import voc.pipeline.executor as executor
-from voc.pipeline.base import CorpusFit, Tables
+from voc.pipeline.base import CorpusFit, RunState
 from voc.pipeline.fields import Declares, Kind, record_fields
 from voc.pipeline.run import build_components
 
@@ -26,9 +26,9 @@ def _records(count: int) -> list[dict]:
 def test_parallel_workers_give_the_single_process_output(
         monkeypatch: pytest.MonkeyPatch) -> None:
     components = build_components({"pipeline": STAGES})
-    single = executor.run_pipeline(components, Tables(records=_records(400)), workers=1)
+    single = executor.run_pipeline(components, RunState(records=_records(400)), workers=1)
     monkeypatch.setattr(executor, "MIN_PARALLEL_RECORDS", 100)
-    parallel = executor.run_pipeline(components, Tables(records=_records(400)), workers=2)
+    parallel = executor.run_pipeline(components, RunState(records=_records(400)), workers=2)
     assert parallel.stats.workers == 2
     assert parallel.records == single.records
     assert parallel.segments == single.segments
@@ -40,7 +40,7 @@ class _SignalProbe:
     name = "probe"
     declares = Declares(Kind.ROW, parallel=True)
 
-    def __call__(self, tables: Tables) -> Tables:
+    def __call__(self, tables: RunState) -> RunState:
         default = signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
         for record in tables.records:
             record["sigterm_default"] = default
@@ -57,7 +57,7 @@ def test_workers_die_on_sigterm_even_under_the_cli_handler(
     before = signal.getsignal(signal.SIGTERM)
     with _stop_on_sigterm():
         assert signal.getsignal(signal.SIGTERM) != signal.SIG_DFL
-        tables = executor.run_pipeline([_SignalProbe()], Tables(records=_records(40)),
+        tables = executor.run_pipeline([_SignalProbe()], RunState(records=_records(40)),
                                        workers=2)
     assert tables.stats.workers == 2
     assert all(r["sigterm_default"] for r in tables.records)
@@ -80,7 +80,7 @@ class _Stage:
                                  assigns=record_fields("lang") if kind is Kind.ROW else ())
         self.seen = []
 
-    def __call__(self, tables: Tables) -> Tables:
+    def __call__(self, tables: RunState) -> RunState:
         self.seen.append((self.name, [r["row_id"] for r in tables.records]))
         for record in tables.records:
             record.setdefault("trail", []).append(self.name)
@@ -90,13 +90,13 @@ class _Stage:
 class _Corpus(_Stage):
     """A corpus stage implementing the batch protocol: its fit is the sum of row ids."""
 
-    def collect(self, batch: Tables) -> int:
+    def collect(self, batch: RunState) -> int:
         return sum(r["row_id"] for r in batch.records)
 
     def fit_shares(self, shares: list[int]) -> CorpusFit:
         return CorpusFit(sum(shares))
 
-    def transform(self, batch: Tables, fit: CorpusFit) -> list[dict]:
+    def transform(self, batch: RunState, fit: CorpusFit) -> list[dict]:
         return [{"fit": fit.model} for _ in batch.segments]
 
     def adopt(self, fit: CorpusFit, transformed: dict) -> int:
@@ -118,7 +118,7 @@ class _Reversed:
     def map_rows(self, components: list, records: list, corpus: list = ()):  # type: ignore[no-untyped-def]
         from voc.pipeline.run import run_components
 
-        batches = [run_components(components, Tables(records=records[i: i + self.size]))
+        batches = [run_components(components, RunState(records=records[i: i + self.size]))
                    for i in range(0, len(records), self.size)]
         self.corpus_seen = [c.name for c in corpus]
         shares = {c.name: [c.collect(b) for b in batches] for c in corpus}
@@ -137,7 +137,7 @@ def _stages() -> list[_Stage]:
 def test_execute_runs_row_stages_in_batches_and_the_rest_once_in_order() -> None:
     stages = _stages()
     runner = _Reversed(size=3)
-    tables = executor.execute(stages, Tables(records=_records(8)), runner)
+    tables = executor.execute(stages, RunState(records=_records(8)), runner)
     # Records come back in input order whatever order the batches finished in.
     assert [r["row_id"] for r in tables.records] == list(range(8))
     assert all(r["trail"] == ["rows_a", "rows_b", "corpus", "serial", "aggregate"]
@@ -152,23 +152,23 @@ def test_execute_runs_row_stages_in_batches_and_the_rest_once_in_order() -> None
 
 def test_corpus_stages_are_not_fitted_from_batches_that_are_not_the_whole_run() -> None:
     class Cache:
-        def plan(self, state: Tables, components: list) -> list:  # type: ignore[type-arg]
+        def plan(self, state: RunState, components: list) -> list:  # type: ignore[type-arg]
             return [r for r in state.records if r["row_id"] % 2]
 
-        def commit(self, batch: Tables) -> None:
+        def commit(self, batch: RunState) -> None:
             committed.extend(r["row_id"] for r in batch.records)
 
         def reuse(self, record: dict) -> list:  # type: ignore[type-arg]
             record["trail"] = ["stored"]
             return [({"row_id": record["row_id"], "text": "kept"}, None)]
 
-        def finish(self, state: Tables) -> None:
+        def finish(self, state: RunState) -> None:
             finished.append(len(state.segments))
 
     committed: list[int] = []
     finished: list[int] = []
     runner = _Reversed(size=2)
-    tables = executor.execute(_stages(), Tables(records=_records(6)), runner, cache=Cache())
+    tables = executor.execute(_stages(), RunState(records=_records(6)), runner, cache=Cache())
     assert sorted(committed) == [1, 3, 5]
     assert runner.corpus_seen == []  # the batches hold half of the run
     assert [r["trail"][0] for r in tables.records] == ["stored", "rows_a"] * 3
@@ -184,9 +184,9 @@ def test_a_corpus_stage_needing_more_than_the_row_stages_give_stays_on_the_drive
 
 def test_local_batches_give_the_single_batch_output() -> None:
     components = build_components({"pipeline": STAGES})
-    whole = executor.execute(components, Tables(records=_records(60)),
+    whole = executor.execute(components, RunState(records=_records(60)),
                              executor.LocalExecutor(1))
-    batched = executor.execute(components, Tables(records=_records(60)),
+    batched = executor.execute(components, RunState(records=_records(60)),
                                executor.LocalExecutor(1, batch_size=7))
     assert batched.records == whole.records
     assert batched.segments == whole.segments

@@ -132,7 +132,7 @@ def test_every_stage_takes_a_respondents_score_from_the_same_answer() -> None:
     from voc.alerts.changes import run_groups
     from voc.kpi.component import kpi_document, respondents
     from voc.kpi.scores import per_respondent
-    from voc.pipeline.base import Tables
+    from voc.pipeline.base import RunState
     from voc.report.stats import per_respondent_kpis
 
     records, segments = [], []
@@ -149,7 +149,7 @@ def test_every_stage_takes_a_respondents_score_from_the_same_answer() -> None:
     people, _ = respondents(records, segments)
     from_kpis = kpi_document(people, {}, 1)["overall"]["nps"]
     [from_report] = [k.as_dict() for k in per_respondent_kpis(records) if k.name == "nps"]
-    overall = next(g for g in run_groups(Tables(records=records, segments=segments))
+    overall = next(g for g in run_groups(RunState(records=records, segments=segments))
                    if g["dimension"] == "overall")
     assert from_kpis == from_report
     assert (from_kpis["n"], from_kpis["value"]) == (4, 0.0)  # 2 promoters, 2 detractors

@@ -31,7 +31,7 @@ from voc.journey.linking import (
     stage_confidence,
 )
 from voc.journey.maps import load_journey_map, parse_journey_map
-from voc.pipeline.base import Tables
+from voc.pipeline.base import RunState
 from voc.pipeline.config import load_config
 from voc.pipeline.settings import JourneySettings
 
@@ -256,7 +256,7 @@ def test_component_annotates_segments_and_records(monkeypatch: pytest.MonkeyPatc
     segments[3].update(sentiment="positive", sentiment_score=0.9)
     embeddings = BagOfWordsEncoder()([s["text"] for s in segments])
     embeddings[2] = 0.0  # no topic at all: only its keywords (none) could link it
-    tables = Tables(records=records, segments=segments, embeddings=embeddings)
+    tables = RunState(records=records, segments=segments, embeddings=embeddings)
     tables = component(tables)
     assert [s["is_pain_point"] for s in segments] == [True, False, True, False]
     assert segments[0]["effort"] > 0 and segments[2]["effort"] > 0
@@ -411,6 +411,15 @@ def test_shipped_threshold_is_the_components_default() -> None:
     assert JourneySettings().min_confidence == DEFAULT_MIN_CONFIDENCE
 
 
+def test_a_linker_built_directly_has_the_runs_thresholds() -> None:
+    # One definition (JourneySettings): LinkSettings() used to say 0.5 for the touchpoint
+    # where a run said 0.6.
+    settings = JourneySettings()
+    assert (LinkSettings().min_confidence, LinkSettings().min_touchpoint_confidence) == \
+        (settings.min_confidence, settings.min_touchpoint_confidence)
+    assert JourneyComponent(settings).link_settings == LinkSettings()
+
+
 def test_shipped_thresholds_are_the_ones_the_bench_chose() -> None:
     """The stage default is what bench/linking_eval.py chose on real labelled sets (within
     0.01: re-runs differ by a grid step or two with the encoder backend `auto` picks)."""
@@ -435,8 +444,8 @@ def test_component_needs_classify_first(tmp_path: Path) -> None:
     from voc.errors import ConfigError
 
     component = JourneyComponent(JourneySettings())
-    tables = Tables(records=[{"row_id": 0, "status": "ok"}],
-                    segments=[{"row_id": 0, "text": "hi", "terms": "hi"}])
+    tables = RunState(records=[{"row_id": 0, "status": "ok"}],
+                      segments=[{"row_id": 0, "text": "hi", "terms": "hi"}])
     with pytest.raises(ConfigError, match="classify"):
         component(tables)
 
@@ -534,12 +543,12 @@ def test_journey_fitted_batch_by_batch_is_the_journey_of_the_whole_run(
     segments = [{"row_id": i, "segment_index": 0, "text": t, "terms": t}
                 for i, t in enumerate(texts)]
     embeddings = BagOfWordsEncoder()(texts)
-    whole = component(Tables(records=copy.deepcopy(records), segments=copy.deepcopy(segments),
-                             embeddings=embeddings))
+    whole = component(RunState(records=copy.deepcopy(records), segments=copy.deepcopy(segments),
+                               embeddings=embeddings))
 
     halves = [slice(0, 11), slice(11, len(texts))]
-    batches = [Tables(records=copy.deepcopy(records[h]), segments=copy.deepcopy(segments[h]),
-                      embeddings=embeddings[h]) for h in halves]
+    batches = [RunState(records=copy.deepcopy(records[h]), segments=copy.deepcopy(segments[h]),
+                        embeddings=embeddings[h]) for h in halves]
     fit = component.fit_shares([component.collect(b) for b in batches])
     assert fit is not None and fit.per_batch
     assert fit.model.counts.max() >= 5  # the anchors take part (LinkSettings.min_anchors)
@@ -551,8 +560,8 @@ def test_journey_fitted_batch_by_batch_is_the_journey_of_the_whole_run(
         raise AssertionError("the stage linked again instead of keeping the fit")
 
     monkeypatch.setattr(JourneyComponent, "annotate", refuse)
-    state = Tables(records=copy.deepcopy(records), segments=copy.deepcopy(segments),
-                   embeddings=embeddings)
+    state = RunState(records=copy.deepcopy(records), segments=copy.deepcopy(segments),
+                     embeddings=embeddings)
     state.artifacts.fits[component.name] = adopted
     kept = component(state)
     assert kept.segments == whole.segments

@@ -14,7 +14,7 @@ import voc.pipeline.run  # noqa: F401  (registers every stage)
 from voc.errors import ConfigError
 from voc.io.records import RECORD_INPUT_FIELDS
 from voc.pipeline.base import (
-    Tables,
+    RunState,
     check_pipeline,
     create_component,
     declaration,
@@ -128,13 +128,13 @@ def test_row_stages_read_nothing_they_do_not_declare() -> None:
     """Each row stage given only the fields it declares reading gives the same output as
     given the whole record: the store's reuse key (built from these declarations) then
     covers everything the output depends on."""
-    tables = Tables(records=_records())
+    tables = RunState(records=_records())
     for name in ROW_STAGES:
         component = create_component(name, DEFAULT_CONFIG.get(name))
         declares = declaration(name)
         reads = [column(f) for f in declares.reads() if f.startswith(f"{RECORD}.")]
         full = component(copy.deepcopy(tables))
-        partial = component(Tables(records=[{k: r[k] for k in reads if k in r}
+        partial = component(RunState(records=[{k: r[k] for k in reads if k in r}
                                             for r in copy.deepcopy(tables.records)],
                                    segments=copy.deepcopy(tables.segments)))
         assigned = [column(f) for f in declares.assigns if f.startswith(f"{RECORD}.")]
@@ -149,7 +149,7 @@ def test_row_stages_read_nothing_they_do_not_declare() -> None:
 
 
 def test_row_stages_assign_nothing_they_do_not_declare() -> None:
-    tables = Tables(records=_records())
+    tables = RunState(records=_records())
     for name in ROW_STAGES:
         before = copy.deepcopy(tables)
         tables = create_component(name, DEFAULT_CONFIG.get(name))(tables)
@@ -173,7 +173,7 @@ class _Fake:
     def __init__(self, settings: Any = None) -> None:
         pass
 
-    def __call__(self, tables: Tables) -> Tables:
+    def __call__(self, tables: RunState) -> RunState:
         return tables
 
 

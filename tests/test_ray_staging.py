@@ -17,16 +17,16 @@ from voc.engine_ray.staging import (
     part_files,
     read_transformed,
     records_from_batch,
+    run_state_from_columns,
     staging_folder,
-    tables_from_columns,
     write_input,
 )
 from voc.errors import ConfigError
-from voc.pipeline.base import Tables
+from voc.pipeline.base import RunState
 from voc.pipeline.settings import ThemesSettings
 
 
-def _analysed(row_ids: list[int], dim: int = 4) -> Tables:
+def _analysed(row_ids: list[int], dim: int = 4) -> RunState:
     records = [{"row_id": r, "status": "ok", "text": f"answer {r}", "scores": {"nps": r % 11}}
                for r in row_ids]
     segments = [{"row_id": r, "segment_id": f"{r}-{i}", "segment_index": i,
@@ -36,7 +36,7 @@ def _analysed(row_ids: list[int], dim: int = 4) -> Tables:
     # Each segment's vector names it, so any reordering shows.
     embeddings = np.array([[s["row_id"], s["segment_index"], *range(dim - 2)]
                            for s in segments], dtype=np.float32).reshape(-1, dim)
-    return Tables(records=records, segments=segments, embeddings=embeddings)
+    return RunState(records=records, segments=segments, embeddings=embeddings)
 
 
 def test_input_parts_hold_every_record_once(tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_analysed_columns_round_trip(tmp_path: Path) -> None:
     tables = _analysed([5, 1, 2, 4])
     table = pa.table(analysed_columns(tables), schema=ANALYSED_SCHEMA)
     pq.write_table(table, tmp_path / "part.parquet")
-    back = tables_from_columns(pq.read_table(tmp_path / "part.parquet").to_pydict())
+    back = run_state_from_columns(pq.read_table(tmp_path / "part.parquet").to_pydict())
     assert back.records == tables.records
     # Segments come back grouped by record, with their own embedding rows.
     order = sorted(range(len(tables.segments)),
@@ -86,7 +86,7 @@ def test_theme_fit_sees_segments_in_row_then_segment_order(
         path = tmp_path / f"part-{index}.parquet"
         pq.write_table(pa.table(analysed_columns(_analysed(rows)), schema=ANALYSED_SCHEMA),
                        path)
-        shares.append(component.collect(tables_from_columns(pq.read_table(path).to_pydict())))
+        shares.append(component.collect(run_state_from_columns(pq.read_table(path).to_pydict())))
     with pytest.raises(Stop):
         component.fit_shares(shares)
     reference = _analysed([1, 2, 4, 5, 7, 8])
@@ -120,3 +120,33 @@ def test_an_unwritable_staging_folder_is_a_one_line_config_error(tmp_path: Path)
         staging_folder(str(blocker / "staging"), "run1")
     assert "\n" not in str(error.value)
     assert staging_folder(str(tmp_path / "ok"), "run2").is_dir()
+
+
+def test_a_blocks_actor_batches_hand_over_their_statistics_and_shares(
+        tmp_path: Path) -> None:
+    """Ray Data joins actor batches into blocks: each batch's report (statistics and
+    corpus shares) rides on its first row, and the block's RunState adds them up, as the
+    local executor's batches carry theirs. Ray itself is not needed: the actor is a
+    class and the block a table."""
+    import pickle
+
+    from voc.engine_ray.runner import RowActor, write_part
+    from voc.pipeline.config import DEFAULT_CONFIG
+
+    actor = RowActor(DEFAULT_CONFIG, ["redact"], ["journey"])
+
+    def batch(texts: dict[int, str]) -> pa.Table:
+        records = [{"row_id": row_id, "status": "ok", "text": text}
+                   for row_id, text in texts.items()]
+        return pa.table({"row_id": list(texts), "record": [pickle.dumps(r) for r in records]},
+                        schema=INPUT_SCHEMA)
+
+    first = pa.table(actor(batch({0: "call me on +1 415 555 0100", 1: "fine"})))
+    second = pa.table(actor(batch({2: "write to a@b.com or +1 415 555 0101"})))
+    state, reports = write_part(pa.concat_tables([first, second]), tmp_path / "part.parquet")
+    assert [r["row_id"] for r in state.records] == [0, 1, 2]
+    assert state.stats.redactions == {"EMAIL": 1, "PHONE": 2}
+    # One report per actor batch; the journey stage's share is None without segments.
+    assert [report.shares for report in reports] == [{"journey": None}] * 2
+    # The part keeps the analysis only, not the reports.
+    assert pq.read_schema(tmp_path / "part.parquet") == ANALYSED_SCHEMA

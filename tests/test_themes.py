@@ -662,7 +662,7 @@ def test_voc_themes_prints_the_table_and_writes_a_curation_file(
 
 
 def test_component_adds_both_views_and_state_to_the_run() -> None:
-    from voc.pipeline.base import Tables
+    from voc.pipeline.base import RunState
     from voc.themes.component import ThemesComponent
 
     vectors, langs, docs, truth = synthetic(6)
@@ -675,7 +675,7 @@ def test_component_adds_both_views_and_state_to_the_run() -> None:
     records = [{"row_id": r, "date": f"2026-0{1 + r % 5}-01", "source": "s.csv",
                 "source_row": r // 2} for r in range(len(segments) // 2)]
     tables = ThemesComponent(ThemesSettings(random_state=7))(
-        Tables(records=records, segments=segments, embeddings=vectors))
+        RunState(records=records, segments=segments, embeddings=vectors))
     # Each view's rows carry their trend over the run's periods (THEMES_SCHEMA trend_*).
     for view in ("themes", "pain_themes"):
         for row in tables.outputs[view].rows:

@@ -13,7 +13,7 @@ import pytest
 import voc.themes.model as theme_model
 from tests.test_themes import synthetic
 from voc.errors import ConfigError
-from voc.pipeline.base import Artifacts, Tables, create_component
+from voc.pipeline.base import Artifacts, RunState, create_component
 from voc.pipeline.settings import ThemesSettings
 from voc.themes.component import ThemesComponent
 from voc.themes.model import STATE_JSON, STATE_TENSORS, ThemeModel
@@ -41,13 +41,13 @@ def _rows(extra_per_group: int) -> np.ndarray:
 
 
 def _run(rows: np.ndarray, out: Path | None = None, previous: Path | None = None,
-         **settings: Any) -> Tables:
+         **settings: Any) -> RunState:
     vectors, segments = _data()
     chosen = [dict(segments[i]) for i in rows]
     config = {"random_state": 7, "pain_view": False, **settings}
     if previous is not None:
         config["previous"] = str(previous)
-    tables = ThemesComponent(ThemesSettings(**config))(Tables(
+    tables = ThemesComponent(ThemesSettings(**config))(RunState(
         records=[{"row_id": s["row_id"]} for s in chosen], segments=chosen,
         embeddings=vectors[rows]))
     if out is not None:
@@ -58,7 +58,7 @@ def _run(rows: np.ndarray, out: Path | None = None, previous: Path | None = None
     return tables
 
 
-def _ids(tables: Tables) -> dict[int, int | None]:
+def _ids(tables: RunState) -> dict[int, int | None]:
     return {s["row_id"]: s["theme_id"] for s in tables.segments}
 
 
@@ -70,13 +70,13 @@ def _forbid_clustering(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def fitted(tmp_path: Path) -> tuple[Tables, Path]:
+def fitted(tmp_path: Path) -> tuple[RunState, Path]:
     out = tmp_path / "run1"
     return _run(_rows(0), out), out
 
 
 def test_a_few_new_segments_are_assigned_without_clustering(
-        fitted: tuple[Tables, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+        fitted: tuple[RunState, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     first, state = fitted
     assert first.stats.themes["themes"]["mode"] == "fitted"
     assert first.documents["themes_model"]["n_fitted"] == len(_rows(0))
@@ -101,7 +101,7 @@ def test_a_few_new_segments_are_assigned_without_clustering(
 
 
 def test_assignment_is_deterministic_and_keeps_the_fits_coverage(
-        fitted: tuple[Tables, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        fitted: tuple[RunState, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _, state = fitted
     _forbid_clustering(monkeypatch)
     one = _run(_rows(1), tmp_path / "a", previous=state)
@@ -115,7 +115,7 @@ def test_assignment_is_deterministic_and_keeps_the_fits_coverage(
 
 
 def test_many_new_segments_or_a_changed_setup_refit(
-        fitted: tuple[Tables, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        fitted: tuple[RunState, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _, state = fitted
     calls = []
     real = theme_model.cluster
@@ -191,10 +191,10 @@ def test_a_sample_fit_with_assignments_made_elsewhere_is_kept_not_refitted(
     assert state.covered_ is not None and state.covered_.sum() == len(sample)
 
     _forbid_clustering(monkeypatch)
-    tables = Tables(records=[{"row_id": s["row_id"]} for s in segments],
-                    segments=[dict(s) for s in segments], embeddings=vectors,
-                    artifacts=Artifacts(fits={"themes": ThemePrefit(state, "sampled",
-                                                                   "a sample of 150")}))
+    tables = RunState(records=[{"row_id": s["row_id"]} for s in segments],
+                      segments=[dict(s) for s in segments], embeddings=vectors,
+                      artifacts=Artifacts(fits={"themes": ThemePrefit(state, "sampled",
+                                                                     "a sample of 150")}))
     tables = component(tables)
     kept = [s["theme_id"] if s["theme_id"] is not None else OUTLIER for s in tables.segments]
     assert kept == labels.tolist()

@@ -33,6 +33,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -45,12 +46,20 @@ from voc.engine_ray.staging import (
     part_files,
     read_transformed,
     records_from_batch,
+    run_state_from_columns,
     staging_folder,
-    tables_from_columns,
     write_input,
 )
 from voc.errors import ConfigError
-from voc.pipeline.base import Component, CorpusComponent, CorpusFit, Record, RunState
+from voc.pipeline.base import (
+    AdoptedFit,
+    Component,
+    CorpusComponent,
+    CorpusFit,
+    Record,
+    RunState,
+    RunStats,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +84,28 @@ def _pickled(value: Any) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+@dataclass(frozen=True)
+class BatchReport:
+    """What an actor's batch hands the driver besides its rows: its statistics (a local
+    worker hands them in the batch's RunState) and its share of each corpus stage's fit,
+    by stage name."""
+
+    stats: RunStats
+    shares: dict[str, Any]
+
+
+def report_column(report: BatchReport, rows: int) -> list[bytes | None]:
+    """`report` as a column of a batch of `rows` rows. Ray Data's batches are tables, so
+    the report rides pickled on the first row and the others hold None; a block that
+    joins several actor batches then holds several reports (`batch_reports`)."""
+    return [_pickled(report), *[None] * (rows - 1)]
+
+
+def batch_reports(column: Sequence[bytes | None]) -> list[BatchReport]:
+    """The reports of the actor batches a block joined (see `report_column`)."""
+    return [pickle.loads(payload) for payload in column if payload is not None]
+
+
 class RowActor:
     """One per Ray worker: builds the row stages once, then runs them on each batch, and
     collects the batch's share of each corpus stage's fit."""
@@ -89,12 +120,8 @@ class RowActor:
         state = run_components(self.components,
                                RunState(records=records_from_batch(batch.to_pydict())))
         columns: dict[str, list[Any]] = analysed_columns(state)
-        padding = [None] * (len(state.records) - 1)
-        # Statistics (timings, model ids, redaction counts) and the corpus shares ride on
-        # the batch's first row.
-        columns["stats"] = [_pickled(state.stats), *padding]
-        shares = {c.name: c.collect(state) for c in self.corpus}
-        columns["shares"] = [_pickled(shares) if shares else None, *padding]
+        report = BatchReport(state.stats, {c.name: c.collect(state) for c in self.corpus})
+        columns["report"] = report_column(report, len(state.records))
         return columns
 
 
@@ -108,7 +135,7 @@ class TransformActor:
 
     def __call__(self, batch: pa.Table) -> dict[str, list[Any]]:
         columns = batch.to_pydict()
-        state = tables_from_columns(columns)
+        state = run_state_from_columns(columns)
         by_row: dict[int, dict[str, list[dict[str, Any]]]] = {
             row_id: {} for row_id in columns["row_id"]}
         for component in self.corpus:
@@ -176,7 +203,7 @@ class RayExecutor:
         self.config = config
         self.workers = max(workers, 1)
         self.batch_size = batch_size
-        self.fits: dict[str, Any] = {}
+        self.fits: dict[str, AdoptedFit] = {}
         self.timings: dict[str, float] = {}
 
     def map_rows(self, components: list[Component], records: list[Record],
@@ -205,10 +232,9 @@ class RayExecutor:
             shares: dict[str, list[Any]] = {c.name: [] for c in corpus}
             for index, batch in enumerate(dataset.iter_batches(batch_size=None,
                                                                batch_format="pyarrow")):
-                state, batch_shares = _write_part(batch,
-                                                  analysed / f"part-{index:06d}.parquet")
-                for found in batch_shares:
-                    for name, share in found.items():
+                state, reports = write_part(batch, analysed / f"part-{index:06d}.parquet")
+                for report in reports:
+                    for name, share in report.shares.items():
                         shares[name].append(share)
                 yield state
             if corpus:
@@ -242,14 +268,14 @@ class RayExecutor:
                     fit, results.get(component.name, {}))
 
 
-def _write_part(batch: pa.Table, path: Path) -> tuple[RunState, list[dict[str, Any]]]:
-    """Keep a finished batch as a Parquet part; return it as a RunState for the store, and
-    its actor batches' corpus shares."""
+def write_part(batch: pa.Table, path: Path) -> tuple[RunState, list[BatchReport]]:
+    """Keep a finished block as a Parquet part; return it as a RunState, its statistics
+    those of its actor batches added up (as a local executor's batch carries them), and
+    those batches' reports for their corpus shares."""
     pq.write_table(batch.select(ANALYSED_SCHEMA.names).cast(ANALYSED_SCHEMA), path)
     columns = batch.to_pydict()
-    state = tables_from_columns(columns)
-    # A block may hold several actor batches: add up their statistics.
-    for payload in columns["stats"]:
-        if payload is not None:
-            state.stats.add(pickle.loads(payload))
-    return state, [pickle.loads(s) for s in columns["shares"] if s is not None]
+    state = run_state_from_columns(columns)
+    reports = batch_reports(columns["report"])
+    for report in reports:
+        state.stats.add(report.stats)
+    return state, reports

@@ -68,18 +68,18 @@ def records_from_batch(batch: dict[str, Any]) -> list[Record]:
     return [pickle.loads(payload) for payload in batch["record"]]
 
 
-def analysed_columns(tables: RunState) -> dict[str, list[Any]]:
+def analysed_columns(state: RunState) -> dict[str, list[Any]]:
     """A batch's analysis as columns of ANALYSED_SCHEMA, one row per record."""
     by_row: dict[int, list[int]] = {}
-    for index, segment in enumerate(tables.segments):
+    for index, segment in enumerate(state.segments):
         by_row.setdefault(segment["row_id"], []).append(index)
-    dim = 0 if tables.embeddings is None else int(tables.embeddings.shape[1])
+    dim = 0 if state.embeddings is None else int(state.embeddings.shape[1])
     columns: dict[str, list[Any]] = {name: [] for name in ANALYSED_SCHEMA.names}
-    for record in tables.records:
+    for record in state.records:
         members = by_row.get(record["row_id"], [])
-        segments = [tables.segments[i] for i in members]
-        vectors = (np.zeros((len(members), dim), dtype=np.float32) if tables.embeddings is None
-                   else np.asarray(tables.embeddings[members], dtype=np.float32))
+        segments = [state.segments[i] for i in members]
+        vectors = (np.zeros((len(members), dim), dtype=np.float32) if state.embeddings is None
+                   else np.asarray(state.embeddings[members], dtype=np.float32))
         columns["row_id"].append(record["row_id"])
         columns["record"].append(pickle.dumps(record, protocol=_PICKLE))
         columns["segments"].append(pickle.dumps(segments, protocol=_PICKLE))
@@ -97,7 +97,7 @@ def part_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.parquet"))
 
 
-def tables_from_columns(columns: Mapping[str, list[Any]]) -> RunState:
+def run_state_from_columns(columns: Mapping[str, list[Any]]) -> RunState:
     """Analysed records in ANALYSED_SCHEMA columns back as a RunState."""
     records = [pickle.loads(payload) for payload in columns["record"]]
     segments: list[Segment] = []
@@ -110,7 +110,7 @@ def tables_from_columns(columns: Mapping[str, list[Any]]) -> RunState:
             blocks.append(_vectors(vectors, dim))
     complete = bool(blocks) and len(segments) == sum(len(b) for b in blocks)
     return RunState(records=records, segments=segments,
-                  embeddings=np.vstack(blocks) if complete else None)
+                    embeddings=np.vstack(blocks) if complete else None)
 
 
 def read_transformed(files: Iterable[Path]

@@ -13,7 +13,7 @@ import numpy as np
 from voc.errors import ConfigError
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from voc.io.hashing import sha256_file
-from voc.pipeline.base import Record, Segment, Tables, register
+from voc.pipeline.base import Record, RunState, Segment, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.pipeline.resources import Resources
 from voc.pipeline.settings import ClassifySettings
@@ -110,8 +110,8 @@ class ClassifyComponent:
             "encoder_backend": self.classifier.backend,
         }
 
-    def __call__(self, tables: Tables) -> Tables:
-        segments = tables.segments
+    def __call__(self, state: RunState) -> RunState:
+        segments = state.segments
         predictions = self.classifier.run([s["text"] for s in segments], self.token_budget)
         sentiment_labels = predictions.sentiment_labels
         emotion_labels = predictions.emotion_labels
@@ -126,13 +126,13 @@ class ClassifyComponent:
                 for label, p in zip(emotion_labels, predictions.emotion_probs[index],
                                     strict=True)
             }
-        tables.embeddings = predictions.embeddings
-        tables.stats.encoder_cache = {"unique_texts": self.classifier.last_unique,
-                                      "from_cache": self.classifier.last_cache_hits}
-        _aggregate_records(tables.records, segments, predictions, sentiment_labels,
+        state.embeddings = predictions.embeddings
+        state.stats.encoder_cache = {"unique_texts": self.classifier.last_unique,
+                                     "from_cache": self.classifier.last_cache_hits}
+        _aggregate_records(state.records, segments, predictions, sentiment_labels,
                            emotion_labels)
-        tables.stats.models.update(self.models())
-        return tables
+        state.stats.models.update(self.models())
+        return state
 
 
 def _aggregate_records(

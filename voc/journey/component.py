@@ -17,7 +17,7 @@ from voc.journey.linking import UNASSIGNED, Anchors, JourneyLinker, LinkSettings
 from voc.journey.maps import JourneyMap, load_journey_map
 from voc.journey.painpoints import assess
 from voc.normalize.persian import persian_word_tokenizer
-from voc.pipeline.base import CorpusFit, Record, Segment, Tables, register
+from voc.pipeline.base import CorpusFit, Record, RunState, Segment, SegmentFields, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.pipeline.resources import Resources, english_pipeline, persian_normalizer
 from voc.pipeline.settings import JourneySettings
@@ -197,7 +197,7 @@ class JourneyComponent:
             )
 
     # CorpusComponent: what a distributed executor calls, batch by batch.
-    def collect(self, batch: Tables) -> Anchors | None:
+    def collect(self, batch: RunState) -> Anchors | None:
         """A batch's share of the fit: its keyword anchors' sums."""
         if not batch.segments or batch.embeddings is None:
             return None
@@ -211,7 +211,7 @@ class JourneyComponent:
                 anchors = share if anchors is None else anchors + share
         return None if anchors is None else CorpusFit(anchors)
 
-    def transform(self, batch: Tables, fit: CorpusFit) -> list[dict[str, Any]]:
+    def transform(self, batch: RunState, fit: CorpusFit) -> list[dict[str, Any]]:
         """This batch's segments' pain points and links under the run's anchors."""
         segments = [dict(s) for s in batch.segments]
         if not segments:
@@ -220,35 +220,35 @@ class JourneyComponent:
                       {r["row_id"]: r.get("channel") for r in batch.records}, fit.model)
         return [{k: s.get(k) for k in SEGMENT_FIELDS} for s in segments]
 
-    def adopt(self, fit: CorpusFit, transformed: Mapping[tuple[int, int], Mapping[str, Any]]
-              ) -> Mapping[tuple[int, int], Mapping[str, Any]]:
+    def adopt(self, fit: CorpusFit, transformed: SegmentFields) -> SegmentFields:
         return transformed
 
-    def __call__(self, tables: Tables) -> Tables:
-        segments = tables.segments
-        tables.artifacts.journey_map = self.journey
-        if segments and (tables.embeddings is None or len(tables.embeddings) != len(segments)):
+    def __call__(self, state: RunState) -> RunState:
+        segments = state.segments
+        state.artifacts.journey_map = self.journey
+        if segments and (state.embeddings is None or len(state.embeddings) != len(segments)):
             raise ConfigError("the journey component needs 'classify' before it in the "
                               "pipeline (it reuses the segment embeddings)")
-        done: Mapping[tuple[int, int], Mapping[str, Any]] = \
-            tables.artifacts.fits.get(self.name) or {}
+        adopted = state.artifacts.fits.get(self.name)
+        # Only this stage's own adopt() leaves a fit under its name: segment fields.
+        done: SegmentFields = adopted if isinstance(adopted, Mapping) else {}
         if done and all((s["row_id"], s.get("segment_index")) in done for s in segments):
             for segment in segments:
                 segment.update(done[(segment["row_id"], segment["segment_index"])])
         else:
-            self.annotate(segments, tables.embeddings,
-                          {r["row_id"]: r.get("channel") for r in tables.records})
-        summarize_records(tables.records, segments, self.journey)
+            self.annotate(segments, state.embeddings,
+                          {r["row_id"]: r.get("channel") for r in state.records})
+        summarize_records(state.records, segments, self.journey)
         assigned = sum(s["journey_stage"] != UNASSIGNED for s in segments)
-        tables.stats.journey = {
+        state.stats.journey = {
             "map": self.journey.source,
             "segments": len(segments),
             "pain_points": sum(s["is_pain_point"] for s in segments),
             "assigned_stage": assigned,
         }
         log.info("journey: %d of %d segments linked to a stage, %d pain points", assigned,
-                 len(segments), tables.stats.journey["pain_points"])
-        return tables
+                 len(segments), state.stats.journey["pain_points"])
+        return state
 
 
 register(JourneyComponent.name)(JourneyComponent)

@@ -38,6 +38,7 @@ import numpy as np
 from voc.journey.keywords import Keyword, KeywordMatcher, Tokenize
 from voc.journey.maps import LANGUAGES, JourneyItem, JourneyMap
 from voc.journey.painpoints import is_failure_term
+from voc.pipeline.settings import JourneySettings
 
 UNASSIGNED = "unassigned"
 CHANCE_FACTOR = 1.5  # a stage link needs at least 1.5x the uniform probability
@@ -51,6 +52,9 @@ Encode = Callable[[list[str]], np.ndarray]
 #   p1 / (p1 + p2) = sigmoid(logit1 - logit2), in [0.5, 1]: how clearly the best stage
 #   beats the next one, whatever the number of stages.
 ConfidenceMeasure = Literal["stage_probability", "over_runner_up"]
+
+
+_RUN_DEFAULTS = JourneySettings()
 
 
 @dataclass(frozen=True)
@@ -81,8 +85,10 @@ class LinkSettings:
     # "the transfer never arrived" says payments more than "card" in the same clause.
     pain_keyword_weight: float = 0.0
     pain_window: int = 3
-    min_confidence: float = 0.5
-    min_touchpoint_confidence: float = 0.5
+    # The thresholds are the pipeline's (defined once, in JourneySettings, with the
+    # held-out figures they were chosen by), so a linker built here links like a run.
+    min_confidence: float = _RUN_DEFAULTS.min_confidence
+    min_touchpoint_confidence: float = _RUN_DEFAULTS.min_touchpoint_confidence
     confidence_measure: ConfidenceMeasure = "stage_probability"
 
 

@@ -24,7 +24,7 @@ from voc.journey.maps import JourneyMap
 from voc.kpi.drivers import key_drivers
 from voc.kpi.periods import PeriodGrid, period_grid
 from voc.kpi.scores import KPI_FUNCTIONS, nps, respondent_key
-from voc.pipeline.base import OutputTable, Record, Segment, Tables, register
+from voc.pipeline.base import OutputTable, Record, RunState, Segment, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.pipeline.settings import DriversSettings
 from voc.privacy.columns import redact_value
@@ -282,20 +282,20 @@ class DriversComponent:
                  resources: Resources | None = None) -> None:
         self.min_support = settings.min_support
 
-    def __call__(self, tables: Tables) -> Tables:
-        journey = tables.artifacts.journey_map
-        segments = tables.segments
-        people, of_row = respondents(tables.records, segments)
+    def __call__(self, state: RunState) -> RunState:
+        journey = state.artifacts.journey_map
+        segments = state.segments
+        people, of_row = respondents(state.records, segments)
         labels = _labels(segments, journey)
-        tables.documents["kpis"] = kpi_document(people, labels, self.min_support,
-                                                period_grid(tables.records))
-        tables.outputs["drivers"] = OutputTable(
+        state.documents["kpis"] = kpi_document(people, labels, self.min_support,
+                                                period_grid(state.records))
+        state.outputs["drivers"] = OutputTable(
             driver_rows(people, labels, self.min_support), DRIVERS_SCHEMA)
-        tables.outputs["journey"] = OutputTable(
+        state.outputs["journey"] = OutputTable(
             journey_matrix(segments, people, of_row, journey), JOURNEY_SCHEMA)
-        tables.outputs["pain_points"] = OutputTable(
-            pain_point_rows(tables.records, segments), PAIN_POINTS_SCHEMA)
-        return tables
+        state.outputs["pain_points"] = OutputTable(
+            pain_point_rows(state.records, segments), PAIN_POINTS_SCHEMA)
+        return state
 
 
 register(DriversComponent.name)(DriversComponent)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from voc.io.records import STATUS_EMPTY, STATUS_OK, STATUS_UNSUPPORTED_LANGUAGE
 from voc.language.detect import detect_language
-from voc.pipeline.base import Record, Tables, apply_per_record, register
+from voc.pipeline.base import Record, RunState, apply_per_record, register
 from voc.pipeline.fields import Declares, Kind, record_fields
 from voc.pipeline.settings import LanguageSettings
 
@@ -62,9 +62,9 @@ class LanguageComponent:
             fields["status_detail"] = f"language not supported (script: {guess.script})"
         return fields
 
-    def __call__(self, tables: Tables) -> Tables:
-        apply_per_record(tables.records, self.name, self.tag)
-        return tables
+    def __call__(self, state: RunState) -> RunState:
+        apply_per_record(state.records, self.name, self.tag)
+        return state
 
 
 register(LanguageComponent.name)(LanguageComponent)

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from voc.io.records import STATUS_TOO_LONG
 from voc.normalize.english import EnglishNormalizer
-from voc.pipeline.base import Record, Tables, apply_per_record, register
+from voc.pipeline.base import Record, RunState, apply_per_record, register
 from voc.pipeline.fields import Declares, Kind, record_fields
 from voc.pipeline.resources import Resources
 from voc.pipeline.settings import NormalizeSettings
@@ -83,11 +83,11 @@ class NormalizeComponent:
                 "analysed the first part"
         return fields
 
-    def __call__(self, tables: Tables) -> Tables:
-        for record in tables.records:
+    def __call__(self, state: RunState) -> RunState:
+        for record in state.records:
             record.setdefault("text_normalized", "")
-        apply_per_record(tables.analyzed(), self.name, self.normalize)
-        return tables
+        apply_per_record(state.analyzed(), self.name, self.normalize)
+        return state
 
 
 register(NormalizeComponent.name)(NormalizeComponent)

@@ -27,9 +27,19 @@ from voc.pipeline.settings import validate_section
 if TYPE_CHECKING:
     from voc.journey.maps import JourneyMap
     from voc.pipeline.resources import Resources
+    from voc.themes.component import ThemePrefit
 
 Record = dict[str, Any]
 Segment = dict[str, Any]
+# Fields a stage gives segments, by (row id, segment index): what survives a segment's
+# trip through an executor's batches, where list positions do not.
+SegmentFields = Mapping[tuple[int, int], Mapping[str, Any]]
+# What a corpus stage keeps from an executor's distributed fit (CorpusComponent.adopt),
+# one kind per corpus stage that exists: the fields its transform gave each segment
+# (journey's links), or a model fitted with every segment assigned (themes). A new corpus
+# stage adds its kind here, so every stage reading `Artifacts.fits` is checked against it.
+# (A `type` statement: evaluated lazily, so ThemePrefit is imported for the checker only.)
+type AdoptedFit = SegmentFields | ThemePrefit
 
 
 @dataclass(frozen=True)
@@ -90,7 +100,7 @@ class Artifacts:
     # Corpus fits an executor made before the corpus stages ran, by stage name (the Ray
     # executor fits on a sample and applies in its distributed pass; see CorpusComponent):
     # the stage adopts them instead of fitting again.
-    fits: dict[str, Any] = field(default_factory=dict)
+    fits: dict[str, AdoptedFit] = field(default_factory=dict)
 
 
 @dataclass
@@ -116,10 +126,6 @@ class RunState:
     def analyzed(self) -> Iterable[Record]:
         """Records whose text later stages analyse (not empty, not unsupported...)."""
         return (r for r in self.records if r["status"] in ANALYZED_STATUSES)
-
-
-# The older name: the run state used to be an untyped bag of tables and statistics.
-Tables = RunState
 
 
 class Component(Protocol):
@@ -162,8 +168,7 @@ class CorpusComponent(Component, Protocol):
 
     def transform(self, batch: RunState, fit: CorpusFit) -> list[dict[str, Any]]: ...
 
-    def adopt(self, fit: CorpusFit,
-              transformed: Mapping[tuple[int, int], Mapping[str, Any]]) -> Any: ...
+    def adopt(self, fit: CorpusFit, transformed: SegmentFields) -> AdoptedFit: ...
 
 
 ComponentFactory = type[Component]

@@ -30,7 +30,14 @@ from typing import Any, Protocol, cast
 
 import numpy as np
 
-from voc.pipeline.base import Component, CorpusComponent, Record, RunState, Segment
+from voc.pipeline.base import (
+    AdoptedFit,
+    Component,
+    CorpusComponent,
+    Record,
+    RunState,
+    Segment,
+)
 from voc.pipeline.fields import READER_FIELDS, Kind
 from voc.pipeline.run import StageCallback, run_components
 
@@ -50,7 +57,7 @@ class Executor(Protocol):
     timings in `timings` once the batches are consumed."""
 
     name: str
-    fits: dict[str, Any]
+    fits: dict[str, AdoptedFit]
     timings: dict[str, float]
 
     def map_rows(self, components: list[Component], records: list[Record],
@@ -124,7 +131,7 @@ class LocalExecutor:
     def __init__(self, workers: int = 1, batch_size: int | None = None) -> None:
         self.workers = max(workers, 1)
         self.batch_size = batch_size
-        self.fits: dict[str, Any] = {}
+        self.fits: dict[str, AdoptedFit] = {}
         self.timings: dict[str, float] = {}
 
     def map_rows(self, components: list[Component], records: list[Record],

@@ -27,7 +27,7 @@ from voc.io.schema import RECORDS_SCHEMA, SEGMENTS_SCHEMA
 RECORD = "record"
 SEGMENT = "segment"
 # Segment data that never reaches an output file, with what it is: the encoder's vectors
-# are held beside the segments (Tables.embeddings, one row per segment), not in them.
+# are held beside the segments (RunState.embeddings, one row per segment), not in them.
 IN_MEMORY: dict[str, str] = {f"{SEGMENT}.embedding": "vector (in memory)"}
 _SCHEMAS = {RECORD: RECORDS_SCHEMA, SEGMENT: SEGMENTS_SCHEMA}
 # What the reader puts in every record before the first stage runs (voc.io.records).

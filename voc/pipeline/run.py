@@ -17,7 +17,7 @@ import voc.privacy.component
 import voc.segment.component
 import voc.themes.component  # noqa: F401
 from voc.errors import ConfigError
-from voc.pipeline.base import Component, Tables, check_pipeline, create_component
+from voc.pipeline.base import Component, RunState, check_pipeline, create_component
 from voc.pipeline.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -46,15 +46,15 @@ def build_components(config: Mapping[str, Any],
 
 
 def run_components(
-    components: list[Component], tables: Tables, on_stage: StageCallback | None = None
-) -> Tables:
-    """Run each component in turn; record per-stage wall time in `tables.stats`."""
-    timings = tables.stats.timings_s
+    components: list[Component], state: RunState, on_stage: StageCallback | None = None
+) -> RunState:
+    """Run each component in turn; record per-stage wall time in `state.stats`."""
+    timings = state.stats.timings_s
     for index, component in enumerate(components):
         if on_stage:
             on_stage(component.name, index, len(components))
         started = time.perf_counter()
-        tables = component(tables)
+        state = component(state)
         elapsed = time.perf_counter() - started
         timings[component.name] = round(elapsed, 3)
         log.info("stage %s done in %.2fs", component.name, elapsed,
@@ -62,4 +62,4 @@ def run_components(
                         "seconds": round(elapsed, 3)})
     if on_stage:
         on_stage("done", len(components), len(components))
-    return tables
+    return state

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from typing import Any, ClassVar
 
-from voc.pipeline.base import Record, Tables, apply_per_record, register
+from voc.pipeline.base import Record, RunState, apply_per_record, register
 from voc.pipeline.fields import Declares, Kind, record_fields
 from voc.pipeline.resources import Resources, english_pipeline
 from voc.pipeline.settings import RedactSettings
@@ -60,7 +60,7 @@ class RedactComponent:
             else None
         self.redactor = PiiRedactor(kinds=kinds, name_finder=finder)
 
-    def __call__(self, tables: Tables) -> Tables:
+    def __call__(self, state: RunState) -> RunState:
         counts: Counter[str] = Counter()
 
         def redact(record: Record) -> dict[str, Any]:
@@ -68,13 +68,13 @@ class RedactComponent:
             counts.update(result.counts)
             return {"text_redacted": result.text, "pii_found": sum(result.counts.values())}
 
-        for record in tables.records:
+        for record in state.records:
             record.setdefault("text_redacted", "")
             record.setdefault("pii_found", 0)
         # Every record with text is redacted, analysed or not: all of them are written out.
-        apply_per_record((r for r in tables.records if r["text"]), self.name, redact)
-        tables.stats.redactions = dict(sorted(counts.items()))
-        return tables
+        apply_per_record((r for r in state.records if r["text"]), self.name, redact)
+        state.stats.redactions = dict(sorted(counts.items()))
+        return state
 
 
 register(RedactComponent.name)(RedactComponent)

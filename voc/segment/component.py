@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from voc.language.detect import detect_language
-from voc.pipeline.base import Tables, mark_row_error, register
+from voc.pipeline.base import RunState, mark_row_error, register
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.pipeline.resources import Resources
 from voc.pipeline.settings import SegmentSettings
@@ -36,8 +36,8 @@ class SegmentComponent:
             max_segment_chars=settings.max_segment_chars,
         )
 
-    def __call__(self, tables: Tables) -> Tables:
-        records = list(tables.analyzed())
+    def __call__(self, state: RunState) -> RunState:
+        records = list(state.analyzed())
         segments = []
         for offset in range(0, len(records), _BATCH):
             batch = records[offset: offset + _BATCH]
@@ -69,10 +69,10 @@ class SegmentComponent:
                         "char_end": span.end,
                         "terms": span.terms,
                     })
-        for record in tables.records:
+        for record in state.records:
             record.setdefault("n_segments", 0)
-        tables.segments = segments
-        return tables
+        state.segments = segments
+        return state
 
 
 register(SegmentComponent.name)(SegmentComponent)

@@ -18,7 +18,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,7 +29,14 @@ from voc.errors import ConfigError
 from voc.io.schema import THEMES_SCHEMA
 from voc.kpi.scores import respondent_key
 from voc.language.script import has_persian_letter
-from voc.pipeline.base import CorpusFit, OutputTable, Segment, Tables, register
+from voc.pipeline.base import (
+    CorpusFit,
+    OutputTable,
+    RunState,
+    Segment,
+    SegmentFields,
+    register,
+)
 from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
 from voc.pipeline.resources import Resources
 from voc.pipeline.settings import ThemesSettings
@@ -145,31 +152,31 @@ class ThemesComponent:
             ThemeModel.load(previous, PAIN_VIEW)
             if previous and Path(previous, state_names(PAIN_VIEW)[0]).is_file() else None)
 
-    def __call__(self, tables: Tables) -> Tables:
-        segments = tables.segments
-        embeddings = tables.embeddings
+    def __call__(self, run: RunState) -> RunState:
+        segments = run.segments
+        embeddings = run.embeddings
         if segments and (embeddings is None or len(embeddings) != len(segments)):
             raise ConfigError("the themes component needs the segment embeddings of "
                               "'classify': put 'classify' before 'themes' in the pipeline")
         tokenizer = ThemeTokenizer()
         every = np.arange(len(segments))
-        labels, summary = self._view(tables, "themes", every, self.curation, self.previous,
+        labels, summary = self._view(run, "themes", every, self.curation, self.previous,
                                      tokenizer)
         for segment, theme_id in zip(segments, labels, strict=True):
             segment["theme_id"], segment["theme_label"] = theme_id
-        _record_themes(tables, segments)
-        tables.stats.themes["themes"] = summary
+        _record_themes(run, segments)
+        run.stats.themes["themes"] = summary
         if self.pain_view and any("is_pain_point" in s for s in segments):
             pain = np.flatnonzero([bool(s.get("is_pain_point")) for s in segments])
             # Curation edits the main view's ids; the pain view takes seeds only.
-            pain_labels, pain_summary = self._view(tables, PAIN_VIEW, pain, None,
+            pain_labels, pain_summary = self._view(run, PAIN_VIEW, pain, None,
                                                    self.previous_pain, tokenizer)
             for segment in segments:
                 segment["pain_theme_id"] = None
             for index, (pain_theme_id, _) in zip(pain, pain_labels, strict=True):
                 segments[index]["pain_theme_id"] = pain_theme_id
-            tables.stats.themes[PAIN_VIEW] = pain_summary
-        return tables
+            run.stats.themes[PAIN_VIEW] = pain_summary
+        return run
 
     def fit(self, embeddings: np.ndarray, documents: list[str], groups: list[str]
             ) -> ThemeModel:
@@ -187,7 +194,7 @@ class ThemesComponent:
 
     # CorpusComponent: what a distributed executor calls. Only the main view is fitted
     # this way; the pain view (pain points come from journey) is fitted by __call__.
-    def collect(self, batch: Tables) -> ThemeShare | None:
+    def collect(self, batch: RunState) -> ThemeShare | None:
         """A batch's share of the fit: each record's segments' texts, language groups and
         embeddings."""
         if not batch.segments or batch.embeddings is None:
@@ -232,7 +239,7 @@ class ThemesComponent:
                         "segments": len(texts)})
         return CorpusFit(ThemeSampleFit(model, keys, texts, groups, len(sample)))
 
-    def transform(self, batch: Tables, fit: CorpusFit) -> list[dict[str, Any]]:
+    def transform(self, batch: RunState, fit: CorpusFit) -> list[dict[str, Any]]:
         """Main-view theme ids of a batch's segments under the sample's fit."""
         if not batch.segments:
             return []
@@ -243,8 +250,7 @@ class ThemesComponent:
                                        [str(s.get("text") or "") for s in batch.segments])
         return [{"theme_id": int(label)} for label in labels.tolist()]
 
-    def adopt(self, fit: CorpusFit,
-              transformed: Mapping[tuple[int, int], Mapping[str, Any]]) -> ThemePrefit:
+    def adopt(self, fit: CorpusFit, transformed: SegmentFields) -> ThemePrefit:
         """The state __call__ keeps: every segment's key and theme id, the fit covering
         only the sample."""
         if not fit.per_batch:
@@ -282,23 +288,23 @@ class ThemesComponent:
                                ensure_ascii=False)
         return hashlib.sha256(described.encode()).hexdigest()[:16]
 
-    def _view(self, tables: Tables, view: str, members: np.ndarray, curation: Curation | None,
+    def _view(self, run: RunState, view: str, members: np.ndarray, curation: Curation | None,
               previous: ThemeModel | None, tokenizer: ThemeTokenizer,
               ) -> tuple[list[tuple[int | None, str | None]], dict[str, Any]]:
         """Fit one view on the segments at `members`; add its table, JSON and state to the
         run; return each member's (theme id, label), None when unthemed."""
         started = time.perf_counter()
-        segments = [tables.segments[i] for i in members]
+        segments = [run.segments[i] for i in members]
         documents = [str(s.get("text") or "") for s in segments]
         rows: list[dict[str, Any]] = []
         assigned: list[tuple[int | None, str | None]] = []
         summary = summarize([], OUTLIER, "none", 0.0)
         if segments:
-            assert tables.embeddings is not None  # checked by the caller
+            assert run.embeddings is not None  # checked by the caller
             # Only the main view is fitted ahead, by a distributed executor.
-            prefit: ThemePrefit | None = \
-                tables.artifacts.fits.get(self.name) if view == self.name else None
-            embeddings = tables.embeddings[members]
+            adopted = run.artifacts.fits.get(self.name) if view == self.name else None
+            prefit = adopted if isinstance(adopted, ThemePrefit) else None
+            embeddings = run.embeddings[members]
             groups = [language_group(s) for s in segments]
             model = self.model(view, curation, tokenizer).fit(
                 embeddings, groups, documents,
@@ -310,30 +316,30 @@ class ThemesComponent:
                 model.mode_, model.reason_ = prefit.mode, prefit.reason
             rows = theme_rows(model, model.centred(embeddings, groups), segments, documents,
                               tokenizer, phrase_model=self.name_phrases,
-                              stage_names=_stage_names(tables),
+                              stage_names=_stage_names(run),
                               respondent_of={r["row_id"]: respondent_key(r)
-                                             for r in tables.records})
+                                             for r in run.records})
             # The trend test belongs to the theme, so it is computed here, once, and the
             # report reads it from themes.parquet.
             rows_of: dict[int, set[int]] = {}
             for segment, label in zip(segments, model.labels_.tolist(), strict=True):
                 rows_of.setdefault(label, set()).add(segment["row_id"])
             trends = theme_trends({r["theme_id"]: rows_of.get(r["theme_id"], set())
-                                   for r in rows}, tables.records)
+                                   for r in rows}, run.records)
             for row in rows:
                 row.update(trends[row["theme_id"]])
             json_name, tensor_name = state_names(view)
             tensors, state = model.state_files(labels_for_state(rows))
-            tables.files[tensor_name] = tensors
-            tables.documents[json_name.removesuffix(".json")] = state
+            run.files[tensor_name] = tensors
+            run.documents[json_name.removesuffix(".json")] = state
             label_of = {r["theme_id"]: r["label"] for r in rows}
             assigned = [(t, label_of[t]) if t != OUTLIER else (None, None)
                         for t in model.labels_.tolist()]
             summary = summarize(model.labels_.tolist(), OUTLIER, model.method_,
                                 time.perf_counter() - started, model.no_content_)
             summary["mode"], summary["mode_reason"] = model.mode_, model.reason_
-        tables.outputs[view] = OutputTable(rows, THEMES_SCHEMA)
-        tables.documents[view] = {**summary, "themes": rows}
+        run.outputs[view] = OutputTable(rows, THEMES_SCHEMA)
+        run.documents[view] = {**summary, "themes": rows}
         return assigned, summary
 
 
@@ -354,18 +360,18 @@ def summarize(labels: Sequence[int], outlier: int, method: str,
     }
 
 
-def _stage_names(tables: Tables) -> dict[str, str]:
+def _stage_names(run: RunState) -> dict[str, str]:
     """Journey stage id -> English name, when the journey stage ran before themes."""
-    journey = tables.artifacts.journey_map
+    journey = run.artifacts.journey_map
     return {item.id: item.label("en") for item in journey.stages} if journey else {}
 
 
-def _record_themes(tables: Tables, segments: Sequence[Segment]) -> None:
+def _record_themes(run: RunState, segments: Sequence[Segment]) -> None:
     by_row: dict[int, set[int]] = {}
     for segment in segments:
         if segment.get("theme_id") is not None:
             by_row.setdefault(segment["row_id"], set()).add(segment["theme_id"])
-    for record in tables.records:
+    for record in run.records:
         record["themes"] = sorted(by_row.get(record["row_id"], ()))
 
 
