@@ -570,6 +570,14 @@ def test_comparison_with_a_previous_run() -> None:
                                          "high": 100.0, "n": len(previous.records)}}}
     changes = _context(synthetic_run(), previous)["changes"]
     assert any(c.startswith("NPS +100 → -13") for c in changes)
+    # The complaint share is each run's own kpis.json figure, not recounted from the
+    # previous run's records: 100 of the 140 answers here are negative (71.4%).
+    assert not any(c.startswith("answers with a complaint") for c in changes)
+    previous.kpis["overall"]["negative_share"] = 10.0
+    for record in previous.records:
+        record["sentiment"] = "positive"
+    changes = _context(synthetic_run(), previous)["changes"]
+    assert "answers with a complaint 10% → 71% (+61 points)" in changes
 
 
 def test_hostile_theme_labels_and_quotes_stay_text() -> None:

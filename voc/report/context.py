@@ -281,10 +281,10 @@ def _changes(run: RunData, current: Mapping[str, Any], previous: RunData | None
                 changes.append((abs(delta), f"{kpi['name'].upper()} "
                                             f"{kpi_text(kpi['name'], old['value'])} → "
                                             f"{kpi['text']} ({delta:+.1f})"))
-        old_analysed = [r for r in previous.records if r["status"] in ANALYZED_STATUSES]
-        old_share = _negative_share(share_table((r.get("sentiment") for r in old_analysed),
-                                                SENTIMENT_ORDER))
-        new_share = _negative_share(current["sentiment_mix"])
+        # Each run's own figure from its kpis.json (voc.kpi.component.answer_figures),
+        # not recounted from the previous run's records; a run without it has no line.
+        old_share, new_share = (((r.kpis or {}).get("overall") or {}).get("negative_share")
+                                for r in (previous, run))
         if new_share is not None and old_share is not None:
             delta = new_share - old_share
             changes.append((abs(delta), f"answers with a complaint {old_share:.0f}% → "
