@@ -110,8 +110,9 @@ THEMES_SCHEMA = pa.schema([
     # One line for a reader: customers, how they feel, what they mention, where.
     ("description", pa.string()),
     # Over time (voc.themes.describe.theme_trends): the run's periods (week or month,
-    # voc.kpi.periods), the theme's share of the analysed answers in each (0..1, null
-    # where a period has none), and the latest period against all earlier ones: the
+    # voc.kpi.periods), the theme's share of the respondents with an analysed answer in
+    # each (0..1, null where a period has none; respondents, the report's customers,
+    # not answers), and the latest period against all earlier ones: the
     # change in share (0..1), its two-proportion z, and rising | falling | stable | not
     # enough data (|z| > 1.96 is a move unlikely to be chance).
     ("trend_periods", pa.list_(pa.string())),
