@@ -131,6 +131,51 @@ def test_kpis_per_period_count_each_respondent_once_in_time_order() -> None:
     assert may["nps"]["low"] is not None and may["nps"]["high"] is not None
 
 
+def test_kpis_break_down_by_source_and_question_per_respondent() -> None:
+    tables = _tables()
+    tables.records[0]["question"] = "q1"
+    tables.records[1]["question"] = "q2"  # the same respondent's second answer
+    tables.records[2]["question"] = "q1"
+    tables.records[3]["source"] = "t.csv"
+    by = DriversComponent(DriversSettings(min_support=1))(tables).documents["kpis"]["by"]
+    source = {row["key"]: row for row in by["source"]}
+    # s.csv: respondents 1 (NPS 2) and 2 (NPS 10) -> 0; t.csv: respondent 3 (9) -> +100.
+    assert (source["s.csv"]["records"], source["s.csv"]["nps"]["value"]) == (2, 0.0)
+    assert (source["t.csv"]["records"], source["t.csv"]["nps"]["value"]) == (1, 100.0)
+    question = {row["key"]: row for row in by["question"]}
+    # q1: respondents 1 and 2 -> 0; q2: respondent 1 (NPS 2) -> -100; row 3 has none.
+    assert (question["q1"]["records"], question["q1"]["nps"]["value"]) == (2, 0.0)
+    assert (question["q2"]["records"], question["q2"]["nps"]["value"]) == (1, -100.0)
+
+
+def test_sentiment_and_pain_per_period_are_of_analysed_answers() -> None:
+    tables = _tables()
+    dates = ("2026-05-03", "2026-05-03", "2026-02-10", "2026-05-20")
+    scores = (("negative", -0.8), ("mixed", -0.2), ("positive", 0.6), ("neutral", 0.0))
+    for record, date, (label, score) in zip(tables.records, dates, scores, strict=True):
+        record.update(date=date, status="ok", sentiment=label, sentiment_score=score)
+    tables.records[3]["status"] = "empty"  # not analysed: in no sentiment figure
+    kpis = DriversComponent(DriversSettings(min_support=1))(tables).documents["kpis"]
+    rows = {row["period"]: row for row in kpis["periods"]["rows"]}
+    # May: answers 0 and 1 (one respondent, two answers: sentiment is per answer), both
+    # negative or mixed, both with a pain point (segments 0-0 and 1-0).
+    may = rows["2026-05"]
+    assert (may["analysed"], may["mean_sentiment"]) == (2, -0.5)  # (-0.8 - 0.2) / 2
+    assert (may["negative_share"], may["pain_share"]) == (100.0, 100.0)
+    february = rows["2026-02"]
+    assert (february["analysed"], february["mean_sentiment"]) == (1, 0.6)
+    assert (february["negative_share"], february["pain_share"]) == (0.0, 0.0)
+    overall = kpis["overall"]
+    assert (overall["analysed"], overall["mean_sentiment"]) == (3, pytest.approx(-0.133))
+    assert (overall["negative_share"], overall["pain_share"]) == (66.7, 66.7)
+    # Without pain-point detection (no journey stage) the pain share is not measured.
+    for segment in tables.segments:
+        del segment["is_pain_point"]
+    kpis = DriversComponent(DriversSettings(min_support=1))(tables).documents["kpis"]
+    assert kpis["overall"]["pain_share"] is None
+    assert {row["pain_share"] for row in kpis["periods"]["rows"]} == {None}
+
+
 def test_journey_matrix_cells() -> None:
     tables = _tables()
     people, of_row = respondents(tables.records, tables.segments)
@@ -166,7 +211,8 @@ def test_outputs_and_tolerates_missing_themes() -> None:
 def test_sample_run_writes_the_journey_and_driver_files(sample_run_dir: Path) -> None:
     kpis = json.loads((sample_run_dir / "kpis.json").read_text(encoding="utf-8"))
     assert kpis["overall"]["nps"]["n"] > 300
-    assert {"theme", "stage", "touchpoint", "channel", "lang"} <= set(kpis["by"])
+    assert {"theme", "stage", "touchpoint", "channel", "lang", "source",
+            "question"} <= set(kpis["by"])
     assert any(key.startswith("meta.") for key in kpis["by"])
     drivers = pq.read_table(sample_run_dir / "drivers.parquet").to_pylist()
     ranked = [d for d in drivers if d["rank"] is not None]

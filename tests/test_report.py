@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import write_csv
 from voc.errors import InputError
-from voc.kpi.component import kpi_document, period_kpis, respondents
+from voc.kpi.component import kpi_document, pain_rows_of, respondents
 from voc.kpi.periods import period_grid
 from voc.report.data import RunData
 from voc.report.render import md_quote, render_report
@@ -246,11 +246,10 @@ def synthetic_run(scale: int = 1) -> RunData:
          "supported": True, "rank": 1},
     ]
     people, _ = respondents(records, segments)
-    # The overall NPS by hand; the per-period KPIs as the kpis stage writes them.
-    kpis = {"overall": {"records": len(records),
-                        "nps": {"name": "nps", "value": -13.33, "low": -30.1, "high": 3.4,
-                                "n": len(records)}},
-            "periods": period_kpis(people, period_grid(records))}
+    # The overall NPS by hand; the groups and periods as the kpis stage writes them.
+    kpis = kpi_document(people, {}, 1, period_grid(records), records, pain_rows_of(segments))
+    kpis["overall"]["nps"] = {"name": "nps", "value": -13.33, "low": -30.1, "high": 3.4,
+                              "n": len(records)}
     changes = {"run_id": "r2", "previous_run_id": "r1",
                "emerging_themes": [{"dimension": "theme", "key": "1", "label": "late delivery",
                                     "current": {"share": 0.3}, "status": "growing"}],
@@ -423,6 +422,20 @@ def test_trends_by_month_with_rising_and_falling_themes() -> None:
     for row in run.kpis["periods"]["rows"]:
         row["nps"] = {**row["nps"], "value": 42.0, "n": 7}
     assert {(r["nps"], r["nps_n"]) for r in _context(run)["trend"]} == {(42.0, 7)}
+    # So are the answers' sentiment and pain per period: late delivery's 30 complaints
+    # with 8 payment and 5 support ones make 43 of October's 53 answers negative (81.1%),
+    # all of them pain points; the 10 others are positive at +0.8.
+    october = context["trend"][-1]
+    assert (october["negative_share"], october["pain_share"]) == (81.1, 81.1)
+    assert october["mean_sentiment"] == -0.498  # (43 * -0.8 + 10 * 0.8) / 53
+    run.kpis["periods"]["rows"][0].update(negative_share=12.5, mean_sentiment=0.25)
+    assert (_context(run)["trend"][0]["negative_share"],
+            _context(run)["trend"][0]["mean_sentiment"]) == (12.5, 0.25)
+    # A kpis.json written before it had these figures: no trend, and a note saying why.
+    for row in run.kpis["periods"]["rows"]:
+        del row["analysed"]
+    older = _context(run)
+    assert older["trend"] == [] and "re-run" in older["notes"]["trends"]
     moving = context["moving_themes"]
     assert [t["label"] for t in moving["rising"]] == ["late delivery"]
     assert [t["label"] for t in moving["falling"]] == ["product quality"]
@@ -447,6 +460,27 @@ def test_breakdowns_by_channel_language_and_segment_columns() -> None:
     assert {r["value"] for r in breakdowns["Language"]} == {"English", "Persian"}
     tiers = {r["value"]: r["count"] for r in breakdowns["Customer tier"]}
     assert tiers == {"gold": 42, "new": 98}
+    # The KPIs per group are kpis.json's, found by the group's key (`fa` shown Persian).
+    run = synthetic_run()
+    persian = next(row for row in run.kpis["by"]["lang"] if row["key"] == "fa")
+    persian["nps"] = {"name": "nps", "value": 42.0, "low": 30.0, "high": 50.0, "n": 9}
+    run.kpis["by"]["meta.customer_tier"] = []
+    breakdowns = _context(run)["breakdowns"]
+    assert {r["value"]: r["kpis"]["nps"] for r in breakdowns["Language"]}["Persian"] == \
+        "+42 (n=9)"
+    assert {r["kpis"]["nps"] for r in breakdowns["Customer tier"]} == {"—"}
+    # Source and question are broken down too once there is more than one.
+    run = synthetic_run()
+    for record in run.records[::2]:
+        record["question"] = "q2"
+    people, _ = respondents(run.records, run.segments)
+    run.kpis = kpi_document(people, {}, 1, period_grid(run.records), run.records,
+                            pain_rows_of(run.segments))
+    questions = {r["value"]: r for r in _context(run)["breakdowns"]["Question"]}
+    assert {v: r["count"] for v, r in questions.items()} == {"q1": 70, "q2": 70}
+    assert questions["q2"]["kpis"]["nps"] == next(
+        f"{row['nps']['value']:+.0f} (n={row['nps']['n']})"
+        for row in run.kpis["by"]["question"] if row["key"] == "q2")
 
 
 def test_breakdown_figures_are_numbers_formatted_only_by_the_template() -> None:
@@ -536,6 +570,14 @@ def test_comparison_with_a_previous_run() -> None:
                                          "high": 100.0, "n": len(previous.records)}}}
     changes = _context(synthetic_run(), previous)["changes"]
     assert any(c.startswith("NPS +100 → -13") for c in changes)
+    # The complaint share is each run's own kpis.json figure, not recounted from the
+    # previous run's records: 100 of the 140 answers here are negative (71.4%).
+    assert not any(c.startswith("answers with a complaint") for c in changes)
+    previous.kpis["overall"]["negative_share"] = 10.0
+    for record in previous.records:
+        record["sentiment"] = "positive"
+    changes = _context(synthetic_run(), previous)["changes"]
+    assert "answers with a complaint 10% → 71% (+61 points)" in changes
 
 
 def test_hostile_theme_labels_and_quotes_stay_text() -> None:

@@ -724,6 +724,25 @@ def test_theme_trend_tests_the_latest_period_against_the_earlier_ones() -> None:
     assert (undated["trend_periods"], undated["trend_direction"]) == ([], "not enough data")
 
 
+def test_theme_trend_shares_are_of_respondents_not_answers() -> None:
+    from voc.themes.describe import theme_trends
+
+    # Two months; each survey row (source_row) answers two questions, dated alike.
+    # January: 3 respondents (6 answers), one of them with both answers in theme 1;
+    # February: 2 respondents (4 answers), both in theme 1 with one answer each.
+    records = [{"row_id": row_id, "source": "s.csv", "source_row": person,
+                "date": month, "status": "ok"}
+               for row_id, (person, month) in enumerate(
+                   (p, m) for p, m in ((1, "2026-01-05"), (2, "2026-01-06"), (3, "2026-01-07"),
+                                       (4, "2026-02-05"), (5, "2026-02-06"))
+                   for _ in range(2))]
+    trend = theme_trends({1: [0, 1, 6, 8]}, records)[1]
+    # 1 of 3 customers in January (by answers 2 of 6, the same), 2 of 2 in February
+    # (by answers 2 of 4: half, where every February customer mentions the theme).
+    assert trend["trend_share"] == [pytest.approx(1 / 3, abs=1e-6), 1.0]
+    assert trend["trend_change"] == pytest.approx(2 / 3, abs=1e-6)
+
+
 def test_component_rejects_unknown_settings() -> None:
     from voc.pipeline.base import create_component
 

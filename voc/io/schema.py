@@ -110,8 +110,9 @@ THEMES_SCHEMA = pa.schema([
     # One line for a reader: customers, how they feel, what they mention, where.
     ("description", pa.string()),
     # Over time (voc.themes.describe.theme_trends): the run's periods (week or month,
-    # voc.kpi.periods), the theme's share of the analysed answers in each (0..1, null
-    # where a period has none), and the latest period against all earlier ones: the
+    # voc.kpi.periods), the theme's share of the respondents with an analysed answer in
+    # each (0..1, null where a period has none; respondents, the report's customers,
+    # not answers), and the latest period against all earlier ones: the
     # change in share (0..1), its two-proportion z, and rising | falling | stable | not
     # enough data (|z| > 1.96 is a move unlikely to be chance).
     ("trend_periods", pa.list_(pa.string())),
@@ -202,18 +203,19 @@ DRIVERS_SCHEMA = pa.schema([
 KPIS_DOCUMENT_DOC = """DIR/kpis.json (written by the drivers component):
 
 {
-  "overall": {"records": 120, "nps": KPI, "csat": KPI, "ces": KPI},
+  "overall": {"records": 120, "nps": KPI, "csat": KPI, "ces": KPI, **ANSWERS},
   "by": {
     "theme":      [{"key": "3", "label": "delivery delays", "records": 40,
                     "nps": KPI, "csat": KPI, "ces": KPI}, ...],
     "stage":      [{"key": "delivery", "label": "Delivery", ...}, ...],
-    "touchpoint": [...], "channel": [...], "lang": [...],
+    "touchpoint": [...], "channel": [...], "lang": [...], "source": [...],
+    "question": [...],
     "meta.<column>": [...]       # one per column of `meta` with few distinct values
   },
   "min_support": 10,
   "periods": {"unit": "month",   # or "week": voc.kpi.periods, the run's one period grid
               "rows": [{"period": "2026-07", "records": 29, "nps": KPI, "csat": KPI,
-                        "ces": KPI}, ...]}    # every period with a dated record, in order
+                        "ces": KPI, **ANSWERS}, ...]}  # every period with a dated record
 }
 
 KPI = {"name": "nps", "value": 12.5, "low": -3.1, "high": 28.0, "n": 80}: value and the
@@ -224,4 +226,11 @@ record count, `n` the records with that score. Groups are sorted by `records`, l
 first; `unassigned` is its own group for stage and touchpoint. In `periods` a respondent
 counts once, in the period of their first answer's date (analysed or not, as `overall`);
 a period's `records` is its respondents.
+
+ANSWERS = {"analysed": 52, "mean_sentiment": -0.125, "negative_share": 40.4,
+"pain_share": 31.0} (voc.kpi.component.answer_figures): over the analysed answer rows
+(status ok or too_long), each in the period of its own date, not over respondents:
+`analysed` counts them, `mean_sentiment` is their mean sentiment_score (-1..1),
+`negative_share` the percent negative or mixed, `pain_share` the percent with a pain-point
+segment (null when the run detected no pain points); null when no answer was analysed.
 """

@@ -6,6 +6,10 @@ kpis.json also holds the KPIs per period (voc.kpi.periods), so the report's tren
 them instead of computing its own: NPS is a per-respondent score, so a period's NPS
 counts every respondent with a score whose answer is dated in it, analysed or not, as
 the overall figure does; one person's answers to two questions count once.
+
+Beside the KPIs, `overall` and each period row carry the answers' sentiment and pain
+figures (`answer_figures`), and `by` has every group the report breaks down by (source
+and question too), so the report shows these figures and computes none (issue 18).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from voc.io.columns import meta_of, segment_columns
+from voc.io.records import ANALYZED_STATUSES
 from voc.io.schema import DRIVERS_SCHEMA, JOURNEY_SCHEMA, PAIN_POINTS_SCHEMA
 from voc.journey.linking import UNASSIGNED
 from voc.journey.maps import JourneyMap
@@ -42,7 +47,9 @@ class Respondent:
 
     scores: dict[str, float | None]
     channel: str | None
+    source: str | None = None
     langs: set[str] = field(default_factory=set)
+    questions: set[str] = field(default_factory=set)
     meta: dict[str, Any] = field(default_factory=dict)
     themes: set[str] = field(default_factory=set)
     stages: set[str] = field(default_factory=set)
@@ -64,12 +71,14 @@ def respondents(records: Sequence[Record], segments: Sequence[Segment]
             index[key] = len(people)
             people.append(Respondent(
                 scores={m: record.get(m) for m in KPI_FUNCTIONS},
-                channel=record.get("channel"), meta=meta_of(record),
-                first_row=record["row_id"]))
+                channel=record.get("channel"), source=record.get("source"),
+                meta=meta_of(record), first_row=record["row_id"]))
         person = people[index[key]]
         of_row[record["row_id"]] = index[key]
         if record.get("lang"):
             person.langs.add(record["lang"])
+        if record.get("question"):
+            person.questions.add(str(record["question"]))
     for segment in segments:
         person = people[of_row[segment["row_id"]]]
         if segment.get("theme_id") is not None:
@@ -103,23 +112,68 @@ def _meta_values(column: str) -> Callable[[Respondent], list[str]]:
     return lambda p: [redact_value(p.meta[column])] if p.meta.get(column) is not None else []
 
 
-def period_kpis(people: Sequence[Respondent], grid: PeriodGrid) -> dict[str, Any]:
+def pain_rows_of(segments: Sequence[Segment]) -> set[int] | None:
+    """Row ids of the answers with a pain point; None when pain points were not detected
+    (no segment carries `is_pain_point`: the journey stage did not run)."""
+    if not any(s.get("is_pain_point") is not None for s in segments):
+        return None
+    return {s["row_id"] for s in segments if s.get("is_pain_point")}
+
+
+def answer_figures(records: Iterable[Record], pain_rows: set[int] | None
+                   ) -> dict[str, Any]:
+    """Sentiment and pain of the analysed answers among `records`.
+
+    The population is answer rows (records) whose status is analysed (ANALYZED_STATUSES),
+    not respondents and not segments: sentiment is a property of what was said, and an
+    answer is what a reader counts as "answers" beside these figures (the report's
+    "Answers" column). An answer's sentiment is its record's (the segments' aggregate);
+    it is negative when that is negative or mixed; it reports a problem when one of its
+    segments is a pain point. Rounded as the report prints them: shares in percent.
+    """
+    analysed = [r for r in records if r.get("status") in ANALYZED_STATUSES]
+    scores = [float(r["sentiment_score"]) for r in analysed
+              if r.get("sentiment_score") is not None]
+    negative = sum(r.get("sentiment") in ("negative", "mixed") for r in analysed)
+    return {
+        "analysed": len(analysed),
+        "mean_sentiment": round(sum(scores) / len(scores), 3) if scores else None,
+        "negative_share": round(100 * negative / len(analysed), 1) if analysed else None,
+        "pain_share": round(100 * sum(r["row_id"] in pain_rows for r in analysed)
+                            / len(analysed), 1)
+        if pain_rows is not None and analysed else None,
+    }
+
+
+def period_kpis(people: Sequence[Respondent], grid: PeriodGrid,
+                records: Sequence[Record] = (), pain_rows: set[int] | None = None
+                ) -> dict[str, Any]:
     """KPIs per period, in time order: each respondent in the period of their first
-    answer (the answer their scores are taken from), every period of the grid listed."""
+    answer (the answer their scores are taken from), every period of the grid listed.
+    With `records`, each row also has `answer_figures` of the answers dated in it (each
+    answer in the period of its own date)."""
     by_period: dict[str, list[Respondent]] = {period: [] for period in grid.periods}
     for person in people:
         period = grid.of_row.get(person.first_row) if person.first_row is not None else None
         if period is not None:
             by_period[period].append(person)
+    answers: dict[str, list[Record]] = {period: [] for period in grid.periods}
+    for record in records:
+        if (period := grid.of_row.get(record["row_id"])) is not None:
+            answers[period].append(record)
     return {"unit": grid.unit,
-            "rows": [{"period": period, "records": len(members), **kpis(members)}
+            "rows": [{"period": period, "records": len(members), **kpis(members),
+                      **(answer_figures(answers[period], pain_rows) if records else {})}
                      for period, members in by_period.items()]}
 
 
 def kpi_document(people: Sequence[Respondent], labels: Mapping[str, Mapping[str, str]],
-                 min_support: int, grid: PeriodGrid | None = None) -> dict[str, Any]:
+                 min_support: int, grid: PeriodGrid | None = None,
+                 records: Sequence[Record] = (), pain_rows: set[int] | None = None
+                 ) -> dict[str, Any]:
     """The kpis.json document (shape: voc.io.schema.KPIS_DOCUMENT_DOC); `periods` is
-    left out without a grid (no dated records given)."""
+    left out without a grid (no dated records given). With `records` (and `pain_rows`,
+    pain_rows_of the segments), `overall` and each period also carry answer_figures."""
     by: dict[str, list[dict[str, Any]]] = {
         "theme": _breakdown(people, lambda p: p.themes, labels.get("theme", {})),
         "stage": _breakdown(people, lambda p: p.stages, labels.get("stage", {})),
@@ -127,14 +181,17 @@ def kpi_document(people: Sequence[Respondent], labels: Mapping[str, Mapping[str,
                                  labels.get("touchpoint", {})),
         "channel": _breakdown(people, lambda p: [p.channel] if p.channel else [], {}),
         "lang": _breakdown(people, lambda p: p.langs, {}),
+        "source": _breakdown(people, lambda p: [p.source] if p.source else [], {}),
+        "question": _breakdown(people, lambda p: p.questions, {}),
     }
     for column in segment_columns([p.meta for p in people]):
         # Keys are shown (kpis.json, dashboards): personal data inside a value is replaced.
         by[f"meta.{column}"] = _breakdown(people, _meta_values(column), {})
-    document: dict[str, Any] = {"overall": {"records": len(people), **kpis(people)},
-                                "by": by, "min_support": min_support}
+    overall = {"records": len(people), **kpis(people),
+               **(answer_figures(records, pain_rows) if records else {})}
+    document: dict[str, Any] = {"overall": overall, "by": by, "min_support": min_support}
     if grid is not None:
-        document["periods"] = period_kpis(people, grid)
+        document["periods"] = period_kpis(people, grid, records, pain_rows)
     return document
 
 
@@ -271,7 +328,8 @@ class DriversComponent:
         Kind.AGGREGATE,
         requires=record_fields("row_id", "source", "source_row", *KPI_FUNCTIONS),
         # Without segments it still gives the KPIs (every record `unassigned`).
-        optional=(*record_fields("id", "date", "channel", "meta", "lang"),
+        optional=(*record_fields("id", "date", "channel", "meta", "lang", "question",
+                                 "status", "sentiment", "sentiment_score"),
                   *segment_fields("row_id", "text", "segment_id", "lang", "theme_id",
                                   "theme_label", "journey_stage", "touchpoint",
                                   "is_pain_point", "severity", "effort", "pain_cues",
@@ -288,7 +346,8 @@ class DriversComponent:
         people, of_row = respondents(state.records, segments)
         labels = _labels(segments, journey)
         state.documents["kpis"] = kpi_document(people, labels, self.min_support,
-                                                period_grid(state.records))
+                                                period_grid(state.records), state.records,
+                                                pain_rows_of(segments))
         state.outputs["drivers"] = OutputTable(
             driver_rows(people, labels, self.min_support), DRIVERS_SCHEMA)
         state.outputs["journey"] = OutputTable(

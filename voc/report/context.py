@@ -16,7 +16,6 @@ from typing import Any
 
 from voc.io.columns import meta_of, segment_columns
 from voc.io.records import ANALYZED_STATUSES
-from voc.kpi.periods import PeriodGrid, period_grid
 from voc.kpi.scores import KPI_FUNCTIONS, per_respondent, respondent_key
 from voc.privacy.columns import redact_value
 from voc.privacy.pii import PII_KIND_DESCRIPTIONS, PII_KINDS
@@ -28,7 +27,6 @@ from voc.report.stats import (
     isolate,
     kpi_display,
     kpi_text,
-    per_respondent_kpis,
     respondents_of,
     script_lang,
     share_table,
@@ -118,23 +116,40 @@ def _meta_columns(records: Sequence[Row]) -> dict[str, dict[int, str]]:
     return by_column
 
 
-def _breakdown(records: Sequence[Row], value_of: Any, pain_rows: set[int] | None
-               ) -> list[dict[str, Any]]:
-    groups: dict[str, list[Row]] = defaultdict(list)
+def _group_kpis(row: Row | None) -> dict[str, str]:
+    """A kpis.json group's KPIs as the breakdown table prints them, "—" where not measured."""
+    texts = {}
+    for name in KPI_FUNCTIONS:
+        kpi = (row or {}).get(name)
+        texts[name] = (f"{kpi_text(name, kpi['value'])} (n={kpi['n']})"
+                       if isinstance(kpi, dict) and kpi.get("n")
+                       and kpi.get("value") is not None else "—")
+    return texts
+
+
+def _breakdown(records: Sequence[Row], key_of: Any, labels: Mapping[str, str],
+               kpi_rows: Sequence[Row], pain_rows: set[int] | None) -> list[dict[str, Any]]:
+    """One row per group of the analysed answers. The KPIs are kpis.json's for the same
+    group key (voc.kpi.component: every respondent of the group with a score, analysed
+    or not, as the headline figures); the merged "others" row and answers without a
+    value ("—") have no kpis.json group, so no KPIs."""
+    groups: dict[str | None, list[Row]] = defaultdict(list)
     for record in records:
-        value = value_of(record)
-        groups[str(value) if value not in (None, "") else "—"].append(record)
-    ranked = sorted(groups.items(), key=lambda item: -len(item[1]))
+        key = key_of(record)
+        groups[str(key) if key not in (None, "") else None].append(record)
+    ranked: list[tuple[str | None, str, list[Row]]] = sorted(
+        ((key, "—" if key is None else labels.get(key, key), members)
+         for key, members in groups.items()), key=lambda item: -len(item[2]))
     if len(ranked) > MAX_BREAKDOWN_ROWS:
-        rest = [r for _, members in ranked[MAX_BREAKDOWN_ROWS - 1:] for r in members]
+        rest = [r for *_, members in ranked[MAX_BREAKDOWN_ROWS - 1:] for r in members]
         ranked = [*ranked[:MAX_BREAKDOWN_ROWS - 1],
-                  (f"{len(ranked) - MAX_BREAKDOWN_ROWS + 1} others", rest)]
+                  (None, f"{len(ranked) - MAX_BREAKDOWN_ROWS + 1} others", rest)]
+    kpis_of = {str(row.get("key")): row for row in kpi_rows}
     rows = []
-    for value, members in ranked:
+    for key, value, members in ranked:
         scored = [m["sentiment_score"] for m in members if m.get("sentiment_score") is not None]
         negative = sum(m.get("sentiment") in ("negative", "mixed") for m in members)
         analysed = sum(m.get("sentiment") is not None for m in members)
-        kpis = {k.name: kpi_display(k.as_dict()) for k in per_respondent_kpis(members)}
         # Numbers stay numbers (None: not measured): the template formats them, and the
         # takeaway compares them without parsing a printed "67%" back.
         rows.append({
@@ -144,36 +159,26 @@ def _breakdown(records: Sequence[Row], value_of: Any, pain_rows: set[int] | None
             "pain_share": None if pain_rows is None else
             100 * sum(m["row_id"] in pain_rows for m in members) / len(members),
             # n next to each score: a group of 12 answers moves NPS by 8 points per person.
-            "kpis": {name: f"{kpis[name]['text']} (n={kpis[name]['n']})" if name in kpis
-                     else "—" for name in KPI_FUNCTIONS},
+            "kpis": _group_kpis(kpis_of.get(key) if key is not None else None),
         })
     return rows
 
 
-def _trend(analysed: Sequence[Row], grid: PeriodGrid, pain_rows: set[int] | None,
-           kpis: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """Per period: the analysed answers' sentiment and pain, and NPS as kpis.json gives it
-    (all respondents with a score in the period, not only analysed answers: NPS is a
-    per-respondent score, so the trend agrees with the headline figure)."""
-    by_period: dict[str, list[Row]] = defaultdict(list)
-    for record in analysed:
-        if record["row_id"] in grid.of_row:
-            by_period[grid.of_row[record["row_id"]]].append(record)
-    nps_of = {row["period"]: row.get("nps") or {}
-              for row in ((kpis or {}).get("periods") or {}).get("rows") or ()}
+def _trend(kpis: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Per period, kpis.json's rows (voc.kpi.component): the analysed answers' count,
+    sentiment and pain, each answer in the period of its own date, and NPS over all
+    respondents with a score in the period, analysed or not (NPS is a per-respondent
+    score, so the trend agrees with the headline figure). A kpis.json from before it
+    carried the answers' figures gives no trend (notes say to re-run)."""
     rows = []
-    for period in grid.periods:
-        members = by_period[period]
-        scored = [m["sentiment_score"] for m in members if m.get("sentiment_score") is not None]
-        nps = nps_of.get(period, {})
-        negative = sum(m.get("sentiment") in ("negative", "mixed") for m in members)
+    for row in ((kpis or {}).get("periods") or {}).get("rows") or ():
+        if "analysed" not in row:
+            return []
+        nps = row.get("nps") or {}
         rows.append({
-            "period": period, "count": len(members),
-            "mean_sentiment": round(sum(scored) / len(scored), 3) if scored else None,
-            "negative_share": round(100 * negative / len(members), 1) if members else None,
-            "pain_share": round(100 * sum(m["row_id"] in pain_rows for m in members)
-                                / len(members), 1) if pain_rows is not None and members
-            else None,
+            "period": row["period"], "count": row["analysed"],
+            "mean_sentiment": row.get("mean_sentiment"),
+            "negative_share": row.get("negative_share"), "pain_share": row.get("pain_share"),
             "nps": nps.get("value"), "nps_low": nps.get("low"), "nps_high": nps.get("high"),
             "nps_n": nps.get("n") or 0,
         })
@@ -276,10 +281,10 @@ def _changes(run: RunData, current: Mapping[str, Any], previous: RunData | None
                 changes.append((abs(delta), f"{kpi['name'].upper()} "
                                             f"{kpi_text(kpi['name'], old['value'])} → "
                                             f"{kpi['text']} ({delta:+.1f})"))
-        old_analysed = [r for r in previous.records if r["status"] in ANALYZED_STATUSES]
-        old_share = _negative_share(share_table((r.get("sentiment") for r in old_analysed),
-                                                SENTIMENT_ORDER))
-        new_share = _negative_share(current["sentiment_mix"])
+        # Each run's own figure from its kpis.json (voc.kpi.component.answer_figures),
+        # not recounted from the previous run's records; a run without it has no line.
+        old_share, new_share = (((r.kpis or {}).get("overall") or {}).get("negative_share")
+                                for r in (previous, run))
         if new_share is not None and old_share is not None:
             delta = new_share - old_share
             changes.append((abs(delta), f"answers with a complaint {old_share:.0f}% → "
@@ -346,8 +351,6 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
     analysed = [r for r in records if r["status"] in ANALYZED_STATUSES]
     has_sentiment = any(r.get("sentiment") for r in analysed)
     notes: dict[str, str] = {}
-    # Periods with no analysed answer stay in the grid (their NPS is in kpis.json).
-    grid = period_grid(records)
     names = journey_section.journey_names(run)
     has_pain = journey_section.has_pain_points(run)
     pain_rows = ({s["row_id"] for s in segments if s.get("is_pain_point")}
@@ -392,8 +395,9 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
         if journey_section.has_journey(run) else [],
         "stage_emotions": journey_section.emotions_by_stage(run, names),
         "drivers": _drivers(run, names),
-        "period_unit": grid.unit,
-        "trend": _trend(analysed, grid, pain_rows, run.kpis),
+        # kpis.json's period grid: periods with no analysed answer stay in it (their NPS).
+        "period_unit": ((run.kpis or {}).get("periods") or {}).get("unit") or "month",
+        "trend": _trend(run.kpis),
         "moving_themes": theme_section.rising_and_falling(cards),
         "alerts": list((run.alerts or {}).get("fired") or []),
         "redactions": manifest.get("redactions", {}),
@@ -406,18 +410,19 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
         "versions": manifest.get("versions", {}),
         "problems": list(run.problems),
     }
-    pain_of_row = pain_rows
-    breakdown_keys: list[tuple[str, Any]] = [
-        (name, (lambda r: LANGUAGE_NAMES.get(r.get("lang"), r.get("lang"))) if key == "lang"
-         else (lambda r, key=key: r.get(key)))
+    # (title, kpis.json `by` dimension, the answer's group key, how a key is shown)
+    breakdown_keys: list[tuple[str, str, Any, Mapping[str, str]]] = [
+        (name, key, lambda r, key=key: r.get(key), LANGUAGE_NAMES if key == "lang" else {})
         for name, key in (("Channel", "channel"), ("Language", "lang"), ("Source", "source"),
                           ("Question", "question"))
         if len({r.get(key) for r in analysed}) > 1]
     for column, by_row in sorted(_meta_columns(analysed).items()):
-        breakdown_keys.append((column.replace("_", " ").capitalize(),
-                               lambda r, by_row=by_row: by_row.get(r["row_id"])))
-    context["breakdowns"] = {name: _breakdown(analysed, value_of, pain_of_row)
-                             for name, value_of in breakdown_keys}
+        breakdown_keys.append((column.replace("_", " ").capitalize(), f"meta.{column}",
+                               lambda r, by_row=by_row: by_row.get(r["row_id"]), {}))
+    kpi_groups = (run.kpis or {}).get("by") or {}
+    context["breakdowns"] = {
+        name: _breakdown(analysed, key_of, labels, kpi_groups.get(dimension) or (), pain_rows)
+        for name, dimension, key_of, labels in breakdown_keys}
     if not context["top_pains"] and context["heatmap"]:
         context["top_pains"] = _hotspot_pains(context["heatmap"], analysed_customers)
     context["changes"] = _changes(run, context, previous)
@@ -461,8 +466,13 @@ def _notes(run: RunData, context: Mapping[str, Any], notes: dict[str, str]) -> d
     if run.kpis is None:
         notes["kpis"] = ("No NPS, CSAT or CES in this run: the drivers stage writes them "
                          "(kpis.json) and did not run.")
-    if len(context["trend"]) < 2:
-        notes["trends"] = "Trends need a date column spanning at least two periods."
+    periods = ((run.kpis or {}).get("periods") or {}).get("rows") or ()
+    if len(context["trend"]) < 2 and len(periods) >= 2:
+        notes["trends"] = ("This run's kpis.json has no sentiment per period (written "
+                           "before it had): re-run 'voc analyze' to show the trends.")
+    elif len(context["trend"]) < 2:
+        notes["trends"] = ("Trends need a date column spanning at least two periods, and "
+                           "the drivers stage (kpis.json).")
     return notes
 
 

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from voc.kpi.scores import KPI_FUNCTIONS, Kpi, per_respondent, respondent_key
+from voc.kpi.scores import respondent_key
 
 Row = Mapping[str, Any]
 UNASSIGNED = ("unassigned", "", None)
@@ -24,16 +24,6 @@ def share_table(values: Iterable[Any], order: Sequence[str] = ()) -> list[dict[s
         k for k, _ in counts.most_common() if k not in order]
     return [{"key": k, "count": counts[k], "share": round(100 * counts[k] / total, 1)}
             for k in keys] if total else []
-
-
-def per_respondent_kpis(records: Sequence[Row]) -> list[Kpi]:
-    """KPIs per respondent: a multi-question survey repeats a score on each answer."""
-    kpis = []
-    for name, function in KPI_FUNCTIONS.items():
-        kpi = function(per_respondent(records, name).values())
-        if kpi.n:
-            kpis.append(kpi)
-    return kpis
 
 
 def respondents_of(records: Iterable[Row]) -> dict[int, Any]:

@@ -30,6 +30,7 @@ from scipy import sparse
 from voc.heads.labels import SENTIMENT_LABELS
 from voc.io.records import ANALYZED_STATUSES, STATUS_OK
 from voc.kpi.periods import direction, latest_change, period_grid
+from voc.kpi.scores import respondent_key
 from voc.language.script import has_persian_letter
 from voc.themes.cluster import OUTLIER
 from voc.themes.curation import Label
@@ -406,20 +407,26 @@ def theme_rows(model: ThemeModel, vectors: np.ndarray, segments: Sequence[dict[s
 
 def theme_trends(theme_rows_of: Mapping[int, Iterable[int]],
                  records: Sequence[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
-    """Each theme's share of the analysed answers per period (voc.kpi.periods' grid, over
-    every dated record) and the test of its latest period against all earlier ones
-    together: the fields THEMES_SCHEMA's `trend_*` columns hold, by theme id.
+    """Each theme's share of the respondents with an analysed answer, per period
+    (voc.kpi.periods' grid, over every dated record), and the test of its latest period
+    against all earlier ones together: the fields THEMES_SCHEMA's `trend_*` columns hold,
+    by theme id.
 
     `theme_rows_of` maps a theme id to the row ids of its segments. The share is of
-    answers, the unit a theme is assigned to; a record without a status (built by hand,
-    not read) counts as analysed, as its segments are there."""
+    respondents (voc.kpi.scores.respondent_key), the report's "customers": one person's
+    two answers in a theme count once, as in the theme's `respondents`. A respondent is
+    in the period of each of their answers' dates (the answers of one input row share
+    it). A record without a status (built by hand, not read) counts as analysed, as its
+    segments are there."""
     grid = period_grid(records)
-    analysed = Counter(grid.of_row[r["row_id"]] for r in records
-                       if r.get("status", STATUS_OK) in ANALYZED_STATUSES
-                       and r["row_id"] in grid.of_row)
+    who = {r["row_id"]: respondent_key(r) for r in records}
+    analysed = Counter(period for period, _ in {
+        (grid.of_row[r["row_id"]], who[r["row_id"]]) for r in records
+        if r.get("status", STATUS_OK) in ANALYZED_STATUSES and r["row_id"] in grid.of_row})
     trends: dict[int, dict[str, Any]] = {}
     for theme_id, row_ids in theme_rows_of.items():
-        counts = Counter(grid.of_row[r] for r in set(row_ids) if r in grid.of_row)
+        counts = Counter(period for period, _ in {
+            (grid.of_row[r], who.get(r, r)) for r in set(row_ids) if r in grid.of_row})
         change, z = latest_change(counts, analysed, grid.periods)
         trends[theme_id] = {
             "trend_periods": list(grid.periods),
