@@ -10,7 +10,6 @@ from voc.heads.lexical import (
     LexicalModel,
     LexicalOptions,
     lexical_text,
-    mark_negation,
     mix_probs,
     script_group,
 )
@@ -149,36 +148,3 @@ def test_each_script_keeps_its_most_weighted_ngrams() -> None:
     # The refitted regressions still separate the training texts.
     predicted = small.probs(texts)["sentiment"].argmax(axis=1)
     assert (predicted == targets[:, 0]).mean() >= 0.75
-
-
-def test_negation_scope_marks_words_up_to_the_clause_end() -> None:
-    assert mark_negation("no issues at all. great!") == "no neg_issues neg_at neg_all . great !"
-    assert mark_negation("i can't log in but the app is nice") == (
-        "i can't neg_log neg_in but the app is nice")
-    assert mark_negation("never had a problem with the apps quitting on me") == (
-        "never neg_had neg_a neg_problem neg_with neg_the apps quitting on me")
-    # Words that merely contain a negator's letters, and Persian, are left alone.
-    assert mark_negation("payment went through, nothing") == "payment went through , nothing"
-    assert mark_negation("سفارش نرسید") == "سفارش نرسید"
-
-
-def test_a_negated_problem_is_not_the_problem() -> None:
-    praise = ["no issues at all", "never had any problem", "no problem, works great",
-              "nothing to complain about", "zero issues, great app", "no complaints"]
-    complaints = ["so many issues", "problem with login", "the problem is the app",
-                  "issues every call", "i have to complain", "constant problem, crashes"]
-    texts = praise + complaints
-    targets = _targets([2] * len(praise) + [0] * len(complaints), [-1] * len(texts))
-    probe = ["no issues with this app", "issues with this app"]
-    marked = LexicalModel.fit(texts, targets, SMALL).probs(probe)["sentiment"]
-    assert [SENTIMENT_LABELS[i] for i in marked.argmax(axis=1)] == ["positive", "negative"]
-    # Without the scope, "issues" is evidence of a complaint in both.
-    plain = LexicalModel.fit(texts, targets, LexicalOptions(min_df=1, negation_scope=False))
-    assert plain.probs(probe)["sentiment"][0, 2] < marked[0, 2]
-
-
-def test_files_from_before_negation_scope_featurize_as_trained() -> None:
-    model, _, _ = _toy_model()
-    tensors, meta = model.to_tensors()
-    del meta["options"]["negation_scope"]
-    assert not LexicalModel.from_tensors(tensors, meta).options.negation_scope

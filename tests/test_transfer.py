@@ -142,32 +142,6 @@ def test_prepare_data_drops_training_twins_of_heldout_texts(tmp_path: Path) -> N
     assert data.counts["b"]["dropped_as_heldout_duplicates"] > 0
 
 
-def test_row_cap_keeps_the_rare_rows_it_is_told_to(tmp_path: Path) -> None:
-    from voc.training.recipes import NEGATED_PROBLEM, DataSource, Recipe
-    from voc.training.train import prepare_data
-
-    common = [[f"order {i} {'z' * i} came late and cold", "negative"] for i in range(60)]
-    rare = [[text, "positive"] for text in (
-        "Great app, no issues at all", "Two years of daily calls and never a problem",
-        "Works on my old tablet without any glitches", "Nothing to complain about here",
-        "Zero crashes since I installed it last spring", "Audio is clear, no lag, no bugs",
-        "Sharing my screen worked first time with no trouble",
-        "Not one issue in a semester of online classes")]
-    path = write_csv(tmp_path / "a.csv", [["text", "label"], *common, *rare])
-
-    def kept(pattern: str | None) -> int:
-        source = DataSource(name="a", task="sentiment", path=str(path), text_col="text",
-                            label_col="label", max_train_rows=10, keep_matching=pattern)
-        data = prepare_data(Recipe(name="t", sources=(source,), heldout_fraction=0.2), 13)
-        held = set(data.heldout[0].texts)
-        rows = data.train.texts + data.dev.texts
-        assert len(rows) == 10 and not held & set(rows)
-        return sum(text in rows for text, _ in rare)
-
-    # Every rare row outside the held-out part is kept; a plain sample keeps about 1 in 6.
-    assert kept(NEGATED_PROBLEM) >= 5 > kept(None)
-
-
 def test_embedding_expert_round_trips_and_mixes_per_script() -> None:
     from voc.heads.embedding_expert import EmbeddingExpert
 

@@ -36,20 +36,6 @@ _UNIFY = str.maketrans({
 })
 # Word tokens include one-letter words: Persian has meaningful ones ("و", "نه" is two).
 _WORD_PATTERN = r"(?u)\b\w+\b"
-# English negators, and what ends their scope: "no issues", "never had any problem" and
-# "nothing to complain about" are praise, but their word n-grams ("issues", "problem",
-# "complain") are the strongest complaint features the regressions learn. Words in a
-# negator's scope are featurized as ``neg_<word>`` (Das & Chen's negation marking), so the
-# regressions can weigh a negated problem apart from a reported one. Persian negates the
-# verb itself (نداشتم, نشد), which its character n-grams already see.
-_NEGATOR = re.compile(
-    r"^(?:not|no|never|nothing|none|nobody|neither|nor|without|cannot|"
-    r"dont|doesnt|didnt|cant|couldnt|wont|wouldnt|isnt|wasnt|arent|werent|havent|hasnt|"
-    r"hadnt|shouldnt|aint|\w+n['’]t)$")
-_SCOPE_END = re.compile(r"^(?:[.,;:!?()\[\]]+|but|however|although|though|except)$")
-# Words marked after a negator at most: a negation rarely reaches further within a clause.
-_SCOPE_WORDS = 5
-_NEGATION_TOKEN = re.compile(r"\w+(?:['’]\w+)?|[^\w\s]+")
 # The weight grid the dev split chooses from; 0 keeps the neural head alone.
 _WEIGHT_GRID = np.round(np.linspace(0.0, 1.0, 21), 2)
 
@@ -57,27 +43,6 @@ _WEIGHT_GRID = np.round(np.linspace(0.0, 1.0, 21), 2)
 def lexical_text(text: str) -> str:
     """The form both training and inference featurize: unified letters, case-folded."""
     return text.translate(_UNIFY).casefold()
-
-
-def mark_negation(text: str) -> str:
-    """``text`` (as :func:`lexical_text` left it) with the words in an English negator's
-    scope prefixed ``neg_``: "no issues at all. great" -> "no neg_issues neg_at neg_all .
-    great"."""
-    out: list[str] = []
-    left = 0
-    for token in _NEGATION_TOKEN.findall(text):
-        if _SCOPE_END.match(token):
-            left = 0
-            out.append(token)
-        elif _NEGATOR.match(token):
-            left = _SCOPE_WORDS
-            out.append(token)
-        elif left and token[0].isalnum():
-            left -= 1
-            out.append("neg_" + token)
-        else:
-            out.append(token)
-    return " ".join(out)
 
 
 def script_group(text: str) -> str:
@@ -102,9 +67,6 @@ class LexicalOptions:
     # live in git, and the full vocabulary made the file 18 MB for about half a point of F1.
     # None keeps every candidate.
     kept_features: int | None = 20_000
-    # Word n-grams see English negation scope (mark_negation). Heads files written before
-    # it existed load with False, so they featurize as they were trained.
-    negation_scope: bool = True
 
 
 # A fixed vocabulary as TfidfVectorizer takes it: the terms, or term -> column.
@@ -123,7 +85,6 @@ def _vectorizers(options: LexicalOptions, vocabularies: Sequence[_Vocabulary] | 
                         vocabulary=char_vocab, **common),
         TfidfVectorizer(analyzer="word", ngram_range=options.word_ngrams,
                         token_pattern=_WORD_PATTERN, min_df=options.min_df,
-                        preprocessor=mark_negation if options.negation_scope else None,
                         max_features=options.max_word_features, vocabulary=word_vocab,
                         **common),
     ]
@@ -354,7 +315,7 @@ class LexicalModel:
             value = tensors[TENSOR_PREFIX + name]
             return value.numpy() if hasattr(value, "numpy") else np.asarray(value)
 
-        raw = {"negation_scope": False, **meta["options"]}
+        raw = dict(meta["options"])
         options = LexicalOptions(**{**raw, "char_ngrams": tuple(raw["char_ngrams"]),
                                     "word_ngrams": tuple(raw["word_ngrams"])})
         model = cls(options=options, char_vocab=_unpack(array("char_vocab")),

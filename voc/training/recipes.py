@@ -67,12 +67,6 @@ _BANKING77_SENTIMENT: LabelMap = {
 # Star ratings are weak labels of it: 1-2 negative, 4-5 positive; what 3 stars become is
 # measured by leave-one-source-out (bench/sentiment_transfer.py) and set by THREE_STARS.
 THREE_STARS: str | None = None
-# A negated problem ("no issues", "never had a problem", "nothing to complain about"):
-# praise in its words that the heads read as complaints (model card). Google Play's
-# 4-5-star reviews hold about 155 short ones; the row cap kept about a third.
-NEGATED_PROBLEM = (r"\b(?:no|not|never|nothing|without|zero|any)\b[\w\s']{0,20}"
-                   r"\b(?:issues?|problems?|complain\w*|glitch\w*|lag\w*|bugs?|"
-                   r"crash\w*|trouble)\b")
 # Held-out rows per customer source (DataSource.max_heldout_rows).
 HELDOUT_CAP = 600
 EVAL_CAP = 1500
@@ -110,9 +104,6 @@ class DataSource:
     role: Role = "train"
     heldout: str | None = None
     max_train_rows: int | None = None
-    # Rows whose text matches this regular expression (case-insensitive) are kept before
-    # max_train_rows samples the rest: a rare kind of row that the cap would thin out.
-    keep_matching: str | None = None
     # Held-out rows scored at most (a seeded sample): every held-out text goes through the
     # encoder at each training run, and a few hundred rows per source already tell sources
     # apart (each one's figure carries about +-2 points at 600 rows).
@@ -285,7 +276,6 @@ def customer_sources(three: str | None = THREE_STARS) -> tuple[DataSource, ...]:
             label_map={"1-2": "negative", "3": three, "4-5": "positive"}, language="en",
             licence="not stated", origin="Google Play reviews of video-call apps",
             max_train_rows=8000, customer=True, max_heldout_rows=HELDOUT_CAP,
-            keep_matching=NEGATED_PROBLEM,
             note="star buckets; app complaints ('keeps crashing', 'can't join')",
         ),
         DataSource(

@@ -14,7 +14,6 @@ import hashlib
 import json
 import logging
 import math
-import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -112,10 +111,8 @@ class TrainOptions:
     embedding_c: float = 1.0
     embedding_balance: float = 0.5
     embedding_neutral_offset: float = 0.0
-    # The expert's share per script: bench/sentiment_transfer.py's leave-one-source-out
-    # mix sweep (offset 0; shares 0-1) chose 0.6 for Latin and 0.25 for Persian text.
-    embedding_weight_persian: float = 0.25
-    embedding_weight_latin: float = 0.6
+    embedding_weight_persian: float = 0.5
+    embedding_weight_latin: float = 0.5
     # Emotion decided so that macro-F1 holds when real feedback's class mix differs from the
     # training files' (voc.heads.priors; alpha chosen on the dev split).
     emotion_prior_correction: bool = True
@@ -270,10 +267,7 @@ def prepare_data(recipe: Recipe, seed: int) -> _Data:
         clean = [p for p in pool if p[0] not in leaks]
         leaked = len(pool) - len(clean)
         if source.max_train_rows is not None and len(clean) > source.max_train_rows:
-            kept = (re.compile(source.keep_matching, re.IGNORECASE)
-                    if source.keep_matching else None)
-            clean = sorted(clean, key=lambda p: (kept is None or not kept.search(p[0]),
-                                                 _key(seed, "sample", p[0])))
+            clean = sorted(clean, key=lambda p: _key(seed, "sample", p[0]))
             clean = clean[: source.max_train_rows]
         labels = labels_for(source.task)
         n_dev = 0
