@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from voc.encoder.text import encoder_text
+
 
 def embed_texts(
     model: Any,
@@ -29,7 +31,7 @@ def embed_texts(
     if not texts:
         return np.zeros((0, hidden), dtype=np.float32)
     encoded = tokenizer(
-        [prefix + text for text in texts],
+        [encoder_text(prefix, text) for text in texts],
         truncation=True,
         max_length=max_length,
         add_special_tokens=True,

