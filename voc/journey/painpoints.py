@@ -24,8 +24,10 @@ POSITIVE_OVERRIDE = 0.3
 # score decides, not the argmax label: a clause the heads call negative by a hair ("Dessert
 # was also to die for!", "Everything is very cheap.") was most of the praise flagged as
 # pain. Chosen by bench/painpoint_transfer.py on data the heads never trained on: the
-# lowest threshold that keeps recall on real complaint tweets >= 0.90 (issue 16).
-NEGATIVE_SCORE = -0.3
+# lowest threshold that keeps recall on real complaint tweets >= 0.90 (issue 16): -0.25 since
+# shouted text is read lower-cased (voc.encoder.text), on the half it was chosen on 0.921
+# (-0.3: 0.898), reported on the other half 0.909, praise flagged 6.2% / 9.5%.
+NEGATIVE_SCORE = -0.25
 # How much each emotion adds to severity: anger and disgust weigh most (the issue's rule),
 # sadness and fear (worry about money, a lost parcel) a little less.
 EMOTION_WEIGHTS: Mapping[str, float] = {
