@@ -380,13 +380,16 @@ def test_journey_heatmap_in_stage_order_with_top_pain_point_per_cell() -> None:
     assert _plain(hottest["place"]).startswith("Purchase") and " / " in hottest["place"]
 
 
-def test_a_hottest_cell_without_touchpoint_is_named_by_its_stage_alone() -> None:
+def test_a_hottest_stage_without_one_touchpoint_is_named_and_counted_whole() -> None:
     run = synthetic_run()
     for segment in run.segments:
         if segment["journey_stage"] == "delivery":
             segment["touchpoint"] = "unassigned"
     context = _context(run)
     assert _plain(context["heatmap"]["hottest"]["place"]).split(" · ")[0] == "Delivery"
+    # Named by its stage, the place is the whole stage: its figures are the stage table's.
+    delivery = next(r for r in context["heatmap"]["rows"] if r["stage"] == "delivery")
+    assert context["heatmap"]["hottest"]["pain_points"] == delivery["pain_points"]
     takeaway = _plain(context["takeaways"]["journey"])
     assert takeaway.startswith("Pain concentrates at Delivery") and "Unassigned" not in takeaway
 

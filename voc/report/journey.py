@@ -86,6 +86,19 @@ def _worst(members: Sequence[Row]) -> Row:
     return max(members, key=lambda s: (s.get("severity") or 0, len(s["text"]) >= 12))
 
 
+def _pain_figures(members: Sequence[Row], who: Mapping[int, Any]) -> dict[str, Any]:
+    """A group of pain points in figures: count, customers, mean severity, weight (the sum
+    of severities), top pain point and the most severe one as its quote."""
+    weight = sum(s.get("severity") or 0 for s in members)
+    worst = _worst(members)
+    return {"pain_points": len(members),
+            "customers": customer_count((s["row_id"] for s in members), who),
+            "severity": round(weight / len(members), 2), "weight": weight,
+            "top": _top_label(members),
+            "quote": {"text": shorten(worst["text"], 400),
+                      "lang": script_lang(worst["text"], worst.get("lang"))}}
+
+
 def heatmap(run: RunData, names: Mapping[str, Any], who: Mapping[int, Any]
             ) -> dict[str, Any] | None:
     """Pain per stage x touchpoint: count, customers (respondents, `who`: row id ->
@@ -120,19 +133,10 @@ def heatmap(run: RunData, names: Mapping[str, Any], who: Mapping[int, Any]
             if not members:
                 row_cells.append(None)
                 continue
-            weight = sum(s.get("severity") or 0 for s in members)
-            top = max(top, weight)
-            row_cells.append({
-                "pain_points": len(members),
-                "customers": customer_count((s["row_id"] for s in members), who),
-                "severity": round(weight / len(members), 2),
-                "weight": weight,
-                "top": _top_label(members),
-                "quote": {"text": shorten(_worst(members)["text"], 400),
-                          "lang": script_lang(_worst(members)["text"],
-                                              _worst(members).get("lang"))},
-                "linked": stage != "unassigned" or touchpoint != "unassigned",
-            })
+            figures = _pain_figures(members, who)
+            top = max(top, figures["weight"])
+            row_cells.append({**figures,
+                              "linked": stage != "unassigned" or touchpoint != "unassigned"})
         if any(row_cells):
             rows.append({"stage": stage, "name": names["stages"].get(stage, "Unassigned"),
                          "cells": row_cells,
@@ -140,22 +144,45 @@ def heatmap(run: RunData, names: Mapping[str, Any], who: Mapping[int, Any]
     column_names = [names["touchpoints"].get(t, "Unassigned") for t in columns]
     if others:
         column_names.append(f"Other ({len(others)} touchpoints)")
-    # "Where it hurts" points at a place: a cell with neither stage nor touchpoint only
-    # wins when nothing was linked at all.
-    candidates = [(r, c, i) for r in rows for i, c in enumerate(r["cells"]) if c]
-    hottest = max([item for item in candidates if item[1]["linked"]] or candidates,
-                  key=lambda item: item[1]["weight"])
     linked = sum(1 for s in pains if s.get("journey_stage") not in UNASSIGNED)
-    stage_name, touchpoint_name = hottest[0]["name"], column_names[hottest[2]]
-    touchpoint_id = columns[hottest[2]] if hottest[2] < len(columns) else "other"
-    # The place in words: "Delivery / Unassigned" reads as a stage called Unassigned.
-    place = (stage_name if touchpoint_id == "unassigned"
-             else touchpoint_name if hottest[0]["stage"] == "unassigned"
-             else f"{isolate(stage_name)} / {isolate(touchpoint_name)}")
     return {"columns": column_names, "rows": rows, "top_weight": top,
             "pain_points": len(pains), "linked_share": round(100 * linked / len(pains), 1),
-            "hottest": {"stage": stage_name, "touchpoint": touchpoint_name,
-                        "place": place, **hottest[1]}}
+            "hottest": _hottest_place(rows, cells, columns, column_names, who)}
+
+
+def _hottest_place(rows: Sequence[Mapping[str, Any]],
+                   cells: Mapping[tuple[str, str], Sequence[Row]], columns: Sequence[str],
+                   column_names: Sequence[str], who: Mapping[int, Any]) -> dict[str, Any]:
+    """Where pain concentrates, in figures that agree with the stage table beside it.
+
+    The heaviest stage (sum of severities) is the place. It is narrowed to one of its
+    touchpoints only when that cell holds at least half the stage's weight; otherwise the
+    figures are the whole stage's, so "Pain concentrates at Delivery: 47 pain points" never
+    sits next to a table that gives Delivery 93. Without any linked stage, the heaviest
+    touchpoint is the place; a cell with neither only when nothing was linked at all.
+    """
+    staged = [r for r in rows if r["stage"] != "unassigned"]
+    if staged:
+        row = max(staged, key=lambda r: sum(c["weight"] for c in r["cells"] if c))
+        weight = sum(c["weight"] for c in row["cells"] if c)
+        named = [(i, c) for i, c in enumerate(row["cells"])
+                 if c and (columns[i] if i < len(columns) else "other") != "unassigned"]
+        if named:
+            index, cell = max(named, key=lambda item: item[1]["weight"])
+            if cell["weight"] >= weight / 2:
+                touchpoint_name = column_names[index]
+                return {"stage": row["name"], "touchpoint": touchpoint_name,
+                        "place": f"{isolate(row['name'])} / {isolate(touchpoint_name)}",
+                        **cell}
+        members = [s for (stage, _), found in cells.items() if stage == row["stage"]
+                   for s in found]
+        return {"stage": row["name"], "touchpoint": None, "place": row["name"],
+                **_pain_figures(members, who), "linked": True}
+    candidates = [(r, c, i) for r in rows for i, c in enumerate(r["cells"]) if c]
+    found_row, cell, index = max([item for item in candidates if item[1]["linked"]]
+                                 or candidates, key=lambda item: item[1]["weight"])
+    return {"stage": found_row["name"], "touchpoint": column_names[index],
+            "place": column_names[index], **cell}
 
 
 def stage_path(run: RunData, names: Mapping[str, Any], who: Mapping[int, Any]
