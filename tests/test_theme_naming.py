@@ -171,6 +171,10 @@ def test_the_noun_of_a_compound_verb_does_not_end_a_name(tokenizer: ThemeTokeniz
     ("نظرات فیک را پاک کنید!", "fa", "پاک کردن نظرات فیک", "فیک پاک"),
     ("کالا معیوب بود", "fa", "کالای معیوب", "معیوب بودن کالا"),
     ("سبد خرید خالی شد", "fa", "خالی شدن سبد خرید", "خالی شدن خرید"),
+    # An adjective under a negated copula: the infinitive of "not being", never the bare
+    # adjective, which says the opposite («راضی»: satisfied).
+    ("اصلا راضی نیستم", "fa", "راضی نبودن", "راضی"),
+    ("کالا اصل نیست", "fa", "اصل نبودن", "اصل"),
 ])
 def test_a_problem_is_named_from_the_members_own_clause(
         text: str, lang: str, named: str, not_named: str, tokenizer: ThemeTokenizer) -> None:

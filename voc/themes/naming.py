@@ -26,6 +26,7 @@ the name says what is wrong ("Late delivery", not "Delivery").
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import math
 import re
@@ -505,6 +506,13 @@ def problem_phrases(tokens: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
     simple verb the same way («سفارش نرسید» -> «نرسیدن سفارش»)."""
     found: set[str] = set()
     persian = persian_lexicon() if lang == "fa" else None
+    if persian is not None:
+        for word, after in itertools.pairwise(tokens):
+            # «راضی نیستم» -> «راضی نبودن»: an adjective under a negated copula names the
+            # problem by its infinitive, as «ثبت نشدن» does (alone, «راضی» says the opposite).
+            if after in _NEGATION_SCOPE["after"] and "AJ" in persian.tags(word) \
+                    and tokenizer.is_content(word) and not persian.is_verb(word):
+                found.add(f"{word} نبودن")
     for start in range(len(tokens)):
         if start and _inside_phrase(tokens[start - 1], lang, tokenizer):
             continue  # «[سبد] خرید خالی شد», "[return] pickup never showed up": not a subject
