@@ -174,6 +174,7 @@ def test_the_noun_of_a_compound_verb_does_not_end_a_name(tokenizer: ThemeTokeniz
     # An adjective under a negated copula: the infinitive of "not being", never the bare
     # adjective, which says the opposite («راضی»: satisfied).
     ("اصلا راضی نیستم", "fa", "راضی نبودن", "راضی"),
+    ("Not happy at all.", "en", "not happy", "happy"),
     ("کالا اصل نیست", "fa", "اصل نبودن", "اصل"),
 ])
 def test_a_problem_is_named_from_the_members_own_clause(

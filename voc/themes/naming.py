@@ -506,6 +506,14 @@ def problem_phrases(tokens: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
     simple verb the same way («سفارش نرسید» -> «نرسیدن سفارش»)."""
     found: set[str] = set()
     persian = persian_lexicon() if lang == "fa" else None
+    if lang == "en":
+        english = english_lexicon()
+        for before, word in itertools.pairwise(tokens):
+            # "not happy at all" -> "not happy": the negated adjective is the complaint
+            # (alone, "happy" says the opposite, and `_negated` keeps it from naming).
+            if before == "not" and word in english.index["adj"] \
+                    and tokenizer.is_content(word) and not english.is_noun(word):
+                found.add(f"not {word}")
     if persian is not None:
         for word, after in itertools.pairwise(tokens):
             # «راضی نیستم» -> «راضی نبودن»: an adjective under a negated copula names the
