@@ -31,7 +31,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -39,8 +39,8 @@ from importlib import resources
 import numpy as np
 
 from voc.data import word_list
-from voc.language.lexicon import hazm_words
 from voc.language.script import has_persian_letter
+from voc.normalize.persian import persian_lemmatizer, persian_word_tokenizer
 from voc.themes.cluster import OUTLIER, center_languages
 from voc.themes.vectorizer import BOUNDARY, ThemeTokenizer, stop_words
 
@@ -208,14 +208,15 @@ _PERSIAN_PERSONAL = ("یم", "ید", "ین", "ند", "م", "ی", "ه", "ن", "ت
 
 @dataclass(frozen=True)
 class PersianLexicon:
-    words: dict[str, str]  # hazm's word list: word -> its coarse tags, comma-separated
+    # hazm's word list: word -> (corpus frequency, coarse tags); the shared tokenizer's.
+    words: Mapping[str, tuple[int, tuple[str, ...]]]
     past_stems: frozenset[str]
     present_stems: frozenset[str] = frozenset()
 
     def tags(self, word: str) -> frozenset[str]:
-        """hazm's coarse tags of a word (N, AJ, ADV...; empty when untagged or unknown).
-        Parsed on demand: parsing all 250k lines' tags at load cost ~2 s per run."""
-        return frozenset(t for t in self.words.get(word, "").split(",") if t and t != "0")
+        """hazm's coarse tags of a word (N, AJ, ADV...; empty when untagged or unknown)."""
+        entry = self.words.get(word)
+        return frozenset(t for t in entry[1] if t and t != "0") if entry else frozenset()
 
     def known(self, word: str) -> bool:
         """In hazm's word list, or a plural or ezafe form of a word in it. Not the
@@ -225,8 +226,6 @@ class PersianLexicon:
             for end in _PERSIAN_NOUN_ENDINGS)
 
     def is_verb(self, word: str) -> bool:
-        from voc.themes.vectorizer import persian_lemmatizer
-
         if word in _PARTICIPLE_NOUNS:
             return False
         if word.endswith(("\u200cشده", "\u200cنشده")):
@@ -253,7 +252,7 @@ class PersianLexicon:
 def persian_lexicon() -> PersianLexicon:
     """hazm's word list (with its coarse tags) and verb stems (hazm/data, a dependency)."""
     data = resources.files("hazm").joinpath("data")
-    words = {entry.word: entry.tags for entry in hazm_words()}
+    words = persian_word_tokenizer().words  # last line wins for a word listed twice
     stems: set[str] = set()
     present: set[str] = set()
     for line in data.joinpath("verbs.dat").read_text(encoding="utf-8").splitlines():
