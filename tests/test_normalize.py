@@ -108,3 +108,33 @@ def test_persian_normalization_keeps_zwnj_and_splits_at_zero_width_spaces() -> N
     normalized = PersianNormalizer(informal="off").normalize(
         f"بسته{ZWNJ}بندی\u200bخوب بود")
     assert normalized == f"بسته{ZWNJ}بندی خوب بود"
+
+
+def test_shared_hazm_objects_are_built_once_and_equal_hazms_own() -> None:
+    """hazm's Normalizer and Lemmatizer are built on one shared WordTokenizer and one read
+    of words.dat (issue 14), and hold what hazm builds on its own."""
+    import hazm
+
+    from voc.language.lexicon import hazm_word_rows
+    from voc.normalize.persian import (
+        _verb_joining_tokenizer,
+        hazm_normalizer,
+        persian_lemmatizer,
+        persian_word_tokenizer,
+    )
+
+    normalizer, lemmatizer = hazm_normalizer(), persian_lemmatizer()
+    assert normalizer._tokenizer is persian_word_tokenizer()
+    assert lemmatizer.words is _verb_joining_tokenizer().words
+    assert PersianNormalizer()._hazm is normalizer
+    assert list(hazm_word_rows()) == hazm.utils.words_list()
+
+    own = hazm.Normalizer(persian_numbers=False)
+    assert normalizer._words == own._words
+    assert normalizer._verbs == own._verbs  # the unjoined verbs, derived from the shared table
+    own_lemmatizer = hazm.Lemmatizer()
+    assert lemmatizer.verbs == own_lemmatizer.verbs
+    text = "اِعلاممممم کَرد : « زمین لرزه ای به بُزرگیِ 6 دهم ریشتر ...» می خواهم کتاب ها را"
+    assert normalizer.normalize(text) == own.normalize(text)
+    assert [lemmatizer.lemmatize(w) for w in ("کتاب‌ها", "می‌روم", "رفته_است")] == \
+        [own_lemmatizer.lemmatize(w) for w in ("کتاب‌ها", "می‌روم", "رفته_است")]

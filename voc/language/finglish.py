@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-from voc.language.lexicon import hazm_words
+from voc.language.lexicon import hazm_word_rows
 from voc.privacy.names import name_lists
 
 # Persian letter -> its sound class in the consonant skeleton ("" = may write a vowel).
@@ -131,8 +131,8 @@ def _hazm_index() -> SkeletonIndex:
     reads as a name («عماد» for "oomad")."""
     names = name_lists("fa")
     people = names.first | names.last
-    return skeleton_index((w.word, max(w.frequency, 1)) for w in hazm_words()
-                          if w.word not in people)
+    return skeleton_index((word, max(frequency, 1)) for word, frequency, _ in hazm_word_rows()
+                          if word not in people)
 
 
 class FinglishReader:

@@ -1,32 +1,26 @@
 """hazm's Persian word list (``hazm/data/words.dat``, a dependency), read once per process.
 
-Each line is a word, its corpus frequency and its coarse tags (N, AJ, ADV...). Theme naming
-uses the tags (is a word a noun?), the Finglish reader the frequencies (which spelling is
-the usual one); both read this one copy.
+Each line is a word, its corpus frequency and its coarse tags (N, AJ, ADV...). hazm's
+WordTokenizer, Lemmatizer and Normalizer each read the file again when built (about 0.6 s a
+read); `voc.normalize.persian` builds them from `hazm_word_rows` instead. Theme naming uses
+the tags (is a word a noun?) through the shared tokenizer's word table, the Finglish reader
+the frequencies (which spelling is the usual one); all read this one copy.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from typing import Any
 
-
-@dataclass(frozen=True)
-class HazmWord:
-    word: str
-    frequency: int
-    tags: str  # comma-separated, "" when untagged
+# (word, corpus frequency, coarse tags), as hazm.utils.words_list reads them.
+HazmWordRow = tuple[str, int, tuple[str, ...]]
 
 
 @lru_cache(maxsize=1)
-def hazm_words() -> tuple[HazmWord, ...]:
-    text = resources.files("hazm").joinpath("data", "words.dat").read_text(encoding="utf-8")
-    words = []
-    for line in text.splitlines():
-        parts = line.split("\t")
-        if not parts or not parts[0]:
-            continue
-        frequency = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-        words.append(HazmWord(parts[0], frequency, parts[2] if len(parts) > 2 else ""))
-    return tuple(words)
+def hazm_word_rows() -> tuple[HazmWordRow, ...]:
+    """`hazm.utils.words_list()`: one row per line, duplicates kept, as hazm's own classes
+    read it. The one read of words.dat per process."""
+    from hazm.utils import words_list  # hazm's import is seconds: only when used
+
+    rows: list[Any] = words_list()
+    return tuple(rows)

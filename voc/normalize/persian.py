@@ -16,15 +16,22 @@ it is built only when asked for.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property, lru_cache
 from importlib import resources
-from typing import Literal
+from types import ModuleType, SimpleNamespace
+from typing import Any, Literal
 
 import hazm
+import hazm.lemmatizer
+import hazm.normalizer
+import hazm.word_tokenizer
 from hazm.constants import TRANSLATION_DST, TRANSLATION_SRC
-from hazm.utils import maketrans
+from hazm.utils import default_verbs, default_words, maketrans
 
 from voc.io.values import fold_digits
+from voc.language.lexicon import hazm_word_rows
 from voc.normalize.unicode import clean_unicode
 
 InformalMode = Literal["off", "lexicon", "full"]
@@ -36,11 +43,79 @@ _PERSIAN_WORD = re.compile(r"[\u0600-\u06FF\u200c]+")
 _HAZM_TRANSLATION = maketrans(TRANSLATION_SRC, TRANSLATION_DST)
 
 
+# hazm's classes build their own parts: a Normalizer its own WordTokenizer and Lemmatizer,
+# a Lemmatizer its own WordTokenizer, each WordTokenizer reads words.dat again (a process
+# built them 4 times, about 4 s). The ones below are built once per process and hand
+# hazm the shared parts while it builds the next, so each is hazm's own construction.
+
+
+@contextmanager
+def _hazm_given(module: ModuleType, name: str, call: tuple[tuple[Any, ...], dict[str, Any]],
+                part: Callable[[], Any]) -> Iterator[None]:
+    """While hazm builds an object, `module.name(*args, **kwargs)` (`call`) returns
+    `part()`, the shared one, instead of building another. Any other call fails: a hazm
+    release that builds its parts differently must not silently get the wrong one."""
+    original = getattr(module, name)
+
+    def given(*args: Any, **kwargs: Any) -> Any:
+        if (args, kwargs) != call:
+            raise RuntimeError(f"hazm called {module.__name__}.{name}(*{args}, **{kwargs}); "
+                               f"voc shares the one built with {call}")
+        return part()
+
+    setattr(module, name, given)
+    try:
+        yield
+    finally:
+        setattr(module, name, original)
+
+
+def _build_word_tokenizer(join_verb_parts: bool) -> hazm.WordTokenizer:
+    with _hazm_given(hazm.word_tokenizer, "words_list", ((default_words,), {}),
+                     hazm_word_rows):
+        return hazm.WordTokenizer(join_verb_parts=join_verb_parts)
+
+
 @lru_cache(maxsize=1)
 def persian_word_tokenizer() -> hazm.WordTokenizer:
-    """hazm's WordTokenizer loads word lists (about 1 s): one per process, shared by the
-    segmenter's `terms`, journey linking and theme phrases (`tokenize` keeps no state)."""
-    return hazm.WordTokenizer(join_verb_parts=False)
+    """hazm's WordTokenizer without verb-part joining: one per process, shared by the
+    segmenter's `terms`, journey linking, theme phrases and the normalizer (`tokenize`
+    keeps no state)."""
+    return _build_word_tokenizer(join_verb_parts=False)
+
+
+@lru_cache(maxsize=1)
+def _verb_joining_tokenizer() -> hazm.WordTokenizer:
+    """The WordTokenizer hazm's Lemmatizer builds (it reads the verb tables from it)."""
+    return _build_word_tokenizer(join_verb_parts=True)
+
+
+@lru_cache(maxsize=1)
+def persian_lemmatizer() -> hazm.Lemmatizer:
+    """hazm's Lemmatizer (its verb conjugation tables): one per process, shared by theme
+    words, theme naming and the normalizer."""
+    with _hazm_given(hazm.lemmatizer, "WordTokenizer",
+                     ((), {"words_file": default_words, "verbs_file": default_verbs}),
+                     _verb_joining_tokenizer):
+        return hazm.Lemmatizer()
+
+
+def _unjoined_verbs() -> SimpleNamespace:
+    """What hazm's Normalizer reads of its `Lemmatizer(joined_verb_parts=False)`: the
+    verbs table without the joined multi-word forms, which are the keys with "_" (the
+    conjugations have none; tests/test_normalize.py checks it against hazm's own)."""
+    verbs = persian_lemmatizer().verbs
+    return SimpleNamespace(verbs={form: verb for form, verb in verbs.items() if "_" not in form})
+
+
+@lru_cache(maxsize=1)
+def hazm_normalizer() -> hazm.Normalizer:
+    """hazm's Normalizer (without Persian digits) on the shared tokenizer and verbs."""
+    with _hazm_given(hazm.normalizer, "WordTokenizer", ((), {"join_verb_parts": False}),
+                     persian_word_tokenizer), \
+            _hazm_given(hazm.normalizer, "Lemmatizer", ((), {"joined_verb_parts": False}),
+                        _unjoined_verbs):
+        return hazm.Normalizer(persian_numbers=False)
 
 
 def _load_informal_lexicon() -> dict[str, str]:
@@ -63,7 +138,7 @@ class PersianNormalizer:
         if informal not in INFORMAL_MODES:
             raise ValueError(f"informal must be one of {INFORMAL_MODES}, not {informal!r}")
         self.informal = informal
-        self._hazm = hazm.Normalizer(persian_numbers=False)
+        self._hazm = hazm_normalizer()
         self._lexicon = _load_informal_lexicon() if informal == "lexicon" else {}
 
     @cached_property

@@ -31,7 +31,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -39,8 +39,8 @@ from importlib import resources
 import numpy as np
 
 from voc.data import word_list
-from voc.language.lexicon import hazm_words
 from voc.language.script import has_persian_letter
+from voc.normalize.persian import persian_lemmatizer, persian_word_tokenizer
 from voc.themes.cluster import OUTLIER, center_languages
 from voc.themes.vectorizer import BOUNDARY, ThemeTokenizer, stop_words
 
@@ -208,14 +208,15 @@ _PERSIAN_PERSONAL = ("یم", "ید", "ین", "ند", "م", "ی", "ه", "ن", "ت
 
 @dataclass(frozen=True)
 class PersianLexicon:
-    words: dict[str, str]  # hazm's word list: word -> its coarse tags, comma-separated
+    # hazm's word list: word -> (corpus frequency, coarse tags); the shared tokenizer's.
+    words: Mapping[str, tuple[int, tuple[str, ...]]]
     past_stems: frozenset[str]
     present_stems: frozenset[str] = frozenset()
 
     def tags(self, word: str) -> frozenset[str]:
-        """hazm's coarse tags of a word (N, AJ, ADV...; empty when untagged or unknown).
-        Parsed on demand: parsing all 250k lines' tags at load cost ~2 s per run."""
-        return frozenset(t for t in self.words.get(word, "").split(",") if t and t != "0")
+        """hazm's coarse tags of a word (N, AJ, ADV...; empty when untagged or unknown)."""
+        entry = self.words.get(word)
+        return frozenset(t for t in entry[1] if t and t != "0") if entry else frozenset()
 
     def known(self, word: str) -> bool:
         """In hazm's word list, or a plural or ezafe form of a word in it. Not the
@@ -225,8 +226,6 @@ class PersianLexicon:
             for end in _PERSIAN_NOUN_ENDINGS)
 
     def is_verb(self, word: str) -> bool:
-        from voc.themes.vectorizer import persian_lemmatizer
-
         if word in _PARTICIPLE_NOUNS:
             return False
         if word.endswith(("\u200cشده", "\u200cنشده")):
@@ -253,7 +252,7 @@ class PersianLexicon:
 def persian_lexicon() -> PersianLexicon:
     """hazm's word list (with its coarse tags) and verb stems (hazm/data, a dependency)."""
     data = resources.files("hazm").joinpath("data")
-    words = {entry.word: entry.tags for entry in hazm_words()}
+    words = persian_word_tokenizer().words  # last line wins for a word listed twice
     stems: set[str] = set()
     present: set[str] = set()
     for line in data.joinpath("verbs.dat").read_text(encoding="utf-8").splitlines():
@@ -433,6 +432,7 @@ def _verb_use(tokens: Sequence[str], start: int, end: int) -> bool:
                     and verb(tokens[end - 1])))
 
 
+@lru_cache(maxsize=100_000)  # asked of every word before a candidate, for each size
 def _inside_phrase(previous: str, lang: str, tokenizer: ThemeTokenizer) -> bool:
     """Whether a word after `previous` is inside a phrase, not the start of a subject:
     after a preposition (the object of «با تأخیر ارسال شد» is no subject) or after a noun
@@ -584,6 +584,24 @@ def candidate_phrases(text: str, lang: str, tokenizer: ThemeTokenizer,
                       known: frozenset[str] = frozenset()) -> set[str]:
     """The noun phrases of up to MAX_WORDS words a segment contains, as written."""
     tokens = tokenizer.surface_tokens(text)
+    return _noun_phrases(tokens, lang, tokenizer, known) | problem_phrases(
+        tokens, lang, tokenizer, known)
+
+
+def _phrases_and_problems(text: str, lang: str, tokenizer: ThemeTokenizer,
+                          known: frozenset[str]) -> tuple[set[str], set[str]]:
+    """`candidate_phrases` of a segment, and those of them that name a problem, from one
+    tokenization (Persian's problem phrases computed once, not once in each)."""
+    tokens = tokenizer.surface_tokens(text)
+    problems = problem_phrases(tokens, lang, tokenizer, known)
+    found = _noun_phrases(tokens, lang, tokenizer, known) | problems
+    if lang != "fa":
+        problems = {p for p in found if " " in p and english_problem(p.split(), tokenizer)}
+    return found, problems
+
+
+def _noun_phrases(tokens: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
+                  known: frozenset[str]) -> set[str]:
     found = set()
     for start in range(len(tokens)):
         for size in range(1, MAX_WORDS + 1):
@@ -599,9 +617,10 @@ def candidate_phrases(text: str, lang: str, tokenizer: ThemeTokenizer,
                 continue  # "nothing [special]", «[راضی] نیستم»: it says the opposite
             if lang == "en" and _verb_use(tokens, start, start + size):
                 continue  # "[to] change", "check [the] bill": a verb here, not a noun
-            if lang == "en" and size > 1 and english_problem(words, tokenizer) and (
+            if lang == "en" and size > 1 and (
                     (start + size < len(tokens) and tokens[start + size] in _PARTICLES)
-                    or (start and _inside_phrase(tokens[start - 1], lang, tokenizer))):
+                    or (start and _inside_phrase(tokens[start - 1], lang, tokenizer))) \
+                    and english_problem(words, tokenizer):  # the costly test last
                 # "courier never showed" [up]: the particle belongs to the verb; [return]
                 # "pickup never showed up": the subject starts before.
                 continue
@@ -613,7 +632,7 @@ def candidate_phrases(text: str, lang: str, tokenizer: ThemeTokenizer,
                 continue
             if _readable_cached(tuple(words), lang, tokenizer, known):
                 found.add(" ".join(words))
-    return found | problem_phrases(tokens, lang, tokenizer, known)
+    return found
 
 
 def _negated(tokens: Sequence[str], start: int, end: int, lang: str) -> bool:
@@ -697,16 +716,19 @@ def name_themes(documents: Sequence[str], langs: Sequence[str], labels: np.ndarr
     # Per script, the candidates that name a problem: a noun and its failing predicate.
     problem_forms: dict[str, set[str]] = defaultdict(set)
     counts: dict[str, dict[str, Counter[int]]] = defaultdict(lambda: defaultdict(Counter))
+    phrases_of: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
     for doc, script, label in zip(documents, scripts, labels.tolist(), strict=True):
         if script is None or label == OUTLIER or label not in row_of:
             continue
         sizes[script][label] += 1
-        found = candidate_phrases(doc, script, tokenizer, known)
+        # Customers repeat themselves ("خیلی خوب بود", "fast delivery"): a text's phrases
+        # are found once per run.
+        if (doc, script) not in phrases_of:
+            phrases_of[doc, script] = _phrases_and_problems(doc, script, tokenizer, known)
+        found, problems = phrases_of[doc, script]
         for phrase in found:
             counts[script][phrase][label] += 1
-        problem_forms[script] |= problem_phrases(tokenizer.surface_tokens(doc), script,
-                                                 tokenizer, known) if script == "fa" else {
-            p for p in found if " " in p and english_problem(p.split(), tokenizer)}
+        problem_forms[script] |= problems
     pools: dict[str, dict[int, list[tuple[str, float, bool]]]] = {}
     for script, by_phrase in counts.items():
         total = sum(sizes[script].values())

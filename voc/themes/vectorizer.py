@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from voc.data import word_list
 from voc.language.script import has_persian_letter
-from voc.normalize.persian import persian_word_tokenizer
+from voc.normalize.persian import persian_lemmatizer, persian_word_tokenizer
 
 # Redaction placeholders ("[PHONE]") are not the customer's words.
 PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
@@ -53,12 +53,6 @@ def courtesy_phrases() -> re.Pattern[str]:
     phrases = sorted((p for p in word_list("voc.themes", "courtesy") if " " in p),
                      key=lambda p: (-len(p), p))
     return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, phrases)) + r")(?!\w)")
-
-
-@lru_cache(maxsize=1)
-def persian_lemmatizer() -> hazm.Lemmatizer:
-    """hazm's Lemmatizer builds its verb tables (about 1.5 s): one per process, shared."""
-    return hazm.Lemmatizer()
 
 
 class ThemeTokenizer:
