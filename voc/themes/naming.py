@@ -58,6 +58,7 @@ CONNECTORS = {"en": frozenset({"of", "in", "on", "for", "with", "to", "and"}),
 _LIGHT_VERBS = word_list("voc.themes", "light_verbs")
 # English verbs that alone name no theme, though WordNet lists them as nouns too ("want").
 _VERBS_NOT_NAMES = word_list("voc.themes", "verbs_not_names")
+_NOT_NAMES_ALONE = word_list("voc.themes", "not_names_alone")
 # Past stems of auxiliary and light verbs, never a noun at the end of a name.
 _AUXILIARY_STEMS = frozenset({"داشت", "بود", "کرد", "شد", "گشت", "گرفت", "داد", "زد"})
 # Forms of شدن and کردن: a phrase of several words before one is a fragment.
@@ -332,6 +333,10 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
         return False
     if len(set(words)) < len(words):
         return False
+    if len(words) == 1 and (words[0] in _NOT_NAMES_ALONE or (
+            lang == "en" and english_lexicon().lookup.get(words[0], words[0])
+            in _NOT_NAMES_ALONE)):
+        return False  # "Weeks", «هفته»: how long, not what
     content = [w for w in words if tokenizer.is_content(w)]
     if lang == "en":
         english = english_lexicon()
