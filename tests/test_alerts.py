@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +109,54 @@ def test_rules_file_validation(tmp_path: Path) -> None:
     path.write_text("rules: []\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"rules\.yaml, line 1 must hold a non-empty list"):
         load_rules(path)
+
+
+def test_rules_file_typo_and_out_of_range_values_name_the_rule_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    # A typo in a field name is an unknown key, not a silently ignored one.
+    path.write_text("rules:\n  - metric: nps\n    below: 0\n  - metric: nps\n"
+                    "    drop_by: 5\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_rules(path)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert re.search(r"rules\.yaml, rule 2, line 5: unknown field 'drop_by'; known: .*drops_by",
+                     message)
+    # A share threshold written as a percentage is outside the metric's 0..1 scale.
+    path.write_text("rules:\n  - metric: share\n    dimension: theme\n    above: 2\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"rules\.yaml, rule 1, line 4: above must be "
+                       r"between 0 and 1 for metric share"):
+        load_rules(path)
+    path.write_text("rules:\n  - metric: nps\n    drops_by: -3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"rule 1, line 3: drops_by = -3 is not allowed"):
+        load_rules(path)
+    path.write_text("rules:\n  - metric: nps\n    below: 0\n    new: sometimes\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match="rule 1, line 4: new must be true or false"):
+        load_rules(path)
+
+
+def test_a_valid_rules_file_reads_into_the_same_rules(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "rules:\n"
+        "  - name: NPS of the payment stage drops by more than 5 points\n"
+        "    metric: nps\n    dimension: stage\n    key: payment\n    drops_by: 5\n"
+        "    significant: true\n"
+        "  - metric: share\n    dimension: theme\n    new: true\n    above: 0.02\n"
+        "  - name: 2024\n    metric: records\n    key: 7\n    rises_by: 10\n    below: 500\n",
+        encoding="utf-8")
+    assert load_rules(path) == [
+        Rule("NPS of the payment stage drops by more than 5 points", "nps",
+             dimension="stage", key="payment", drops_by=5.0, significant=True),
+        Rule("rule 2", "share", dimension="theme", new=True, above=0.02),
+        Rule("2024", "records", key="7", rises_by=10.0, below=500.0)]
+    # Unset fields take the model's defaults; the list may be the whole file.
+    path.write_text("- metric: sentiment\n  below: -0.2\n", encoding="utf-8")
+    (rule,) = load_rules(path)
+    assert (rule.name, rule.dimension, rule.key, rule.drops_by, rule.new, rule.significant,
+            rule.needs_previous) == ("rule 1", "overall", None, None, False, False, False)
 
 
 @pytest.mark.slow  # two 'voc analyze --store' runs end to end
