@@ -225,3 +225,12 @@ def test_run_groups_count_respondents_not_answers() -> None:
         assert (groups[key]["nps_n"], groups[key]["promoters"], groups[key]["detractors"]) \
             == (4, 2, 1), key
     assert groups[("overall", "all")]["segments"] == 8
+
+
+def test_rule_dimensions_are_the_ones_changes_compares() -> None:
+    from typing import get_args
+
+    from voc.alerts.changes import DIMENSIONS
+    from voc.alerts.rules import Dimension
+
+    assert get_args(Dimension) == DIMENSIONS
