@@ -113,6 +113,38 @@ def test_kpis_count_each_respondent_once_and_break_down_by_group() -> None:
     assert {row["key"] for row in kpis["by"]["lang"]} == {"en", "fa"}
 
 
+def test_each_group_carries_the_figures_of_its_analysed_answers() -> None:
+    tables = _tables()
+    answers = [("ok", "negative", -0.8), ("too_long", "mixed", -0.2),
+               ("ok", "positive", 0.6), ("ok", "neutral", 0.1)]
+    for record, (status, sentiment, score) in zip(tables.records, answers, strict=True):
+        record.update(status=status, sentiment=sentiment, sentiment_score=score)
+    tables.records[3]["channel"] = None  # respondent 3 has no channel: the null group
+    # Respondent 4: an app answer that was not analysed (a respondent, not an answer).
+    tables.records.append({**tables.records[0], "row_id": 4, "source_row": 4, "id": "d",
+                           "nps": None, "ces": None, "status": "empty", "sentiment": None,
+                           "sentiment_score": None})
+    by = DriversComponent(DriversSettings(min_support=1))(tables).documents["kpis"]["by"]
+    figures = ("records", "analysed", "mean_sentiment", "negative_share", "pain_share")
+    channel = {row["key"]: tuple(row[k] for k in figures) for row in by["channel"]}
+    # app: respondents 1 and 4; answers 0 (-0.8, pain) and 1 (-0.2 mixed, too_long, pain):
+    # mean -0.5, 2 of 2 negative or mixed, 2 of 2 with a pain point.
+    assert channel["app"] == (2, 2, -0.5, 100.0, 100.0)
+    assert channel["web"] == (1, 1, 0.6, 0.0, 0.0)  # answer 2 only
+    # No channel: respondent 3 (NPS 9) and their answer 3, listed last, shown "—".
+    assert channel[None] == (1, 1, 0.1, 0.0, 0.0)
+    assert by["channel"][-1]["label"] == "—" and by["channel"][-1]["nps"]["value"] == 100.0
+    lang = {row["key"]: tuple(row[k] for k in figures) for row in by["lang"]}
+    # fa: answers 2 (0.6) and 3 (0.1): mean 0.35, none negative, none with a pain point.
+    assert lang["fa"] == (2, 2, 0.35, 0.0, 0.0) and None not in lang
+    # delivery: answers 0 (-0.8, pain) and 2 (0.6): mean -0.1, 1 of 2 negative and pain.
+    stage = {row["key"]: tuple(row[k] for k in figures) for row in by["stage"]}
+    assert stage["delivery"] == (2, 2, -0.1, 50.0, 50.0)
+    tier = {row["key"]: tuple(row[k] for k in figures) for row in by["meta.tier"]}
+    assert tier["gold"] == (2, 2, -0.5, 100.0, 100.0)
+    assert tier["new"] == (2, 2, 0.35, 0.0, 0.0)
+
+
 def test_kpis_per_period_count_each_respondent_once_in_time_order() -> None:
     tables = _tables()
     dates = ("2026-05-03", "2026-05-03", "2026-02-10", "2026-05-20")

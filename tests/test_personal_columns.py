@@ -10,7 +10,7 @@ import pytest
 from tests.test_report import synthetic_run
 from voc.io.columns import ColumnOverrides, detect_columns, segment_columns
 from voc.io.readers import InputTable
-from voc.kpi.component import Respondent, kpi_document
+from voc.kpi.component import Respondent, kpi_document, pain_rows_of, respondents
 from voc.privacy.columns import is_personal_column, redact_value
 from voc.report.context import build_context
 from voc.report.render import render_report
@@ -104,6 +104,10 @@ def _run_with_meta() -> Any:
         # One branch value in four names a person: the column stays, the name does not.
         meta["branch"] = "Tehran, manager Mr. Smith" if k % 4 == 0 else "Shiraz"
         record["meta"] = json.dumps(meta)
+    # The groups as the drivers stage writes them for these records: the report reads them.
+    people, _ = respondents(run.records, run.segments)
+    run.kpis["by"] = kpi_document(people, {}, 1, None, run.records,
+                                  pain_rows_of(run.segments), run.segments)["by"]
     return run
 
 

@@ -18,6 +18,7 @@ from tests.conftest import write_csv
 from voc.errors import InputError
 from voc.kpi.component import kpi_document, pain_rows_of, respondents
 from voc.kpi.periods import period_grid
+from voc.report.context import MAX_BREAKDOWN_ROWS
 from voc.report.data import RunData
 from voc.report.render import md_quote, render_report
 from voc.themes.describe import theme_trends
@@ -247,7 +248,8 @@ def synthetic_run(scale: int = 1) -> RunData:
     ]
     people, _ = respondents(records, segments)
     # The overall NPS by hand; the groups and periods as the kpis stage writes them.
-    kpis = kpi_document(people, {}, 1, period_grid(records), records, pain_rows_of(segments))
+    kpis = kpi_document(people, {}, 1, period_grid(records), records, pain_rows_of(segments),
+                        segments)
     kpis["overall"]["nps"] = {"name": "nps", "value": -13.33, "low": -30.1, "high": 3.4,
                               "n": len(records)}
     changes = {"run_id": "r2", "previous_run_id": "r1",
@@ -467,7 +469,8 @@ def test_breakdowns_by_channel_language_and_segment_columns() -> None:
     run = synthetic_run()
     persian = next(row for row in run.kpis["by"]["lang"] if row["key"] == "fa")
     persian["nps"] = {"name": "nps", "value": 42.0, "low": 30.0, "high": 50.0, "n": 9}
-    run.kpis["by"]["meta.customer_tier"] = []
+    for group in run.kpis["by"]["meta.customer_tier"]:
+        del group["nps"]
     breakdowns = _context(run)["breakdowns"]
     assert {r["value"]: r["kpis"]["nps"] for r in breakdowns["Language"]}["Persian"] == \
         "+42 (n=9)"
@@ -484,6 +487,35 @@ def test_breakdowns_by_channel_language_and_segment_columns() -> None:
     assert questions["q2"]["kpis"]["nps"] == next(
         f"{row['nps']['value']:+.0f} (n={row['nps']['n']})"
         for row in run.kpis["by"]["question"] if row["key"] == "q2")
+
+
+def test_breakdowns_read_the_answer_figures_of_kpis_json_groups() -> None:
+    run = synthetic_run()
+    web = next(row for row in run.kpis["by"]["channel"] if row["key"] == "web")
+    # Figures no count of records.parquet gives: the row shows kpis.json's, computing none.
+    web.update(analysed=7, mean_sentiment=0.125, negative_share=12.5, pain_share=25.0)
+    # A group with key null is the answers without a value, shown "—" with its KPIs.
+    run.kpis["by"]["channel"].append({**web, "key": None, "label": "—", "analysed": 3})
+    rows = {r["value"]: r for r in _context(run)["breakdowns"]["Channel"]}
+    assert (rows["web"]["count"], rows["web"]["mean_sentiment"], rows["web"]["negative_share"],
+            rows["web"]["pain_share"]) == (7, 0.125, 12.5, 25.0)
+    assert rows["—"]["count"] == 3 and rows["—"]["kpis"] == rows["web"]["kpis"]
+    assert list(rows)[-2:] == ["web", "—"]  # largest first
+    # Past MAX_BREAKDOWN_ROWS groups, the smallest merge into one row: their counts summed,
+    # no figures averaged from theirs.
+    run.kpis["by"]["channel"] = [{**web, "key": f"c{i}", "analysed": 20 - i}
+                                 for i in range(MAX_BREAKDOWN_ROWS + 2)]
+    rows = _context(run)["breakdowns"]["Channel"]
+    assert len(rows) == MAX_BREAKDOWN_ROWS
+    assert rows[-1]["value"] == "3 others" and rows[-1]["count"] == 6 + 5 + 4
+    assert rows[-1]["negative_share"] is None and rows[-1]["kpis"]["nps"] == "—"
+    # A kpis.json from before the groups carried the figures: no breakdowns, a note why.
+    run = synthetic_run()
+    for groups in run.kpis["by"].values():
+        for group in groups:
+            del group["analysed"]
+    context = _context(run)
+    assert context["breakdowns"] == {} and "re-run" in context["notes"]["breakdowns"]
 
 
 def test_breakdown_figures_are_numbers_formatted_only_by_the_template() -> None:

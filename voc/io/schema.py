@@ -206,7 +206,7 @@ KPIS_DOCUMENT_DOC = """DIR/kpis.json (written by the drivers component):
   "overall": {"records": 120, "nps": KPI, "csat": KPI, "ces": KPI, **ANSWERS},
   "by": {
     "theme":      [{"key": "3", "label": "delivery delays", "records": 40,
-                    "nps": KPI, "csat": KPI, "ces": KPI}, ...],
+                    "nps": KPI, "csat": KPI, "ces": KPI, **ANSWERS}, ...],
     "stage":      [{"key": "delivery", "label": "Delivery", ...}, ...],
     "touchpoint": [...], "channel": [...], "lang": [...], "source": [...],
     "question": [...],
@@ -223,14 +223,18 @@ KPI = {"name": "nps", "value": 12.5, "low": -3.1, "high": 28.0, "n": 80}: value 
 -100..100, CSAT in percent (top-2-box), CES mean on 1..7. A record counts once per group
 it belongs to (a record touching two stages counts in both); `records` is the group's
 record count, `n` the records with that score. Groups are sorted by `records`, largest
-first; `unassigned` is its own group for stage and touchpoint. In `periods` a respondent
-counts once, in the period of their first answer's date (analysed or not, as `overall`);
-a period's `records` is its respondents.
+first; `unassigned` is its own group for stage and touchpoint. Each group's ANSWERS are
+over the analysed answers with its key: an answer's own channel, lang, source, question
+and meta value, its segments' themes, stages and touchpoints. In channel, lang, source,
+question and meta.<column>, a group with "key": null (label "—", listed last) holds the
+answers without a value and the respondents with none, when there are such answers.
+In `periods` a respondent counts once, in the period of their first answer's date
+(analysed or not, as `overall`); a period's `records` is its respondents.
 
 ANSWERS = {"analysed": 52, "mean_sentiment": -0.125, "negative_share": 40.4,
 "pain_share": 31.0} (voc.kpi.component.answer_figures): over the analysed answer rows
-(status ok or too_long), each in the period of its own date, not over respondents:
-`analysed` counts them, `mean_sentiment` is their mean sentiment_score (-1..1),
+(status ok or too_long), each in the period (group) of its own date (key), not over
+respondents: `analysed` counts them, `mean_sentiment` is their mean sentiment_score (-1..1),
 `negative_share` the percent negative or mixed, `pain_share` the percent with a pain-point
 segment (null when the run detected no pain points); null when no answer was analysed.
 """

@@ -97,14 +97,46 @@ def kpis(people: Sequence[Respondent]) -> dict[str, Any]:
 
 
 def _breakdown(people: Sequence[Respondent], keys: Callable[[Respondent], Iterable[str]],
-               labels: Mapping[str, str]) -> list[dict[str, Any]]:
-    groups: dict[str, list[Respondent]] = {}
+               labels: Mapping[str, str],
+               answers: Callable[[Record], Iterable[str | None]] | None = None,
+               records: Sequence[Record] = (), pain_rows: set[int] | None = None
+               ) -> list[dict[str, Any]]:
+    """One row per group key: its respondents' KPIs and, with `answers` (an answer's
+    group keys) and `records`, the answer_figures of the analysed answers with that key.
+    An answer key None (the answer has no value) makes a group with key null: the
+    answers, and the respondents, without a value (the report's "—" row)."""
+    groups: dict[str | None, list[Respondent]] = {}
     for person in people:
         for key in keys(person):
             groups.setdefault(key, []).append(person)
-    rows = [{"key": key, "label": labels.get(key, key), "records": len(members),
-             **kpis(members)} for key, members in groups.items()]
-    return sorted(rows, key=lambda row: (-row["records"], row["key"]))
+    answered: dict[str | None, list[Record]] = {}
+    if answers is not None and records:
+        for record in records:
+            for answer_key in answers(record):
+                answered.setdefault(answer_key, []).append(record)
+        if None in answered:
+            groups[None] = [p for p in people if not list(keys(p))]
+    rows = [{"key": key, "label": "—" if key is None else labels.get(key, key),
+             "records": len(members), **kpis(members),
+             **(answer_figures(answered.get(key, ()), pain_rows)
+                if answers is not None and records else {})}
+            for key, members in groups.items()]
+    return sorted(rows, key=lambda row: (row["key"] is None, -row["records"],
+                                         row["key"] or ""))
+
+
+def _meta_key(column: str) -> Callable[[Record], list[str | None]]:
+    """An answer's group key for a `meta` column: its value, redacted (the answers of
+    one respondent are one input row's, with its one meta)."""
+    def key(record: Record) -> list[str | None]:
+        value = meta_of(record).get(column)
+        return [redact_value(value)] if value not in (None, "") else [None]
+    return key
+
+
+def _value(value: Any) -> list[str | None]:
+    """An answer's one group key, None when it has no value."""
+    return [str(value) if value not in (None, "") else None]
 
 
 def _meta_values(column: str) -> Callable[[Respondent], list[str]]:
@@ -169,24 +201,51 @@ def period_kpis(people: Sequence[Respondent], grid: PeriodGrid,
 
 def kpi_document(people: Sequence[Respondent], labels: Mapping[str, Mapping[str, str]],
                  min_support: int, grid: PeriodGrid | None = None,
-                 records: Sequence[Record] = (), pain_rows: set[int] | None = None
-                 ) -> dict[str, Any]:
+                 records: Sequence[Record] = (), pain_rows: set[int] | None = None,
+                 segments: Sequence[Segment] | None = None) -> dict[str, Any]:
     """The kpis.json document (shape: voc.io.schema.KPIS_DOCUMENT_DOC); `periods` is
     left out without a grid (no dated records given). With `records` (and `pain_rows`,
-    pain_rows_of the segments), `overall` and each period also carry answer_figures."""
+    pain_rows_of the segments), `overall`, each period and each `by` group also carry
+    answer_figures; the theme, stage and touchpoint groups only with `segments` (they
+    place an answer in its segments' groups)."""
+    # Each group's answer figures group the answers as the respondents: an answer by its
+    # segments' themes, stages and touchpoints, its own channel, language, source,
+    # question and meta value.
+    themes: dict[int, set[str]] = {}
+    stages: dict[int, set[str]] = {}
+    touchpoints: dict[int, set[str]] = {}
+    for segment in segments or ():
+        row = segment["row_id"]
+        if segment.get("theme_id") is not None:
+            themes.setdefault(row, set()).add(str(segment["theme_id"]))
+        stages.setdefault(row, set()).add(segment.get("journey_stage") or UNASSIGNED)
+        touchpoints.setdefault(row, set()).add(segment.get("touchpoint") or UNASSIGNED)
+    linked = records if segments is not None else ()
+
+    def segment_keys(keys: Mapping[int, set[str]]) -> Callable[[Record], Iterable[str]]:
+        return lambda record: keys.get(record["row_id"], ())
+
     by: dict[str, list[dict[str, Any]]] = {
-        "theme": _breakdown(people, lambda p: p.themes, labels.get("theme", {})),
-        "stage": _breakdown(people, lambda p: p.stages, labels.get("stage", {})),
+        "theme": _breakdown(people, lambda p: p.themes, labels.get("theme", {}),
+                            segment_keys(themes), linked, pain_rows),
+        "stage": _breakdown(people, lambda p: p.stages, labels.get("stage", {}),
+                            segment_keys(stages), linked, pain_rows),
         "touchpoint": _breakdown(people, lambda p: p.touchpoints,
-                                 labels.get("touchpoint", {})),
-        "channel": _breakdown(people, lambda p: [p.channel] if p.channel else [], {}),
-        "lang": _breakdown(people, lambda p: p.langs, {}),
-        "source": _breakdown(people, lambda p: [p.source] if p.source else [], {}),
-        "question": _breakdown(people, lambda p: p.questions, {}),
+                                 labels.get("touchpoint", {}),
+                                 segment_keys(touchpoints), linked, pain_rows),
+        "channel": _breakdown(people, lambda p: [p.channel] if p.channel else [], {},
+                              lambda r: _value(r.get("channel")), records, pain_rows),
+        "lang": _breakdown(people, lambda p: p.langs, {},
+                           lambda r: _value(r.get("lang")), records, pain_rows),
+        "source": _breakdown(people, lambda p: [p.source] if p.source else [], {},
+                             lambda r: _value(r.get("source")), records, pain_rows),
+        "question": _breakdown(people, lambda p: p.questions, {},
+                               lambda r: _value(r.get("question")), records, pain_rows),
     }
     for column in segment_columns([p.meta for p in people]):
         # Keys are shown (kpis.json, dashboards): personal data inside a value is replaced.
-        by[f"meta.{column}"] = _breakdown(people, _meta_values(column), {})
+        by[f"meta.{column}"] = _breakdown(people, _meta_values(column), {},
+                                          _meta_key(column), records, pain_rows)
     overall = {"records": len(people), **kpis(people),
                **(answer_figures(records, pain_rows) if records else {})}
     document: dict[str, Any] = {"overall": overall, "by": by, "min_support": min_support}
@@ -347,7 +406,7 @@ class DriversComponent:
         labels = _labels(segments, journey)
         state.documents["kpis"] = kpi_document(people, labels, self.min_support,
                                                 period_grid(state.records), state.records,
-                                                pain_rows_of(segments))
+                                                pain_rows_of(segments), segments)
         state.outputs["drivers"] = OutputTable(
             driver_rows(people, labels, self.min_support), DRIVERS_SCHEMA)
         state.outputs["journey"] = OutputTable(

@@ -10,14 +10,12 @@ left out, and `notes` says why, so a reader never mistakes "not measured" for "z
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from voc.io.columns import meta_of, segment_columns
 from voc.io.records import ANALYZED_STATUSES
 from voc.kpi.scores import KPI_FUNCTIONS, per_respondent, respondent_key
-from voc.privacy.columns import redact_value
 from voc.privacy.pii import PII_KIND_DESCRIPTIONS, PII_KINDS
 from voc.report import journey as journey_section
 from voc.report import themes as theme_section
@@ -102,18 +100,10 @@ def _negative_share(rows: Sequence[Row]) -> float | None:
     return sum(row["share"] for row in rows if row["key"] in ("negative", "mixed"))
 
 
-def _meta_columns(records: Sequence[Row]) -> dict[str, dict[int, str]]:
-    """Segment columns kept in `meta` (e.g. customer_tier): row_id -> the value shown.
-    Chosen by the same rule as the kpis.json breakdowns, per respondent (input row)."""
-    respondents = per_respondent(records, meta_of)
-    columns = segment_columns(list(respondents.values()))
-    by_column: dict[str, dict[int, str]] = {c: {} for c in columns}
-    for record in records:
-        meta = respondents[respondent_key(record)]
-        for column in columns:
-            if meta.get(column) not in (None, ""):
-                by_column[column][record["row_id"]] = redact_value(meta[column])
-    return by_column
+def _meta_columns(records: Sequence[Row]) -> list[str]:
+    """Segment columns kept in `meta` (e.g. customer_tier), sorted: chosen by the same
+    rule as the kpis.json breakdowns, per respondent (input row)."""
+    return sorted(segment_columns(list(per_respondent(records, meta_of).values())))
 
 
 def _group_kpis(row: Row | None) -> dict[str, str]:
@@ -127,40 +117,37 @@ def _group_kpis(row: Row | None) -> dict[str, str]:
     return texts
 
 
-def _breakdown(records: Sequence[Row], key_of: Any, labels: Mapping[str, str],
-               kpi_rows: Sequence[Row], pain_rows: set[int] | None) -> list[dict[str, Any]]:
-    """One row per group of the analysed answers. The KPIs are kpis.json's for the same
-    group key (voc.kpi.component: every respondent of the group with a score, analysed
-    or not, as the headline figures); the merged "others" row and answers without a
-    value ("—") have no kpis.json group, so no KPIs."""
-    groups: dict[str | None, list[Row]] = defaultdict(list)
-    for record in records:
-        key = key_of(record)
-        groups[str(key) if key not in (None, "") else None].append(record)
-    ranked: list[tuple[str | None, str, list[Row]]] = sorted(
-        ((key, "—" if key is None else labels.get(key, key), members)
-         for key, members in groups.items()), key=lambda item: -len(item[2]))
-    if len(ranked) > MAX_BREAKDOWN_ROWS:
-        rest = [r for *_, members in ranked[MAX_BREAKDOWN_ROWS - 1:] for r in members]
-        ranked = [*ranked[:MAX_BREAKDOWN_ROWS - 1],
-                  (None, f"{len(ranked) - MAX_BREAKDOWN_ROWS + 1} others", rest)]
-    kpis_of = {str(row.get("key")): row for row in kpi_rows}
-    rows = []
-    for key, value, members in ranked:
-        scored = [m["sentiment_score"] for m in members if m.get("sentiment_score") is not None]
-        negative = sum(m.get("sentiment") in ("negative", "mixed") for m in members)
-        analysed = sum(m.get("sentiment") is not None for m in members)
+def _breakdown(groups: Sequence[Row], labels: Mapping[str, str]) -> list[dict[str, Any]]:
+    """One row per kpis.json group of a dimension with analysed answers, largest first,
+    read, not counted (voc.kpi.component): the analysed answers with the group's key and
+    their sentiment and pain (answer_figures), and the KPIs of every respondent of the
+    group with a score, analysed or not, as the headline figures. The group with key null
+    is the answers without a value ("—"). Past MAX_BREAKDOWN_ROWS the smallest groups are
+    merged into one "N others" row: its count is the sum of theirs, and it has no
+    figures (they are the groups' own, not to be averaged here). A kpis.json from before
+    the groups carried answer figures gives no rows (notes say to re-run)."""
+    if any("analysed" not in group for group in groups):
+        return []
+    ranked = sorted((group for group in groups if group.get("analysed")),
+                    key=lambda group: (-group["analysed"], str(group.get("key"))))
+    rows = [{
+        "value": "—" if group.get("key") is None
+        else labels.get(str(group["key"]), str(group["key"])),
+        "count": group["analysed"],
         # Numbers stay numbers (None: not measured): the template formats them, and the
         # takeaway compares them without parsing a printed "67%" back.
-        rows.append({
-            "value": value, "count": len(members),
-            "mean_sentiment": sum(scored) / len(scored) if scored else None,
-            "negative_share": 100 * negative / analysed if analysed else None,
-            "pain_share": None if pain_rows is None else
-            100 * sum(m["row_id"] in pain_rows for m in members) / len(members),
-            # n next to each score: a group of 12 answers moves NPS by 8 points per person.
-            "kpis": _group_kpis(kpis_of.get(key) if key is not None else None),
-        })
+        "mean_sentiment": group.get("mean_sentiment"),
+        "negative_share": group.get("negative_share"),
+        "pain_share": group.get("pain_share"),
+        # n next to each score: a group of 12 answers moves NPS by 8 points per person.
+        "kpis": _group_kpis(group),
+    } for group in ranked]
+    if len(rows) > MAX_BREAKDOWN_ROWS:
+        rest = rows[MAX_BREAKDOWN_ROWS - 1:]
+        rows = [*rows[:MAX_BREAKDOWN_ROWS - 1], {
+            "value": f"{len(rest)} others", "count": sum(row["count"] for row in rest),
+            "mean_sentiment": None, "negative_share": None, "pain_share": None,
+            "kpis": _group_kpis(None)}]
     return rows
 
 
@@ -410,19 +397,19 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
         "versions": manifest.get("versions", {}),
         "problems": list(run.problems),
     }
-    # (title, kpis.json `by` dimension, the answer's group key, how a key is shown)
-    breakdown_keys: list[tuple[str, str, Any, Mapping[str, str]]] = [
-        (name, key, lambda r, key=key: r.get(key), LANGUAGE_NAMES if key == "lang" else {})
+    # (title, kpis.json `by` dimension, how a key is shown): a dimension is broken down
+    # where the analysed answers have more than one value of it.
+    breakdown_keys: list[tuple[str, str, Mapping[str, str]]] = [
+        (name, key, LANGUAGE_NAMES if key == "lang" else {})
         for name, key in (("Channel", "channel"), ("Language", "lang"), ("Source", "source"),
                           ("Question", "question"))
         if len({r.get(key) for r in analysed}) > 1]
-    for column, by_row in sorted(_meta_columns(analysed).items()):
-        breakdown_keys.append((column.replace("_", " ").capitalize(), f"meta.{column}",
-                               lambda r, by_row=by_row: by_row.get(r["row_id"]), {}))
+    breakdown_keys += [(column.replace("_", " ").capitalize(), f"meta.{column}", {})
+                       for column in _meta_columns(analysed)]
     kpi_groups = (run.kpis or {}).get("by") or {}
-    context["breakdowns"] = {
-        name: _breakdown(analysed, key_of, labels, kpi_groups.get(dimension) or (), pain_rows)
-        for name, dimension, key_of, labels in breakdown_keys}
+    tables = {name: _breakdown(kpi_groups.get(dimension) or (), labels)
+              for name, dimension, labels in breakdown_keys}
+    context["breakdowns"] = {name: rows for name, rows in tables.items() if rows}
     if not context["top_pains"] and context["heatmap"]:
         context["top_pains"] = _hotspot_pains(context["heatmap"], analysed_customers)
     context["changes"] = _changes(run, context, previous)
@@ -466,6 +453,11 @@ def _notes(run: RunData, context: Mapping[str, Any], notes: dict[str, str]) -> d
     if run.kpis is None:
         notes["kpis"] = ("No NPS, CSAT or CES in this run: the drivers stage writes them "
                          "(kpis.json) and did not run.")
+    if any("analysed" not in group for groups in ((run.kpis or {}).get("by") or {}).values()
+           for group in groups):
+        notes["breakdowns"] = ("This run's kpis.json has no answer figures per group "
+                               "(written before it had): re-run 'voc analyze' to show "
+                               "the breakdowns.")
     periods = ((run.kpis or {}).get("periods") or {}).get("rows") or ()
     if len(context["trend"]) < 2 and len(periods) >= 2:
         notes["trends"] = ("This run's kpis.json has no sentiment per period (written "
