@@ -161,7 +161,9 @@ def answer_figures(records: Iterable[Record], pain_rows: set[int] | None
     answer is what a reader counts as "answers" beside these figures (the report's
     "Answers" column). An answer's sentiment is its record's (the segments' aggregate);
     it is negative when that is negative or mixed; it reports a problem when one of its
-    segments is a pain point. Rounded as the report prints them: shares in percent.
+    segments is a pain point. Shares in percent. Stored to four decimals (the mean to six),
+    not to the digit the report prints: rounded twice, 6 of 11 (54.545%) was stored as
+    54.5 and printed as 54%.
     """
     analysed = [r for r in records if r.get("status") in ANALYZED_STATUSES]
     scores = [float(r["sentiment_score"]) for r in analysed
@@ -169,10 +171,10 @@ def answer_figures(records: Iterable[Record], pain_rows: set[int] | None
     negative = sum(r.get("sentiment") in ("negative", "mixed") for r in analysed)
     return {
         "analysed": len(analysed),
-        "mean_sentiment": round(sum(scores) / len(scores), 3) if scores else None,
-        "negative_share": round(100 * negative / len(analysed), 1) if analysed else None,
+        "mean_sentiment": round(sum(scores) / len(scores), 6) if scores else None,
+        "negative_share": round(100 * negative / len(analysed), 4) if analysed else None,
         "pain_share": round(100 * sum(r["row_id"] in pain_rows for r in analysed)
-                            / len(analysed), 1)
+                            / len(analysed), 4)
         if pain_rows is not None and analysed else None,
     }
 
