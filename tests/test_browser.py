@@ -28,6 +28,7 @@ import pytest
 
 from voc.io.schema import RECORDS_SCHEMA, SEGMENTS_SCHEMA
 from voc.io.writers import rows_to_table, write_parquet
+from voc.kpi.component import kpi_document, pain_rows_of, respondents
 from voc.report.data import load_run_data
 from voc.report.render import write_report
 
@@ -236,6 +237,9 @@ def probed_report(sample_run_dir: Path, tmp_path_factory: pytest.TempPathFactory
     records = pq.read_table(run_dir / "records.parquet").to_pylist()
     segments = pq.read_table(run_dir / "segments.parquet").to_pylist()
     template = next(r for r in records if r["status"] == "ok" and r.get("lang") == "en")
+    # The hostile channel is a large one, so the breakdown table lists it by name.
+    for record in [r for r in records if r["status"] == "ok"][:60]:
+        record["channel"] = XSS_CHANNEL
     row_id = max(r["row_id"] for r in records) + 1
     records.append({**template, "row_id": row_id, "id": "XSS-1", "text": XSS_TEXT,
                     "text_redacted": XSS_TEXT, "channel": XSS_CHANNEL,
@@ -247,7 +251,14 @@ def probed_report(sample_run_dir: Path, tmp_path_factory: pytest.TempPathFactory
                      "emotion": "anger", "is_pain_point": True, "severity": 1.0})
     write_parquet(run_dir / "records.parquet", rows_to_table(records, RECORDS_SCHEMA))
     write_parquet(run_dir / "segments.parquet", rows_to_table(segments, SEGMENTS_SCHEMA))
-    write_report(run_dir, load_run_data(run_dir))
+    run = load_run_data(run_dir)
+    # The report reads its breakdowns from kpis.json: the channel groups as the drivers
+    # stage would write them with the probe's records.
+    people, _ = respondents(run.records, run.segments)
+    run.kpis["by"]["channel"] = kpi_document(
+        people, {}, run.kpis["min_support"], None, run.records, pain_rows_of(run.segments),
+        run.segments)["by"]["channel"]
+    write_report(run_dir, run)
     return run_dir / "report.html"
 
 
