@@ -18,16 +18,17 @@ _SHOUTED_SHARE = 0.7
 
 
 def unshout(text: str) -> str:
-    """``text`` lower-cased when it is mostly capitals, else unchanged."""
-    upper = lower = 0
-    for char in text:
-        if char.isupper():
-            upper += 1
-        elif char.islower():
-            lower += 1
-    if upper >= _MIN_CAPITALS and upper >= _SHOUTED_SHARE * (upper + lower):
-        return text.lower()
-    return text
+    """``text`` lower-cased when it is mostly capitals, else unchanged. Every text goes
+    through here twice per run (encoder input, cache key): text without capitals, most
+    of it (and all Persian), leaves after one lower-casing in C, and counting runs in C."""
+    folded = text.lower()
+    if folded == text:
+        return text
+    upper = sum(map(str.isupper, text))
+    if upper < _MIN_CAPITALS:
+        return text
+    lower = sum(map(str.islower, text))
+    return folded if upper >= _SHOUTED_SHARE * (upper + lower) else text
 
 
 def encoder_text(prefix: str, text: str) -> str:
