@@ -1,6 +1,7 @@
 """The output files' column names, order and types are a public contract (users' scripts,
-DuckDB appends of scheduled runs): tests/data/output_schemas.json freezes them, so a change
-to a declaration that moves, renames or retypes a column fails here, not in a user's job."""
+DuckDB appends of scheduled runs): tests/data/output_schemas.json freezes them as they were
+when voc.io.schema wrote them by hand, before the stage declarations became their source.
+A declaration that moves, renames or retypes a column fails here, not in a user's job."""
 
 from __future__ import annotations
 
@@ -9,21 +10,20 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from voc.io import schema
+from voc.io.schema import output_schemas
 
 GOLDEN = Path(__file__).parent / "data" / "output_schemas.json"
 
 
-def _columns(table_schema: pa.Schema) -> list[list[str]]:
+def columns(table_schema: pa.Schema) -> list[list[str]]:
     return [[field.name, str(field.type)] for field in table_schema]
 
 
+def golden() -> dict[str, list[list[str]]]:
+    return json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
 def test_every_output_schema_is_the_frozen_contract() -> None:
-    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assembled = {
-        "records.parquet": schema.RECORDS_SCHEMA, "segments.parquet": schema.SEGMENTS_SCHEMA,
-        "themes.parquet": schema.THEMES_SCHEMA, "pain_themes.parquet": schema.THEMES_SCHEMA,
-        "pain_points.parquet": schema.PAIN_POINTS_SCHEMA,
-        "journey.parquet": schema.JOURNEY_SCHEMA, "drivers.parquet": schema.DRIVERS_SCHEMA,
-    }
-    assert {name: _columns(table) for name, table in assembled.items()} == golden
+    assembled = {f"{name}.parquet": columns(schema)
+                 for name, schema in output_schemas().items()}
+    assert assembled == golden()
