@@ -26,7 +26,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from voc.io.schema import RECORDS_SCHEMA, SEGMENTS_SCHEMA
+from voc.io.schema import records_schema, segments_schema
 from voc.io.writers import rows_to_table, write_parquet
 from voc.kpi.component import kpi_document, pain_rows_of, respondents
 from voc.report.data import load_run_data
@@ -249,8 +249,8 @@ def probed_report(sample_run_dir: Path, tmp_path_factory: pytest.TempPathFactory
     segments.append({**segment, "row_id": row_id, "segment_id": f"{row_id}-0",
                      "text": XSS_TEXT, "sentiment": "negative", "sentiment_score": -1.0,
                      "emotion": "anger", "is_pain_point": True, "severity": 1.0})
-    write_parquet(run_dir / "records.parquet", rows_to_table(records, RECORDS_SCHEMA))
-    write_parquet(run_dir / "segments.parquet", rows_to_table(segments, SEGMENTS_SCHEMA))
+    write_parquet(run_dir / "records.parquet", rows_to_table(records, records_schema()))
+    write_parquet(run_dir / "segments.parquet", rows_to_table(segments, segments_schema()))
     run = load_run_data(run_dir)
     # The report reads its breakdowns from kpis.json: the channel groups as the drivers
     # stage would write them with the probe's records.

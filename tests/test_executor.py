@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import signal
 
+import pyarrow as pa
 import pytest
 
 import voc.pipeline.executor as executor
 from voc.pipeline.base import CorpusFit, RunState
-from voc.pipeline.fields import Declares, Kind, record_fields
+from voc.pipeline.fields import Declares, Kind, record_field, record_fields
 from voc.pipeline.run import build_components
 
 STAGES = ["language", "redact", "normalize", "segment"]
@@ -77,7 +78,8 @@ class _Stage:
                  requires: tuple[str, ...] = ()) -> None:
         self.name = name
         self.declares = Declares(kind, parallel=parallel, requires=requires,
-                                 assigns=record_fields("lang") if kind is Kind.ROW else ())
+                                 assigns=(record_field("lang", pa.string()),) if kind is Kind.ROW
+                                 else ())
         self.seen = []
 
     def __call__(self, tables: RunState) -> RunState:

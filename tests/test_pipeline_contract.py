@@ -8,6 +8,7 @@ import copy
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pyarrow as pa
 import pytest
 
 import voc.pipeline.run  # noqa: F401  (registers every stage)
@@ -18,17 +19,17 @@ from voc.pipeline.base import (
     check_pipeline,
     create_component,
     declaration,
+    declared_fields,
     registered_components,
 )
 from voc.pipeline.config import DEFAULT_CONFIG
 from voc.pipeline.fields import (
-    IN_MEMORY,
     RECORD,
     SEGMENT,
     Declares,
     Kind,
-    arrow_type,
     column,
+    record_field,
     record_fields,
 )
 from voc.store.keys import analysis_inputs, content_hash, fingerprint
@@ -51,28 +52,100 @@ def _records() -> list[dict[str, Any]]:
 
 
 def test_every_registered_stage_declares_its_kind_reads_and_writes() -> None:
+    known = declared_fields()
     for name in registered_components():
-        declares = declaration(name)  # also checks every field against the contract
+        declares = declaration(name)  # also checks that someone produces what it reads
         assert isinstance(declares, Declares) and isinstance(declares.kind, Kind)
         assert declares.requires, f"{name} requires nothing"
         if declares.kind is not Kind.AGGREGATE:
             assert declares.assigns, f"{name} assigns nothing"
-        for field in (*declares.reads(), *declares.assigns):
-            assert field.split(".")[0] in (RECORD, SEGMENT)
-            assert arrow_type(field) is not None or field in IN_MEMORY
+        else:
+            assert declares.tables, f"{name} writes nothing"
+        for key in (*declares.reads(), *declares.assigned()):
+            assert key.split(".")[0] in (RECORD, SEGMENT) and key in known
+        for field in declares.assigns:
+            assert field.doc, f"{name}: {field.key} says nothing about what it holds"
 
 
-def test_declared_types_are_the_output_contracts() -> None:
-    from voc.io.schema import RECORDS_SCHEMA, SEGMENTS_SCHEMA
+def test_the_declared_types_are_the_output_files() -> None:
+    from voc.io.schema import records_schema, segments_schema
 
-    assert arrow_type("record.pii_found") == RECORDS_SCHEMA.field("pii_found").type
-    assert arrow_type("segment.emotion_scores") == SEGMENTS_SCHEMA.field("emotion_scores").type
-    assert arrow_type("segment.embedding") is None
+    known = declared_fields()
+    assert known["record.pii_found"].type == records_schema().field("pii_found").type
+    assert known["segment.emotion_scores"].type == \
+        segments_schema().field("emotion_scores").type
+    # Held in memory, never written.
+    assert known["segment.embedding"].type is None
+    assert "embedding" not in segments_schema().names
 
 
-def test_a_declaration_naming_an_unknown_field_fails() -> None:
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The stage registry, restored after the test: it may register stages of its own."""
+    import voc.pipeline.base as base
+
+    scratch = dict(base._REGISTRY)
+    monkeypatch.setattr(base, "_REGISTRY", scratch)
+    return scratch
+
+
+def _registered(name: str, declares: Declares) -> type:
+    from voc.pipeline.base import register
+
+    return register(name)(type(f"Stage_{name}", (_Fake,), {"declares": declares}))
+
+
+def test_a_stage_reading_a_field_nobody_assigns_fails(registry: dict[str, Any]) -> None:
+    _registered("typo", Declares(Kind.ROW, requires=record_fields("sentimant")))
+    with pytest.raises(ValueError, match=r"'typo' reads 'record\.sentimant'"):
+        declaration("typo")
     with pytest.raises(ValueError, match=r"record\.sentimant"):
-        Declares(Kind.ROW, requires=record_fields("sentimant")).check("typo")
+        check_pipeline([*DEFAULT_CONFIG["pipeline"], "typo"])
+
+
+def test_two_stages_declaring_one_field_with_two_types_fail_at_registration(
+        registry: dict[str, Any]) -> None:
+    _registered("first", Declares(Kind.ROW, requires=record_fields("text"),
+                                  assigns=(record_field("mood", pa.string(), "a label"),)))
+    with pytest.raises(ValueError, match=r"record\.mood.*'first'"):
+        _registered("second", Declares(Kind.ROW, requires=record_fields("text"),
+                                       assigns=(record_field("mood", pa.float64()),)))
+    assert "second" not in registry
+    # Against the reader's declarations too: the status is a string.
+    with pytest.raises(ValueError, match=r"record\.status.*'reader'"):
+        _registered("third", Declares(Kind.ROW, requires=record_fields("text"),
+                                      assigns=(record_field("status", pa.int32()),)))
+    # One type, declared again: fine (the first declaration's description is kept).
+    _registered("fourth", Declares(Kind.ROW, requires=record_fields("text"),
+                                   assigns=(record_field("mood", pa.string()),)))
+    assert declared_fields()["record.mood"].doc == "a label"
+
+
+def test_two_stages_writing_one_table_fail_at_registration(registry: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=r"'themes'"):
+        _registered("rival", Declares(Kind.AGGREGATE, requires=record_fields("text"),
+                                      tables={"themes": pa.schema([("x", pa.int64())])}))
+
+
+def test_an_extra_stage_of_a_custom_pipeline_adds_its_fields_after_the_contract(
+        registry: dict[str, Any]) -> None:
+    from voc.io.schema import output_schemas, records_schema
+
+    _registered("urgency", Declares(
+        Kind.ROW, requires=record_fields("text"),
+        assigns=(record_field("urgency", pa.float64(), "how urgent, 0..1"),),
+        tables={"urgent": pa.schema([("row_id", pa.int64())])}))
+    pipeline = [*DEFAULT_CONFIG["pipeline"], "urgency"]
+    contract = records_schema()
+    extended = records_schema(pipeline)
+    assert extended.names == [*contract.names, "urgency"]
+    assert extended.field("urgency").type == pa.float64()
+    schemas = output_schemas(pipeline)
+    assert schemas["urgent"] == pa.schema([("row_id", pa.int64())])
+    # A pipeline without the stages that write tables writes only records and segments,
+    # with every column of the contract.
+    assert output_schemas(["language", "redact", "normalize", "segment"]) == {
+        "records": contract, "segments": output_schemas()["segments"]}
 
 
 def test_the_reader_gives_exactly_the_declared_input_fields(tmp_path: Path) -> None:
@@ -84,7 +157,7 @@ def test_the_reader_gives_exactly_the_declared_input_fields(tmp_path: Path) -> N
     table = read_table(path)
     records = list(iter_records(table, detect_columns(table, ColumnOverrides()), 0,
                                 ValueProblems()))
-    assert set(records[0]) == set(RECORD_INPUT_FIELDS)
+    assert set(records[0]) == {field.name for field in RECORD_INPUT_FIELDS}
 
 
 def test_the_default_pipeline_is_in_a_valid_order() -> None:
@@ -137,7 +210,7 @@ def test_row_stages_read_nothing_they_do_not_declare() -> None:
         partial = component(RunState(records=[{k: r[k] for k in reads if k in r}
                                             for r in copy.deepcopy(tables.records)],
                                    segments=copy.deepcopy(tables.segments)))
-        assigned = [column(f) for f in declares.assigns if f.startswith(f"{RECORD}.")]
+        assigned = [f.name for f in declares.assigns if f.table == RECORD]
         for given, whole, part in zip(tables.records, full.records, partial.records,
                                       strict=True):
             # A field the stage left alone keeps the value it was given.
@@ -154,13 +227,12 @@ def test_row_stages_assign_nothing_they_do_not_declare() -> None:
         before = copy.deepcopy(tables)
         tables = create_component(name, DEFAULT_CONFIG.get(name))(tables)
         declares = declaration(name)
-        records_assigned = {column(f) for f in declares.assigns if f.startswith(f"{RECORD}.")}
+        records_assigned = {f.name for f in declares.assigns if f.table == RECORD}
         for old, new in zip(before.records, tables.records, strict=True):
             changed = {k for k in new if k not in old or new[k] != old[k]}
             assert changed <= records_assigned, (name, changed - records_assigned)
         if tables.segments != before.segments:
-            segment_assigned = {column(f) for f in declares.assigns
-                                if f.startswith(f"{SEGMENT}.")}
+            segment_assigned = {f.name for f in declares.assigns if f.table == SEGMENT}
             assert {k for s in tables.segments for k in s} <= segment_assigned, name
 
 
@@ -180,7 +252,7 @@ class _Fake:
 def _stage(*required: str) -> _Fake:
     class Stage(_Fake):
         declares = Declares(Kind.ROW, requires=record_fields(*required),
-                            assigns=record_fields("lang"))
+                            assigns=(record_field("lang", pa.string()),))
 
     return Stage()
 

@@ -125,13 +125,13 @@ def test_analyze_writes_the_report_and_voc_report_rerenders_it(run_cli, tmp_path
 
 
 def _write_run(directory: Path, texts: list[str], outputs: list[str]) -> Path:
-    from voc.io.schema import RECORDS_SCHEMA, SEGMENTS_SCHEMA
+    from voc.io.schema import records_schema, segments_schema
     from voc.io.writers import rows_to_table, write_json, write_parquet
 
     directory.mkdir()
-    write_parquet(directory / "records.parquet", rows_to_table(_records(texts), RECORDS_SCHEMA))
+    write_parquet(directory / "records.parquet", rows_to_table(_records(texts), records_schema()))
     write_parquet(directory / "segments.parquet",
-                  rows_to_table(_segments(texts), SEGMENTS_SCHEMA))
+                  rows_to_table(_segments(texts), segments_schema()))
     write_json(directory / "run.json", {"run_id": "r1", "outputs": outputs})
     return directory
 

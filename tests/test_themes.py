@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from voc.errors import ConfigError
-from voc.io.schema import THEMES_SCHEMA
 from voc.pipeline.settings import ThemesSettings
 from voc.themes.cluster import OUTLIER, ClusterSettings, center_languages, stratified_sample
+from voc.themes.component import THEMES_SCHEMA
 from voc.themes.curation import parse_curation, parse_seeds
 from voc.themes.describe import keywords_by_language
 from voc.themes.model import (

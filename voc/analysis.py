@@ -27,7 +27,7 @@ from voc.io.columns import ColumnOverrides, detect_columns
 from voc.io.hashing import sha256_file
 from voc.io.readers import InputTable, ReadOptions, expand_inputs, read_table
 from voc.io.records import STATUSES, ValueProblems, iter_records
-from voc.io.schema import RECORDS_SCHEMA, SEGMENTS_SCHEMA
+from voc.io.schema import RECORDS, SEGMENTS, output_schemas
 from voc.io.writers import (
     MANIFEST_NAME,
     atomic_write,
@@ -179,11 +179,19 @@ def _bytes_writer(data: bytes) -> Callable[[IO[bytes]], object]:
 
 
 def write_outputs(tables: RunState, out: Path, formats: Sequence[str],
-                  keep_original: bool = False) -> list[str]:
-    records = rows_to_table(published_records(tables.records, keep_original), RECORDS_SCHEMA)
-    segments = rows_to_table(tables.segments, SEGMENTS_SCHEMA)
-    tables_out = [("records", records), ("segments", segments)]
-    tables_out += [(name, rows_to_table(extra.rows, extra.schema))
+                  keep_original: bool = False, pipeline: Sequence[str] = ()) -> list[str]:
+    """Every table in the column types the stages of `pipeline` (a config's list) declare
+    (voc.io.schema), then the documents and files."""
+    schemas = output_schemas(pipeline)
+    undeclared = sorted(set(tables.outputs) - set(schemas))
+    if undeclared:  # a stage's bug: its file would have no fixed column types
+        raise ValueError(f"tables {', '.join(undeclared)} are declared by no stage of the "
+                         "pipeline (Declares.tables)")
+    records = rows_to_table(published_records(tables.records, keep_original),
+                            schemas[RECORDS])
+    segments = rows_to_table(tables.segments, schemas[SEGMENTS])
+    tables_out = [(RECORDS, records), (SEGMENTS, segments)]
+    tables_out += [(name, rows_to_table(extra.rows, schemas[name]))
                    for name, extra in tables.outputs.items()]
     written = []
     for name, table in tables_out:
@@ -264,7 +272,8 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
     # leaves the previous run in `out` untouched.
     with staged_run(out, run_id) as staging:
         outputs = write_outputs(tables, staging, options.formats,
-                                keep_original=config["redact"]["keep_original"])
+                                keep_original=config["redact"]["keep_original"],
+                                pipeline=config["pipeline"])
         tables.stats.timings_s["write"] = round(time.perf_counter() - write_started, 3)
         tables.stats.timings_s["total"] = round(time.perf_counter() - clock, 3)
 

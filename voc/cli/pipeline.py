@@ -1,4 +1,5 @@
-"""`voc pipeline show`: the configured stages, in order, with what each reads and writes."""
+"""`voc pipeline show`: the configured stages, in order, with what each reads and writes
+(with the types and descriptions their producers declare) and the tables it writes."""
 
 from __future__ import annotations
 
@@ -24,23 +25,27 @@ def _value(value: Any) -> str:
 
 def stage_table(position: int, name: str, config: dict[str, Any]) -> Table:
     """One stage: its settings (its config section), then the fields it requires, reads
-    when present and assigns, with their output column types."""
-    from voc.pipeline.base import declaration
-    from voc.pipeline.fields import describe_type
+    when present and assigns, with their output column types (as the stage or reader that
+    produces each declares it), and the run-level tables it writes."""
+    from voc.pipeline.base import declaration, declared_fields
 
     declares = declaration(name)
+    known = declared_fields()
     parallel = ", parallel" if declares.parallel else ""
     table = Table(title=f"{position}. {name} ({declares.kind}{parallel})", title_justify="left",
                   header_style="bold")
     table.add_column("part")
     table.add_column("name")
     table.add_column("value / type")
+    table.add_column("about")
     for key, value in (config.get(name) or {}).items():
         table.add_row("setting", key, _value(value))
-    for part, fields in (("requires", declares.requires), ("optional", declares.optional),
-                         ("assigns", declares.assigns)):
-        for field in fields:
-            table.add_row(part, field, describe_type(field))
+    for part, keys in (("requires", declares.requires), ("optional", declares.optional),
+                       ("assigns", declares.assigned())):
+        for key in keys:
+            table.add_row(part, key, known[key].describe(), known[key].doc)
+    for output, schema in declares.tables.items():
+        table.add_row("writes", f"{output}.parquet", f"{len(schema)} columns")
     return table
 
 

@@ -9,12 +9,20 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
+import pyarrow as pa
 
 from voc.errors import ConfigError
 from voc.heads.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from voc.io.hashing import sha256_file
 from voc.pipeline.base import Record, RunState, Segment, register
-from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
+from voc.pipeline.fields import (
+    Declares,
+    Kind,
+    record_field,
+    record_fields,
+    segment_field,
+    segment_fields,
+)
 from voc.pipeline.resources import Resources
 from voc.pipeline.settings import ClassifySettings
 
@@ -71,9 +79,20 @@ class ClassifyComponent:
     declares: ClassVar[Declares] = Declares(
         Kind.ROW,
         requires=(*record_fields("row_id"), *segment_fields("row_id", "text")),
-        assigns=(*segment_fields("sentiment", "sentiment_score", "emotion", "emotion_scores",
-                                 "embedding"),
-                 *record_fields("sentiment", "sentiment_score", "emotion")))
+        assigns=(
+            segment_field("sentiment", pa.string(), "negative, neutral, positive or mixed"),
+            segment_field("sentiment_score", pa.float64(), "-1 (negative) .. 1 (positive)"),
+            segment_field("emotion", pa.string(), "the likeliest emotion, else neutral"),
+            segment_field("emotion_scores",
+                          pa.struct([(label, pa.float64()) for label in EMOTION_LABELS]),
+                          "each emotion's probability"),
+            # Held beside the segments (RunState.embeddings, one row per segment) for the
+            # later stages, never written: no type.
+            segment_field("embedding", None, "the encoder's vector of the text"),
+            record_field("sentiment", pa.string(), "the answer's, from its segments'"),
+            record_field("sentiment_score", pa.float64(), "the answer's, -1..1"),
+            record_field("emotion", pa.string(), "the answer's dominant emotion"),
+        ))
 
     def __init__(self, settings: ClassifySettings,
                  resources: Resources | None = None) -> None:

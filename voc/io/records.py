@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from voc.io.columns import SCORE_KINDS, SCORE_RANGES, ColumnRoles
 from voc.io.encoding import repair_unsafe_characters
 from voc.io.readers import InputTable
 from voc.io.values import parse_date, parse_number
+from voc.pipeline.fields import Field, record_field
 
 STATUS_OK = "ok"
 STATUS_EMPTY = "empty"
@@ -28,10 +31,31 @@ STATUSES = (STATUS_OK, STATUS_EMPTY, STATUS_TOO_LONG, STATUS_UNSUPPORTED_LANGUAG
             STATUS_INVALID_ROW, STATUS_ERROR)
 # Records in these states carry text that later stages analyse.
 ANALYZED_STATUSES = frozenset({STATUS_OK, STATUS_TOO_LONG})
-# The fields `iter_records` gives every record, before any pipeline stage runs: the
-# pipeline's order check and the store's reuse key start from these.
-RECORD_INPUT_FIELDS = ("row_id", "source", "source_row", "question", "id", "date", "channel",
-                       *SCORE_KINDS, "meta", "text", "status", "status_detail")
+# A record's triage state; the reader sets it and any row stage may change it (a record a
+# stage fails on is `error`), so those stages assign these very declarations.
+STATUS_FIELDS = (
+    record_field("status", pa.string(), "one of STATUSES: ok, empty, too_long, "
+                 "unsupported_language, invalid_row, error"),
+    record_field("status_detail", pa.string(), "why a record is not `ok`, when known"),
+)
+# The fields `iter_records` gives every record, before any pipeline stage runs, with their
+# output types: the pipeline's order check, the store's reuse key and records.parquet's
+# schema (voc.io.schema) start from these.
+RECORD_INPUT_FIELDS: tuple[Field, ...] = (
+    record_field("row_id", pa.int64(), "the record's number in this run; joins its segments"),
+    record_field("source", pa.string(), "the input file's name"),
+    record_field("source_row", pa.int64(), "the row's line or row number in that file"),
+    record_field("question", pa.string(), "the open-text column this answer came from"),
+    record_field("id", pa.string(), "the export's response id, else source:source_row"),
+    record_field("date", pa.string(), "the response date, ISO 8601, when one parsed"),
+    record_field("channel", pa.string(), "the export's channel column, as written"),
+    *(record_field(kind, pa.float64(), f"the {kind.upper()} score, when valid")
+      for kind in SCORE_KINDS),
+    record_field("meta", pa.string(), "the row's other columns, as a JSON object"),
+    record_field("text", pa.string(), "the answer (redacted in the published files)"),
+    *STATUS_FIELDS,
+)
+READER_FIELDS: frozenset[str] = frozenset(f.key for f in RECORD_INPUT_FIELDS)
 
 
 @dataclass

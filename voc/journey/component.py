@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
+import pyarrow as pa
 
 from voc.errors import ConfigError
 from voc.journey.keywords import simple_tokens
@@ -18,7 +19,15 @@ from voc.journey.maps import JourneyMap, load_journey_map
 from voc.journey.painpoints import assess
 from voc.normalize.persian import persian_word_tokenizer
 from voc.pipeline.base import CorpusFit, Record, RunState, Segment, SegmentFields, register
-from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
+from voc.pipeline.fields import (
+    Declares,
+    Field,
+    Kind,
+    record_field,
+    record_fields,
+    segment_field,
+    segment_fields,
+)
 from voc.pipeline.resources import Resources, english_pipeline, persian_normalizer
 from voc.pipeline.settings import JourneySettings
 
@@ -97,8 +106,21 @@ def _settings(section: JourneySettings) -> LinkSettings:
 # What this stage adds to each segment: a distributed executor computes them batch by
 # batch (transform) and hands them over (RunState.artifacts.fits["journey"], keyed by row
 # id and position).
-SEGMENT_FIELDS = ("is_pain_point", "severity", "effort", "pain_cues", "journey_stage",
-                  "touchpoint", "link_confidence", "touchpoint_confidence", "link_evidence")
+_SEGMENT_ASSIGNS: tuple[Field, ...] = (
+    segment_field("is_pain_point", pa.bool_(), "a problem the customer ran into"),
+    segment_field("pain_cues", pa.string(), "what made it one: any of negative, effort, "
+                  "unmet_expectation (comma-joined)"),
+    segment_field("severity", pa.float64(), "how bad, 0..1"),
+    segment_field("effort", pa.float64(), "the customer-effort signal, 0..1"),
+    segment_field("journey_stage", pa.string(), "the journey-map stage linked, or unassigned"),
+    segment_field("touchpoint", pa.string(), "the touchpoint linked, or unassigned"),
+    # The touchpoint's own confidence is touchpoint_confidence.
+    segment_field("link_confidence", pa.float64(), "confidence of the stage link, 0..1"),
+    segment_field("touchpoint_confidence", pa.float64(), "... and of the touchpoint's"),
+    segment_field("link_evidence", pa.string(), 'why: "keywords: checkout, payment; '
+                  'description: Purchase (0.84); channel: app"'),
+)
+SEGMENT_FIELDS = tuple(f.name for f in _SEGMENT_ASSIGNS)
 
 
 def segment_terms(segment: Segment) -> list[str]:
@@ -153,8 +175,14 @@ class JourneyComponent:
         optional=(*record_fields("channel"),
                   *segment_fields("terms", "sentiment", "sentiment_score", "emotion_scores",
                                   "segment_index")),
-        assigns=(*segment_fields(*SEGMENT_FIELDS),
-                 *record_fields("journey_stages", "touchpoints", "is_pain_point")))
+        assigns=(
+            *_SEGMENT_ASSIGNS,
+            # In journey order, `unassigned` left out.
+            record_field("journey_stages", pa.list_(pa.string()),
+                         "the distinct stages its segments were linked to"),
+            record_field("touchpoints", pa.list_(pa.string()), "... and touchpoints"),
+            record_field("is_pain_point", pa.bool_(), "whether any segment is a pain point"),
+        ))
 
     def __init__(self, settings: JourneySettings,
                  resources: Resources | None = None) -> None:

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+import pyarrow as pa
 
 from voc.io.columns import meta_of, segment_columns
 from voc.io.records import ANALYZED_STATUSES
-from voc.io.schema import DRIVERS_SCHEMA, JOURNEY_SCHEMA, PAIN_POINTS_SCHEMA
 from voc.journey.linking import UNASSIGNED
 from voc.journey.maps import JourneyMap
 from voc.kpi.drivers import key_drivers
@@ -38,6 +38,120 @@ if TYPE_CHECKING:
     from voc.pipeline.resources import Resources
 
 DRIVER_METRICS = ("nps", "csat")
+
+# DIR/pain_points.parquet: one row per pain-point segment, with what a CX team filters on.
+PAIN_POINTS_SCHEMA = pa.schema([
+    ("row_id", pa.int64()),
+    ("segment_id", pa.string()),
+    ("id", pa.string()),
+    ("date", pa.string()),
+    ("channel", pa.string()),
+    ("lang", pa.string()),
+    ("text", pa.string()),
+    ("journey_stage", pa.string()),
+    ("touchpoint", pa.string()),
+    ("link_confidence", pa.float64()),
+    ("link_evidence", pa.string()),
+    ("severity", pa.float64()),
+    ("effort", pa.float64()),
+    # What made it a pain point: any of negative, effort, unmet_expectation (comma-joined).
+    ("cues", pa.string()),
+    ("sentiment", pa.string()),
+    ("sentiment_score", pa.float64()),
+    ("emotion", pa.string()),
+    ("theme_id", pa.int64()),
+    ("nps", pa.float64()),
+    ("csat", pa.float64()),
+    ("ces", pa.float64()),
+])
+
+# DIR/journey.parquet: the journey matrix, one row per stage x touchpoint seen in the run
+# (`unassigned` included), in journey-map order. Shares and NPS are over that cell.
+JOURNEY_SCHEMA = pa.schema([
+    ("journey_stage", pa.string()),
+    ("touchpoint", pa.string()),
+    ("stage_name", pa.string()),
+    ("touchpoint_name", pa.string()),
+    ("segments", pa.int64()),  # volume: linked segments
+    ("records", pa.int64()),  # distinct answers behind them
+    ("pain_points", pa.int64()),
+    ("pain_point_share", pa.float64()),  # 0..1
+    ("mean_severity", pa.float64()),  # over the cell's pain points (null: none)
+    ("dominant_emotion", pa.string()),  # most frequent non-neutral emotion, else neutral
+    ("nps", pa.float64()),  # over the distinct records behind the cell
+    ("nps_low", pa.float64()),
+    ("nps_high", pa.float64()),
+    ("nps_n", pa.int64()),
+])
+
+# DIR/drivers.parquet: key drivers of a score, one row per group (a theme, or a stage x
+# touchpoint cell) and metric, ranked by impact among the groups with enough support.
+DRIVERS_SCHEMA = pa.schema([
+    ("kind", pa.string()),  # theme | stage_touchpoint
+    ("group", pa.string()),  # theme id, or "stage/touchpoint"
+    ("label", pa.string()),
+    ("theme_id", pa.int64()),
+    ("journey_stage", pa.string()),
+    ("touchpoint", pa.string()),
+    ("metric", pa.string()),  # nps | csat
+    ("n", pa.int64()),  # scored records mentioning the group
+    ("share", pa.float64()),  # of all scored records, 0..1
+    ("score_group", pa.float64()),  # the metric among those records
+    ("score_rest", pa.float64()),  # ... and among all the others
+    # Thematic-style impact, in score points: the overall score if the group's
+    # detractors (NPS 0-6; CSAT 1-3) scored like the rest of the answers, minus the actual
+    # overall score. Positive = the group drags the score down by that much.
+    ("impact", pa.float64()),
+    ("impact_low", pa.float64()),
+    ("impact_high", pa.float64()),
+    # Regression estimate: least-squares fit of each record's score (NPS: promoter 100,
+    # passive 0, detractor -100; CSAT: 100 for top-2-box) on all groups' indicators at
+    # once, times the group's share, sign flipped so positive = drags the score down.
+    ("regression_impact", pa.float64()),
+    ("regression_low", pa.float64()),
+    ("regression_high", pa.float64()),
+    ("supported", pa.bool_()),  # n >= drivers.min_support: only these are ranked
+    ("rank", pa.int64()),  # 1 = biggest supported driver per kind and metric
+])
+
+KPIS_DOCUMENT_DOC = """DIR/kpis.json (written by the drivers component):
+
+{
+  "overall": {"records": 120, "nps": KPI, "csat": KPI, "ces": KPI, **ANSWERS},
+  "by": {
+    "theme":      [{"key": "3", "label": "delivery delays", "records": 40,
+                    "nps": KPI, "csat": KPI, "ces": KPI, **ANSWERS}, ...],
+    "stage":      [{"key": "delivery", "label": "Delivery", ...}, ...],
+    "touchpoint": [...], "channel": [...], "lang": [...], "source": [...],
+    "question": [...],
+    "meta.<column>": [...]       # one per column of `meta` with few distinct values
+  },
+  "min_support": 10,
+  "periods": {"unit": "month",   # or "week": voc.kpi.periods, the run's one period grid
+              "rows": [{"period": "2026-07", "records": 29, "nps": KPI, "csat": KPI,
+                        "ces": KPI, **ANSWERS}, ...]}  # every period with a dated record
+}
+
+KPI = {"name": "nps", "value": 12.5, "low": -3.1, "high": 28.0, "n": 80}: value and the
+95% interval bounds (null when n is too small; value null when n is 0). NPS in points
+-100..100, CSAT in percent (top-2-box), CES mean on 1..7. A record counts once per group
+it belongs to (a record touching two stages counts in both); `records` is the group's
+record count, `n` the records with that score. Groups are sorted by `records`, largest
+first; `unassigned` is its own group for stage and touchpoint. Each group's ANSWERS are
+over the analysed answers with its key: an answer's own channel, lang, source, question
+and meta value, its segments' themes, stages and touchpoints. In channel, lang, source,
+question and meta.<column>, a group with "key": null (label "—", listed last) holds the
+answers without a value and the respondents with none, when there are such answers.
+In `periods` a respondent counts once, in the period of their first answer's date
+(analysed or not, as `overall`); a period's `records` is its respondents.
+
+ANSWERS = {"analysed": 52, "mean_sentiment": -0.125, "negative_share": 40.4,
+"pain_share": 31.0} (voc.kpi.component.answer_figures): over the analysed answer rows
+(status ok or too_long), each in the period (group) of its own date (key), not over
+respondents: `analysed` counts them, `mean_sentiment` is their mean sentiment_score (-1..1),
+`negative_share` the percent negative or mixed, `pain_share` the percent with a pain-point
+segment (null when the run detected no pain points); null when no answer was analysed.
+"""
 _NON_EMOTIONS = {"neutral", None}
 
 
@@ -205,7 +319,7 @@ def kpi_document(people: Sequence[Respondent], labels: Mapping[str, Mapping[str,
                  min_support: int, grid: PeriodGrid | None = None,
                  records: Sequence[Record] = (), pain_rows: set[int] | None = None,
                  segments: Sequence[Segment] | None = None) -> dict[str, Any]:
-    """The kpis.json document (shape: voc.io.schema.KPIS_DOCUMENT_DOC); `periods` is
+    """The kpis.json document (shape: KPIS_DOCUMENT_DOC); `periods` is
     left out without a grid (no dated records given). With `records` (and `pain_rows`,
     pain_rows_of the segments), `overall`, each period and each `by` group also carry
     answer_figures; the theme, stage and touchpoint groups only with `segments` (they
@@ -395,7 +509,9 @@ class DriversComponent:
                                   "theme_label", "journey_stage", "touchpoint",
                                   "is_pain_point", "severity", "effort", "pain_cues",
                                   "link_confidence", "link_evidence", "sentiment",
-                                  "sentiment_score", "emotion")))
+                                  "sentiment_score", "emotion")),
+        tables={"drivers": DRIVERS_SCHEMA, "journey": JOURNEY_SCHEMA,
+                "pain_points": PAIN_POINTS_SCHEMA})
 
     def __init__(self, settings: DriversSettings,
                  resources: Resources | None = None) -> None:
@@ -409,12 +525,9 @@ class DriversComponent:
         state.documents["kpis"] = kpi_document(people, labels, self.min_support,
                                                 period_grid(state.records), state.records,
                                                 pain_rows_of(segments), segments)
-        state.outputs["drivers"] = OutputTable(
-            driver_rows(people, labels, self.min_support), DRIVERS_SCHEMA)
-        state.outputs["journey"] = OutputTable(
-            journey_matrix(segments, people, of_row, journey), JOURNEY_SCHEMA)
-        state.outputs["pain_points"] = OutputTable(
-            pain_point_rows(state.records, segments), PAIN_POINTS_SCHEMA)
+        state.outputs["drivers"] = OutputTable(driver_rows(people, labels, self.min_support))
+        state.outputs["journey"] = OutputTable(journey_matrix(segments, people, of_row, journey))
+        state.outputs["pain_points"] = OutputTable(pain_point_rows(state.records, segments))
         return state
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from voc.io.records import STATUS_EMPTY, STATUS_OK, STATUS_UNSUPPORTED_LANGUAGE
+import pyarrow as pa
+
+from voc.io.records import STATUS_EMPTY, STATUS_FIELDS, STATUS_OK, STATUS_UNSUPPORTED_LANGUAGE
 from voc.language.detect import detect_language
 from voc.pipeline.base import Record, RunState, apply_per_record, register
-from voc.pipeline.fields import Declares, Kind, record_fields
+from voc.pipeline.fields import Declares, Kind, record_field, record_fields
 from voc.pipeline.settings import LanguageSettings
 
 if TYPE_CHECKING:
@@ -41,7 +43,10 @@ class LanguageComponent:
     # one record at a time, so the local executor splits records across CPU cores.
     declares: ClassVar[Declares] = Declares(
         Kind.ROW, parallel=True, requires=record_fields("text", "status"),
-        assigns=record_fields("lang", "script", "finglish", "status", "status_detail"))
+        assigns=(record_field("lang", pa.string(), "fa, en, mixed or other"),
+                 record_field("script", pa.string(), "the writing system the text is in"),
+                 record_field("finglish", pa.bool_(), "Persian written in Latin letters"),
+                 *STATUS_FIELDS))
 
     def __init__(self, settings: LanguageSettings,
                  resources: Resources | None = None) -> None:

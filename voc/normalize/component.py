@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from voc.io.records import STATUS_TOO_LONG
+import pyarrow as pa
+
+from voc.io.records import STATUS_FIELDS, STATUS_TOO_LONG
 from voc.normalize.english import EnglishNormalizer
 from voc.pipeline.base import Record, RunState, apply_per_record, register
-from voc.pipeline.fields import Declares, Kind, record_fields
+from voc.pipeline.fields import Declares, Kind, record_field, record_fields
 from voc.pipeline.resources import Resources
 from voc.pipeline.settings import NormalizeSettings
 
@@ -36,7 +38,9 @@ class NormalizeComponent:
     declares: ClassVar[Declares] = Declares(
         Kind.ROW, parallel=True, requires=record_fields("text_redacted", "lang", "status"),
         optional=record_fields("script"),
-        assigns=record_fields("text_normalized", "status", "status_detail"))
+        assigns=(record_field("text_normalized", pa.string(),
+                              "the redacted text as later stages read it"),
+                 *STATUS_FIELDS))
 
     def __init__(self, settings: NormalizeSettings,
                  resources: Resources | None = None) -> None:

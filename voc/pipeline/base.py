@@ -20,8 +20,8 @@ import pyarrow as pa
 from pydantic import BaseModel
 
 from voc.errors import ConfigError
-from voc.io.records import ANALYZED_STATUSES, STATUS_ERROR
-from voc.pipeline.fields import Declares, check_order
+from voc.io.records import ANALYZED_STATUSES, READER_FIELDS, RECORD_INPUT_FIELDS, STATUS_ERROR
+from voc.pipeline.fields import Declares, Field, check_known, check_order, merge_fields
 from voc.pipeline.settings import validate_section
 
 if TYPE_CHECKING:
@@ -44,10 +44,10 @@ type AdoptedFit = SegmentFields | ThemePrefit
 
 @dataclass(frozen=True)
 class OutputTable:
-    """Rows of one extra output table and its fixed column types (the output contract)."""
+    """Rows of one run-level table; its column types are the ones the stage that writes
+    it declares (`Declares.tables`), which the writer applies (voc.io.schema)."""
 
     rows: list[dict[str, Any]]
-    schema: pa.Schema
 
 
 @dataclass
@@ -176,13 +176,41 @@ _REGISTRY: dict[str, ComponentFactory] = {}
 
 
 def register(name: str) -> Callable[[ComponentFactory], ComponentFactory]:
-    """Register a component class under the name pipeline configs use."""
+    """Register a component class under the name pipeline configs use. A ValueError when
+    it declares a field the reader or another stage declares with another type, or a
+    run-level table another stage writes: an output column has one type, a file one
+    writer."""
 
     def decorate(factory: ComponentFactory) -> ComponentFactory:
+        others = [(other, f.declares) for other, f in _REGISTRY.items() if other != name]
+        _merged([*others, (name, factory.declares)])
+        for table in factory.declares.tables:
+            writer = next((other for other, d in others if table in d.tables), None)
+            if writer is not None:
+                raise ValueError(f"stage '{name}' declares writing table '{table}', which "
+                                 f"'{writer}' writes")
         _REGISTRY[name] = factory
         return factory
 
     return decorate
+
+
+def _merged(stages: Iterable[tuple[str, Declares]]) -> dict[str, Field]:
+    return merge_fields([*(("reader", f) for f in RECORD_INPUT_FIELDS),
+                         *((name, f) for name, declares in stages for f in declares.assigns)])
+
+
+def declared_fields(names: Iterable[str] | None = None) -> dict[str, Field]:
+    """Every record and segment field the reader or the named stages (default: every
+    registered one) produce, by key (`record.lang`), in that order."""
+    chosen = registered_components() if names is None else names
+    return _merged((name, _factory(name).declares) for name in chosen)
+
+
+def declared_tables(names: Iterable[str]) -> dict[str, pa.Schema]:
+    """The run-level tables the named stages write, by output name, in stage order."""
+    return {table: schema for name in names
+            for table, schema in _factory(name).declares.tables.items()}
 
 
 def _factory(name: str) -> ComponentFactory:
@@ -205,9 +233,10 @@ def create_component(name: str, settings: BaseModel | Mapping[str, Any] | None =
 
 def declaration(name: str) -> Declares:
     """What the stage registered as `name` reads and writes, without building it (which
-    may load models); a declaration naming a field the output contract lacks fails here."""
+    may load models); a stage reading a field that neither the reader nor any registered
+    stage assigns (a typo) fails here."""
     declares = _factory(name).declares
-    declares.check(name)
+    check_known(declares, name, declared_fields())
     return declares
 
 
@@ -215,7 +244,8 @@ def check_pipeline(names: Sequence[str]) -> None:
     """Unknown stage names and a stage before the stage that assigns what it requires are
     one-line ConfigErrors, raised before any component is built or input read."""
     check_order([(name, declaration(name)) for name in names],
-                [(name, declaration(name)) for name in registered_components()])
+                [(name, declaration(name)) for name in registered_components()],
+                READER_FIELDS)
 
 
 def registered_components() -> list[str]:

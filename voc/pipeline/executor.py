@@ -30,6 +30,7 @@ from typing import Any, Protocol, cast
 
 import numpy as np
 
+from voc.io.records import READER_FIELDS
 from voc.pipeline.base import (
     AdoptedFit,
     Component,
@@ -38,7 +39,7 @@ from voc.pipeline.base import (
     RunState,
     Segment,
 )
-from voc.pipeline.fields import READER_FIELDS, Kind
+from voc.pipeline.fields import Kind
 from voc.pipeline.run import StageCallback, run_components
 
 log = logging.getLogger(__name__)
@@ -167,7 +168,7 @@ def batch_corpus(rows: Sequence[Component], rest: Sequence[Component]
                  ) -> list[CorpusComponent]:
     """The corpus stages an executor may fit from the row batches: declared parallel, and
     needing nothing the row stages (or the reader) do not provide."""
-    available = set(READER_FIELDS).union(*(c.declares.assigns for c in rows))
+    available = set(READER_FIELDS).union(*(c.declares.assigned() for c in rows))
     return [cast(CorpusComponent, c) for c in rest
             if c.declares.kind is Kind.CORPUS and c.declares.parallel
             and set(c.declares.requires) <= available]

@@ -7,8 +7,11 @@ import re
 from collections import Counter
 from typing import Any, ClassVar
 
+import pyarrow as pa
+
+from voc.io.records import STATUS_FIELDS
 from voc.pipeline.base import Record, RunState, apply_per_record, register
-from voc.pipeline.fields import Declares, Kind, record_fields
+from voc.pipeline.fields import Declares, Kind, record_field, record_fields
 from voc.pipeline.resources import Resources, english_pipeline
 from voc.pipeline.settings import RedactSettings
 from voc.privacy.names import find_names
@@ -51,7 +54,10 @@ class RedactComponent:
     declares: ClassVar[Declares] = Declares(
         Kind.ROW, parallel=True, requires=record_fields("text"),
         # status: a record the redactor fails on is marked `error` (mark_row_error).
-        assigns=record_fields("text_redacted", "pii_found", "status", "status_detail"))
+        assigns=(record_field("text_redacted", pa.string(),
+                              "the text with personal data replaced by [KIND] placeholders"),
+                 record_field("pii_found", pa.int32(), "how many pieces were replaced"),
+                 *STATUS_FIELDS))
 
     def __init__(self, settings: RedactSettings,
                  resources: Resources | None = None) -> None:

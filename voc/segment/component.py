@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import pyarrow as pa
+
+from voc.io.records import STATUS_FIELDS
 from voc.language.detect import detect_language
 from voc.pipeline.base import RunState, mark_row_error, register
-from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
+from voc.pipeline.fields import Declares, Kind, record_field, record_fields, segment_field
 from voc.pipeline.resources import Resources
 from voc.pipeline.settings import SegmentSettings
 from voc.segment.segmenter import Segmenter
@@ -24,9 +27,16 @@ class SegmentComponent:
     declares: ClassVar[Declares] = Declares(
         Kind.ROW, parallel=True,
         requires=record_fields("row_id", "text_normalized", "lang", "status"),
-        assigns=(*record_fields("n_segments", "status", "status_detail"),
-                 *segment_fields("row_id", "segment_id", "segment_index", "text", "lang",
-                                 "char_start", "char_end", "terms")))
+        assigns=(record_field("n_segments", pa.int32(), "sentences or clauses it split into"),
+                 *STATUS_FIELDS,
+                 segment_field("row_id", pa.int64(), "the record it is part of"),
+                 segment_field("segment_id", pa.string(), "row_id-segment_index"),
+                 segment_field("segment_index", pa.int32(), "its place in the record, from 0"),
+                 segment_field("text", pa.string(), "the segment's normalized, redacted text"),
+                 segment_field("lang", pa.string(), "fa or en (a mixed answer's clause's own)"),
+                 segment_field("char_start", pa.int32(), "where it starts in text_normalized"),
+                 segment_field("char_end", pa.int32(), "... and ends (exclusive)"),
+                 segment_field("terms", pa.string(), "its content words, space-separated")))
 
     def __init__(self, settings: SegmentSettings,
                  resources: Resources | None = None) -> None:

@@ -19,9 +19,10 @@ from typing import Any
 
 import voc
 import voc.pipeline.run  # registers every stage: EXPORT_FIELDS is derived from them
+from voc.io.records import READER_FIELDS
 from voc.pipeline.base import Component, Record, declaration, registered_components
 from voc.pipeline.config import component_settings
-from voc.pipeline.fields import READER_FIELDS, Kind, column
+from voc.pipeline.fields import Kind, column
 
 # The run's own row number: it joins a record to its segments, and a reused analysis is
 # re-keyed to this run's row ids (StoreCache.reuse), so it is never an input.
@@ -31,7 +32,7 @@ _ROW_KEY = "record.row_id"
 # part of the stored analysis).
 EXPORT_FIELDS = frozenset(column(field) for field in READER_FIELDS) - {
     column(field) for name in registered_components()
-    if declaration(name).kind is Kind.ROW for field in declaration(name).assigns
+    if declaration(name).kind is Kind.ROW for field in declaration(name).assigned()
     if field in READER_FIELDS}
 # Packages whose behaviour shapes the row-local results.
 _VERSIONED = ("hazm", "spacy", "transformers", "tokenizers", "onnxruntime", "torch")
@@ -49,7 +50,8 @@ def analysis_inputs(components: Iterable[Component]) -> tuple[str, ...]:
     fields: set[str] = set()
     for component in components:
         declares = component.declares
-        fields.update(f for f in (*declares.reads(), *declares.assigns) if f in READER_FIELDS)
+        fields.update(f for f in (*declares.reads(), *declares.assigned())
+                      if f in READER_FIELDS)
     return tuple(sorted(column(f) for f in fields - {_ROW_KEY}))
 
 

@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 
 from voc.errors import VocError
-from voc.io.schema import RECORDS_SCHEMA, SEGMENTS_SCHEMA
+from voc.io.schema import records_schema, segments_schema
 from voc.io.writers import rows_to_table
 from voc.store.lock import StoreLock
 
@@ -285,7 +285,7 @@ class Store:
             "content_hash": pa.array([k[1] for k in keys], pa.string()),
             "fingerprint": pa.array([fingerprint] * len(records), pa.string()),
             **{name: pa.array([r.get(name) for r in records],
-                              RECORDS_SCHEMA.field(name).type)
+                              _RECORDS_SCHEMA.field(name).type)
                for name in ("source", "source_row", "id", "question", "date", "channel",
                             "nps", "csat", "ces")},
         })
@@ -467,13 +467,16 @@ class Store:
 
 
 _RECORD_POSITION = frozenset({"row_id", "source", "source_row"})
+# The default contract's columns: a field only an extra stage of a custom pipeline
+# assigns is not stored (its reused records lack it).
+_RECORDS_SCHEMA = records_schema()
 _STORED_RECORDS_SCHEMA = pa.schema(
     [("content_hash", pa.string()), ("fingerprint", pa.string()), ("record_key", pa.string()),
      ("run_id", pa.string())]
-    + [f for f in RECORDS_SCHEMA if f.name not in _RECORD_POSITION])
+    + [f for f in _RECORDS_SCHEMA if f.name not in _RECORD_POSITION])
 _STORED_SEGMENTS_SCHEMA = pa.schema(
     [("content_hash", pa.string()), ("fingerprint", pa.string())]
-    + [f for f in SEGMENTS_SCHEMA if f.name not in _SEGMENT_POSITION])
+    + [f for f in segments_schema() if f.name not in _SEGMENT_POSITION])
 _GROUPS_SCHEMA = pa.schema([
     ("run_id", pa.string()), ("dimension", pa.string()), ("key", pa.string()),
     ("label", pa.string()), ("records", pa.int64()), ("segments", pa.int64()),

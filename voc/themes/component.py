@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+import pyarrow as pa
 
 from voc.errors import ConfigError
-from voc.io.schema import THEMES_SCHEMA
+from voc.heads.labels import SENTIMENT_LABELS
 from voc.kpi.scores import respondent_key
 from voc.language.script import has_persian_letter
 from voc.pipeline.base import (
@@ -37,7 +38,14 @@ from voc.pipeline.base import (
     SegmentFields,
     register,
 )
-from voc.pipeline.fields import Declares, Kind, record_fields, segment_fields
+from voc.pipeline.fields import (
+    Declares,
+    Kind,
+    record_field,
+    record_fields,
+    segment_field,
+    segment_fields,
+)
 from voc.pipeline.resources import Resources
 from voc.pipeline.settings import ThemesSettings
 from voc.themes.cluster import MIN_LANGUAGE_GROUP, OUTLIER, ClusterSettings, stratified_sample
@@ -48,6 +56,50 @@ from voc.themes.naming import PhraseOutputs
 from voc.themes.vectorizer import ThemeTokenizer
 
 log = logging.getLogger(__name__)
+
+SENTIMENT_MIX = pa.struct([(label, pa.float64()) for label in SENTIMENT_LABELS])
+
+# DIR/themes.parquet (and themes.json): one row per theme, largest first. Ids are stable
+# across runs that pass the previous run's theme state (see voc.themes). The "what hurts"
+# view DIR/pain_themes.parquet has the same columns, fitted on pain-point segments only
+# (its `share` is of pain-point segments).
+THEMES_SCHEMA = pa.schema([
+    ("theme_id", pa.int64()),
+    ("label", pa.string()),
+    ("label_fa", pa.string()),
+    ("label_en", pa.string()),
+    ("keywords_fa", pa.list_(pa.string())),
+    ("keywords_en", pa.list_(pa.string())),
+    ("size", pa.int64()),  # segments in the theme
+    ("share", pa.float64()),  # size / all segments of the run (unthemed included)
+    ("sentiment_mix", SENTIMENT_MIX),  # share of the theme's segments per sentiment label
+    ("top_emotion", pa.string()),  # most frequent non-neutral emotion, else neutral
+    ("examples", pa.list_(pa.string())),  # 3-5 representative redacted segment texts
+    ("origin", pa.string()),  # discovered | seeded | curated (pinned, split or merged)
+    ("records", pa.int64()),  # distinct records with a segment in the theme
+    ("size_fa", pa.int64()),
+    ("size_en", pa.int64()),
+    ("sentiment_score", pa.float64()),  # mean segment sentiment score, -1..1
+    ("pain_points", pa.int64()),  # segments flagged is_pain_point (null before journey ran)
+    ("stages", pa.list_(pa.string())),  # journey stages touched, most frequent first
+    ("touchpoints", pa.list_(pa.string())),
+    # One line for a reader: customers, how they feel, what they mention, where.
+    ("description", pa.string()),
+    # Over time (voc.themes.describe.theme_trends): the run's periods (week or month,
+    # voc.kpi.periods), the theme's share of the respondents with an analysed answer in
+    # each (0..1, null where a period has none; respondents, the report's customers,
+    # not answers), and the latest period against all earlier ones: the
+    # change in share (0..1), its two-proportion z, and rising | falling | stable | not
+    # enough data (|z| > 1.96 is a move unlikely to be chance).
+    ("trend_periods", pa.list_(pa.string())),
+    ("trend_share", pa.list_(pa.float64())),
+    ("trend_change", pa.float64()),
+    ("trend_z", pa.float64()),
+    ("trend_direction", pa.string()),
+    # Distinct respondents (voc.kpi.scores.respondent_key) with a segment in the theme:
+    # the report's "customers"; `records` counts answers, two per two-question survey.
+    ("respondents", pa.int64()),
+])
 
 
 
@@ -131,8 +183,16 @@ class ThemesComponent:
         optional=(*segment_fields("sentiment", "sentiment_score", "emotion",
                                   "is_pain_point", "journey_stage", "touchpoint"),
                   *record_fields("date", "status", "source", "source_row")),
-        assigns=(*segment_fields("theme_id", "theme_label", "pain_theme_id"),
-                 *record_fields("themes")))
+        assigns=(
+            segment_field("theme_id", pa.int64(), "its theme (a row of themes.parquet); "
+                          "null when it fits no theme (outlier)"),
+            segment_field("theme_label", pa.string(), "that theme's label"),
+            segment_field("pain_theme_id", pa.int64(), "a pain point's theme among pain "
+                          "points only (a row of pain_themes.parquet)"),
+            record_field("themes", pa.list_(pa.int64()),
+                         "the themes of its segments, sorted, once each"),
+        ),
+        tables={"themes": THEMES_SCHEMA, PAIN_VIEW: THEMES_SCHEMA})
 
     def __init__(self, settings: ThemesSettings,
                  resources: Resources | None = None) -> None:
@@ -338,7 +398,7 @@ class ThemesComponent:
             summary = summarize(model.labels_.tolist(), OUTLIER, model.method_,
                                 time.perf_counter() - started, model.no_content_)
             summary["mode"], summary["mode_reason"] = model.mode_, model.reason_
-        run.outputs[view] = OutputTable(rows, THEMES_SCHEMA)
+        run.outputs[view] = OutputTable(rows)
         run.documents[view] = {**summary, "themes": rows}
         return assigned, summary
 

@@ -312,12 +312,13 @@ def theme_rows(model: ThemeModel, vectors: np.ndarray, segments: Sequence[dict[s
                phrase_model: PhraseModel | None = None,
                stage_names: Mapping[str, str] | None = None,
                respondent_of: Mapping[int, Any] | None = None) -> list[dict[str, Any]]:
-    """One row per theme of a fitted `model` (THEMES_SCHEMA), largest first, for the
-    segments it was fitted on (`vectors`: theirs as `model.centred` gives them); `share`
-    is of `total` segments (default: the segments given). `phrase_model` (the run's
-    encoder) names themes; `stage_names` (journey stage id -> name) words the
-    description; `respondent_of` (row id -> voc.kpi.scores.respondent_key) counts the
-    theme's customers, each answer row its own respondent without it."""
+    """One row per theme of a fitted `model` (voc.themes.component.THEMES_SCHEMA),
+    largest first, for the segments it was fitted on (`vectors`: theirs as
+    `model.centred` gives them); `share` is of `total` segments (default: the segments
+    given). `phrase_model` (the run's encoder) names themes; `stage_names` (journey
+    stage id -> name) words the description; `respondent_of` (row id ->
+    voc.kpi.scores.respondent_key) counts the theme's customers, each answer row its own
+    respondent without it."""
     who = respondent_of or {}
     labels = model.labels_
     langs = np.asarray([str(s.get("lang")) for s in segments], dtype=object)
