@@ -181,12 +181,12 @@ def _two_language_topics() -> tuple[np.ndarray, np.ndarray, list[str]]:
 
 
 def test_exact_knn_gives_every_segment_neighbours_in_the_other_language() -> None:
-    from voc.themes.cluster import exact_cosine_knn
+    from voc.themes.cluster import cosine_knn
 
     vectors, groups, truth = _two_language_topics()
-    plain, _ = exact_cosine_knn(vectors, 5)
+    plain, _ = cosine_knn(vectors, 5)
     assert all((groups[row] == groups[row[0]]).all() for row in plain)  # none across
-    indices, distances = exact_cosine_knn(vectors, 5, groups, cross=3)
+    indices, distances = cosine_knn(vectors, 5, groups, cross=3)
     assert indices.shape == distances.shape == (len(vectors), 8)
     for i, row in enumerate(indices):
         assert row[0] == i and len(set(row.tolist())) == 8
@@ -199,13 +199,13 @@ def test_exact_knn_gives_every_segment_neighbours_in_the_other_language() -> Non
 
 
 def test_exact_knn_is_unchanged_in_a_run_of_one_language() -> None:
-    from voc.themes.cluster import cross_language_width, exact_cosine_knn
+    from voc.themes.cluster import cosine_knn, cross_language_width
 
     vectors, _, _ = _two_language_topics()
     one = np.asarray(["en"] * len(vectors))
-    plain = exact_cosine_knn(vectors, 5)
-    for same in (exact_cosine_knn(vectors, 5, one, cross=4),
-                 exact_cosine_knn(vectors, 5, None, cross=4)):
+    plain = cosine_knn(vectors, 5)
+    for same in (cosine_knn(vectors, 5, one, cross=4),
+                 cosine_knn(vectors, 5, None, cross=4)):
         assert np.array_equal(plain[0], same[0]) and np.array_equal(plain[1], same[1])
     # A language with fewer segments outside it than asked caps the number.
     assert cross_language_width(["en"] * 38 + ["fa"] * 2, 4) == 2
@@ -252,39 +252,46 @@ def test_umap_gets_the_cross_language_neighbours_and_a_monolingual_run_is_unchan
                                                      strict=True))
 
 
-def _exact_nn_descent(monkeypatch: pytest.MonkeyPatch) -> None:
-    """UMAP's NN-descent replaced by the exact neighbours (it compiles for a minute)."""
-    import umap.umap_
+def test_neighbours_are_exact_by_brute_force_with_ties_to_the_lower_index() -> None:
+    """Duplicate texts tie exactly: the lower index is kept and listed first (a stable
+    sort), a row itself comes first, and the result is the brute-force one."""
+    from voc.themes.cluster import cosine_knn
 
-    from voc.themes.cluster import exact_cosine_knn
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(300, 12)).astype(np.float32)
+    vectors[150:] = vectors[rng.integers(0, 150, 150)]  # every other text twice or more
+    vectors[40:80] = vectors[7]  # a run of 41 equal texts: longer than top-k's spare
+    indices, distances = cosine_knn(vectors, 6)
+    unit = vectors.astype(np.float64) / np.linalg.norm(vectors, axis=1)[:, None]
+    similar = np.minimum((unit @ unit.T).astype(np.float32), 1.0)
+    np.fill_diagonal(similar, 2.0)
+    expected = np.argsort(-similar, axis=1, kind="stable")[:, :6]
+    assert np.array_equal(indices, expected)
+    assert (indices[:, 0] == np.arange(300)).all() and (distances[:, 0] == 0).all()
+    assert indices[40].tolist() == [40, 7, *range(41, 45)]
 
-    def exact(vectors: np.ndarray, k: int, *args: object, **kwargs: object) -> tuple:
-        return (*exact_cosine_knn(vectors, k), None)
 
-    monkeypatch.setattr(umap.umap_, "nearest_neighbors", exact)
-
-
-def test_large_inputs_get_the_same_cross_language_neighbours(
+def test_large_inputs_get_exact_neighbours_and_umap_never_searches(
         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above EXACT_KNN_LIMIT the similarities are float32: the same neighbours as the
+    float64 path. UMAP gets them in every run, of one language too, so its NN-descent
+    (18 s of numba compiling per process) never runs."""
     from voc.themes import cluster as cluster_module
-    from voc.themes.cluster import approximate_cosine_knn, exact_cosine_knn
+    from voc.themes.cluster import cosine_knn
 
-    _exact_nn_descent(monkeypatch)
     vectors, groups, _ = _two_language_topics()
-    approximate = approximate_cosine_knn(vectors, 5, groups, 3, random_state=0)
-    exact = exact_cosine_knn(vectors, 5, groups, cross=3)
-    assert np.array_equal(approximate[0], exact[0])
-    assert np.allclose(approximate[1], exact[1], atol=1e-6)
-    # Above the exact path's limit UMAP gets them when there are two languages, and is
-    # left to find its neighbours itself in a run of one, as before.
+    small = cosine_knn(vectors, 5, groups, cross=3)
     monkeypatch.setattr(cluster_module, "EXACT_KNN_LIMIT", 10)
+    large = cosine_knn(vectors, 5, groups, cross=3)
+    assert np.array_equal(small[0], large[0])
+    assert np.allclose(small[1], large[1], atol=1e-6)
     on = ClusterSettings(umap_neighbors=6, cross_lingual_neighbors=4)
     bilingual = _umap_arguments(monkeypatch, vectors, groups.tolist(), on)
     assert bilingual["n_neighbors"] == 10
     assert all((groups[row] != groups[i]).sum() >= 4
                for i, row in enumerate(bilingual["precomputed_knn"][0]))
     english = _umap_arguments(monkeypatch, vectors, ["en"] * len(vectors), on)
-    assert english["n_neighbors"] == 6 and english["precomputed_knn"] == (None, None, None)
+    assert english["n_neighbors"] == 6 and english["precomputed_knn"][0].shape[1] == 6
 
 
 def test_cross_lingual_neighbors_setting_reaches_the_clustering() -> None:
@@ -867,25 +874,18 @@ def test_class_tfidf_is_bertopics() -> None:
         np.testing.assert_allclose(class_tfidf(counts), expected, rtol=1e-12, atol=1e-15)
 
 
-def test_umap_and_nn_descent_compile_once_per_machine_not_per_process() -> None:
-    """NN-descent (runs of 4,096 segments or more) compiled 35 s of numba code in every
-    process, for 1.3 s of search: its functions are cached on disk like UMAP's, except
-    the two numba cannot cache (asked to, it warns on every run)."""
+def test_umap_compiles_once_per_machine_not_per_process() -> None:
+    """UMAP's numba functions (20 s of a 48 s themes stage) are cached on disk."""
     import importlib
 
     from numba.core.caching import NullCache
     from numba.core.dispatcher import Dispatcher
 
-    from voc.themes.cluster import _UMAP_MODULES, _UNCACHEABLE, umap_class
+    from voc.themes.cluster import _UMAP_MODULES, umap_class
 
     umap_class()
-    cached = uncached = 0
-    for name in _UMAP_MODULES:
-        for key, value in vars(importlib.import_module(name)).items():
-            if isinstance(value, Dispatcher):
-                if key in _UNCACHEABLE:
-                    uncached += 1
-                else:
-                    assert not isinstance(value._cache, NullCache), f"{name}.{key}"
-                    cached += 1
-    assert cached > 50 and uncached >= len(_UNCACHEABLE)
+    dispatchers = [value for name in _UMAP_MODULES
+                   for value in vars(importlib.import_module(name)).values()
+                   if isinstance(value, Dispatcher)]
+    assert len(dispatchers) > 50
+    assert not [d for d in dispatchers if isinstance(d._cache, NullCache)]

@@ -103,7 +103,7 @@ class ClusterSettings:
     umap_neighbors: int = 15
     umap_components: int = 5
     # Each segment's nearest segments of other languages, added to its umap_neighbors
-    # (see exact_cosine_knn, approximate_cosine_knn). The default is the config's.
+    # (see cosine_knn). The default is the config's.
     cross_lingual_neighbors: int = ThemesSettings.model_fields["cross_lingual_neighbors"].default
     # Outliers join their nearest theme when at least this similar to its centre...
     outlier_similarity: float = 0.35
@@ -127,10 +127,10 @@ def ward_clusters(vectors: np.ndarray) -> np.ndarray:
         .astype(np.int64)
 
 
-# Below this many points UMAP computes all pairwise distances itself, through scikit-learn
-# with its numba metric as a Python callable (one call per pair: 11 s for 1,600 segments);
-# the same exact neighbours come from one matrix product here. Above it UMAP's NN-descent
-# is used as before.
+# Below this many points the similarities are computed in float64, as UMAP's own exact
+# small-data path does (all pairwise distances, through scikit-learn with its numba
+# metric as a Python callable: 11 s for 1,600 segments; one matrix product here). Above
+# it in float32, at half the cost: the neighbours stay exact up to near-ties.
 EXACT_KNN_LIMIT = 4096
 
 
@@ -146,11 +146,34 @@ def cross_language_width(groups: Sequence[str] | np.ndarray | None, wanted: int)
     return min(wanted, len(group_array) - int(counts.max()))
 
 
-def exact_cosine_knn(vectors: np.ndarray, k: int,
-                     groups: Sequence[str] | np.ndarray | None = None, cross: int = 0,
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's `k` nearest rows by cosine distance (itself first), as UMAP's exact
-    small-data path finds them: distances in float64, ties kept in index order.
+def _most_similar(similarity: Any, count: int, spare: int = 16) -> Any:
+    """Each row's `count` largest similarities' columns; of equal values at the cut, the
+    lowest columns, as a stable sort keeps them (duplicate texts tie exactly, and which
+    of them is kept must not depend on the top-k kernel). Ties are settled among the
+    `spare` next candidates; a row with a longer run of ties is settled over all of it."""
+    import torch
+
+    spare = min(spare, similarity.shape[1] - count)
+    values, columns = torch.topk(similarity, count + spare, dim=1, sorted=True)
+    if not spare:
+        return columns
+    cut = values[:, count - 1, None]
+    columns = _in_order(similarity, columns)[:, :count]  # ties within the candidates
+    longer = values[:, -1] == cut[:, 0]  # the run of ties may go on past them
+    if bool(longer.any()):
+        rows = similarity[longer]
+        above = rows > cut[longer]
+        at_cut = rows == cut[longer]
+        needed = count - above.sum(dim=1, keepdim=True)
+        keep = above | (at_cut & (at_cut.cumsum(dim=1) <= needed))
+        columns[longer] = _in_order(rows, keep.nonzero()[:, 1].view(-1, count))
+    return columns
+
+
+def cosine_knn(vectors: np.ndarray, k: int, groups: Sequence[str] | np.ndarray | None = None,
+               cross: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's `k` nearest rows by cosine distance (itself first), exactly, sorted by
+    distance with ties in index order, as UMAP's exact small-data path finds them.
 
     With language `groups` and `cross` > 0, each row also keeps its `cross` nearest rows
     of other languages (see `cross_language_width`), so rows have k + cross neighbours,
@@ -159,105 +182,68 @@ def exact_cosine_knn(vectors: np.ndarray, k: int,
     neighbours are nearly all in its own language (an English sentence about price has
     English sentences about food nearer than Persian ones about price), so UMAP's graph
     has almost no edge between languages and HDBSCAN finds one theme per language and
-    topic; the guaranteed edges let same-topic segments of both languages meet."""
+    topic; the guaranteed edges let same-topic segments of both languages meet.
+
+    Exact at every size, so UMAP never runs its NN-descent: that compiled ~18 s of numba
+    code in every process (numba cannot cache it), for ~2 s of search, while these
+    blocked matrix products take ~4 s for 19,442 segments and ~25 s for the largest
+    fit (themes.max_fit, 50,000) on 2 cores."""
+    import torch
+
+    n = len(vectors)
     cross = cross_language_width(groups, cross)
-    width = min(k + cross, len(vectors))
-    data = vectors.astype(np.float64)
-    norms = np.linalg.norm(data, axis=1)
-    unit = data / np.where(norms > 0, norms, 1.0)[:, None]
-    codes = np.unique(np.asarray(groups), return_inverse=True)[1] if cross else None
-    indices = np.empty((len(data), width), dtype=np.int32)
-    distances = np.empty((len(data), width), dtype=np.float32)
-    for start in range(0, len(data), 1024):  # bounded memory: 1024 x n at a time
-        block = np.clip(1.0 - unit[start: start + 1024] @ unit.T, 0.0, 2.0)
-        rows = np.arange(len(block))
-        block[rows, start + rows] = 0.0
-        order = np.argsort(block, axis=1, kind="stable")
-        if codes is None:
-            nearest = order[:, :k]
-        else:
-            # In distance order: the first `cross` other-language rows come first, then
-            # the nearest rows; the `width` chosen go back into distance order.
-            other = codes[order] != codes[start + rows][:, None]
-            priority = np.where(other & (np.cumsum(other, axis=1) <= cross), -1,
-                                np.arange(len(data))[None, :])
-            chosen = np.sort(np.argsort(priority, axis=1, kind="stable")[:, :width], axis=1)
-            nearest = np.take_along_axis(order, chosen, axis=1)
-        indices[start: start + 1024] = nearest
-        distances[start: start + 1024] = np.take_along_axis(block, nearest, axis=1)
+    width = min(k + cross, n)
+    dtype = torch.float64 if n < EXACT_KNN_LIMIT else torch.float32
+    data = torch.from_numpy(np.ascontiguousarray(vectors)).to(dtype)
+    unit = data / data.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    codes = (torch.from_numpy(np.unique(np.asarray(groups), return_inverse=True)[1])
+             if cross else None)
+    indices = np.empty((n, width), dtype=np.int32)
+    distances = np.empty((n, width), dtype=np.float32)
+    block = int(np.clip(2 ** 25 // max(n, 1), 64, 2048))  # ~128 MB of float32 at a time
+    with torch.inference_mode():
+        for start in range(0, n, block):
+            stop = min(start + block, n)
+            rows = torch.arange(stop - start)
+            # Chosen and ordered on float32 similarities: duplicate texts then tie exactly
+            # (in float64 the product's last bits depend on a column's place in the BLAS
+            # kernel) and the tie goes to the lower index, on any machine. Above 1 is
+            # rounding: distance 0, as UMAP clips it.
+            similar = (unit[start:stop] @ unit.T).to(torch.float32).clamp_(max=1.0)
+            similar[rows, start + rows] = 2.0  # itself first, at distance 0
+            chosen = _most_similar(similar, width)
+            if codes is not None:
+                across = _most_similar(similar.masked_fill(
+                    codes[None, :] == codes[start:stop, None], -float("inf")), cross)
+                # The other-language ones, then the nearest rows not among them, in
+                # distance order (index order on ties), up to `width`.
+                ordinary = _in_order(similar, chosen)
+                repeated = (ordinary[:, :, None] == across[:, None, :]).any(dim=2)
+                priority = torch.where(repeated, n + width,
+                                       torch.arange(width)[None, :].expand_as(ordinary))
+                keep = torch.sort(priority, dim=1, stable=True).indices[:, :width - cross]
+                chosen = torch.cat([across, ordinary.gather(1, keep)], dim=1)
+            chosen = _in_order(similar, chosen)
+            indices[start:stop] = chosen.numpy()
+            distances[start:stop] = (1.0 - similar.gather(1, chosen)).clamp_(0.0, 2.0).numpy()
     return indices, distances
 
 
-def other_language_neighbors(vectors: np.ndarray, groups: Sequence[str] | np.ndarray,
-                             cross: int, block: int = 512) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's `cross` nearest rows of other languages, exactly, with their cosine
-    distances, nearest first (ties: lower index first): per language, blocks of its rows
-    times the rest."""
-    unit = normalize_rows(vectors.astype(np.float32))
-    codes = np.unique(np.asarray(groups), return_inverse=True)[1]
-    indices = np.empty((len(unit), cross), dtype=np.int32)
-    distances = np.empty((len(unit), cross), dtype=np.float32)
-    for code in np.unique(codes):
-        own, others = np.flatnonzero(codes == code), np.flatnonzero(codes != code)
-        pool = unit[others]
-        for start in range(0, len(own), block):
-            rows = own[start: start + block]
-            similarity = unit[rows] @ pool.T
-            # A few neighbours: successive maxima beat a partition of the whole row.
-            part = np.empty((len(rows), cross), dtype=np.int64)
-            best = np.empty((len(rows), cross), dtype=np.float32)
-            for column in range(cross):
-                part[:, column] = similarity.argmax(axis=1)
-                best[:, column] = similarity[np.arange(len(rows)), part[:, column]]
-                similarity[np.arange(len(rows)), part[:, column]] = -np.inf
-            indices[rows] = others[part]
-            distances[rows] = np.clip(1.0 - best, 0.0, 2.0)
-    return indices, distances
+def _in_order(similarity: Any, columns: Any) -> Any:
+    """`columns` of each row, most similar first, equal similarities in column order."""
+    import torch
+
+    by_column = torch.sort(columns, dim=1).values
+    order = torch.sort(similarity.gather(1, by_column), dim=1, descending=True,
+                       stable=True).indices
+    return by_column.gather(1, order)
 
 
-def approximate_cosine_knn(vectors: np.ndarray, k: int, groups: Sequence[str] | np.ndarray,
-                           cross: int, random_state: int) -> tuple[np.ndarray, np.ndarray]:
-    """exact_cosine_knn for inputs too large for it: the ordinary neighbours from UMAP's
-    own NN-descent (as UMAP finds them without help, k + cross of them, so there are rows
-    to make up the other-language ones already among the k nearest), the other-language
-    ones exact (other_language_neighbors)."""
-    from sklearn.utils import check_random_state
-    from umap.umap_ import nearest_neighbors
-
-    cross = cross_language_width(groups, cross)
-    width = min(k + cross, len(vectors))
-    ordinary, ordinary_distances, _ = nearest_neighbors(
-        vectors, width, "cosine", {}, True, check_random_state(random_state),
-        low_memory=True, use_pynndescent=True, n_jobs=1)
-    if not cross:
-        return ordinary[:, :k].astype(np.int32), ordinary_distances[:, :k].astype(np.float32)
-    across, across_distances = other_language_neighbors(vectors, groups, cross)
-    # Candidates in priority order: the other-language ones, then the ordinary ones in
-    # distance order, each row's duplicates (and NN-descent's -1 gaps) last.
-    candidates = np.concatenate([across, ordinary], axis=1)
-    candidate_distances = np.concatenate([across_distances, ordinary_distances], axis=1)
-    repeated = (ordinary[:, :, None] == across[:, None, :]).any(axis=2) | (ordinary < 0)
-    priority = np.concatenate([np.full(across.shape, -1),
-                               np.where(repeated, len(vectors) + width,
-                                        np.arange(width)[None, :])], axis=1)
-    chosen = np.argsort(priority, axis=1, kind="stable")[:, :width]
-    chosen = np.take_along_axis(chosen, np.argsort(
-        np.take_along_axis(candidate_distances, chosen, axis=1), axis=1, kind="stable"),
-        axis=1)
-    return (np.take_along_axis(candidates, chosen, axis=1).astype(np.int32),
-            np.take_along_axis(candidate_distances, chosen, axis=1).astype(np.float32))
-
-
-# UMAP's and NN-descent's numba functions that are compiled on first use in every process
-# (UMAP's: 20 s of a 48 s themes stage on the sample data; NN-descent's, used from 4,096
-# segments: 35 s of an 80 s stage on 19,442 segments, for 1.3 s of search), and that
-# neither package caches on disk itself.
+# UMAP's numba functions, compiled on first use in every process (20 s of a 48 s themes
+# stage on the sample data) and not cached on disk by UMAP itself. NN-descent's are not
+# among them: UMAP always gets its neighbours from cosine_knn, so it never runs.
 _UMAP_MODULES = ("umap.umap_", "umap.layouts", "umap.utils", "umap.distances",
-                 "umap.sparse", "umap.spectral", "pynndescent.pynndescent_",
-                 "pynndescent.utils", "pynndescent.graph_utils", "pynndescent.rp_trees",
-                 "pynndescent.distances", "pynndescent.sparse", "pynndescent.sparse_nndescent")
-# numba cannot cache these (they use dynamic globals); asked to, it warns on every compile.
-_UNCACHEABLE = frozenset({"nn_descent", "nn_descent_internal"})
+                 "umap.sparse", "umap.spectral")
 
 
 @lru_cache(maxsize=1)
@@ -276,7 +262,7 @@ def umap_class() -> type:
     from voc.encoder.cache import cache_root
 
     # Only functions without a cache of their own are pointed at voc's folder (a cache's
-    # folder is fixed when it is made); pynndescent's cached ones keep theirs.
+    # folder is fixed when it is made).
     # numba's config sets its settings (CACHE_DIR among them) at run time, out of its
     # type information's sight.
     config: Any = numba.config
@@ -286,8 +272,8 @@ def umap_class() -> type:
     try:
         for name in _UMAP_MODULES:
             module = importlib.import_module(name)
-            for key, value in vars(module).items():
-                if (isinstance(value, Dispatcher) and key not in _UNCACHEABLE
+            for value in vars(module).values():
+                if (isinstance(value, Dispatcher)
                         # set in Dispatcher.__init__, which numba's stubs do not describe
                         and isinstance(value._cache, NullCache)):  # type: ignore[attr-defined]
                     value.enable_caching()
@@ -328,23 +314,15 @@ def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
     n = len(vectors)
     size = settings.min_cluster_size or min_cluster_size(n)
     neighbors = min(settings.umap_neighbors, n - 1)
-    knn: tuple[np.ndarray, np.ndarray] | None = None
-    if n < EXACT_KNN_LIMIT:
-        knn = exact_cosine_knn(vectors, neighbors, strata, settings.cross_lingual_neighbors)
-    elif cross_language_width(strata, settings.cross_lingual_neighbors):
-        # Larger inputs: UMAP's NN-descent finds the ordinary neighbours as it would on its
-        # own; a run of one language leaves it all to UMAP as before.
-        knn = approximate_cosine_knn(vectors, neighbors, strata or [],
-                                     settings.cross_lingual_neighbors, settings.random_state)
-    if knn is not None:
-        neighbors = knn[0].shape[1]  # with the cross-language ones
+    knn = cosine_knn(vectors, neighbors, strata, settings.cross_lingual_neighbors)
+    neighbors = knn[0].shape[1]  # with the cross-language ones
     # HDBSCAN's default "excess of mass" selection can keep one cluster holding most of a
     # homogeneous set (all pain points: 87% in one theme on the sample data); "leaf"
     # selection then splits it into the topics inside.
     umap_model: Any = umap_type(
         n_neighbors=neighbors, n_components=settings.umap_components, min_dist=0.0,
         metric="cosine", random_state=settings.random_state, n_jobs=1, low_memory=True,
-        precomputed_knn=(*knn, None) if knn else (None, None, None))
+        precomputed_knn=(*knn, None))
     for selection in ("eom", "leaf"):
         hdbscan_model = HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 3),
                                 metric="euclidean", cluster_selection_method=selection,
