@@ -282,22 +282,6 @@ def umap_class() -> type:
     return UMAP
 
 
-class FittedReduction:
-    """A dimensionality reduction already computed, in the form BERTopic calls."""
-
-    def __init__(self, embedding: np.ndarray) -> None:
-        self.embedding_ = embedding
-
-    def fit(self, vectors: np.ndarray, y: Any = None) -> FittedReduction:
-        return self
-
-    def fit_transform(self, vectors: np.ndarray, y: Any = None) -> np.ndarray:
-        return self.embedding_
-
-    def transform(self, vectors: np.ndarray) -> np.ndarray:
-        return self.embedding_
-
-
 def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
                       settings: ClusterSettings, strata: Sequence[str] | None = None,
                       ) -> tuple[np.ndarray, float]:
@@ -305,6 +289,7 @@ def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
     outliers re-assigned; returns labels and the similarity threshold that re-assigned them.
     `strata` are the segments' languages (for cross-language neighbours)."""
     from bertopic import BERTopic
+    from bertopic.dimensionality import BaseDimensionalityReduction
     from hdbscan import HDBSCAN
 
     from voc.themes.ctfidf import topic_word_models
@@ -316,35 +301,38 @@ def bertopic_clusters(vectors: np.ndarray, documents: Sequence[str],
     neighbors = min(settings.umap_neighbors, n - 1)
     knn = cosine_knn(vectors, neighbors, strata, settings.cross_lingual_neighbors)
     neighbors = knn[0].shape[1]  # with the cross-language ones
-    # HDBSCAN's default "excess of mass" selection can keep one cluster holding most of a
-    # homogeneous set (all pain points: 87% in one theme on the sample data); "leaf"
-    # selection then splits it into the topics inside.
-    umap_model: Any = umap_type(
+    reducer: Any = umap_type(
         n_neighbors=neighbors, n_components=settings.umap_components, min_dist=0.0,
         metric="cosine", random_state=settings.random_state, n_jobs=1, low_memory=True,
         precomputed_knn=(*knn, None))
+    with warnings.catch_warnings():
+        # "no search index: transform unavailable": voc never transforms new data with
+        # this model (later segments are assigned to theme centres).
+        warnings.filterwarnings("ignore", message="precomputed_knn", category=UserWarning)
+        reduced = reducer.fit_transform(vectors)
+    # BERTopic clusters the reduced vectors as they are (its own "skip this step" model):
+    # the reduction is run once here, so the retry with another HDBSCAN selection below
+    # does not run it again.
+    # HDBSCAN's default "excess of mass" selection can keep one cluster holding most of a
+    # homogeneous set (all pain points: 87% in one theme on the sample data); "leaf"
+    # selection then splits it into the topics inside.
     for selection in ("eom", "leaf"):
         hdbscan_model = HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 3),
                                 metric="euclidean", cluster_selection_method=selection,
                                 prediction_data=False)
         # embedding_model=None with embeddings passed: BERTopic never loads a model.
-        topic_model = BERTopic(embedding_model=None, umap_model=umap_model,
+        topic_model = BERTopic(embedding_model=None,
+                               umap_model=BaseDimensionalityReduction(),
                                hdbscan_model=hdbscan_model,
                                # Its topic words (unused: voc names themes itself)
                                # from the segments' own words.
                                **topic_word_models(),
                                language="multilingual",
                                calculate_probabilities=False, low_memory=True, verbose=False)
-        with warnings.catch_warnings():
-            # "no search index: transform unavailable": voc never transforms new data
-            # with this model (later segments are assigned to theme centres).
-            warnings.filterwarnings("ignore", message="precomputed_knn", category=UserWarning)
-            topics, _ = topic_model.fit_transform(list(documents), embeddings=vectors)
+        topics, _ = topic_model.fit_transform(list(documents), embeddings=reduced)
         counts = np.bincount(np.asarray([t for t in topics if t != OUTLIER], dtype=np.int64))
         if not len(counts) or counts.max() <= settings.max_theme_share * n:
             break
-        # Same input, same seed: the retry would get the same UMAP output, so reuse it.
-        umap_model = FittedReduction(umap_model.embedding_)
     labels = np.asarray(topics, dtype=np.int64)
     threshold = settings.outlier_similarity
     if (labels == OUTLIER).any() and (labels != OUTLIER).any():
