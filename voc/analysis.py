@@ -51,7 +51,7 @@ from voc.report.render import write_report
 from voc.store.incremental import DEFAULT_COMMIT_EVERY, StoreCache
 from voc.store.session import (
     add_changes_and_alerts,
-    carry_theme_state,
+    carry_state,
     manifest_section,
     record_run,
     reused_models,
@@ -246,7 +246,7 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
     config = validate_config(config, "command line")
     out = prepare_output_dir(options.out)
     if store is not None:
-        carry_theme_state(config, store)
+        carry_state(config, store)
     components = build_components(config)
     setup_seconds = time.perf_counter() - clock
 
