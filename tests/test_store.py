@@ -259,6 +259,27 @@ def test_theme_ids_carry_over_from_the_previous_store_run(tmp_path: Path) -> Non
         assert named["themes"]["previous"] == "/elsewhere"
 
 
+def test_a_store_from_before_respondents_were_counted_gains_the_column(tmp_path: Path) -> None:
+    import datetime as dt
+
+    path = tmp_path / "voc.duckdb"
+    with Store.open(path) as store:  # then made to look like a store written before
+        store.con.execute("ALTER TABLE run_groups DROP COLUMN respondents")
+        store.con.execute("INSERT INTO run_groups (run_id, dimension, key, records) "
+                          "VALUES ('r0', 'overall', 'all', 3)")
+    with Store.open(path) as store:
+        store.begin_run("r1", started_at=dt.datetime.now(dt.UTC), engine="local", config={},
+                        config_hash="c", fingerprint="f", fingerprint_description={})
+        store.finish_run("r1", records=[], keys=[], fingerprint="f",
+                         counts=dict.fromkeys(("total", "new", "changed", "reused",
+                                               "analyzed", "segments"), 0),
+                         groups=[{"dimension": "overall", "key": "all", "label": "all",
+                                  "records": 4, "respondents": 2}],
+                         manifest={}, out_dir=tmp_path)
+        assert store.run_groups("r1")[0]["respondents"] == 2
+        assert store.run_groups("r0")[0]["respondents"] is None
+
+
 def test_identical_answers_and_ids_rerun_to_byte_identical_tables(run_cli,
                                                                   tmp_path: Path) -> None:
     """Identical short answers share a content hash: a store re-run of the unchanged export
