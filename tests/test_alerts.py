@@ -225,6 +225,12 @@ def test_run_groups_count_respondents_not_answers() -> None:
         assert (groups[key]["nps_n"], groups[key]["promoters"], groups[key]["detractors"]) \
             == (4, 2, 1), key
     assert groups[("overall", "all")]["segments"] == 8
+    # changes.json shows both volumes: answer rows and the respondents who gave them.
+    for key in (("overall", "all"), ("theme", "1"), ("channel", "app")):
+        assert (groups[key]["records"], groups[key]["respondents"]) == (8, 4), key
+    described = next(g["current"] for g in compare("now", groups.values(), None, None)["groups"]
+                     if g["dimension"] == "overall")
+    assert (described["records"], described["respondents"], described["nps_n"]) == (8, 4, 4)
 
 
 def test_rule_dimensions_are_the_ones_changes_compares() -> None:

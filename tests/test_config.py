@@ -110,3 +110,26 @@ def test_cli_refuses_bad_settings_in_one_line_before_reading_input(run_cli,
     result = run_cli("analyze", missing, "--out", tmp_path / "o", "--max-chars", "-5")
     assert result.code == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "--max-chars" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "text", "message"),
+    [
+        ("--alert-rules", "rules:\n  - name: x\n    metric: nps\n    drop_by: 5\n",
+         "rule 1, line 4: unknown field 'drop_by'"),
+        ("--themes", "rename:\n  3: Late delivery\npinn: [3]\n",
+         "line 3: unknown key 'pinn'"),
+    ],
+)
+def test_cli_refuses_bad_rules_and_curation_files_in_one_line(
+        run_cli, tmp_path: Path, option: str, text: str, message: str) -> None:
+    # The other config files a run reads are checked as strictly as the pipeline config:
+    # exit 2 and one line naming the file and the line, before any output is written.
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    data = tmp_path / "in.csv"
+    data.write_text("comment\nhello\n", encoding="utf-8")
+    result = run_cli("analyze", data, "--out", tmp_path / "o", option, bad)
+    assert result.code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert str(bad) in result.stderr and message in result.stderr
+    assert not any((tmp_path / "o").glob("*"))

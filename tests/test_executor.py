@@ -195,15 +195,19 @@ def test_local_batches_give_the_single_batch_output() -> None:
     assert batched.stats.redactions == whole.stats.redactions
 
 
-def test_the_ray_executor_names_no_stage() -> None:
-    """Executors see kinds and protocols only: no stage name, no stage's module."""
+def test_the_executors_and_the_store_name_no_stage() -> None:
+    """Executors and the store see kinds, protocols and declarations only: no stage name,
+    no stage's module."""
     import re
     from pathlib import Path
 
-    import voc.engine_ray
+    import voc
 
-    folder = Path(voc.engine_ray.__file__).parent
-    for path in folder.glob("*.py"):
+    root = Path(voc.__file__).parent
+    paths = [*(root / "engine_ray").glob("*.py"), root / "pipeline" / "executor.py",
+             *(root / "store").glob("*.py")]
+    assert len(paths) > 4
+    for path in paths:
         source = path.read_text(encoding="utf-8")
         code = re.sub(r'"""[\s\S]*?"""|#.*', "", source)  # docstrings and comments aside
         for stage in ("language", "redact", "normalize", "segment", "classify", "journey",

@@ -160,3 +160,14 @@ def test_one_definition_of_persian_script_for_the_later_stages() -> None:
 
     assert has_persian_letter("سفارش") and has_persian_letter("order ۱۲ رسید")
     assert not has_persian_letter("sefaresh nareside") and not has_persian_letter("")
+
+
+def test_persian_script_includes_presentation_forms_and_supplement() -> None:
+    # Text copied from PDFs and old Windows apps arrives in presentation forms; the heads'
+    # script groups and the themes must agree that it is Persian script.
+    from voc.heads.lexical import script_group
+    from voc.language.script import has_persian_letter
+
+    for text in ("\ufb8e\ufee0", "la \ufefb", "\u0750", "\ufdf2"):
+        assert has_persian_letter(text) and script_group(text) == "persian"
+    assert not has_persian_letter("caf\u00e9 \u05d0") and script_group("order 12") == "latin"

@@ -236,27 +236,48 @@ def test_store_locations() -> None:
 def test_theme_ids_carry_over_from_the_previous_store_run(tmp_path: Path) -> None:
     import datetime as dt
 
-    from voc.store.session import carry_theme_state
+    from voc.store.session import carry_state
 
     previous_out = tmp_path / "night1"
     previous_out.mkdir()
     with Store.open(tmp_path / "voc.duckdb") as store:
         config = {"pipeline": ["segment", "themes"], "themes": {"min_cluster_size": 5}}
-        assert carry_theme_state(config, store) is None  # no previous run yet
+        assert carry_state(config, store) == {}  # no previous run yet
         store.begin_run("r1", started_at=dt.datetime.now(dt.UTC), engine="local", config={},
                         config_hash="c", fingerprint="f", fingerprint_description={})
         store.finish_run("r1", records=[], keys=[], fingerprint="f",
                          counts=dict.fromkeys(("total", "new", "changed", "reused",
                                                "analyzed", "segments"), 0),
                          groups=[], manifest={}, out_dir=previous_out)
-        assert carry_theme_state(config, store) is None  # that run saved no theme state
+        assert carry_state(config, store) == {}  # that run saved no theme state
         for name in ("themes_model.json", "themes_model.safetensors"):
             (previous_out / name).write_text("{}", encoding="utf-8")
-        assert carry_theme_state(config, store) == str(previous_out)
+        assert carry_state(config, store) == {"themes": str(previous_out)}
         assert config["themes"] == {"min_cluster_size": 5, "previous": str(previous_out)}
         named = {"pipeline": ["themes"], "themes": {"previous": "/elsewhere"}}
-        assert carry_theme_state(named, store) is None
+        assert carry_state(named, store) == {}
         assert named["themes"]["previous"] == "/elsewhere"
+
+
+def test_a_store_from_before_respondents_were_counted_gains_the_column(tmp_path: Path) -> None:
+    import datetime as dt
+
+    path = tmp_path / "voc.duckdb"
+    with Store.open(path) as store:  # then made to look like a store written before
+        store.con.execute("ALTER TABLE run_groups DROP COLUMN respondents")
+        store.con.execute("INSERT INTO run_groups (run_id, dimension, key, records) "
+                          "VALUES ('r0', 'overall', 'all', 3)")
+    with Store.open(path) as store:
+        store.begin_run("r1", started_at=dt.datetime.now(dt.UTC), engine="local", config={},
+                        config_hash="c", fingerprint="f", fingerprint_description={})
+        store.finish_run("r1", records=[], keys=[], fingerprint="f",
+                         counts=dict.fromkeys(("total", "new", "changed", "reused",
+                                               "analyzed", "segments"), 0),
+                         groups=[{"dimension": "overall", "key": "all", "label": "all",
+                                  "records": 4, "respondents": 2}],
+                         manifest={}, out_dir=tmp_path)
+        assert store.run_groups("r1")[0]["respondents"] == 2
+        assert store.run_groups("r0")[0]["respondents"] is None
 
 
 def test_identical_answers_and_ids_rerun_to_byte_identical_tables(run_cli,

@@ -36,6 +36,39 @@ def test_atomic_write_turns_an_unwritable_name_into_an_output_error(tmp_path: Pa
         atomic_write(tmp_path / ("n" * 300), lambda stream: stream.write(b"x"))
 
 
+def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "out.json"
+    atomic_write(path, lambda stream: stream.write(b"old"))
+    # Written with the umask's permissions, not mkstemp's private 0600.
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+    def fail(stream):  # type: ignore[no-untyped-def]
+        stream.write(b"half")
+        raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(path, fail)
+    assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_training_outputs_are_written_atomically(tmp_path: Path) -> None:
+    from voc.training.data import write_labelled_jsonl
+    from voc.training.train import write_metrics
+
+    write_labelled_jsonl(tmp_path / "held.jsonl", [("دیر رسید", "negative")])
+    assert (tmp_path / "held.jsonl").read_text(encoding="utf-8") == \
+        '{"text": "دیر رسید", "label": "negative"}\n'
+    write_metrics(tmp_path / "m" / "metrics.json", {"f1": 0.5, "nan": float("nan")})
+    # Strict JSON: a NaN metric is written as null, not as a bare NaN.
+    assert (tmp_path / "m" / "metrics.json").read_text(encoding="utf-8") == \
+        '{\n  "f1": 0.5,\n  "nan": null\n}\n'
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["held.jsonl", "m", "metrics.json"]
+
+
 def test_cli_exits_2_with_one_line_for_a_4000_character_out_path(
     tmp_path: Path, run_cli  # type: ignore[no-untyped-def]
 ) -> None:

@@ -44,14 +44,14 @@ from voc.pipeline.config import load_config
 from voc.pipeline.executor import default_workers, execute, make_executor
 from voc.pipeline.resources import english_pipeline
 from voc.pipeline.run import StageCallback, build_components
-from voc.pipeline.settings import validate_config
+from voc.pipeline.settings import DEFAULT_BATCH_SIZE, validate_config
 from voc.privacy.component import published_records
 from voc.report.data import load_run_data
 from voc.report.render import write_report
-from voc.store.incremental import DEFAULT_COMMIT_EVERY, StoreCache
+from voc.store.incremental import StoreCache
 from voc.store.session import (
     add_changes_and_alerts,
-    carry_theme_state,
+    carry_state,
     manifest_section,
     record_run,
     reused_models,
@@ -88,7 +88,7 @@ class AnalyzeOptions:
     # Incremental runs: a DuckDB store path or duckdb: URL; wait for its lock or fail.
     store: str | None = None
     wait_for_store: bool = False
-    commit_every: int = DEFAULT_COMMIT_EVERY
+    commit_every: int = DEFAULT_BATCH_SIZE
     engine: str = "local"
     alert_rules: Path | None = None
 
@@ -246,7 +246,7 @@ def _analyze(options: AnalyzeOptions, store: Store | None, on_stage: StageCallba
     config = validate_config(config, "command line")
     out = prepare_output_dir(options.out)
     if store is not None:
-        carry_theme_state(config, store)
+        carry_state(config, store)
     components = build_components(config)
     setup_seconds = time.perf_counter() - clock
 

@@ -1,7 +1,8 @@
 """Compare a run with the previous one over the same store: `DIR/changes.json`.
 
 Each run keeps small aggregates per group (overall, theme, journey stage, touchpoint,
-channel, stage x theme of pain points): volume, the sum and sum of squares of segment
+channel, stage x theme of pain points): volume (answer rows as `records`, the people who
+gave them as `respondents`, segments), the sum and sum of squares of segment
 sentiment scores, NPS promoters/detractors. Comparing two runs needs only those, so it
 costs nothing however large the store grows.
 
@@ -92,7 +93,10 @@ def run_groups(tables: RunState) -> list[dict[str, Any]]:
         nps_n, promoters, detractors = nps_counts(nps_of[person] for person in who)
         rows.append({
             "dimension": dimension, "key": key, "label": group["label"] or key,
-            "records": len(group["rows"]), "segments": group["segments"],
+            # Answer rows and the people who gave them (voc.kpi.scores.respondent_key): a
+            # two-question survey has two records per respondent.
+            "records": len(group["rows"]), "respondents": len(who),
+            "segments": group["segments"],
             "sentiment_n": group["sentiment_n"], "sentiment_sum": group["sentiment_sum"],
             "sentiment_sumsq": group["sentiment_sumsq"], "nps_n": nps_n,
             "promoters": promoters, "detractors": detractors,
@@ -106,7 +110,9 @@ def describe(group: Mapping[str, Any], total_segments: int) -> dict[str, Any]:
     n = group["sentiment_n"]
     nps_n = group["nps_n"]
     return {
-        "records": group["records"], "segments": group["segments"],
+        # None for a previous run stored before groups counted respondents.
+        "records": group["records"], "respondents": group.get("respondents"),
+        "segments": group["segments"],
         "share": round(group["segments"] / total_segments, 4) if total_segments else None,
         "sentiment": round(group["sentiment_sum"] / n, 4) if n else None,
         "sentiment_n": n,

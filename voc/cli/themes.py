@@ -12,7 +12,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from voc.errors import ConfigError, InputError, OutputError
+from voc.errors import ConfigError, InputError
+from voc.io.writers import atomic_write
 
 # Piped output (a file, a scheduled job's log) is not wrapped at 80 columns.
 _PIPED_WIDTH = 160
@@ -118,8 +119,7 @@ def themes(
             for quote in row.get("examples") or []:
                 console.print(f"  - {quote}", markup=False)
     if write_curation is not None:
-        try:
-            write_curation.write_text(curation_template(rows), encoding="utf-8")
-        except OSError as exc:
-            raise OutputError(f"cannot write {write_curation}: {exc.strerror}") from exc
+        # Atomic: the user may be rewriting the curation file a later run reads.
+        template = curation_template(rows).encode("utf-8")
+        atomic_write(write_curation, lambda stream: stream.write(template))
         console.print(f"wrote {write_curation}")

@@ -14,7 +14,6 @@ heads file: no pickle, and the vectorizers are rebuilt from them at load time.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -23,10 +22,10 @@ import numpy as np
 from scipy import sparse
 
 from voc.heads.labels import TASKS, labels_for
+from voc.language.script import has_persian_letter
 
 TENSOR_PREFIX = "lexical."
 SCRIPT_GROUPS = ("persian", "latin")
-_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 # Arabic letter forms and digits that Persian text mixes in, mapped to one spelling, so
 # training files and pipeline-normalized segments yield the same n-grams.
 _UNIFY = str.maketrans({
@@ -46,8 +45,9 @@ def lexical_text(text: str) -> str:
 
 
 def script_group(text: str) -> str:
-    """``persian`` when the text has Arabic-script letters, else ``latin``."""
-    return "persian" if _ARABIC_SCRIPT.search(text) else "latin"
+    """``persian`` when the text has Arabic-script letters (voc.language.script), else
+    ``latin``."""
+    return "persian" if has_persian_letter(text) else "latin"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from voc.errors import InputError
+from voc.language.script import has_persian_letter
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -35,7 +36,6 @@ _BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "a gzip archive; decompress it first"),
 )
 
-_PERSIAN_ARABIC_RANGES = ((0x0600, 0x06FF), (0x0750, 0x077F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 _TYPOGRAPHIC = frozenset("\u200c\u200d\u200e\u200f«»–—…‘’“”•€")
 
 # Tolerate a handful of broken bytes in an otherwise UTF-8 file (a truncated copy-paste)
@@ -56,10 +56,7 @@ class DecodedText:
 
 
 def _is_persian_or_typographic(char: str) -> bool:
-    if char in _TYPOGRAPHIC:
-        return True
-    code = ord(char)
-    return any(low <= code <= high for low, high in _PERSIAN_ARABIC_RANGES)
+    return char in _TYPOGRAPHIC or has_persian_letter(char)
 
 
 def _cp1256_plausibility(text: str) -> float:

@@ -151,6 +151,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
                                          dir=path.parent)
     os.close(handle)
     try:
+        # mkstemp creates the file private (0600); outputs get the usual umask permissions.
         os.chmod(temporary, 0o666 & ~_current_umask())
         yield Path(temporary)
         os.replace(temporary, path)
@@ -159,27 +160,16 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Call `write` on a temporary file next to `path`, then rename it into place."""
+    """Call `write` on a temporary file next to `path` (atomic_path), then rename it into
+    place; a failure is an OutputError naming the file."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                             dir=path.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write {_shown(path)}: {exc.strerror or exc}") from exc
-    try:
-        # mkstemp creates the file private (0600); outputs get the usual umask permissions.
-        os.fchmod(handle, 0o666 & ~_current_umask())
-        with os.fdopen(handle, "wb") as stream:
+        # The stream closes (and reaches the disk) before atomic_path renames the file.
+        with atomic_path(path) as temporary, temporary.open("wb") as stream:
             write(stream)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
     except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
         raise OutputError(f"cannot write {_shown(path)}: {exc.strerror or exc}") from exc
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

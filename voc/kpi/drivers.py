@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voc.kpi.scores import Z95, coded_scores
+from voc.pipeline.settings import DriversSettings
 
 BOOTSTRAP_SAMPLES = 400
 BOOTSTRAP_CHUNK = 50
@@ -86,7 +87,9 @@ def _regression(coded: np.ndarray, members: np.ndarray
 
 def key_drivers(values: Sequence[float],
                 memberships: Mapping[str, Sequence[bool] | np.ndarray],
-                metric: str = "nps", min_support: int = 10, seed: int = 0
+                metric: str = "nps",
+                min_support: int = DriversSettings.model_fields["min_support"].default,
+                seed: int = 0
                 ) -> list[DriverEstimate]:
     """Drivers of `metric` for each group; `memberships[g][i]`: respondent i is in g.
 

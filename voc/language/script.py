@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import re
 
-# The Arabic block, where Persian's letters, digits and ZWNJ-joined words live.
-_ARABIC_BLOCK_LETTER = re.compile(r"[\u0600-\u06FF]")
+# The Arabic block, where Persian's letters, digits and ZWNJ-joined words live, plus the
+# Arabic Supplement and both presentation-form blocks: text copied from PDFs and old
+# Windows apps arrives in presentation forms («ﮐ», «ﻻ»), and the stages that see raw text
+# (training files, curation keywords) must count it as Persian script too. U+FEFF (the
+# byte-order mark) ends the Forms-B range as Unicode draws it; it stays in because the
+# heads' per-script expert weights were fitted with this exact grouping.
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 
 
 def has_persian_letter(text: str) -> bool:
-    """True when `text` holds at least one character of the Arabic block."""
-    return _ARABIC_BLOCK_LETTER.search(text) is not None
+    """True when `text` holds at least one character of the Arabic-script ranges above."""
+    return _ARABIC_SCRIPT.search(text) is not None

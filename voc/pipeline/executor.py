@@ -41,6 +41,7 @@ from voc.pipeline.base import (
 )
 from voc.pipeline.fields import Kind
 from voc.pipeline.run import StageCallback, run_components
+from voc.pipeline.settings import DEFAULT_BATCH_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +253,7 @@ def make_executor(engine: str, config: Mapping[str, Any], workers: int,
     if engine == "ray":
         from voc.engine_ray.runner import RayExecutor
 
-        return RayExecutor(config, workers, batch_size or 5000)
+        return RayExecutor(config, workers, batch_size or DEFAULT_BATCH_SIZE)
     return LocalExecutor(workers, batch_size)
 
 

@@ -87,6 +87,18 @@ def column(key: str) -> str:
 
 
 @dataclass(frozen=True)
+class CarriedState:
+    """State a stage saves in its run's output directory and starts from in a later run
+    when its `setting` names that directory (the themes' fitted model keeps theme ids
+    stable). The store points `setting` at its previous run's directory when the config
+    leaves it unset, so the store needs no stage's name or file names."""
+
+    setting: str
+    # Saved in the output directory; all must be there for the state to be carried.
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Declares:
     """A stage's kind, whether it may be split across processes, the fields it reads and
     writes, and the run-level tables it writes."""
@@ -106,6 +118,7 @@ class Declares:
     # stage: it implements CorpusComponent (collect / fit_shares / transform / adopt), so
     # a distributed executor fits it from its batches' shares and applies it per batch.
     parallel: bool = False
+    carries: CarriedState | None = None
 
     def reads(self) -> tuple[str, ...]:
         return (*self.requires, *self.optional)

@@ -22,6 +22,10 @@ from voc.journey.maps import DEFAULT_JOURNEY
 from voc.privacy.pii import PII_KINDS
 from voc.themes.curation import Seeds
 
+# Records per batch when a run is split into batches: one store transaction each (a killed
+# run loses at most one batch; `voc analyze --commit-every`) or one Ray Data batch.
+DEFAULT_BATCH_SIZE = 5000
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)

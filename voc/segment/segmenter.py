@@ -18,6 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from voc.normalize.persian import persian_word_tokenizer
+from voc.pipeline.settings import SegmentSettings
 
 # Connectives that start a clause contrasting with what came before. Multi-word ones
 # come first so that "even though" wins over "though".
@@ -135,7 +136,8 @@ class Segmenter:
     """Segment normalized texts; English through spaCy, other languages by rule."""
 
     def __init__(self, english: Language, *, contrastive: bool = True,
-                 max_segment_chars: int = 600) -> None:
+                 max_segment_chars: int = SegmentSettings.model_fields["max_segment_chars"].default,
+                 ) -> None:
         self.english = english
         self.contrastive = contrastive
         self.max_segment_chars = max_segment_chars

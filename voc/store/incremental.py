@@ -34,7 +34,6 @@ from voc.store.store import Store
 log = logging.getLogger(__name__)
 
 ENGINES = ("local", "ray")
-DEFAULT_COMMIT_EVERY = 5000
 # Analyses of records in these states are not stored: a row that failed may succeed
 # on the next run.
 _NOT_STORED = frozenset({"error"})

@@ -10,33 +10,35 @@ from typing import Any
 
 from voc.alerts.changes import compare, run_groups
 from voc.alerts.rules import Rule, evaluate
-from voc.pipeline.base import RunState
+from voc.pipeline.base import RunState, declaration
 from voc.store.incremental import StoreRun
 from voc.store.store import Store
 
 log = logging.getLogger(__name__)
-# The themes stage's saved state in a run directory (voc.themes.model.state_names).
-_THEME_STATE = ("themes_model.json", "themes_model.safetensors")
 
 
-def carry_theme_state(config: dict[str, Any], store: Store) -> str | None:
-    """Keep theme ids stable across store runs: unless the config names a previous theme
-    state, the themes stage starts from the one the previous store run saved."""
-    if "themes" not in (config.get("pipeline") or []):
-        return None
-    settings = config.get("themes") or {}
-    if settings.get("previous"):
-        return None
+def carry_state(config: dict[str, Any], store: Store) -> dict[str, str]:
+    """Start each stage that declares carried state (voc.pipeline.fields.CarriedState:
+    the themes keep their ids stable this way) from the previous store run's output
+    directory, unless the config already names one; return stage -> that directory."""
     previous = store.previous_run()
     if previous is None or not previous.get("out_dir"):
-        return None
+        return {}
     folder = Path(previous["out_dir"])
-    if not all((folder / name).is_file() for name in _THEME_STATE):
-        log.warning("the previous run's theme state is gone from %s; theme ids start afresh",
-                    folder, extra={"event": "theme_state_missing", "folder": str(folder)})
-        return None
-    config["themes"] = {**settings, "previous": str(folder)}
-    return str(folder)
+    carried = {}
+    for name in config.get("pipeline") or []:
+        carries = declaration(name).carries
+        settings = config.get(name) or {}
+        if carries is None or settings.get(carries.setting):
+            continue
+        if not all((folder / file).is_file() for file in carries.files):
+            log.warning("the previous run's %s state is gone from %s; it starts afresh",
+                        name, folder, extra={"event": "state_missing", "stage": name,
+                                             "folder": str(folder)})
+            continue
+        config[name] = {**settings, carries.setting: str(folder)}
+        carried[name] = str(folder)
+    return carried
 
 
 def add_changes_and_alerts(tables: RunState, run_id: str, store_run: StoreRun | None,

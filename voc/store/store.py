@@ -78,9 +78,13 @@ _BASE_DDL = (
         ces DOUBLE)""",
     """CREATE TABLE IF NOT EXISTS run_groups (
         run_id VARCHAR, dimension VARCHAR, key VARCHAR, label VARCHAR,
-        records BIGINT, segments BIGINT, sentiment_n BIGINT, sentiment_sum DOUBLE,
-        sentiment_sumsq DOUBLE, nps_n BIGINT, promoters BIGINT, detractors BIGINT,
-        pain_points BIGINT, new_theme BOOLEAN)""",
+        records BIGINT, respondents BIGINT, segments BIGINT, sentiment_n BIGINT,
+        sentiment_sum DOUBLE, sentiment_sumsq DOUBLE, nps_n BIGINT, promoters BIGINT,
+        detractors BIGINT, pain_points BIGINT, new_theme BOOLEAN)""",
+    # Added after schema 1 shipped: a store written before has no such column. Additive,
+    # so the schema version stays (an older voc reads and writes the table by name); the
+    # earlier runs' rows hold NULL.
+    "ALTER TABLE run_groups ADD COLUMN IF NOT EXISTS respondents BIGINT",
 )
 
 
@@ -479,7 +483,8 @@ _STORED_SEGMENTS_SCHEMA = pa.schema(
     + [f for f in segments_schema() if f.name not in _SEGMENT_POSITION])
 _GROUPS_SCHEMA = pa.schema([
     ("run_id", pa.string()), ("dimension", pa.string()), ("key", pa.string()),
-    ("label", pa.string()), ("records", pa.int64()), ("segments", pa.int64()),
+    ("label", pa.string()), ("records", pa.int64()), ("respondents", pa.int64()),
+    ("segments", pa.int64()),
     ("sentiment_n", pa.int64()), ("sentiment_sum", pa.float64()),
     ("sentiment_sumsq", pa.float64()), ("nps_n", pa.int64()), ("promoters", pa.int64()),
     ("detractors", pa.int64()), ("pain_points", pa.int64()), ("new_theme", pa.bool_()),

@@ -39,6 +39,7 @@ from voc.pipeline.base import (
     register,
 )
 from voc.pipeline.fields import (
+    CarriedState,
     Declares,
     Kind,
     record_field,
@@ -192,7 +193,10 @@ class ThemesComponent:
             record_field("themes", pa.list_(pa.int64()),
                          "the themes of its segments, sorted, once each"),
         ),
-        tables={"themes": THEMES_SCHEMA, PAIN_VIEW: THEMES_SCHEMA})
+        tables={"themes": THEMES_SCHEMA, PAIN_VIEW: THEMES_SCHEMA},
+        # The main view's state; the pain view's is optional (an earlier run may have had
+        # no pain points), so a missing one does not stop the carry.
+        carries=CarriedState("previous", state_names()))
 
     def __init__(self, settings: ThemesSettings,
                  resources: Resources | None = None) -> None:

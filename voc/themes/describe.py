@@ -478,8 +478,7 @@ def describe(row: Mapping[str, Any], stage_names: Mapping[str, str]) -> str:
 def _seeded_first(seed_keywords: Sequence[str], found: list[str], lang: str) -> list[str]:
     """A seeded theme shows its own keywords of this language before the discovered ones."""
     persian = lang == "fa"
-    own = [k for k in seed_keywords
-           if any("\u0600" <= ch <= "\u06ff" for ch in k) == persian]
+    own = [k for k in seed_keywords if has_persian_letter(k) == persian]
     return list(dict.fromkeys([*own, *found]))[:N_KEYWORDS]
 
 

@@ -31,7 +31,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -39,6 +39,7 @@ from voc.errors import ConfigError, InputError
 from voc.heads.labels import TASKS
 from voc.io.encoding import decode_bytes, physical_lines
 from voc.io.readers import read_table
+from voc.io.writers import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -325,7 +326,12 @@ def _unquote(cell: str) -> str:
 
 
 def write_labelled_jsonl(path: Path, pairs: Iterable[tuple[str, str]]) -> None:
-    """Write pairs as JSONL (``text``/``label``), the format ``voc eval`` reads back as is."""
-    with path.open("w", encoding="utf-8") as fh:
+    """Write pairs as JSONL (``text``/``label``), the format ``voc eval`` reads back as is;
+    atomically, so an interrupted run leaves no truncated split to evaluate on."""
+
+    def write(stream: IO[bytes]) -> None:
         for text, label in pairs:
-            fh.write(json.dumps({"text": text, "label": label}, ensure_ascii=False) + "\n")
+            line = json.dumps({"text": text, "label": label}, ensure_ascii=False) + "\n"
+            stream.write(line.encode("utf-8"))
+
+    atomic_write(path, write)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import logging
 import math
 import time
@@ -48,7 +47,7 @@ from voc.heads.model import (
 )
 from voc.heads.priors import PriorCorrection, shift_report
 from voc.io.hashing import sha256_file
-from voc.io.writers import atomic_path
+from voc.io.writers import atomic_path, write_json
 from voc.training.data import load_labelled, write_labelled_jsonl
 from voc.training.dedup import NearDuplicates, first_of_each_group
 from voc.training.evaluate import gold_for_mode, predict_labels, score
@@ -978,7 +977,8 @@ def train_heads(
 
 
 def write_metrics(path: str | Path, metrics: dict[str, Any]) -> Path:
+    # Atomic: the metrics file sits beside the heads file it describes, and an interrupted
+    # write must not leave a truncated one for `voc models` to read.
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(path, metrics)
     return path
