@@ -13,23 +13,13 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from voc.io.columns import meta_of, segment_columns
 from voc.io.records import ANALYZED_STATUSES
-from voc.kpi.scores import KPI_FUNCTIONS, per_respondent, respondent_key
+from voc.kpi.scores import KPI_FUNCTIONS
 from voc.privacy.pii import PII_KIND_DESCRIPTIONS, PII_KINDS
 from voc.report import journey as journey_section
 from voc.report import themes as theme_section
 from voc.report.data import RunData
-from voc.report.stats import (
-    customer_count,
-    isolate,
-    kpi_display,
-    kpi_text,
-    respondents_of,
-    script_lang,
-    share_table,
-    shorten,
-)
+from voc.report.stats import count_table, isolate, kpi_display, kpi_text, script_lang, shorten
 
 Row = Mapping[str, Any]
 SENTIMENT_ORDER = theme_section.SENTIMENT_ORDER
@@ -100,10 +90,10 @@ def _negative_share(rows: Sequence[Row]) -> float | None:
     return sum(row["share"] for row in rows if row["key"] in ("negative", "mixed"))
 
 
-def _meta_columns(records: Sequence[Row]) -> list[str]:
-    """Segment columns kept in `meta` (e.g. customer_tier), sorted: chosen by the same
-    rule as the kpis.json breakdowns, per respondent (input row)."""
-    return sorted(segment_columns(list(per_respondent(records, meta_of).values())))
+def _analysed_keys(groups: Sequence[Row] | None) -> set[Any]:
+    """The keys of a kpis.json dimension's groups with analysed answers (null included:
+    answers without a value)."""
+    return {group.get("key") for group in groups or () if group.get("analysed")}
 
 
 def _group_kpis(row: Row | None) -> dict[str, str]:
@@ -334,51 +324,57 @@ def _settings(config: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def build_context(run: RunData, previous: RunData | None = None) -> dict[str, Any]:
     """Everything the report templates render."""
-    records, segments, manifest = run.records, run.segments, run.manifest
-    analysed = [r for r in records if r["status"] in ANALYZED_STATUSES]
-    has_sentiment = any(r.get("sentiment") for r in analysed)
+    segments, manifest = run.segments, run.manifest
+    # Counted by the run, read here: run.json's counts (answers per status and language)
+    # and kpis.json's overall (respondents, the analysed answers' mixes, segments).
+    counts = manifest.get("counts") or {}
+    overall = (run.kpis or {}).get("overall") or {}
+    by_status = counts.get("by_status") or {}
+    analysed = sum(int(by_status.get(status) or 0) for status in ANALYZED_STATUSES)
     notes: dict[str, str] = {}
     names = journey_section.journey_names(run)
-    has_pain = journey_section.has_pain_points(run)
-    pain_rows = ({s["row_id"] for s in segments if s.get("is_pain_point")}
-                 if has_pain else None)
     # Customers are respondents (voc.kpi.scores.respondent_key), never answer rows.
-    who = respondents_of(records)
-    analysed_customers = customer_count((r["row_id"] for r in analysed), who)
-    pain_customers = customer_count(pain_rows, who) if pain_rows is not None else None
-    cards = theme_section.theme_cards(run, names, who)
+    analysed_customers = int(overall.get("analysed_respondents") or 0)
+    pain_customers = overall.get("pain_respondents")
+    cards = theme_section.theme_cards(run, names)
     metric = theme_section.driver_metric(run)
+    sentiment_mix = count_table(overall.get("sentiments") or {}, SENTIMENT_ORDER)
+    segment_count = int(counts.get("segments") or 0)
 
     context: dict[str, Any] = {
         "run_id": manifest.get("run_id"),
         "finished_at": manifest.get("finished_at"),
-        "volume": {"records": len(records), "analysed": len(analysed),
-                   "segments": len(segments),
-                   "respondents": len({respondent_key(r) for r in records}),
-                   "sources": sorted({r["source"] for r in records}),
+        "volume": {"records": int(counts.get("records_out") or 0), "analysed": analysed,
+                   "segments": segment_count,
+                   "respondents": int(overall.get("records") or 0),
+                   "sources": sorted(str(group["key"]) for group in
+                                     ((run.kpis or {}).get("by") or {}).get("source") or ()
+                                     if group.get("key") is not None),
                    "analysed_customers": analysed_customers,
                    "pain_customers": pain_customers,
-                   "pain_share": f"{100 * pain_customers / analysed_customers:.0f}%"
+                   "pain_share": 100 * pain_customers / analysed_customers
                    if pain_customers is not None and analysed_customers else None},
         "languages": [{**row, "name": LANGUAGE_NAMES.get(row["key"], row["key"])}
-                      for row in share_table(r["lang"] for r in records)],
-        "finglish": sum(bool(r.get("finglish")) for r in records),
-        "statuses": share_table(r["status"] for r in records),
+                      for row in count_table({k: v for k, v in
+                                              (counts.get("by_lang") or {}).items()
+                                              if k != "unknown"})],
+        "finglish": int(counts.get("finglish") or 0),
+        "statuses": count_table(by_status),
         "kpis": _overall_kpis(run),
-        "has_sentiment": has_sentiment,
-        "sentiment_mix": share_table((r.get("sentiment") for r in analysed), SENTIMENT_ORDER),
-        "emotion_mix": share_table((r.get("emotion") for r in analysed), EMOTION_ORDER),
+        "has_sentiment": bool(sentiment_mix),
+        "sentiment_mix": sentiment_mix,
+        "emotion_mix": count_table(overall.get("emotions") or {}, EMOTION_ORDER),
         "negative_quotes": _complaint_quotes(segments),
         "positive_quotes": _quotes(segments, "positive"),
         "themes": cards[:15],
         "themes_total": len(cards),
-        "unthemed_share": f"{100 * sum(s.get('theme_id') is None for s in segments)
-                                 / len(segments):.0f}%" if cards and segments else None,
+        "unthemed_share": 100 * int(overall.get("unthemed_segments") or 0) / segment_count
+        if cards and segment_count else None,
         "driver_metric": metric.upper() if metric else None,
         "top_pains": [_pain_item(c, analysed_customers, metric)
                       for c in theme_section.top_pain_points(cards)],
-        "heatmap": journey_section.heatmap(run, names, who),
-        "stage_path": journey_section.stage_path(run, names, who)
+        "heatmap": journey_section.heatmap(run, names),
+        "stage_path": journey_section.stage_path(run, names)
         if journey_section.has_journey(run) else [],
         "stage_emotions": journey_section.emotions_by_stage(run, names),
         "drivers": _drivers(run, names),
@@ -399,14 +395,15 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
     }
     # (title, kpis.json `by` dimension, how a key is shown): a dimension is broken down
     # where the analysed answers have more than one value of it.
+    kpi_groups = (run.kpis or {}).get("by") or {}
     breakdown_keys: list[tuple[str, str, Mapping[str, str]]] = [
         (name, key, LANGUAGE_NAMES if key == "lang" else {})
         for name, key in (("Channel", "channel"), ("Language", "lang"), ("Source", "source"),
                           ("Question", "question"))
-        if len({r.get(key) for r in analysed}) > 1]
-    breakdown_keys += [(column.replace("_", " ").capitalize(), f"meta.{column}", {})
-                       for column in _meta_columns(analysed)]
-    kpi_groups = (run.kpis or {}).get("by") or {}
+        if len(_analysed_keys(kpi_groups.get(key))) > 1]
+    breakdown_keys += [(dimension.removeprefix("meta.").replace("_", " ").capitalize(),
+                        dimension, {}) for dimension in sorted(kpi_groups)
+                       if dimension.startswith("meta.")]
     tables = {name: _breakdown(kpi_groups.get(dimension) or (), labels)
               for name, dimension, labels in breakdown_keys}
     context["breakdowns"] = {name: rows for name, rows in tables.items() if rows}
@@ -474,7 +471,7 @@ def _takeaways(context: Mapping[str, Any]) -> dict[str, str]:
     languages = ", ".join(f"{row['name']} {row['share']:.0f}%" for row in context["languages"])
     summary = f"{volume['analysed']} of {volume['records']} answers analysed ({languages})."
     if volume["pain_customers"] is not None:
-        summary += (f" {volume['pain_customers']} customers ({volume['pain_share']}) "
+        summary += (f" {volume['pain_customers']} customers ({volume['pain_share']:.0f}%) "
                     "reported a problem.")
     elif (negative := _negative_share(context["sentiment_mix"])) is not None:
         summary += f" {negative:.0f}% contain a complaint (negative or mixed)."

@@ -13,6 +13,7 @@ from voc.io.writers import atomic_write
 from voc.report import charts
 from voc.report.context import build_context
 from voc.report.data import RunData
+from voc.report.stats import kpi_text
 
 Row = Mapping[str, Any]
 # Characters that start Markdown markup mid-line; `&<>` become entities first, and line
@@ -27,6 +28,16 @@ def md_quote(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def pct(value: float | None, digits: int = 0) -> str:
+    """A percentage (0..100) as printed, "—" where not measured."""
+    return "—" if value is None else f"{value:.{digits}f}%"
+
+
+def signed(value: float | None, digits: int = 1) -> str:
+    """A change or impact with its sign, "—" where not measured."""
+    return "—" if value is None else f"{value:+.{digits}f}"
+
+
 def _environment() -> Environment:
     environment = Environment(
         loader=PackageLoader("voc.report", "templates"),
@@ -37,6 +48,10 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters["md_quote"] = md_quote
+    # Numbers stay numbers in the context; these make them text, here only (issue 18).
+    environment.filters["pct"] = pct
+    environment.filters["signed"] = signed
+    environment.filters["kpi"] = lambda value, name: kpi_text(name, value)
     return environment
 
 

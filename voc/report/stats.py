@@ -9,16 +9,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from voc.kpi.scores import respondent_key
+from voc.language.script import first_persian_script
 
 Row = Mapping[str, Any]
 UNASSIGNED = ("unassigned", "", None)
-_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
 def share_table(values: Iterable[Any], order: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Counts and percentages of each value, in `order` first, then by count."""
-    counts = Counter(v for v in values if v is not None)
+    return count_table(Counter(v for v in values if v is not None), order)
+
+
+def count_table(found: Mapping[Any, int], order: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Counts as a run's file gives them (value -> count) with their percentages, in
+    `order` first, then by count (ties in the given order); zero counts left out."""
+    counts = Counter({k: int(v) for k, v in found.items() if k is not None and v})
     total = sum(counts.values())
     keys = [k for k in order if k in counts] + [
         k for k, _ in counts.most_common() if k not in order]
@@ -61,8 +67,8 @@ def kpi_display(kpi: Mapping[str, Any]) -> dict[str, Any]:
 
 def script_lang(text: str, fallback: str | None = None) -> str:
     """`fa` when the first letter is Persian script, `en` when Latin: for `lang=` only."""
-    persian, latin = _ARABIC_SCRIPT.search(text), _LATIN.search(text)
-    if persian and (not latin or persian.start() < latin.start()):
+    persian, latin = first_persian_script(text), _LATIN.search(text)
+    if persian is not None and (not latin or persian < latin.start()):
         return "fa"
     if latin:
         return "en" if fallback in (None, "fa", "mixed") else fallback
