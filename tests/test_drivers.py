@@ -223,6 +223,35 @@ def test_journey_matrix_cells() -> None:
     assert cells[("unassigned", "unassigned")]["dominant_emotion"] == "neutral"
     # Journey order: delivery before support, unassigned last.
     assert [r["journey_stage"] for r in rows] == ["delivery", "support", "unassigned"]
+    # What the report shows of a cell, so it groups no segments itself.
+    assert (delivery["respondents"], delivery["pain_respondents"]) == (2, 1)
+    assert delivery["severity_sum"] == 0.8
+    assert delivery["emotion_counts"]["anger"] == 1 and delivery["emotion_counts"]["joy"] == 1
+    assert (delivery["pain_themes"], delivery["pain_theme_counts"]) == (["late delivery"], [1])
+    assert (delivery["worst_pain"], delivery["worst_pain_lang"],
+            delivery["worst_severity"]) == ("courier late", "en", 0.8)
+    support = cells[("support", "call_center")]
+    assert support["pain_themes"] == [] and support["worst_pain"] == "had to call twice"
+    calm = cells[("unassigned", "unassigned")]
+    assert calm["pain_respondents"] == 0 and calm["worst_pain"] is None
+
+
+def test_overall_carries_the_answer_mix_and_groups_their_pain_respondents() -> None:
+    tables = _tables()
+    for record, status in zip(tables.records, ("ok", "ok", "ok", "empty"), strict=True):
+        record.update(status=status, sentiment="negative", emotion="anger")
+    tables.records[2].update(sentiment="positive", emotion="joy")
+    kpis = DriversComponent(DriversSettings(min_support=1))(tables).documents["kpis"]
+    overall = kpis["overall"]
+    # Respondents: rows 0 and 1 are one survey row; row 3 was not analysed.
+    assert (overall["analysed_respondents"], overall["pain_respondents"]) == (2, 1)
+    assert overall["sentiments"] == {"negative": 2, "positive": 1}
+    assert overall["emotions"] == {"anger": 2, "joy": 1}
+    assert (overall["segments"], overall["unthemed_segments"]) == (4, 2)
+    stage = {row["key"]: row["pain_respondents"] for row in kpis["by"]["stage"]}
+    assert stage == {"delivery": 1, "support": 1, "unassigned": 0}
+    theme = {row["key"]: row["pain_respondents"] for row in kpis["by"]["theme"]}
+    assert theme == {"1": 1}
 
 
 def test_outputs_and_tolerates_missing_themes() -> None:

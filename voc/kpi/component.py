@@ -250,7 +250,7 @@ def _breakdown(people: Sequence[Respondent], keys: Callable[[Respondent], Iterab
                labels: Mapping[str, str],
                answers: Callable[[Record], Iterable[str | None]] | None = None,
                records: Sequence[Record] = (), pain_rows: set[int] | None = None,
-               pains: Callable[[Respondent], Iterable[str]] | None = None
+               pains: Callable[[Respondent], set[str]] | None = None
                ) -> list[dict[str, Any]]:
     """One row per group key: its respondents' KPIs and, with `answers` (an answer's
     group keys) and `records`, the answer_figures of the analysed answers with that key.

@@ -115,9 +115,10 @@ def heatmap(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
         for row in run.journey or () if row.get("pain_points")}
     if not cells:
         return None
-    weight_by_touchpoint: Counter[str] = Counter()
+    weight_by_touchpoint: dict[str, float] = {}
     for (_, touchpoint), cell in cells.items():
-        weight_by_touchpoint[touchpoint] += float(cell["severity_sum"] or 0.0)
+        weight_by_touchpoint[touchpoint] = (weight_by_touchpoint.get(touchpoint, 0.0)
+                                            + float(cell["severity_sum"] or 0.0))
     ordered = [t for t in [*names["touchpoints"], "unassigned"] if t in weight_by_touchpoint]
     shown = sorted(ordered, key=lambda t: -weight_by_touchpoint[t])[:MAX_TOUCHPOINT_COLUMNS]
     columns = [t for t in ordered if t in shown]
