@@ -21,6 +21,7 @@ from voc.kpi.periods import period_grid
 from voc.report.context import MAX_BREAKDOWN_ROWS
 from voc.report.data import RunData
 from voc.report.render import md_quote, render_report
+from voc.report.stats import kpi_interval, kpi_text
 from voc.themes.describe import theme_trends
 
 HOSTILE = [
@@ -384,7 +385,7 @@ def test_summary_answers_what_hurts_most_how_many_and_how_sure() -> None:
     # Ranked by NPS impact from drivers.parquet, not by volume (late delivery is bigger).
     assert [p["label"] for p in pains] == ["payment failure", "late delivery", "rude support"]
     assert [p["customers"] for p in pains] == [32, 48, 20]
-    assert pains[0]["share"] == f"{100 * 32 / 140:.1f}%"
+    assert pains[0]["share"] == pytest.approx(100 * 32 / 140)  # a number: the template prints
     assert "Purchase" in _plain(pains[0]["where"]) and "Payment gateway" in _plain(
         pains[0]["where"])
     assert pains[1]["trend"].startswith("getting worse")
@@ -395,7 +396,10 @@ def test_summary_answers_what_hurts_most_how_many_and_how_sure() -> None:
         "(95% CI +8.0 to +17.0).")
     assert ", and it is getting worse (" in pains[1]["sentence"]
     nps = next(k for k in context["kpis"] if k["name"] == "nps")
-    assert (nps["text"], nps["interval"]) == ("-13", "95% CI -30 to +3")  # from kpis.json
+    assert (nps["value"], nps["low"], nps["high"]) == (-13.33, -30.1, 3.4)  # kpis.json's
+    html, markdown = render_report(synthetic_run())
+    assert "| NPS | -13 (95% CI -30 to +3), n=140 |" in markdown  # printed by the template
+    assert '<div class="value">-13</div><div class="sub">NPS · 95% CI -30 to +3' in html
     assert context["volume"]["pain_customers"] == 100
     summary = _plain(context["takeaways"]["summary"])
     # The name in both languages where the theme has both (#17).
@@ -437,7 +441,7 @@ def test_customers_are_respondents_not_answer_rows() -> None:
     assert context["volume"]["pain_customers"] == 99
     assert context["volume"]["analysed_customers"] == 139
     pain = next(p for p in context["top_pains"] if p["label"] == "payment failure")
-    assert pain["share"] == f"{100 * 31 / 139:.1f}%"
+    assert pain["share"] == pytest.approx(100 * 31 / 139)
 
     def cell(context: dict[str, Any]) -> int:
         row = next(r for r in context["heatmap"]["rows"] if r["stage"] == "purchase")
@@ -495,7 +499,8 @@ def test_drivers_chart_shows_impact_with_intervals() -> None:
     assert drivers["metric"] == "NPS"
     themes, cells = drivers["groups"]
     assert [i["label"] for i in themes["items"]] == ["payment failure", "late delivery"]
-    assert themes["items"][0]["text"] == "+12.5 (+8.0 to +17.0)"
+    assert (themes["items"][0]["impact"], themes["items"][0]["low"],
+            themes["items"][0]["high"]) == (12.5, 8.0, 17.0)
     assert _plain(cells["items"][0]["label"]).startswith("Purchase")
     html, _ = render_report(run)
     assert "+12.5 (+8.0 to +17.0)" in html and "<line" in html
@@ -567,19 +572,17 @@ def test_breakdowns_by_channel_language_and_segment_columns() -> None:
         del group["nps"]
     breakdowns = _context(run)["breakdowns"]
     assert {r["value"]: r["kpis"]["nps"] for r in breakdowns["Language"]}["Persian"] == \
-        "+42 (n=9)"
-    assert {r["kpis"]["nps"] for r in breakdowns["Customer tier"]} == {"—"}
+        {"value": 42.0, "n": 9}
+    assert [r["kpis"]["nps"] for r in breakdowns["Customer tier"]] == [None, None]
+    assert '<td class="num">+42 (n=9)</td>' in render_report(run)[0]
     # Source and question are broken down too once there is more than one.
     run = synthetic_run()
     for record in run.records[::2]:
         record["question"] = "q2"
-    people, _ = respondents(run.records, run.segments)
-    run.kpis = kpi_document(people, {}, 1, period_grid(run.records), run.records,
-                            pain_rows_of(run.segments))
-    questions = {r["value"]: r for r in _context(run)["breakdowns"]["Question"]}
+    questions = {r["value"]: r for r in _context(restage(run))["breakdowns"]["Question"]}
     assert {v: r["count"] for v, r in questions.items()} == {"q1": 70, "q2": 70}
     assert questions["q2"]["kpis"]["nps"] == next(
-        f"{row['nps']['value']:+.0f} (n={row['nps']['n']})"
+        {"value": row["nps"]["value"], "n": row["nps"]["n"]}
         for row in run.kpis["by"]["question"] if row["key"] == "q2")
 
 
@@ -602,7 +605,7 @@ def test_breakdowns_read_the_answer_figures_of_kpis_json_groups() -> None:
     rows = _context(run)["breakdowns"]["Channel"]
     assert len(rows) == MAX_BREAKDOWN_ROWS
     assert rows[-1]["value"] == "3 others" and rows[-1]["count"] == 6 + 5 + 4
-    assert rows[-1]["negative_share"] is None and rows[-1]["kpis"]["nps"] == "—"
+    assert rows[-1]["negative_share"] is None and rows[-1]["kpis"]["nps"] is None
     # A kpis.json from before the groups carried the figures: no breakdowns, a note why.
     run = synthetic_run()
     for groups in run.kpis["by"].values():
@@ -683,12 +686,15 @@ def test_html_and_markdown_agree_on_the_headline_numbers() -> None:
     html, markdown = render_report(run)
     for pain in context["top_pains"]:
         line = next(x for x in markdown.splitlines() if f"**{pain['name']}**" in x)
-        assert f"{pain['customers']} customers ({pain['share']} of customers analysed)" in line
+        assert f"{pain['customers']} customers ({pain['share']:.1f}% of customers analysed)" \
+            in line
         # Both render the same sentence (#17).
         assert str(markupsafe.escape(pain["sentence"])) in html
     for kpi in context["kpis"]:
-        assert f"| {kpi['label']} | {kpi['text']} ({kpi['interval']})" in markdown
-        assert f'<div class="value">{kpi["text"]}</div>' in html
+        text = kpi_text(kpi["name"], kpi["value"])
+        interval = kpi_interval(kpi["name"], kpi["low"], kpi["high"])
+        assert f"| {kpi['label']} | {text} ({interval})" in markdown
+        assert f'<div class="value">{text}</div>' in html
 
 
 def test_comparison_with_a_previous_run() -> None:

@@ -19,7 +19,15 @@ from voc.privacy.pii import PII_KIND_DESCRIPTIONS, PII_KINDS
 from voc.report import journey as journey_section
 from voc.report import themes as theme_section
 from voc.report.data import RunData
-from voc.report.stats import count_table, isolate, kpi_display, kpi_text, script_lang, shorten
+from voc.report.stats import (
+    count_table,
+    impact_text,
+    isolate,
+    kpi_interval,
+    kpi_text,
+    script_lang,
+    shorten,
+)
 
 Row = Mapping[str, Any]
 SENTIMENT_ORDER = theme_section.SENTIMENT_ORDER
@@ -96,15 +104,16 @@ def _analysed_keys(groups: Sequence[Row] | None) -> set[Any]:
     return {group.get("key") for group in groups or () if group.get("analysed")}
 
 
-def _group_kpis(row: Row | None) -> dict[str, str]:
-    """A kpis.json group's KPIs as the breakdown table prints them, "—" where not measured."""
-    texts = {}
+def _group_kpis(row: Row | None) -> dict[str, dict[str, Any] | None]:
+    """A kpis.json group's KPIs as numbers (value, n), None where not measured: the
+    template prints them (the `kpi` filter) with n beside."""
+    found: dict[str, dict[str, Any] | None] = {}
     for name in KPI_FUNCTIONS:
         kpi = (row or {}).get(name)
-        texts[name] = (f"{kpi_text(name, kpi['value'])} (n={kpi['n']})"
+        found[name] = ({"value": kpi["value"], "n": kpi["n"]}
                        if isinstance(kpi, dict) and kpi.get("n")
-                       and kpi.get("value") is not None else "—")
-    return texts
+                       and kpi.get("value") is not None else None)
+    return found
 
 
 def _breakdown(groups: Sequence[Row], labels: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -203,7 +212,7 @@ def _pain_item(card: Mapping[str, Any], analysed: int, metric: str | None) -> di
                 + (f", {course}" if course else "") + "."
                 + (f" {consequence}" if consequence else ""))
     return {"label": card["label"], "name": card["name"], "customers": customers,
-            "share": f"{share:.1f}%", "where": where or "not linked to a stage",
+            "share": share, "where": where or "not linked to a stage",
             "trend": trend, "severity": card["mean_severity"], "impact": impact,
             "sentence": sentence, "description": card.get("description"),
             "quote": card["quotes"][0] if card["quotes"] else None}
@@ -227,22 +236,18 @@ def _drivers(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
                 label = " / ".join(str(names[k].get(driver.get(c), driver.get(c)))
                                    for k, c in (("stages", "journey_stage"),
                                                 ("touchpoints", "touchpoint")))
-            low, high = driver.get("impact_low"), driver.get("impact_high")
-            interval = (f" ({low:+.1f} to {high:+.1f})"
-                        if low is not None and high is not None else "")
-            regression = driver.get("regression_impact")
+            # Numbers (None: not measured): the template prints them.
             items.append({
-                "label": label, "impact": driver["impact"], "low": low, "high": high,
-                "text": f"{driver['impact']:+.1f}{interval}",
-                "n": driver.get("n"),
-                "score_group": kpi_text(metric, driver.get("score_group")),
-                "score_rest": kpi_text(metric, driver.get("score_rest")),
-                "regression": f"{regression:+.1f}" if regression is not None else "—",
+                "label": label, "impact": driver["impact"], "low": driver.get("impact_low"),
+                "high": driver.get("impact_high"), "n": driver.get("n"),
+                "score_group": driver.get("score_group"),
+                "score_rest": driver.get("score_rest"),
+                "regression": driver.get("regression_impact"),
             })
         groups.append({"kind": kind, "title": title, "items": items})
     if not groups:
         return None
-    return {"metric": metric.upper(), "groups": groups}
+    return {"metric": metric.upper(), "name": metric, "groups": groups}
 
 
 def _changes(run: RunData, current: Mapping[str, Any], previous: RunData | None
@@ -257,7 +262,8 @@ def _changes(run: RunData, current: Mapping[str, Any], previous: RunData | None
                 delta = kpi["value"] - old["value"]
                 changes.append((abs(delta), f"{kpi['name'].upper()} "
                                             f"{kpi_text(kpi['name'], old['value'])} → "
-                                            f"{kpi['text']} ({delta:+.1f})"))
+                                            f"{kpi_text(kpi['name'], kpi['value'])} "
+                                            f"({delta:+.1f})"))
         # Each run's own figure from its kpis.json (voc.kpi.component.answer_figures),
         # not recounted from the previous run's records; a run without it has no line.
         old_share, new_share = (((r.kpis or {}).get("overall") or {}).get("negative_share")
@@ -290,7 +296,7 @@ def _overall_kpis(run: RunData) -> list[dict[str, Any]]:
     """The run's KPIs as kpis.json gives them (none without it: the report computes no
     KPI of its own; voc.report.data refuses a run that should have one and lacks it)."""
     overall = (run.kpis or {}).get("overall") or {}
-    return [kpi_display(overall[name]) for name in KPI_FUNCTIONS
+    return [{**overall[name], "name": name, "label": name.upper()} for name in KPI_FUNCTIONS
             if isinstance(overall.get(name), dict) and overall[name].get("n")
             and overall[name].get("value") is not None]
 
@@ -426,7 +432,7 @@ def _hotspot_pains(heat: Mapping[str, Any], analysed: int) -> list[dict[str, Any
              "sentence": f"{cell['customers']} customers report problems here; trend needs "
                          "themes.",
              "customers": cell["customers"],
-             "share": f"{100 * cell['customers'] / analysed:.1f}%" if analysed else "—",
+             "share": 100 * cell["customers"] / analysed if analysed else None,
              "where": None, "trend": "trend needs themes", "severity": cell["severity"],
              "impact": None, "quote": cell["quote"]}
             for row, touchpoint, cell in cells]
@@ -480,7 +486,9 @@ def _takeaways(context: Mapping[str, Any]) -> dict[str, str]:
         summary += f" What hurts most: {isolate(top['name'])} ({top['customers']} customers)."
     kpis = {k["name"]: k for k in context["kpis"]}
     if "nps" in kpis:
-        summary += f" NPS {kpis['nps']['text']} ({kpis['nps']['interval']})."
+        nps = kpis["nps"]
+        summary += (f" NPS {kpi_text('nps', nps['value'])} "
+                    f"({kpi_interval('nps', nps.get('low'), nps.get('high'))}).")
 
     takeaways = {"summary": summary}
     themes = context["themes"]
@@ -505,7 +513,9 @@ def _takeaways(context: Mapping[str, Any]) -> dict[str, str]:
         top_driver = group["items"][0]
         takeaways["drivers"] = (f"{isolate(top_driver['label'])} costs "
                                 f"{context['drivers']['metric']} "
-                                f"{top_driver['text']} points: the score would be that much "
+                                f"{impact_text(top_driver['impact'], top_driver['low'],
+                                               top_driver['high'])} points: the score "
+                                "would be that much "
                                 "higher if those customers scored like the rest.")
     if context["stage_emotions"]:
         angriest = max(context["stage_emotions"], key=lambda row: next(

@@ -13,7 +13,7 @@ from voc.io.writers import atomic_write
 from voc.report import charts
 from voc.report.context import build_context
 from voc.report.data import RunData
-from voc.report.stats import kpi_text
+from voc.report.stats import impact_text, kpi_interval, kpi_text
 
 Row = Mapping[str, Any]
 # Characters that start Markdown markup mid-line; `&<>` become entities first, and line
@@ -52,6 +52,10 @@ def _environment() -> Environment:
     environment.filters["pct"] = pct
     environment.filters["signed"] = signed
     environment.filters["kpi"] = lambda value, name: kpi_text(name, value)
+    environment.filters["kpi_interval"] = lambda kpi: kpi_interval(
+        kpi["name"], kpi.get("low"), kpi.get("high"))
+    environment.filters["impact"] = lambda item: impact_text(
+        item["impact"], item.get("low"), item.get("high"))
     return environment
 
 
@@ -73,7 +77,8 @@ def _chart_inputs(context: Mapping[str, Any]) -> dict[str, Any]:
         "has_trend_nps": any(row["nps"] is not None for row in trend),
         "driver_charts": [
             (group["title"], charts.interval_chart(
-                [(i["label"], i["impact"], i["low"], i["high"], i["text"])
+                [(i["label"], i["impact"], i["low"], i["high"],
+                  impact_text(i["impact"], i["low"], i["high"]))
                  for i in group["items"]], label=f"{drivers['metric']} impact of "
                                                   f"{group['title'].lower()}"))
             for group in drivers["groups"]] if drivers else [],

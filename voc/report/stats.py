@@ -54,15 +54,17 @@ def kpi_text(name: str, value: float | None) -> str:
     return f"{value:.2f}"
 
 
-def kpi_display(kpi: Mapping[str, Any]) -> dict[str, Any]:
-    """A KPI dict with the strings both report formats print."""
-    name = str(kpi["name"])
-    low, high = kpi.get("low"), kpi.get("high")
-    interval = (f"95% CI {kpi_text(name, low)} to {kpi_text(name, high)}"
-                if low is not None and high is not None
-                and not (math.isnan(low) or math.isnan(high)) else "no interval (too few)")
-    return {**kpi, "label": name.upper(), "text": kpi_text(name, kpi.get("value")),
-            "interval": interval}
+def kpi_interval(name: str, low: float | None, high: float | None) -> str:
+    """A KPI's 95% interval as people read it, or why there is none."""
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        return "no interval (too few)"
+    return f"95% CI {kpi_text(name, low)} to {kpi_text(name, high)}"
+
+
+def impact_text(impact: float, low: float | None, high: float | None) -> str:
+    """A driver's impact in signed points, with its interval where it has one."""
+    interval = f" ({low:+.1f} to {high:+.1f})" if low is not None and high is not None else ""
+    return f"{impact:+.1f}{interval}"
 
 
 def script_lang(text: str, fallback: str | None = None) -> str:
