@@ -19,12 +19,10 @@ from voc.privacy.pii import PII_KIND_DESCRIPTIONS, PII_KINDS
 from voc.report import journey as journey_section
 from voc.report import themes as theme_section
 from voc.report.data import RunData
+from voc.report.environment import sentences
 from voc.report.stats import (
     count_table,
-    impact_text,
     isolate,
-    kpi_interval,
-    kpi_text,
     script_lang,
     shorten,
 )
@@ -171,49 +169,26 @@ def _trend(kpis: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     return rows
 
 
-def _impact_text(impact: Row | None, metric: str | None) -> str | None:
-    if not impact or metric is None:
-        return None
-    text = f"{metric.upper()} impact {impact['impact']:+.1f} points"
-    if impact.get("impact_low") is not None and impact.get("impact_high") is not None:
-        text += f" (95% CI {impact['impact_low']:+.1f} to {impact['impact_high']:+.1f})"
-    return text
-
-
-def _impact_sentence(impact: Row | None, metric: str | None) -> str | None:
-    """What the driver impact means, as a product manager would repeat it: how much the
-    score would rise if these customers scored like everyone else (voc.kpi.drivers)."""
-    if not impact or metric is None or impact["impact"] <= 0:
-        return None
-    text = (f"Were they as satisfied as everyone else, {metric.upper()} would be "
-            f"{impact['impact']:.1f} points higher")
-    if impact.get("impact_low") is not None and impact.get("impact_high") is not None:
-        text += f" (95% CI {impact['impact_low']:+.1f} to {impact['impact_high']:+.1f})"
-    return text + "."
-
-
 def _pain_item(card: Mapping[str, Any], analysed: int, metric: str | None) -> dict[str, Any]:
-    """`analysed`: the respondents with an analysed answer, whom the share is of."""
+    """`analysed`: the respondents with an analysed answer, whom the share is of. The
+    sentences are sentences.j2's, a product manager forwards them as they are: who, how
+    many, where, which way, and what fixing it is worth (how much the score would rise
+    if these customers scored like everyone else, voc.kpi.drivers)."""
+    say = sentences()
     where = " / ".join(isolate(part) for part in (*card["stages"][:1], *card["touchpoints"][:1]))
     customers = card["pain_customers"]
     share = 100 * customers / analysed if analysed else 0.0
-    trend = {"rising": f"getting worse ({card['change']:+.1f} points in the latest period)",
-             "falling": f"easing ({card['change']:+.1f} points in the latest period)",
-             "stable": "steady", "not enough data": "trend unknown"}[card["direction"]]
-    course = {"rising": f"and it is {trend}", "falling": f"and it is {trend}",
-              "stable": "and it holds steady", "not enough data": ""}[card["direction"]]
-    impact = _impact_text(card["impact"], metric)
-    consequence = _impact_sentence(card["impact"], metric)
-    # Sentences a product manager forwards as they are: who, how many, where, which way,
-    # and what fixing it is worth.
-    sentence = (f"{customers} customer{'s' if customers != 1 else ''} ({share:.1f}% of "
-                f"customers analysed) report it"
-                + (f", mostly at {where}" if where else "")
-                + (f", {course}" if course else "") + "."
-                + (f" {consequence}" if consequence else ""))
+    trend = str(say.trend(card["direction"], card["change"]))
+    impact = card["impact"]
+    consequence = (str(say.impact_sentence(impact, metric))
+                   if impact and metric is not None and impact["impact"] > 0 else None)
+    sentence = str(say.pain_sentence(customers, share, where,
+                                     str(say.course(card["direction"], trend)), consequence))
     return {"label": card["label"], "name": card["name"], "customers": customers,
             "share": share, "where": where or "not linked to a stage",
-            "trend": trend, "severity": card["mean_severity"], "impact": impact,
+            "trend": trend, "severity": card["mean_severity"],
+            "impact": str(say.impact_text(impact, metric))
+            if impact and metric is not None else None,
             "sentence": sentence, "description": card.get("description"),
             "quote": card["quotes"][0] if card["quotes"] else None}
 
@@ -252,43 +227,44 @@ def _drivers(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def _changes(run: RunData, current: Mapping[str, Any], previous: RunData | None
              ) -> list[str]:
-    """Plain-language changes: against `--previous`, then the run's own changes.json."""
+    """Plain-language changes (sentences.j2): against `--previous`, then the run's own
+    changes.json."""
+    say = sentences()
     changes: list[tuple[float, str]] = []
     if previous is not None:
         before = {k["name"]: k for k in _overall_kpis(previous)}
         for kpi in current["kpis"]:
             old = before.get(kpi["name"])
             if old and old["value"] is not None and kpi["value"] is not None:
-                delta = kpi["value"] - old["value"]
-                changes.append((abs(delta), f"{kpi['name'].upper()} "
-                                            f"{kpi_text(kpi['name'], old['value'])} → "
-                                            f"{kpi_text(kpi['name'], kpi['value'])} "
-                                            f"({delta:+.1f})"))
+                changes.append((abs(kpi["value"] - old["value"]),
+                                str(say.kpi_change(kpi["name"], old["value"], kpi["value"]))))
         # Each run's own figure from its kpis.json (voc.kpi.component.answer_figures),
         # not recounted from the previous run's records; a run without it has no line.
         old_share, new_share = (((r.kpis or {}).get("overall") or {}).get("negative_share")
                                 for r in (previous, run))
         if new_share is not None and old_share is not None:
-            delta = new_share - old_share
-            changes.append((abs(delta), f"answers with a complaint {old_share:.0f}% → "
-                                        f"{new_share:.0f}% ({delta:+.0f} points)"))
-        changes.append((0.0, f"volume {len(previous.records)} → {len(run.records)} answers"))
+            changes.append((abs(new_share - old_share),
+                            str(say.complaint_change(old_share, new_share))))
+        # Each run's answers as its run.json counts them.
+        volumes = [int((r.manifest.get("counts") or {}).get("records_out") or 0)
+                   for r in (previous, run)]
+        changes.append((0.0, str(say.volume_change(*volumes))))
     document = run.changes or {}
     for theme in document.get("emerging_themes") or ():
         share = (theme.get("current") or {}).get("share")
         status = "new theme" if theme.get("status") == "new" else "growing theme"
-        changes.append((50.0, f"{status}: {isolate(theme.get('label') or theme.get('key'))}"
-                              + (f" ({100 * share:.1f}% of segments)" if share else "")))
+        changes.append((50.0, str(say.theme_change(status, theme.get("label") or theme.get("key"),
+                                                   share))))
     for shift in document.get("shifts") or ():
         if shift.get("dimension") == "overall" or shift.get("change") is None:
             continue
         scale = 100 if shift.get("metric") == "sentiment" else 1
         changes.append((abs(shift["change"]) * scale,
-                        f"{shift.get('metric')} of {shift.get('dimension')} "
-                        f"{isolate(shift.get('label') or shift.get('key'))} {shift['change']:+.2f} "
-                        f"(significant, q={shift.get('q') or 0:.3f})"))
+                        str(say.shift_change(shift.get("metric"), shift.get("dimension"),
+                                             shift.get("label") or shift.get("key"),
+                                             shift["change"], shift.get("q") or 0))))
     for pain in document.get("new_pain_points") or ():
-        changes.append((40.0, f"new pain point at {isolate(pain.get('label') or pain.get('key'))}"))
+        changes.append((40.0, str(say.new_pain(pain.get("label") or pain.get("key")))))
     return [text for _, text in sorted(changes, key=lambda item: -item[0])]
 
 
@@ -429,8 +405,7 @@ def _hotspot_pains(heat: Mapping[str, Any], analysed: int) -> list[dict[str, Any
                    key=lambda item: -item[2]["weight"])[:3]
     return [{"label": f"Problems at {isolate(row['name'])} / {isolate(touchpoint)}",
              "name": f"Problems at {isolate(row['name'])} / {isolate(touchpoint)}",
-             "sentence": f"{cell['customers']} customers report problems here; trend needs "
-                         "themes.",
+             "sentence": str(sentences().hotspot_sentence(cell["customers"])),
              "customers": cell["customers"],
              "share": 100 * cell["customers"] / analysed if analysed else None,
              "where": None, "trend": "trend needs themes", "severity": cell["severity"],
@@ -472,90 +447,55 @@ def _notes(run: RunData, context: Mapping[str, Any], notes: dict[str, str]) -> d
 
 
 def _takeaways(context: Mapping[str, Any]) -> dict[str, str]:
-    """One plain-language line per section."""
+    """One plain-language line per section: the figures each line is about are chosen
+    here, and sentences.j2 words them."""
+    say = sentences()
     volume = context["volume"]
-    languages = ", ".join(f"{row['name']} {row['share']:.0f}%" for row in context["languages"])
-    summary = f"{volume['analysed']} of {volume['records']} answers analysed ({languages})."
-    if volume["pain_customers"] is not None:
-        summary += (f" {volume['pain_customers']} customers ({volume['pain_share']:.0f}%) "
-                    "reported a problem.")
-    elif (negative := _negative_share(context["sentiment_mix"])) is not None:
-        summary += f" {negative:.0f}% contain a complaint (negative or mixed)."
-    if context["top_pains"]:
-        top = context["top_pains"][0]
-        summary += f" What hurts most: {isolate(top['name'])} ({top['customers']} customers)."
     kpis = {k["name"]: k for k in context["kpis"]}
-    if "nps" in kpis:
-        nps = kpis["nps"]
-        summary += (f" NPS {kpi_text('nps', nps['value'])} "
-                    f"({kpi_interval('nps', nps.get('low'), nps.get('high'))}).")
-
-    takeaways = {"summary": summary}
+    takeaways = {"summary": str(say.summary(
+        volume, context["languages"], _negative_share(context["sentiment_mix"]),
+        context["top_pains"][0] if context["top_pains"] else None, kpis.get("nps")))}
     themes = context["themes"]
     if themes:
-        first = themes[0]
-        ranking = (f"ranked by impact on {context['driver_metric']}"
-                   if context["driver_metric"] else "ranked by size")
-        takeaways["themes"] = (f"{context['themes_total']} themes, {ranking}; "
-                               f"{isolate(first['label'])} leads with {first['customers']} "
-                               "customers "
-                               f"({first['negative_share']:.0f}% negative or mixed).")
-    heat = context["heatmap"]
-    if heat:
-        hottest = heat["hottest"]
-        takeaways["journey"] = (f"Pain concentrates at {isolate(hottest['place'])}: "
-                                f"{hottest['pain_points']} "
-                                f"pain points from {hottest['customers']} customers, mean "
-                                f"severity {hottest['severity']:.2f}; top issue: "
-                                f"{isolate(hottest['top'])}.")
+        takeaways["themes"] = str(say.themes(context["themes_total"],
+                                             context["driver_metric"], themes[0]))
+    if context["heatmap"]:
+        takeaways["journey"] = str(say.journey(context["heatmap"]["hottest"]))
     if context["drivers"]:
-        group = context["drivers"]["groups"][0]
-        top_driver = group["items"][0]
-        takeaways["drivers"] = (f"{isolate(top_driver['label'])} costs "
-                                f"{context['drivers']['metric']} "
-                                f"{impact_text(top_driver['impact'], top_driver['low'],
-                                               top_driver['high'])} points: the score "
-                                "would be that much "
-                                "higher if those customers scored like the rest.")
+        top_driver = context["drivers"]["groups"][0]["items"][0]
+        takeaways["drivers"] = str(say.drivers(top_driver, context["drivers"]["metric"]))
     if context["stage_emotions"]:
         angriest = max(context["stage_emotions"], key=lambda row: next(
             (e["share"] for e in row["emotions"] if e["key"] == "anger"), 0))
         anger = next((e["share"] for e in angriest["emotions"] if e["key"] == "anger"), 0)
-        takeaways["emotions"] = (f"Anger peaks at {isolate(angriest['name'])} ({anger:.0f}% "
-                                 "of what customers said about that stage).")
+        takeaways["emotions"] = str(say.emotions(angriest["name"], anger))
     trend = context["trend"]
     if len(trend) >= 2:
         first, last = trend[0], trend[-1]
-        line = f"{len(trend)} {context['period_unit']}s, {first['period']} to {last['period']}."
-        if first["mean_sentiment"] is not None and last["mean_sentiment"] is not None:
-            change = last["mean_sentiment"] - first["mean_sentiment"]
-            word = "better" if change > 0.05 else "worse" if change < -0.05 else "about the same"
-            line += f" Sentiment is {word} ({change:+.2f})."
+        change = (last["mean_sentiment"] - first["mean_sentiment"]
+                  if first["mean_sentiment"] is not None
+                  and last["mean_sentiment"] is not None else None)
+        word = (None if change is None else "better" if change > 0.05
+                else "worse" if change < -0.05 else "about the same")
         rising = context["moving_themes"]["rising"]
-        if rising:
-            line += (f" Rising: {isolate(rising[0]['label'])} "
-                     f"({rising[0]['change']:+.1f} points).")
-        takeaways["trends"] = line
+        takeaways["trends"] = str(say.trends(len(trend), context["period_unit"], first, last,
+                                             change, word, rising[0] if rising else None))
     if context["breakdowns"]:
-        takeaways["breakdowns"] = _breakdown_takeaway(context["breakdowns"])
+        takeaways["breakdowns"] = str(say.breakdowns(_most_negative(context["breakdowns"])))
     accuracy = [row["accuracy"] for row in context["head_accuracy"]
                 if row["task"] == "sentiment"]
-    method = "How far to trust these numbers: models, data counts and settings."
-    if accuracy:
-        method = (f"Sentiment is right {min(accuracy):.0%}–{max(accuracy):.0%} of the time on "
-                  "held-out data (lower on Persian); treat small differences with care.")
-    takeaways["method"] = method
+    takeaways["method"] = str(say.method(min(accuracy) if accuracy else None,
+                                         max(accuracy) if accuracy else None))
     return takeaways
 
 
-def _breakdown_takeaway(breakdowns: Mapping[str, Sequence[Row]]) -> str:
-    worst: tuple[float, str, str] | None = None
+def _most_negative(breakdowns: Mapping[str, Sequence[Row]]) -> dict[str, Any] | None:
+    """The group with the largest negative share among those of 20+ answers."""
+    worst: dict[str, Any] | None = None
     for name, rows in breakdowns.items():
         for row in rows:
             share = row["negative_share"]
-            if row["count"] >= 20 and share is not None and (worst is None or share > worst[0]):
-                worst = (share, name, row["value"])
-    if worst is None:
-        return "Where answers come from and how each group feels."
-    return (f"Most negative group: {worst[1].lower()} {isolate(worst[2])} "
-            f"({worst[0]:.0f}% negative or mixed, groups of 20+ answers).")
+            if row["count"] >= 20 and share is not None and (
+                    worst is None or share > worst["share"]):
+                worst = {"share": share, "name": name, "value": row["value"]}
+    return worst

@@ -2,61 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from voc.io.writers import atomic_write
 from voc.report import charts
 from voc.report.context import build_context
 from voc.report.data import RunData
-from voc.report.stats import impact_text, kpi_interval, kpi_text
+from voc.report.environment import environment, md_quote, pct, signed
+from voc.report.stats import impact_text
+
+__all__ = ["md_quote", "pct", "render_report", "signed", "write_report"]
 
 Row = Mapping[str, Any]
-# Characters that start Markdown markup mid-line; `&<>` become entities first, and line
-# breaks are folded, so nothing can start a heading, list or quote either.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
-
-
-def md_quote(text: str) -> str:
-    """Feedback as one inert Markdown line: no markup, no HTML, no line breaks."""
-    text = " ".join(str(text).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def pct(value: float | None, digits: int = 0) -> str:
-    """A percentage (0..100) as printed, "—" where not measured."""
-    return "—" if value is None else f"{value:.{digits}f}%"
-
-
-def signed(value: float | None, digits: int = 1) -> str:
-    """A change or impact with its sign, "—" where not measured."""
-    return "—" if value is None else f"{value:+.{digits}f}"
-
-
-def _environment() -> Environment:
-    environment = Environment(
-        loader=PackageLoader("voc.report", "templates"),
-        # Every piece of feedback is untrusted: HTML output escapes everything by default.
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["md_quote"] = md_quote
-    # Numbers stay numbers in the context; these make them text, here only (issue 18).
-    environment.filters["pct"] = pct
-    environment.filters["signed"] = signed
-    environment.filters["kpi"] = lambda value, name: kpi_text(name, value)
-    environment.filters["kpi_interval"] = lambda kpi: kpi_interval(
-        kpi["name"], kpi.get("low"), kpi.get("high"))
-    environment.filters["impact"] = lambda item: impact_text(
-        item["impact"], item.get("low"), item.get("high"))
-    return environment
 
 
 def _chart_inputs(context: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,9 +50,9 @@ def render_report(run: RunData, previous: RunData | None = None) -> tuple[str, s
     """Return (html, markdown) for a run, compared with an earlier run when given."""
     context = build_context(run, previous)
     context.update(_chart_inputs(context))
-    environment = _environment()
-    html = environment.get_template("report.html.j2").render(**context)
-    markdown = environment.get_template("report.md.j2").render(**context)
+    templates = environment()
+    html = templates.get_template("report.html.j2").render(**context)
+    markdown = templates.get_template("report.md.j2").render(**context)
     return html, markdown
 
 
