@@ -236,6 +236,35 @@ def test_journey_matrix_cells() -> None:
     assert calm["pain_respondents"] == 0 and calm["worst_pain"] is None
 
 
+def test_others_fold_the_groups_past_the_largest_as_the_report_does() -> None:
+    from voc.kpi.component import BREAKDOWN_ROWS, kpi_document
+
+    # 17 channels: the 2 largest have 3 answers each, the rest 1; respondents of one
+    # input row answer twice (two rows, one channel).
+    records = []
+    for channel in range(BREAKDOWN_ROWS + 2):
+        for k in range(3 if channel < 2 else 1):
+            for question in ("q1", "q2"):
+                records.append({"row_id": len(records), "source": "s.csv",
+                                "source_row": channel * 10 + k, "question": question,
+                                "channel": f"c{channel:02d}", "status": "ok",
+                                "sentiment": "negative" if channel % 2 else "positive",
+                                "sentiment_score": -0.5 if channel % 2 else 0.5,
+                                "nps": 9.0 if channel % 2 else 3.0, "csat": None,
+                                "ces": None})
+    people, _ = respondents(records, [])
+    document = kpi_document(people, {}, 1, None, records, None, [])
+    assert set(document["others"]) == {"channel"}  # the only dimension past 15 groups
+    others = document["others"]["channel"]
+    # Ranked by answers, then key: c00, c01 (6 each), then c02..c16 (2 each): c02..c13
+    # stay, c14..c16 fold.
+    assert others["keys"] == ["c14", "c15", "c16"]
+    assert (others["records"], others["analysed"]) == (3, 6)  # each respondent once
+    assert others["negative_share"] == pytest.approx(100 * 2 / 6, abs=1e-4)  # c15's 2 of 6
+    assert others["nps"]["n"] == 3 and others["nps"]["value"] == pytest.approx(
+        100 * (1 - 2) / 3, abs=0.01)  # c15 a promoter, c14 and c16 detractors
+
+
 def test_overall_carries_the_answer_mix_and_groups_their_pain_respondents() -> None:
     tables = _tables()
     for record, status in zip(tables.records, ("ok", "ok", "ok", "empty"), strict=True):

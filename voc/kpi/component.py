@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from voc.pipeline.resources import Resources
 
 DRIVER_METRICS = ("nps", "csat")
+# The most rows a breakdown shows: past it, the smallest groups are one "N others" row,
+# whose figures kpis.json's `others` carries (the report folds the same groups).
+BREAKDOWN_ROWS = 15
 
 # DIR/pain_points.parquet: one row per pain-point segment, with what a CX team filters on.
 PAIN_POINTS_SCHEMA = pa.schema([
@@ -146,6 +149,8 @@ KPIS_DOCUMENT_DOC = """DIR/kpis.json (written by the drivers component):
     "meta.<column>": [...]       # one per column of `meta` with few distinct values
   },
   "min_support": 10,
+  "others": {"channel": {"keys": ["kiosk", ...], "records": 9, "nps": KPI, "csat": KPI,
+                         "ces": KPI, **ANSWERS}},  # only dimensions with > 15 groups
   "periods": {"unit": "month",   # or "week": voc.kpi.periods, the run's one period grid
               "rows": [{"period": "2026-07", "records": 29, "nps": KPI, "csat": KPI,
                         "ces": KPI, **ANSWERS}, ...]}  # every period with a dated record
@@ -172,6 +177,11 @@ respondents: `analysed` counts them, `mean_sentiment` is their mean sentiment_sc
 segment (null when the run detected no pain points); null when no answer was analysed.
 In theme, stage and touchpoint, `pain_respondents` counts the group's respondents with a
 pain-point segment in that group (null when the run detected no pain points).
+
+In `others`, a dimension of `by` with more than BREAKDOWN_ROWS (15) groups with analysed
+answers has its groups after the 14 largest (by `analysed`, then key: the report's order)
+together, as the report's "N others" row shows them: KPIs over the respondents of any of
+them, ANSWERS over the answers with any of their keys, each respondent and answer once.
 
 MIX = {"analysed_respondents": 95, "pain_respondents": 60,
 "sentiments": {"negative": 30, "positive": 15, ...}, "emotions": {"anger": 12, ...},
@@ -278,6 +288,28 @@ def _breakdown(people: Sequence[Respondent], keys: Callable[[Respondent], Iterab
             for key, members in groups.items()]
     return sorted(rows, key=lambda row: (row["key"] is None, -row["records"],
                                          row["key"] or ""))
+
+
+def _folded(people: Sequence[Respondent], keys: Callable[[Respondent], Iterable[str]],
+            answers: Callable[[Record], Iterable[str | None]], records: Sequence[Record],
+            pain_rows: set[int] | None, rows: Sequence[Mapping[str, Any]]
+            ) -> dict[str, Any] | None:
+    """Past BREAKDOWN_ROWS groups with analysed answers, the groups after the largest
+    BREAKDOWN_ROWS - 1 (by analysed answers, then key: the report's order) together, as
+    the report's "N others" row shows them: their KPIs over the respondents of any of
+    them and the answer_figures of the answers with any of their keys, each respondent
+    and answer once. None when a dimension has no more groups than that."""
+    ranked = sorted((row for row in rows if row.get("analysed")),
+                    key=lambda row: (-row["analysed"], str(row.get("key"))))
+    if len(ranked) <= BREAKDOWN_ROWS:
+        return None
+    folded = [row["key"] for row in ranked[BREAKDOWN_ROWS - 1:]]
+    chosen = set(folded)
+    members = [p for p in people
+               if chosen & set(keys(p)) or (None in chosen and not list(keys(p)))]
+    found = [r for r in records if chosen & set(answers(r))]
+    return {"keys": folded, "records": len(members), **kpis(members),
+            **answer_figures(found, pain_rows)}
 
 
 def _meta_key(column: str) -> Callable[[Record], list[str | None]]:
@@ -404,34 +436,40 @@ def kpi_document(people: Sequence[Respondent], labels: Mapping[str, Mapping[str,
     def segment_keys(keys: Mapping[int, set[str]]) -> Callable[[Record], Iterable[str]]:
         return lambda record: keys.get(record["row_id"], ())
 
-    by: dict[str, list[dict[str, Any]]] = {
-        "theme": _breakdown(people, lambda p: p.themes, labels.get("theme", {}),
-                            segment_keys(themes), linked, pain_rows,
-                            lambda p: p.pain_themes),
-        "stage": _breakdown(people, lambda p: p.stages, labels.get("stage", {}),
-                            segment_keys(stages), linked, pain_rows,
-                            lambda p: {stage for stage, _ in p.pain_cells}),
-        "touchpoint": _breakdown(people, lambda p: p.touchpoints,
-                                 labels.get("touchpoint", {}),
-                                 segment_keys(touchpoints), linked, pain_rows,
-                                 lambda p: {touchpoint for _, touchpoint in p.pain_cells}),
-        "channel": _breakdown(people, lambda p: [p.channel] if p.channel else [], {},
-                              lambda r: _value(r.get("channel")), records, pain_rows),
-        "lang": _breakdown(people, lambda p: p.langs, {},
-                           lambda r: _value(r.get("lang")), records, pain_rows),
-        "source": _breakdown(people, lambda p: [p.source] if p.source else [], {},
-                             lambda r: _value(r.get("source")), records, pain_rows),
-        "question": _breakdown(people, lambda p: p.questions, {},
-                               lambda r: _value(r.get("question")), records, pain_rows),
-    }
+    by: dict[str, list[dict[str, Any]]] = {}
+    others: dict[str, dict[str, Any]] = {}
+
+    def add(dimension: str, keys: Callable[[Respondent], Iterable[str]],
+            dimension_labels: Mapping[str, str],
+            answers: Callable[[Record], Iterable[str | None]], answered: Sequence[Record],
+            pains: Callable[[Respondent], set[str]] | None = None) -> None:
+        by[dimension] = _breakdown(people, keys, dimension_labels, answers, answered,
+                                   pain_rows, pains)
+        folded = _folded(people, keys, answers, answered, pain_rows, by[dimension])
+        if folded is not None:
+            others[dimension] = folded
+
+    add("theme", lambda p: p.themes, labels.get("theme", {}), segment_keys(themes), linked,
+        lambda p: p.pain_themes)
+    add("stage", lambda p: p.stages, labels.get("stage", {}), segment_keys(stages), linked,
+        lambda p: {stage for stage, _ in p.pain_cells})
+    add("touchpoint", lambda p: p.touchpoints, labels.get("touchpoint", {}),
+        segment_keys(touchpoints), linked,
+        lambda p: {touchpoint for _, touchpoint in p.pain_cells})
+    add("channel", lambda p: [p.channel] if p.channel else [], {},
+        lambda r: _value(r.get("channel")), records)
+    add("lang", lambda p: p.langs, {}, lambda r: _value(r.get("lang")), records)
+    add("source", lambda p: [p.source] if p.source else [], {},
+        lambda r: _value(r.get("source")), records)
+    add("question", lambda p: p.questions, {}, lambda r: _value(r.get("question")), records)
     for column in segment_columns([p.meta for p in people]):
         # Keys are shown (kpis.json, dashboards): personal data inside a value is replaced.
-        by[f"meta.{column}"] = _breakdown(people, _meta_values(column), {},
-                                          _meta_key(column), records, pain_rows)
+        add(f"meta.{column}", _meta_values(column), {}, _meta_key(column), records)
     overall = {"records": len(people), **kpis(people),
                **(answer_figures(records, pain_rows) if records else {}),
                **(answer_mix(records, segments or (), pain_rows) if records else {})}
-    document: dict[str, Any] = {"overall": overall, "by": by, "min_support": min_support}
+    document: dict[str, Any] = {"overall": overall, "by": by, "min_support": min_support,
+                                "others": others}
     if grid is not None:
         document["periods"] = period_kpis(people, grid, records, pain_rows)
     return document

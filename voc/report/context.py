@@ -1,10 +1,15 @@
-"""The numbers a report shows, computed from a finished run's files (no model needed).
+"""The numbers a report shows, read from a finished run's files (no model needed).
 
-Everything here is a pure function of a `RunData`, so the HTML and Markdown reports show
-the same figures (both print the strings made here, or format the numbers kept here the
-same way; a figure is never printed and parsed back) and `voc report` can re-render any
-past run. A section whose inputs the run lacks (no themes stage, no scores, no dates) is
-left out, and `notes` says why, so a reader never mistakes "not measured" for "zero".
+Everything here is a pure function of a `RunData`, and a view over it: the figures are
+the run's own (run.json's counts, kpis.json, themes.parquet, journey.parquet,
+drivers.parquet), chosen and ordered here, never counted from records or segments
+(issue 18); only the quotes are picked from the segments. Numbers stay numbers: the
+templates (and the sentences of templates/sentences.j2) print them, with the filters of
+voc.report.environment, so the HTML and Markdown reports show the same figures and a
+figure is never printed and parsed back. `voc report` re-renders any past run whose
+files carry these figures. A section whose inputs the run lacks (no themes stage, no
+scores, no dates) is left out, and `notes` says why, so a reader never mistakes "not
+measured" for "zero".
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from voc.io.records import ANALYZED_STATUSES
+from voc.kpi.component import BREAKDOWN_ROWS
 from voc.kpi.scores import KPI_FUNCTIONS
 from voc.privacy.pii import PII_KIND_DESCRIPTIONS, PII_KINDS
 from voc.report import journey as journey_section
@@ -32,7 +38,7 @@ SENTIMENT_ORDER = theme_section.SENTIMENT_ORDER
 EMOTION_ORDER = journey_section.EMOTION_ORDER
 LANGUAGE_NAMES = {"fa": "Persian", "en": "English", "mixed": "Mixed", "other": "Other"}
 QUOTES_PER_LIST = 5
-MAX_BREAKDOWN_ROWS = 15
+MAX_BREAKDOWN_ROWS = BREAKDOWN_ROWS  # kpis.json's `others` holds the folded groups
 MAX_DRIVERS = 10
 
 
@@ -114,15 +120,18 @@ def _group_kpis(row: Row | None) -> dict[str, dict[str, Any] | None]:
     return found
 
 
-def _breakdown(groups: Sequence[Row], labels: Mapping[str, str]) -> list[dict[str, Any]]:
+def _breakdown(groups: Sequence[Row], labels: Mapping[str, str], others: Row | None = None
+               ) -> list[dict[str, Any]]:
     """One row per kpis.json group of a dimension with analysed answers, largest first,
     read, not counted (voc.kpi.component): the analysed answers with the group's key and
     their sentiment and pain (answer_figures), and the KPIs of every respondent of the
     group with a score, analysed or not, as the headline figures. The group with key null
     is the answers without a value ("—"). Past MAX_BREAKDOWN_ROWS the smallest groups are
-    merged into one "N others" row: its count is the sum of theirs, and it has no
-    figures (they are the groups' own, not to be averaged here). A kpis.json from before
-    the groups carried answer figures gives no rows (notes say to re-run)."""
+    merged into one "N others" row: its figures are kpis.json's `others` for the
+    dimension, the same groups together (each respondent and answer once); a kpis.json
+    without it (older) gives the row the sum of the groups' counts and no figures (they
+    are the groups' own, not to be averaged here). A kpis.json from before the groups
+    carried answer figures gives no rows (notes say to re-run)."""
     if any("analysed" not in group for group in groups):
         return []
     ranked = sorted((group for group in groups if group.get("analysed")),
@@ -140,11 +149,17 @@ def _breakdown(groups: Sequence[Row], labels: Mapping[str, str]) -> list[dict[st
         "kpis": _group_kpis(group),
     } for group in ranked]
     if len(rows) > MAX_BREAKDOWN_ROWS:
-        rest = rows[MAX_BREAKDOWN_ROWS - 1:]
+        rest = ranked[MAX_BREAKDOWN_ROWS - 1:]
+        merged = others if others is not None and [g.get("key") for g in rest] == list(
+            others.get("keys") or ()) else None
         rows = [*rows[:MAX_BREAKDOWN_ROWS - 1], {
-            "value": f"{len(rest)} others", "count": sum(row["count"] for row in rest),
-            "mean_sentiment": None, "negative_share": None, "pain_share": None,
-            "kpis": _group_kpis(None)}]
+            "value": f"{len(rest)} others", "folded": True,
+            "count": merged["analysed"] if merged
+            else sum(group["analysed"] for group in rest),
+            "mean_sentiment": (merged or {}).get("mean_sentiment"),
+            "negative_share": (merged or {}).get("negative_share"),
+            "pain_share": (merged or {}).get("pain_share"),
+            "kpis": _group_kpis(merged)}]
     return rows
 
 
@@ -386,7 +401,8 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
     breakdown_keys += [(dimension.removeprefix("meta.").replace("_", " ").capitalize(),
                         dimension, {}) for dimension in sorted(kpi_groups)
                        if dimension.startswith("meta.")]
-    tables = {name: _breakdown(kpi_groups.get(dimension) or (), labels)
+    folded = (run.kpis or {}).get("others") or {}
+    tables = {name: _breakdown(kpi_groups.get(dimension) or (), labels, folded.get(dimension))
               for name, dimension, labels in breakdown_keys}
     context["breakdowns"] = {name: rows for name, rows in tables.items() if rows}
     if not context["top_pains"] and context["heatmap"]:
@@ -422,15 +438,17 @@ def _notes(run: RunData, context: Mapping[str, Any], notes: dict[str, str]) -> d
         notes["pain"] = "This run has no pain-point detection (the journey stage did not run)."
     if not context["heatmap"]:
         notes["journey"] = ("No journey map links in this run (the journey stage did not run "
-                            "or found no pain points).")
+                            "or found no pain points, or the drivers stage, which writes "
+                            "journey.parquet, did not run).")
     if not context["stage_emotions"]:
         notes["emotions"] = "Emotions per journey stage need journey links and emotions."
     if not context["drivers"]:
         notes["drivers"] = ("No key-driver table in this run: drivers need an NPS or CSAT "
                             "score column and the drivers stage.")
     if run.kpis is None:
-        notes["kpis"] = ("No NPS, CSAT or CES in this run: the drivers stage writes them "
-                         "(kpis.json) and did not run.")
+        notes["kpis"] = ("No NPS, CSAT or CES in this run, nor the customer counts and "
+                         "sentiment mix: the drivers stage writes them (kpis.json) and did "
+                         "not run.")
     if any("analysed" not in group for groups in ((run.kpis or {}).get("by") or {}).values()
            for group in groups):
         notes["breakdowns"] = ("This run's kpis.json has no answer figures per group "
@@ -495,7 +513,7 @@ def _most_negative(breakdowns: Mapping[str, Sequence[Row]]) -> dict[str, Any] | 
     for name, rows in breakdowns.items():
         for row in rows:
             share = row["negative_share"]
-            if row["count"] >= 20 and share is not None and (
+            if row["count"] >= 20 and share is not None and not row.get("folded") and (
                     worst is None or share > worst["share"]):
                 worst = {"share": share, "name": name, "value": row["value"]}
     return worst

@@ -1,24 +1,19 @@
-"""Small pure helpers the report sections share: shares, KPI wording, quotes' language."""
+"""Small pure helpers the report sections share: shares of a file's counts, the KPI and
+impact wording the template filters use (voc.report.environment), quotes' language."""
 
 from __future__ import annotations
 
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from voc.kpi.scores import respondent_key
 from voc.language.script import first_persian_script
 
 Row = Mapping[str, Any]
 UNASSIGNED = ("unassigned", "", None)
 _LATIN = re.compile(r"[A-Za-z]")
-
-
-def share_table(values: Iterable[Any], order: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """Counts and percentages of each value, in `order` first, then by count."""
-    return count_table(Counter(v for v in values if v is not None), order)
 
 
 def count_table(found: Mapping[Any, int], order: Sequence[str] = ()) -> list[dict[str, Any]]:
@@ -30,17 +25,6 @@ def count_table(found: Mapping[Any, int], order: Sequence[str] = ()) -> list[dic
         k for k, _ in counts.most_common() if k not in order]
     return [{"key": k, "count": counts[k], "share": round(100 * counts[k] / total, 1)}
             for k in keys] if total else []
-
-
-def respondents_of(records: Iterable[Row]) -> dict[int, Any]:
-    """Row id -> who answered (voc.kpi.scores.respondent_key): every "customers" count in
-    the report is of these, so a survey answering two questions is one customer."""
-    return {record["row_id"]: respondent_key(record) for record in records}
-
-
-def customer_count(row_ids: Iterable[int], who: Mapping[int, Any]) -> int:
-    """Distinct respondents behind answer rows (a row unknown to `who` is its own)."""
-    return len({who.get(row_id, row_id) for row_id in row_ids})
 
 
 def kpi_text(name: str, value: float | None) -> str:
