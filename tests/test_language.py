@@ -160,3 +160,16 @@ def test_one_definition_of_persian_script_for_the_later_stages() -> None:
 
     assert has_persian_letter("سفارش") and has_persian_letter("order ۱۲ رسید")
     assert not has_persian_letter("sefaresh nareside") and not has_persian_letter("")
+
+
+def test_where_a_text_first_turns_to_persian_script_for_the_reports_direction() -> None:
+    from voc.language.script import first_persian_script
+    from voc.report.stats import script_lang
+
+    assert first_persian_script("order ۱۲ رسید") == 6
+    # Presentation forms (text copied from PDFs) and Arabic Supplement letters count too.
+    assert first_persian_script("\ufee1\ufeb3") == 0 and first_persian_script("x \u0750") == 2
+    assert first_persian_script("no persian here") is None
+    # The report's quotes: the first letter's script decides, as before (#18).
+    assert script_lang("سفارش late") == "fa" and script_lang("late سفارش") == "en"
+    assert script_lang("\ufee1\ufeb3") == "fa" and script_lang("123", "fa") == "fa"
