@@ -24,10 +24,10 @@ def _chart_inputs(context: Mapping[str, Any]) -> dict[str, Any]:
     drivers = context["drivers"]
     return {
         "charts": charts,
-        "languages_bars": [(row["name"], row["share"], f"{row['count']} ({row['share']}%)")
+        "languages_bars": [(row["name"], row["share"], f"{row['count']} ({pct(row['share'], 1)})")
                            for row in context["languages"]],
         "sentiment_stack": [(row["key"], row["share"]) for row in context["sentiment_mix"]],
-        "emotion_bars": [(row["key"], row["share"], f"{row['share']}%")
+        "emotion_bars": [(row["key"], row["share"], pct(row["share"], 1))
                          for row in context["emotion_mix"]],
         "volume_points": [(row["period"], row["count"]) for row in trend],
         "sentiment_points": [(row["period"], row["mean_sentiment"]) for row in trend],
