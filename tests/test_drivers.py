@@ -223,6 +223,64 @@ def test_journey_matrix_cells() -> None:
     assert cells[("unassigned", "unassigned")]["dominant_emotion"] == "neutral"
     # Journey order: delivery before support, unassigned last.
     assert [r["journey_stage"] for r in rows] == ["delivery", "support", "unassigned"]
+    # What the report shows of a cell, so it groups no segments itself.
+    assert (delivery["respondents"], delivery["pain_respondents"]) == (2, 1)
+    assert delivery["severity_sum"] == 0.8
+    assert delivery["emotion_counts"]["anger"] == 1 and delivery["emotion_counts"]["joy"] == 1
+    assert (delivery["pain_themes"], delivery["pain_theme_counts"]) == (["late delivery"], [1])
+    assert (delivery["worst_pain"], delivery["worst_pain_lang"],
+            delivery["worst_severity"]) == ("courier late", "en", 0.8)
+    support = cells[("support", "call_center")]
+    assert support["pain_themes"] == [] and support["worst_pain"] == "had to call twice"
+    calm = cells[("unassigned", "unassigned")]
+    assert calm["pain_respondents"] == 0 and calm["worst_pain"] is None
+
+
+def test_others_fold_the_groups_past_the_largest_as_the_report_does() -> None:
+    from voc.kpi.component import BREAKDOWN_ROWS, kpi_document
+
+    # 17 channels: the 2 largest have 3 answers each, the rest 1; respondents of one
+    # input row answer twice (two rows, one channel).
+    records = []
+    for channel in range(BREAKDOWN_ROWS + 2):
+        for k in range(3 if channel < 2 else 1):
+            for question in ("q1", "q2"):
+                records.append({"row_id": len(records), "source": "s.csv",
+                                "source_row": channel * 10 + k, "question": question,
+                                "channel": f"c{channel:02d}", "status": "ok",
+                                "sentiment": "negative" if channel % 2 else "positive",
+                                "sentiment_score": -0.5 if channel % 2 else 0.5,
+                                "nps": 9.0 if channel % 2 else 3.0, "csat": None,
+                                "ces": None})
+    people, _ = respondents(records, [])
+    document = kpi_document(people, {}, 1, None, records, None, [])
+    assert set(document["others"]) == {"channel"}  # the only dimension past 15 groups
+    others = document["others"]["channel"]
+    # Ranked by answers, then key: c00, c01 (6 each), then c02..c16 (2 each): c02..c13
+    # stay, c14..c16 fold.
+    assert others["keys"] == ["c14", "c15", "c16"]
+    assert (others["records"], others["analysed"]) == (3, 6)  # each respondent once
+    assert others["negative_share"] == pytest.approx(100 * 2 / 6, abs=1e-4)  # c15's 2 of 6
+    assert others["nps"]["n"] == 3 and others["nps"]["value"] == pytest.approx(
+        100 * (1 - 2) / 3, abs=0.01)  # c15 a promoter, c14 and c16 detractors
+
+
+def test_overall_carries_the_answer_mix_and_groups_their_pain_respondents() -> None:
+    tables = _tables()
+    for record, status in zip(tables.records, ("ok", "ok", "ok", "empty"), strict=True):
+        record.update(status=status, sentiment="negative", emotion="anger")
+    tables.records[2].update(sentiment="positive", emotion="joy")
+    kpis = DriversComponent(DriversSettings(min_support=1))(tables).documents["kpis"]
+    overall = kpis["overall"]
+    # Respondents: rows 0 and 1 are one survey row; row 3 was not analysed.
+    assert (overall["analysed_respondents"], overall["pain_respondents"]) == (2, 1)
+    assert overall["sentiments"] == {"negative": 2, "positive": 1}
+    assert overall["emotions"] == {"anger": 2, "joy": 1}
+    assert (overall["segments"], overall["unthemed_segments"]) == (4, 2)
+    stage = {row["key"]: row["pain_respondents"] for row in kpis["by"]["stage"]}
+    assert stage == {"delivery": 1, "support": 1, "unassigned": 0}
+    theme = {row["key"]: row["pain_respondents"] for row in kpis["by"]["theme"]}
+    assert theme == {"1": 1}
 
 
 def test_outputs_and_tolerates_missing_themes() -> None:

@@ -171,3 +171,16 @@ def test_persian_script_includes_presentation_forms_and_supplement() -> None:
     for text in ("\ufb8e\ufee0", "la \ufefb", "\u0750", "\ufdf2"):
         assert has_persian_letter(text) and script_group(text) == "persian"
     assert not has_persian_letter("caf\u00e9 \u05d0") and script_group("order 12") == "latin"
+
+
+def test_where_a_text_first_turns_to_persian_script_for_the_reports_direction() -> None:
+    from voc.language.script import first_persian_script
+    from voc.report.stats import script_lang
+
+    assert first_persian_script("order ۱۲ رسید") == 6
+    # Presentation forms (text copied from PDFs) and Arabic Supplement letters count too.
+    assert first_persian_script("\ufee1\ufeb3") == 0 and first_persian_script("x \u0750") == 2
+    assert first_persian_script("no persian here") is None
+    # The report's quotes: the first letter's script decides, as before (#18).
+    assert script_lang("سفارش late") == "fa" and script_lang("late سفارش") == "en"
+    assert script_lang("\ufee1\ufeb3") == "fa" and script_lang("123", "fa") == "fa"

@@ -21,6 +21,7 @@ from voc.kpi.periods import period_grid
 from voc.report.context import MAX_BREAKDOWN_ROWS
 from voc.report.data import RunData
 from voc.report.render import md_quote, render_report
+from voc.report.stats import kpi_interval, kpi_text
 from voc.themes.describe import theme_trends
 
 HOSTILE = [
@@ -122,6 +123,15 @@ def test_analyze_writes_the_report_and_voc_report_rerenders_it(run_cli, tmp_path
     result = run_cli("report", out)
     assert result.code == 2 and "re-run 'voc analyze'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    # Nor does it count what an older run's files lack: the same one line, no traceback.
+    import pyarrow.parquet as pq
+
+    journey = pq.read_table(out / "journey.parquet")
+    pq.write_table(journey.drop_columns(["pain_respondents"]), out / "journey.parquet")
+    (out / "kpis.json").write_text('{"overall": {}, "by": {}}', encoding="utf-8")
+    result = run_cli("report", out)
+    assert result.code == 2 and "older voc" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def _write_run(directory: Path, texts: list[str], outputs: list[str]) -> Path:
@@ -132,7 +142,11 @@ def _write_run(directory: Path, texts: list[str], outputs: list[str]) -> Path:
     write_parquet(directory / "records.parquet", rows_to_table(_records(texts), records_schema()))
     write_parquet(directory / "segments.parquet",
                   rows_to_table(_segments(texts), segments_schema()))
-    write_json(directory / "run.json", {"run_id": "r1", "outputs": outputs})
+    from voc.analysis import output_counts
+
+    write_json(directory / "run.json", {"run_id": "r1", "outputs": outputs,
+                                        "counts": output_counts(_records(texts),
+                                                                _segments(texts))})
     return directory
 
 
@@ -157,6 +171,62 @@ def test_load_run_data_reads_only_this_runs_optional_outputs(tmp_path: Path) -> 
     (run_dir / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(InputError, match=r"no kpis\.json.*re-run 'voc analyze'"):
         load_run_data(run_dir)
+
+
+def test_a_run_whose_files_lack_what_the_report_reads_is_re_run(tmp_path: Path) -> None:
+    from voc.io.writers import write_json
+    from voc.report.data import load_run_data
+
+    run_dir = _write_run(tmp_path / "run", ["late", "rude"],
+                         ["records.parquet", "segments.parquet", "kpis.json"])
+    write_json(run_dir / "kpis.json", {"overall": {"records": 2}, "by": {}})
+    with pytest.raises(InputError, match=r"older voc \(kpis\.json lack.*re-run 'voc analyze'"):
+        load_run_data(run_dir)
+    # run.json from before it had counts is one too.
+    write_json(run_dir / "run.json", {"run_id": "r1", "outputs": ["records.parquet"]})
+    with pytest.raises(InputError, match=r"older voc \(run\.json lack"):
+        load_run_data(run_dir)
+
+
+def test_the_report_shows_the_files_figures_not_counts_of_the_segments() -> None:
+    """journey.parquet, themes.parquet and kpis.json are read: a figure changed in the
+    file is the figure shown, though the segments say otherwise."""
+    run = synthetic_run()
+    for row in run.journey:
+        if (row["journey_stage"], row["touchpoint"]) == ("delivery", "courier"):
+            row.update(pain_points=99, severity_sum=49.5, pain_themes=["lost parcels"],
+                       pain_theme_counts=[99], pain_respondents=77)
+            row["emotion_counts"] = {**row["emotion_counts"], "fear": 1000}
+    run.kpis["by"]["stage"] = [{**g, "pain_respondents": 55} if g["key"] == "delivery"
+                               else g for g in run.kpis["by"]["stage"]]
+    run.kpis["overall"].update(analysed_respondents=200, pain_respondents=50,
+                               sentiments={"positive": 3, "negative": 1},
+                               emotions={"joy": 4}, unthemed_segments=14)
+    run.manifest["counts"]["by_lang"] = {"en": 1, "fa": 3}
+    run.themes[0]["pain_respondents"], run.themes[0]["mean_severity"] = 7, 0.25
+    context = _context(run)
+    delivery = next(r for r in context["heatmap"]["rows"] if r["stage"] == "delivery")
+    column = next(i for i, c in enumerate(context["heatmap"]["columns"])
+                  if c.startswith("Courier"))
+    cell = delivery["cells"][column]
+    assert (cell["pain_points"], cell["severity"], cell["top"], cell["customers"]) == (
+        99, 0.5, "lost parcels", 77)
+    assert {s["stage"]: s["customers"] for s in context["stage_path"]}["delivery"] == 55
+    emotions = next(r for r in context["stage_emotions"]
+                    if r["stage"] == "delivery")["emotions"]
+    assert {e["key"]: e["count"] for e in emotions}["fear"] == 1000
+    assert (context["volume"]["analysed_customers"], context["volume"]["pain_customers"],
+            context["volume"]["pain_share"]) == (200, 50, 25.0)
+    assert context["sentiment_mix"] == [{"key": "negative", "count": 1, "share": 25.0},
+                                        {"key": "positive", "count": 3, "share": 75.0}]
+    assert context["emotion_mix"] == [{"key": "joy", "count": 4, "share": 100.0}]
+    assert context["unthemed_share"] == 10.0
+    assert [r["key"] for r in context["languages"]] == ["fa", "en"]
+    card = next(c for c in context["themes"] if c["theme_id"] == 1)
+    assert (card["pain_customers"], card["mean_severity"]) == (7, 0.25)
+    html, markdown = render_report(run)
+    assert "(25% of analysed)" in html and "(25% of analysed)" in markdown
+    assert "10% of statements fit no theme" in html
 
 
 # A complete synthetic run (themes, journey, drivers, KPIs, changes, alerts), built by hand
@@ -246,12 +316,6 @@ def synthetic_run(scale: int = 1) -> RunData:
          "impact": 10.0, "impact_low": 6.0, "impact_high": 14.0, "regression_impact": None,
          "supported": True, "rank": 1},
     ]
-    people, _ = respondents(records, segments)
-    # The overall NPS by hand; the groups and periods as the kpis stage writes them.
-    kpis = kpi_document(people, {}, 1, period_grid(records), records, pain_rows_of(segments),
-                        segments)
-    kpis["overall"]["nps"] = {"name": "nps", "value": -13.33, "low": -30.1, "high": 3.4,
-                              "n": len(records)}
     changes = {"run_id": "r2", "previous_run_id": "r1",
                "emerging_themes": [{"dimension": "theme", "key": "1", "label": "late delivery",
                                     "current": {"share": 0.3}, "status": "growing"}],
@@ -269,9 +333,39 @@ def synthetic_run(scale: int = 1) -> RunData:
                                       "accuracy": 0.7, "macro_f1": 0.65},
                            "en_set": {"task": "sentiment", "language": "en", "n": 100,
                                       "accuracy": 0.9, "macro_f1": 0.88}}}
-    return RunData(records=records, segments=segments, manifest=manifest, themes=themes,
-                   drivers=drivers, kpis=kpis, changes=changes, alerts=alerts,
-                   head_metrics=metrics)
+    return restage(RunData(records=records, segments=segments, manifest=manifest,
+                           themes=themes, drivers=drivers, changes=changes, alerts=alerts,
+                           head_metrics=metrics))
+
+
+def restage(run: RunData) -> RunData:
+    """The run's files as its stages write them from its records and segments (run.json's
+    counts, kpis.json, journey.parquet, themes.parquet's pain figures and customers): the
+    report reads these, so a test that changes the segments restages the run. The
+    overall NPS is set by hand."""
+    from voc.analysis import output_counts
+    from voc.journey.maps import load_journey_map
+    from voc.kpi.component import journey_matrix
+    from voc.kpi.scores import respondent_key
+
+    records, segments = run.records, run.segments
+    run.manifest["counts"] = output_counts(records, segments)
+    people, of_row = respondents(records, segments)
+    # The groups and periods as the kpis stage writes them.
+    run.kpis = kpi_document(people, {}, 1, period_grid(records), records,
+                            pain_rows_of(segments), segments)
+    run.kpis["overall"]["nps"] = {"name": "nps", "value": -13.33, "low": -30.1, "high": 3.4,
+                                  "n": len(records)}
+    run.journey = journey_matrix(segments, people, of_row, load_journey_map("ecommerce"))
+    who = {r["row_id"]: respondent_key(r) for r in records}
+    for theme in run.themes or ():
+        members = [s for s in segments if s["theme_id"] == theme["theme_id"]]
+        pains = [s for s in members if s.get("is_pain_point")]
+        theme.update(
+            respondents=len({who[s["row_id"]] for s in members}),
+            pain_points=len(pains), pain_respondents=len({who[s["row_id"]] for s in pains}),
+            mean_severity=sum(s["severity"] for s in pains) / len(pains) if pains else None)
+    return run
 
 
 def _context(run: RunData, previous: RunData | None = None) -> dict[str, Any]:
@@ -291,7 +385,7 @@ def test_summary_answers_what_hurts_most_how_many_and_how_sure() -> None:
     # Ranked by NPS impact from drivers.parquet, not by volume (late delivery is bigger).
     assert [p["label"] for p in pains] == ["payment failure", "late delivery", "rude support"]
     assert [p["customers"] for p in pains] == [32, 48, 20]
-    assert pains[0]["share"] == f"{100 * 32 / 140:.1f}%"
+    assert pains[0]["share"] == pytest.approx(100 * 32 / 140)  # a number: the template prints
     assert "Purchase" in _plain(pains[0]["where"]) and "Payment gateway" in _plain(
         pains[0]["where"])
     assert pains[1]["trend"].startswith("getting worse")
@@ -302,7 +396,10 @@ def test_summary_answers_what_hurts_most_how_many_and_how_sure() -> None:
         "(95% CI +8.0 to +17.0).")
     assert ", and it is getting worse (" in pains[1]["sentence"]
     nps = next(k for k in context["kpis"] if k["name"] == "nps")
-    assert (nps["text"], nps["interval"]) == ("-13", "95% CI -30 to +3")  # from kpis.json
+    assert (nps["value"], nps["low"], nps["high"]) == (-13.33, -30.1, 3.4)  # kpis.json's
+    html, markdown = render_report(synthetic_run())
+    assert "| NPS | -13 (95% CI -30 to +3), n=140 |" in markdown  # printed by the template
+    assert '<div class="value">-13</div><div class="sub">NPS · 95% CI -30 to +3' in html
     assert context["volume"]["pain_customers"] == 100
     summary = _plain(context["takeaways"]["summary"])
     # The name in both languages where the theme has both (#17).
@@ -338,13 +435,13 @@ def test_customers_are_respondents_not_answer_rows() -> None:
     # One survey row answering two questions, both about the failed payment (both linked
     # to purchase / payment gateway): one customer, two answers.
     payment[2]["source_row"] = payment[1]["source_row"]
-    context = _context(run)
+    context = _context(restage(run))
     card = next(c for c in context["themes"] if c["label"] == "payment failure")
     assert (card["customers"], card["pain_customers"], card["pain_points"]) == (31, 31, 32)
     assert context["volume"]["pain_customers"] == 99
     assert context["volume"]["analysed_customers"] == 139
     pain = next(p for p in context["top_pains"] if p["label"] == "payment failure")
-    assert pain["share"] == f"{100 * 31 / 139:.1f}%"
+    assert pain["share"] == pytest.approx(100 * 31 / 139)
 
     def cell(context: dict[str, Any]) -> int:
         row = next(r for r in context["heatmap"]["rows"] if r["stage"] == "purchase")
@@ -376,7 +473,7 @@ def test_journey_heatmap_in_stage_order_with_top_pain_point_per_cell() -> None:
     for segment in run.segments:
         if segment["theme_id"] == 1 and segment["journey_stage"] == "delivery":
             segment["journey_stage"] = segment["touchpoint"] = "unassigned"
-    hottest = _context(run)["heatmap"]["hottest"]
+    hottest = _context(restage(run))["heatmap"]["hottest"]
     assert (_plain(hottest["stage"]).split(" · ")[0], hottest["top"]) == ("Purchase",
                                                                            "payment failure")
     assert _plain(hottest["place"]).startswith("Purchase") and " / " in hottest["place"]
@@ -387,7 +484,7 @@ def test_a_hottest_stage_without_one_touchpoint_is_named_and_counted_whole() -> 
     for segment in run.segments:
         if segment["journey_stage"] == "delivery":
             segment["touchpoint"] = "unassigned"
-    context = _context(run)
+    context = _context(restage(run))
     assert _plain(context["heatmap"]["hottest"]["place"]).split(" · ")[0] == "Delivery"
     # Named by its stage, the place is the whole stage: its figures are the stage table's.
     delivery = next(r for r in context["heatmap"]["rows"] if r["stage"] == "delivery")
@@ -402,7 +499,8 @@ def test_drivers_chart_shows_impact_with_intervals() -> None:
     assert drivers["metric"] == "NPS"
     themes, cells = drivers["groups"]
     assert [i["label"] for i in themes["items"]] == ["payment failure", "late delivery"]
-    assert themes["items"][0]["text"] == "+12.5 (+8.0 to +17.0)"
+    assert (themes["items"][0]["impact"], themes["items"][0]["low"],
+            themes["items"][0]["high"]) == (12.5, 8.0, 17.0)
     assert _plain(cells["items"][0]["label"]).startswith("Purchase")
     html, _ = render_report(run)
     assert "+12.5 (+8.0 to +17.0)" in html and "<line" in html
@@ -474,19 +572,17 @@ def test_breakdowns_by_channel_language_and_segment_columns() -> None:
         del group["nps"]
     breakdowns = _context(run)["breakdowns"]
     assert {r["value"]: r["kpis"]["nps"] for r in breakdowns["Language"]}["Persian"] == \
-        "+42 (n=9)"
-    assert {r["kpis"]["nps"] for r in breakdowns["Customer tier"]} == {"—"}
+        {"value": 42.0, "n": 9}
+    assert [r["kpis"]["nps"] for r in breakdowns["Customer tier"]] == [None, None]
+    assert '<td class="num">+42 (n=9)</td>' in render_report(run)[0]
     # Source and question are broken down too once there is more than one.
     run = synthetic_run()
     for record in run.records[::2]:
         record["question"] = "q2"
-    people, _ = respondents(run.records, run.segments)
-    run.kpis = kpi_document(people, {}, 1, period_grid(run.records), run.records,
-                            pain_rows_of(run.segments))
-    questions = {r["value"]: r for r in _context(run)["breakdowns"]["Question"]}
+    questions = {r["value"]: r for r in _context(restage(run))["breakdowns"]["Question"]}
     assert {v: r["count"] for v, r in questions.items()} == {"q1": 70, "q2": 70}
     assert questions["q2"]["kpis"]["nps"] == next(
-        f"{row['nps']['value']:+.0f} (n={row['nps']['n']})"
+        {"value": row["nps"]["value"], "n": row["nps"]["n"]}
         for row in run.kpis["by"]["question"] if row["key"] == "q2")
 
 
@@ -509,7 +605,21 @@ def test_breakdowns_read_the_answer_figures_of_kpis_json_groups() -> None:
     rows = _context(run)["breakdowns"]["Channel"]
     assert len(rows) == MAX_BREAKDOWN_ROWS
     assert rows[-1]["value"] == "3 others" and rows[-1]["count"] == 6 + 5 + 4
-    assert rows[-1]["negative_share"] is None and rows[-1]["kpis"]["nps"] == "—"
+    assert rows[-1]["negative_share"] is None and rows[-1]["kpis"]["nps"] is None
+    # With kpis.json's `others` (the drivers stage folds the same groups), the row shows
+    # their figures together, each answer and respondent once.
+    run = synthetic_run()
+    for k, record in enumerate(run.records):
+        record["channel"] = f"c{k % (MAX_BREAKDOWN_ROWS + 2):02d}"
+    restage(run)
+    others = run.kpis["others"]["channel"]
+    rows = _context(run)["breakdowns"]["Channel"]
+    assert len(rows) == MAX_BREAKDOWN_ROWS and rows[-1]["value"] == "3 others"
+    assert rows[-1]["count"] == others["analysed"] == sum(
+        g["analysed"] for g in run.kpis["by"]["channel"] if g["key"] in others["keys"])
+    assert rows[-1]["negative_share"] == others["negative_share"] is not None
+    assert rows[-1]["kpis"]["nps"] == {"value": others["nps"]["value"],
+                                       "n": others["nps"]["n"]}
     # A kpis.json from before the groups carried the figures: no breakdowns, a note why.
     run = synthetic_run()
     for groups in run.kpis["by"].values():
@@ -577,11 +687,11 @@ def test_a_praise_theme_with_a_few_complaints_is_not_what_hurts_most() -> None:
         "metric": "nps", "n": 60, "share": 0.4, "score_group": 30.0, "score_rest": -20.0,
         "impact": 20.0, "impact_low": 15.0, "impact_high": 25.0, "regression_impact": 18.0,
         "supported": True, "rank": 1}]
-    assert "product quality" not in [p["label"] for p in _context(run)["top_pains"]]
+    assert "product quality" not in [p["label"] for p in _context(restage(run))["top_pains"]]
     # Once complaints are most of the theme, it is one.
     for segment in quality[: len(quality) // 2 + 1]:
         segment["is_pain_point"], segment["severity"] = True, 0.5
-    assert _context(run)["top_pains"][0]["label"] == "product quality"
+    assert _context(restage(run))["top_pains"][0]["label"] == "product quality"
 
 
 def test_html_and_markdown_agree_on_the_headline_numbers() -> None:
@@ -590,12 +700,15 @@ def test_html_and_markdown_agree_on_the_headline_numbers() -> None:
     html, markdown = render_report(run)
     for pain in context["top_pains"]:
         line = next(x for x in markdown.splitlines() if f"**{pain['name']}**" in x)
-        assert f"{pain['customers']} customers ({pain['share']} of customers analysed)" in line
+        assert f"{pain['customers']} customers ({pain['share']:.1f}% of customers analysed)" \
+            in line
         # Both render the same sentence (#17).
         assert str(markupsafe.escape(pain["sentence"])) in html
     for kpi in context["kpis"]:
-        assert f"| {kpi['label']} | {kpi['text']} ({kpi['interval']})" in markdown
-        assert f'<div class="value">{kpi["text"]}</div>' in html
+        text = kpi_text(kpi["name"], kpi["value"])
+        interval = kpi_interval(kpi["name"], kpi["low"], kpi["high"])
+        assert f"| {kpi['label']} | {text} ({interval})" in markdown
+        assert f'<div class="value">{text}</div>' in html
 
 
 def test_comparison_with_a_previous_run() -> None:
@@ -643,7 +756,7 @@ def test_without_themes_the_hottest_linked_journey_cells_are_the_top_pain_points
     run.themes, run.drivers = None, None
     for segment in run.segments:
         segment["theme_id"] = segment["theme_label"] = None
-    pains = _context(run)["top_pains"]
+    pains = _context(restage(run))["top_pains"]
     assert [_plain(p["label"]).split(" · ")[0] for p in pains] == [
         "Problems at Delivery", "Problems at Purchase", "Problems at Customer support"]
     assert pains[0]["customers"] == 36 and pains[0]["quote"]["text"]

@@ -692,6 +692,11 @@ def test_component_adds_both_views_and_state_to_the_run() -> None:
     for row in tables.outputs["themes"].rows:
         rows = {s["row_id"] for s in segments if s["theme_id"] == row["theme_id"]}
         assert (row["records"], row["respondents"]) == (len(rows), len({r // 2 for r in rows}))
+        # The theme's pain points in the figures the report shows (it counts none itself).
+        pains = {s["row_id"] for s in segments
+                 if s["theme_id"] == row["theme_id"] and s["is_pain_point"]}
+        assert row["pain_respondents"] == len({r // 2 for r in pains})
+        assert row["mean_severity"] == (0.0 if pains else None)
     assert all(s["theme_id"] is not None and s["theme_label"] for s in segments)
     assert records[0]["themes"] == sorted({segments[0]["theme_id"], segments[1]["theme_id"]})
     pain_ids = {s["pain_theme_id"] for s in segments if s["is_pain_point"]}

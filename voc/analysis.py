@@ -39,7 +39,7 @@ from voc.io.writers import (
     write_json,
     write_parquet,
 )
-from voc.pipeline.base import RunState
+from voc.pipeline.base import Record, RunState, Segment
 from voc.pipeline.config import load_config
 from voc.pipeline.executor import default_workers, execute, make_executor
 from voc.pipeline.resources import english_pipeline
@@ -160,17 +160,25 @@ def read_records(
 
 
 def _counts(tables: RunState, inputs: list[dict[str, Any]]) -> dict[str, Any]:
-    by_status = Counter(r["status"] for r in tables.records)
     return {
         "rows_in": sum(i["rows"] for i in inputs),
         "records_in": sum(i["records"] for i in inputs),
-        "records_out": len(tables.records),
-        "segments": len(tables.segments),
+        **output_counts(tables.records, tables.segments),
+    }
+
+
+def output_counts(records: Sequence[Record], segments: Sequence[Segment]
+                  ) -> dict[str, Any]:
+    """run.json's counts of the written answers (the report's volume, statuses and
+    languages read them)."""
+    by_status = Counter(r["status"] for r in records)
+    return {
+        "records_out": len(records),
+        "segments": len(segments),
         "by_status": {s: by_status.get(s, 0) for s in STATUSES},
-        "by_lang": dict(sorted(Counter(r.get("lang") or "unknown"
-                                       for r in tables.records).items())),
-        "finglish": sum(bool(r.get("finglish")) for r in tables.records),
-        "by_question": dict(Counter(r["question"] for r in tables.records)),
+        "by_lang": dict(sorted(Counter(r.get("lang") or "unknown" for r in records).items())),
+        "finglish": sum(bool(r.get("finglish")) for r in records),
+        "by_question": dict(Counter(r["question"] for r in records)),
     }
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pyarrow as pa
 
+from voc.heads.labels import EMOTION_LABELS
 from voc.io.columns import meta_of, segment_columns
 from voc.io.records import ANALYZED_STATUSES
 from voc.journey.linking import UNASSIGNED
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
     from voc.pipeline.resources import Resources
 
 DRIVER_METRICS = ("nps", "csat")
+# The most rows a breakdown shows: past it, the smallest groups are one "N others" row,
+# whose figures kpis.json's `others` carries (the report folds the same groups).
+BREAKDOWN_ROWS = 15
 
 # DIR/pain_points.parquet: one row per pain-point segment, with what a CX team filters on.
 PAIN_POINTS_SCHEMA = pa.schema([
@@ -82,6 +86,23 @@ JOURNEY_SCHEMA = pa.schema([
     ("nps_low", pa.float64()),
     ("nps_high", pa.float64()),
     ("nps_n", pa.int64()),
+    # What the report's journey sections show, so it groups no segments itself (issue 18).
+    # Distinct respondents (voc.kpi.scores.respondent_key) with a segment in the cell, and
+    # with a pain point in it: the report's "customers".
+    ("respondents", pa.int64()),
+    ("pain_respondents", pa.int64()),
+    ("severity_sum", pa.float64()),  # sum of the pain points' severities (the heat weight)
+    # Segments per emotion label (an emotionless segment in none): shares per stage add up.
+    ("emotion_counts", pa.struct([(label, pa.int64()) for label in EMOTION_LABELS])),
+    # The theme labels of the cell's pain points, most frequent first (ties: first seen),
+    # and how many pain points carry each.
+    ("pain_themes", pa.list_(pa.string())),
+    ("pain_theme_counts", pa.list_(pa.int64())),
+    # The most severe pain point (the first of equals, preferring one of 12+ characters):
+    # its text (redacted as the segments are), language and severity.
+    ("worst_pain", pa.string()),
+    ("worst_pain_lang", pa.string()),
+    ("worst_severity", pa.float64()),
 ])
 
 # DIR/drivers.parquet: key drivers of a score, one row per group (a theme, or a stage x
@@ -117,16 +138,19 @@ DRIVERS_SCHEMA = pa.schema([
 KPIS_DOCUMENT_DOC = """DIR/kpis.json (written by the drivers component):
 
 {
-  "overall": {"records": 120, "nps": KPI, "csat": KPI, "ces": KPI, **ANSWERS},
+  "overall": {"records": 120, "nps": KPI, "csat": KPI, "ces": KPI, **ANSWERS, **MIX},
   "by": {
     "theme":      [{"key": "3", "label": "delivery delays", "records": 40,
-                    "nps": KPI, "csat": KPI, "ces": KPI, **ANSWERS}, ...],
+                    "nps": KPI, "csat": KPI, "ces": KPI, **ANSWERS,
+                    "pain_respondents": 25}, ...],
     "stage":      [{"key": "delivery", "label": "Delivery", ...}, ...],
     "touchpoint": [...], "channel": [...], "lang": [...], "source": [...],
     "question": [...],
     "meta.<column>": [...]       # one per column of `meta` with few distinct values
   },
   "min_support": 10,
+  "others": {"channel": {"keys": ["kiosk", ...], "records": 9, "nps": KPI, "csat": KPI,
+                         "ces": KPI, **ANSWERS}},  # only dimensions with > 15 groups
   "periods": {"unit": "month",   # or "week": voc.kpi.periods, the run's one period grid
               "rows": [{"period": "2026-07", "records": 29, "nps": KPI, "csat": KPI,
                         "ces": KPI, **ANSWERS}, ...]}  # every period with a dated record
@@ -151,6 +175,21 @@ ANSWERS = {"analysed": 52, "mean_sentiment": -0.125, "negative_share": 40.4,
 respondents: `analysed` counts them, `mean_sentiment` is their mean sentiment_score (-1..1),
 `negative_share` the percent negative or mixed, `pain_share` the percent with a pain-point
 segment (null when the run detected no pain points); null when no answer was analysed.
+In theme, stage and touchpoint, `pain_respondents` counts the group's respondents with a
+pain-point segment in that group (null when the run detected no pain points).
+
+In `others`, a dimension of `by` with more than BREAKDOWN_ROWS (15) groups with analysed
+answers has its groups after the 14 largest (by `analysed`, then key: the report's order)
+together, as the report's "N others" row shows them: KPIs over the respondents of any of
+them, ANSWERS over the answers with any of their keys, each respondent and answer once.
+
+MIX = {"analysed_respondents": 95, "pain_respondents": 60,
+"sentiments": {"negative": 30, "positive": 15, ...}, "emotions": {"anger": 12, ...},
+"segments": 210, "unthemed_segments": 31} (voc.kpi.component.answer_mix), in `overall`
+only: the respondents with an analysed answer and with a pain point (null when the run
+detected no pain points), the analysed answers per sentiment and per emotion label (most
+frequent first; an answer without one in none), the run's segments and those without a
+theme. The answers' count per language and status are run.json's `counts`.
 """
 _NON_EMOTIONS = {"neutral", None}
 
@@ -169,6 +208,9 @@ class Respondent:
     stages: set[str] = field(default_factory=set)
     touchpoints: set[str] = field(default_factory=set)
     cells: set[tuple[str, str]] = field(default_factory=set)
+    # The themes and stage x touchpoint cells of their pain-point segments.
+    pain_themes: set[str] = field(default_factory=set)
+    pain_cells: set[tuple[str, str]] = field(default_factory=set)
     # The row id of the respondent's first answer: its date places them in a period.
     first_row: int | None = None
 
@@ -202,6 +244,10 @@ def respondents(records: Sequence[Record], segments: Sequence[Segment]
         person.stages.add(stage)
         person.touchpoints.add(touchpoint)
         person.cells.add((stage, touchpoint))
+        if segment.get("is_pain_point"):
+            person.pain_cells.add((stage, touchpoint))
+            if segment.get("theme_id") is not None:
+                person.pain_themes.add(str(segment["theme_id"]))
     return people, of_row
 
 
@@ -213,10 +259,13 @@ def kpis(people: Sequence[Respondent]) -> dict[str, Any]:
 def _breakdown(people: Sequence[Respondent], keys: Callable[[Respondent], Iterable[str]],
                labels: Mapping[str, str],
                answers: Callable[[Record], Iterable[str | None]] | None = None,
-               records: Sequence[Record] = (), pain_rows: set[int] | None = None
+               records: Sequence[Record] = (), pain_rows: set[int] | None = None,
+               pains: Callable[[Respondent], set[str]] | None = None
                ) -> list[dict[str, Any]]:
     """One row per group key: its respondents' KPIs and, with `answers` (an answer's
     group keys) and `records`, the answer_figures of the analysed answers with that key.
+    With `pains` (a respondent's group keys of their pain points) and pain points
+    detected, `pain_respondents`: the group's respondents with a pain point in it.
     An answer key None (the answer has no value) makes a group with key null: the
     answers, and the respondents, without a value (the report's "—" row)."""
     groups: dict[str | None, list[Respondent]] = {}
@@ -233,10 +282,34 @@ def _breakdown(people: Sequence[Respondent], keys: Callable[[Respondent], Iterab
     rows = [{"key": key, "label": "—" if key is None else labels.get(key, key),
              "records": len(members), **kpis(members),
              **(answer_figures(answered.get(key, ()), pain_rows)
-                if answers is not None and records else {})}
+                if answers is not None and records else {}),
+             **({"pain_respondents": None if pain_rows is None
+                 else sum(key in pains(p) for p in members)} if pains is not None else {})}
             for key, members in groups.items()]
     return sorted(rows, key=lambda row: (row["key"] is None, -row["records"],
                                          row["key"] or ""))
+
+
+def _folded(people: Sequence[Respondent], keys: Callable[[Respondent], Iterable[str]],
+            answers: Callable[[Record], Iterable[str | None]], records: Sequence[Record],
+            pain_rows: set[int] | None, rows: Sequence[Mapping[str, Any]]
+            ) -> dict[str, Any] | None:
+    """Past BREAKDOWN_ROWS groups with analysed answers, the groups after the largest
+    BREAKDOWN_ROWS - 1 (by analysed answers, then key: the report's order) together, as
+    the report's "N others" row shows them: their KPIs over the respondents of any of
+    them and the answer_figures of the answers with any of their keys, each respondent
+    and answer once. None when a dimension has no more groups than that."""
+    ranked = sorted((row for row in rows if row.get("analysed")),
+                    key=lambda row: (-row["analysed"], str(row.get("key"))))
+    if len(ranked) <= BREAKDOWN_ROWS:
+        return None
+    folded = [row["key"] for row in ranked[BREAKDOWN_ROWS - 1:]]
+    chosen = set(folded)
+    members = [p for p in people
+               if chosen & set(keys(p)) or (None in chosen and not list(keys(p)))]
+    found = [r for r in records if chosen & set(answers(r))]
+    return {"keys": folded, "records": len(members), **kpis(members),
+            **answer_figures(found, pain_rows)}
 
 
 def _meta_key(column: str) -> Callable[[Record], list[str | None]]:
@@ -293,6 +366,28 @@ def answer_figures(records: Iterable[Record], pain_rows: set[int] | None
     }
 
 
+def answer_mix(records: Sequence[Record], segments: Sequence[Segment],
+               pain_rows: set[int] | None) -> dict[str, Any]:
+    """The run's answers in counts, for `overall` (the report's volume and mixes): the
+    respondents with an analysed answer and with a pain point (null when pain points
+    were not detected), the analysed answers per sentiment and per emotion (most frequent
+    first, ties in answer order; answers without one in none), the segments and those
+    without a theme."""
+    analysed = [r for r in records if r.get("status") in ANALYZED_STATUSES]
+    who = {r["row_id"]: respondent_key(r) for r in records}
+    return {
+        "analysed_respondents": len({who[r["row_id"]] for r in analysed}),
+        "pain_respondents": None if pain_rows is None
+        else len({who.get(row, row) for row in pain_rows}),
+        "sentiments": dict(Counter(r["sentiment"] for r in analysed
+                                   if r.get("sentiment") is not None).most_common()),
+        "emotions": dict(Counter(r["emotion"] for r in analysed
+                                 if r.get("emotion") is not None).most_common()),
+        "segments": len(segments),
+        "unthemed_segments": sum(s.get("theme_id") is None for s in segments),
+    }
+
+
 def period_kpis(people: Sequence[Respondent], grid: PeriodGrid,
                 records: Sequence[Record] = (), pain_rows: set[int] | None = None
                 ) -> dict[str, Any]:
@@ -341,30 +436,40 @@ def kpi_document(people: Sequence[Respondent], labels: Mapping[str, Mapping[str,
     def segment_keys(keys: Mapping[int, set[str]]) -> Callable[[Record], Iterable[str]]:
         return lambda record: keys.get(record["row_id"], ())
 
-    by: dict[str, list[dict[str, Any]]] = {
-        "theme": _breakdown(people, lambda p: p.themes, labels.get("theme", {}),
-                            segment_keys(themes), linked, pain_rows),
-        "stage": _breakdown(people, lambda p: p.stages, labels.get("stage", {}),
-                            segment_keys(stages), linked, pain_rows),
-        "touchpoint": _breakdown(people, lambda p: p.touchpoints,
-                                 labels.get("touchpoint", {}),
-                                 segment_keys(touchpoints), linked, pain_rows),
-        "channel": _breakdown(people, lambda p: [p.channel] if p.channel else [], {},
-                              lambda r: _value(r.get("channel")), records, pain_rows),
-        "lang": _breakdown(people, lambda p: p.langs, {},
-                           lambda r: _value(r.get("lang")), records, pain_rows),
-        "source": _breakdown(people, lambda p: [p.source] if p.source else [], {},
-                             lambda r: _value(r.get("source")), records, pain_rows),
-        "question": _breakdown(people, lambda p: p.questions, {},
-                               lambda r: _value(r.get("question")), records, pain_rows),
-    }
+    by: dict[str, list[dict[str, Any]]] = {}
+    others: dict[str, dict[str, Any]] = {}
+
+    def add(dimension: str, keys: Callable[[Respondent], Iterable[str]],
+            dimension_labels: Mapping[str, str],
+            answers: Callable[[Record], Iterable[str | None]], answered: Sequence[Record],
+            pains: Callable[[Respondent], set[str]] | None = None) -> None:
+        by[dimension] = _breakdown(people, keys, dimension_labels, answers, answered,
+                                   pain_rows, pains)
+        folded = _folded(people, keys, answers, answered, pain_rows, by[dimension])
+        if folded is not None:
+            others[dimension] = folded
+
+    add("theme", lambda p: p.themes, labels.get("theme", {}), segment_keys(themes), linked,
+        lambda p: p.pain_themes)
+    add("stage", lambda p: p.stages, labels.get("stage", {}), segment_keys(stages), linked,
+        lambda p: {stage for stage, _ in p.pain_cells})
+    add("touchpoint", lambda p: p.touchpoints, labels.get("touchpoint", {}),
+        segment_keys(touchpoints), linked,
+        lambda p: {touchpoint for _, touchpoint in p.pain_cells})
+    add("channel", lambda p: [p.channel] if p.channel else [], {},
+        lambda r: _value(r.get("channel")), records)
+    add("lang", lambda p: p.langs, {}, lambda r: _value(r.get("lang")), records)
+    add("source", lambda p: [p.source] if p.source else [], {},
+        lambda r: _value(r.get("source")), records)
+    add("question", lambda p: p.questions, {}, lambda r: _value(r.get("question")), records)
     for column in segment_columns([p.meta for p in people]):
         # Keys are shown (kpis.json, dashboards): personal data inside a value is replaced.
-        by[f"meta.{column}"] = _breakdown(people, _meta_values(column), {},
-                                          _meta_key(column), records, pain_rows)
+        add(f"meta.{column}", _meta_values(column), {}, _meta_key(column), records)
     overall = {"records": len(people), **kpis(people),
-               **(answer_figures(records, pain_rows) if records else {})}
-    document: dict[str, Any] = {"overall": overall, "by": by, "min_support": min_support}
+               **(answer_figures(records, pain_rows) if records else {}),
+               **(answer_mix(records, segments or (), pain_rows) if records else {})}
+    document: dict[str, Any] = {"overall": overall, "by": by, "min_support": min_support,
+                                "others": others}
     if grid is not None:
         document["periods"] = period_kpis(people, grid, records, pain_rows)
     return document
@@ -422,6 +527,24 @@ def dominant_emotion(emotions: Iterable[str | None]) -> str:
     return counts.most_common(1)[0][0] if counts else "neutral"
 
 
+def _pain_themes(pains: Sequence[Segment]) -> dict[str, list[Any]]:
+    """The theme labels of pain points, most frequent first (ties: first seen)."""
+    counts = Counter(s["theme_label"] for s in pains if s.get("theme_label"))
+    ranked = counts.most_common()
+    return {"pain_themes": [label for label, _ in ranked],
+            "pain_theme_counts": [count for _, count in ranked]}
+
+
+def _worst_pain(pains: Sequence[Segment]) -> dict[str, Any]:
+    """The most severe pain point, the first of equals, preferring 12+ characters (a
+    readable quote)."""
+    if not pains:
+        return {"worst_pain": None, "worst_pain_lang": None, "worst_severity": None}
+    worst = max(pains, key=lambda s: (s.get("severity") or 0, len(s["text"]) >= 12))
+    return {"worst_pain": worst["text"], "worst_pain_lang": worst.get("lang"),
+            "worst_severity": worst.get("severity") or 0.0}
+
+
 def journey_matrix(segments: Sequence[Segment], people: Sequence[Respondent],
                    of_row: Mapping[int, int], journey: JourneyMap | None
                    ) -> list[dict[str, Any]]:
@@ -452,6 +575,12 @@ def journey_matrix(segments: Sequence[Segment], people: Sequence[Respondent],
             "dominant_emotion": dominant_emotion(s.get("emotion") for s in members),
             "nps": score.value, "nps_low": score.low, "nps_high": score.high,
             "nps_n": score.n,
+            "respondents": len(who),
+            "pain_respondents": len({of_row[s["row_id"]] for s in pains}),
+            "severity_sum": round(sum(s.get("severity") or 0.0 for s in pains), 6),
+            "emotion_counts": {label: sum(s.get("emotion") == label for s in members)
+                               for label in EMOTION_LABELS},
+            **_pain_themes(pains), **_worst_pain(pains),
         })
     last = len(stage_order) + len(touch_order) + 1
     return sorted(rows, key=lambda r: (stage_order.get(r["journey_stage"], last),
@@ -504,7 +633,7 @@ class DriversComponent:
         requires=record_fields("row_id", "source", "source_row", *KPI_FUNCTIONS),
         # Without segments it still gives the KPIs (every record `unassigned`).
         optional=(*record_fields("id", "date", "channel", "meta", "lang", "question",
-                                 "status", "sentiment", "sentiment_score"),
+                                 "status", "sentiment", "sentiment_score", "emotion"),
                   *segment_fields("row_id", "text", "segment_id", "lang", "theme_id",
                                   "theme_label", "journey_stage", "touchpoint",
                                   "is_pain_point", "severity", "effort", "pain_cues",

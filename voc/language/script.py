@@ -21,3 +21,11 @@ _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufe
 def has_persian_letter(text: str) -> bool:
     """True when `text` holds at least one character of the Arabic-script ranges above."""
     return _ARABIC_SCRIPT.search(text) is not None
+
+
+def first_persian_script(text: str) -> int | None:
+    """The index of the first Arabic-script character of `text` (presentation forms
+    included), None when it has none: which script a mixed text starts in, for its
+    direction."""
+    found = _ARABIC_SCRIPT.search(text)
+    return found.start() if found else None

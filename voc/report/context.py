@@ -1,10 +1,15 @@
-"""The numbers a report shows, computed from a finished run's files (no model needed).
+"""The numbers a report shows, read from a finished run's files (no model needed).
 
-Everything here is a pure function of a `RunData`, so the HTML and Markdown reports show
-the same figures (both print the strings made here, or format the numbers kept here the
-same way; a figure is never printed and parsed back) and `voc report` can re-render any
-past run. A section whose inputs the run lacks (no themes stage, no scores, no dates) is
-left out, and `notes` says why, so a reader never mistakes "not measured" for "zero".
+Everything here is a pure function of a `RunData`, and a view over it: the figures are
+the run's own (run.json's counts, kpis.json, themes.parquet, journey.parquet,
+drivers.parquet), chosen and ordered here, never counted from records or segments
+(issue 18); only the quotes are picked from the segments. Numbers stay numbers: the
+templates (and the sentences of templates/sentences.j2) print them, with the filters of
+voc.report.environment, so the HTML and Markdown reports show the same figures and a
+figure is never printed and parsed back. `voc report` re-renders any past run whose
+files carry these figures. A section whose inputs the run lacks (no themes stage, no
+scores, no dates) is left out, and `notes` says why, so a reader never mistakes "not
+measured" for "zero".
 """
 
 from __future__ import annotations
@@ -13,21 +18,18 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from voc.io.columns import meta_of, segment_columns
 from voc.io.records import ANALYZED_STATUSES
-from voc.kpi.scores import KPI_FUNCTIONS, per_respondent, respondent_key
+from voc.kpi.component import BREAKDOWN_ROWS
+from voc.kpi.scores import KPI_FUNCTIONS
 from voc.privacy.pii import PII_KIND_DESCRIPTIONS, PII_KINDS
 from voc.report import journey as journey_section
 from voc.report import themes as theme_section
 from voc.report.data import RunData
+from voc.report.environment import sentences
 from voc.report.stats import (
-    customer_count,
+    count_table,
     isolate,
-    kpi_display,
-    kpi_text,
-    respondents_of,
     script_lang,
-    share_table,
     shorten,
 )
 
@@ -36,7 +38,7 @@ SENTIMENT_ORDER = theme_section.SENTIMENT_ORDER
 EMOTION_ORDER = journey_section.EMOTION_ORDER
 LANGUAGE_NAMES = {"fa": "Persian", "en": "English", "mixed": "Mixed", "other": "Other"}
 QUOTES_PER_LIST = 5
-MAX_BREAKDOWN_ROWS = 15
+MAX_BREAKDOWN_ROWS = BREAKDOWN_ROWS  # kpis.json's `others` holds the folded groups
 MAX_DRIVERS = 10
 
 
@@ -100,32 +102,36 @@ def _negative_share(rows: Sequence[Row]) -> float | None:
     return sum(row["share"] for row in rows if row["key"] in ("negative", "mixed"))
 
 
-def _meta_columns(records: Sequence[Row]) -> list[str]:
-    """Segment columns kept in `meta` (e.g. customer_tier), sorted: chosen by the same
-    rule as the kpis.json breakdowns, per respondent (input row)."""
-    return sorted(segment_columns(list(per_respondent(records, meta_of).values())))
+def _analysed_keys(groups: Sequence[Row] | None) -> set[Any]:
+    """The keys of a kpis.json dimension's groups with analysed answers (null included:
+    answers without a value)."""
+    return {group.get("key") for group in groups or () if group.get("analysed")}
 
 
-def _group_kpis(row: Row | None) -> dict[str, str]:
-    """A kpis.json group's KPIs as the breakdown table prints them, "—" where not measured."""
-    texts = {}
+def _group_kpis(row: Row | None) -> dict[str, dict[str, Any] | None]:
+    """A kpis.json group's KPIs as numbers (value, n), None where not measured: the
+    template prints them (the `kpi` filter) with n beside."""
+    found: dict[str, dict[str, Any] | None] = {}
     for name in KPI_FUNCTIONS:
         kpi = (row or {}).get(name)
-        texts[name] = (f"{kpi_text(name, kpi['value'])} (n={kpi['n']})"
+        found[name] = ({"value": kpi["value"], "n": kpi["n"]}
                        if isinstance(kpi, dict) and kpi.get("n")
-                       and kpi.get("value") is not None else "—")
-    return texts
+                       and kpi.get("value") is not None else None)
+    return found
 
 
-def _breakdown(groups: Sequence[Row], labels: Mapping[str, str]) -> list[dict[str, Any]]:
+def _breakdown(groups: Sequence[Row], labels: Mapping[str, str], others: Row | None = None
+               ) -> list[dict[str, Any]]:
     """One row per kpis.json group of a dimension with analysed answers, largest first,
     read, not counted (voc.kpi.component): the analysed answers with the group's key and
     their sentiment and pain (answer_figures), and the KPIs of every respondent of the
     group with a score, analysed or not, as the headline figures. The group with key null
     is the answers without a value ("—"). Past MAX_BREAKDOWN_ROWS the smallest groups are
-    merged into one "N others" row: its count is the sum of theirs, and it has no
-    figures (they are the groups' own, not to be averaged here). A kpis.json from before
-    the groups carried answer figures gives no rows (notes say to re-run)."""
+    merged into one "N others" row: its figures are kpis.json's `others` for the
+    dimension, the same groups together (each respondent and answer once); a kpis.json
+    without it (older) gives the row the sum of the groups' counts and no figures (they
+    are the groups' own, not to be averaged here). A kpis.json from before the groups
+    carried answer figures gives no rows (notes say to re-run)."""
     if any("analysed" not in group for group in groups):
         return []
     ranked = sorted((group for group in groups if group.get("analysed")),
@@ -143,11 +149,17 @@ def _breakdown(groups: Sequence[Row], labels: Mapping[str, str]) -> list[dict[st
         "kpis": _group_kpis(group),
     } for group in ranked]
     if len(rows) > MAX_BREAKDOWN_ROWS:
-        rest = rows[MAX_BREAKDOWN_ROWS - 1:]
+        rest = ranked[MAX_BREAKDOWN_ROWS - 1:]
+        merged = others if others is not None and [g.get("key") for g in rest] == list(
+            others.get("keys") or ()) else None
         rows = [*rows[:MAX_BREAKDOWN_ROWS - 1], {
-            "value": f"{len(rest)} others", "count": sum(row["count"] for row in rest),
-            "mean_sentiment": None, "negative_share": None, "pain_share": None,
-            "kpis": _group_kpis(None)}]
+            "value": f"{len(rest)} others", "folded": True,
+            "count": merged["analysed"] if merged
+            else sum(group["analysed"] for group in rest),
+            "mean_sentiment": (merged or {}).get("mean_sentiment"),
+            "negative_share": (merged or {}).get("negative_share"),
+            "pain_share": (merged or {}).get("pain_share"),
+            "kpis": _group_kpis(merged)}]
     return rows
 
 
@@ -172,49 +184,26 @@ def _trend(kpis: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     return rows
 
 
-def _impact_text(impact: Row | None, metric: str | None) -> str | None:
-    if not impact or metric is None:
-        return None
-    text = f"{metric.upper()} impact {impact['impact']:+.1f} points"
-    if impact.get("impact_low") is not None and impact.get("impact_high") is not None:
-        text += f" (95% CI {impact['impact_low']:+.1f} to {impact['impact_high']:+.1f})"
-    return text
-
-
-def _impact_sentence(impact: Row | None, metric: str | None) -> str | None:
-    """What the driver impact means, as a product manager would repeat it: how much the
-    score would rise if these customers scored like everyone else (voc.kpi.drivers)."""
-    if not impact or metric is None or impact["impact"] <= 0:
-        return None
-    text = (f"Were they as satisfied as everyone else, {metric.upper()} would be "
-            f"{impact['impact']:.1f} points higher")
-    if impact.get("impact_low") is not None and impact.get("impact_high") is not None:
-        text += f" (95% CI {impact['impact_low']:+.1f} to {impact['impact_high']:+.1f})"
-    return text + "."
-
-
 def _pain_item(card: Mapping[str, Any], analysed: int, metric: str | None) -> dict[str, Any]:
-    """`analysed`: the respondents with an analysed answer, whom the share is of."""
+    """`analysed`: the respondents with an analysed answer, whom the share is of. The
+    sentences are sentences.j2's, a product manager forwards them as they are: who, how
+    many, where, which way, and what fixing it is worth (how much the score would rise
+    if these customers scored like everyone else, voc.kpi.drivers)."""
+    say = sentences()
     where = " / ".join(isolate(part) for part in (*card["stages"][:1], *card["touchpoints"][:1]))
     customers = card["pain_customers"]
     share = 100 * customers / analysed if analysed else 0.0
-    trend = {"rising": f"getting worse ({card['change']:+.1f} points in the latest period)",
-             "falling": f"easing ({card['change']:+.1f} points in the latest period)",
-             "stable": "steady", "not enough data": "trend unknown"}[card["direction"]]
-    course = {"rising": f"and it is {trend}", "falling": f"and it is {trend}",
-              "stable": "and it holds steady", "not enough data": ""}[card["direction"]]
-    impact = _impact_text(card["impact"], metric)
-    consequence = _impact_sentence(card["impact"], metric)
-    # Sentences a product manager forwards as they are: who, how many, where, which way,
-    # and what fixing it is worth.
-    sentence = (f"{customers} customer{'s' if customers != 1 else ''} ({share:.1f}% of "
-                f"customers analysed) report it"
-                + (f", mostly at {where}" if where else "")
-                + (f", {course}" if course else "") + "."
-                + (f" {consequence}" if consequence else ""))
+    trend = str(say.trend(card["direction"], card["change"]))
+    impact = card["impact"]
+    consequence = (str(say.impact_sentence(impact, metric))
+                   if impact and metric is not None and impact["impact"] > 0 else None)
+    sentence = str(say.pain_sentence(customers, share, where,
+                                     str(say.course(card["direction"], trend)), consequence))
     return {"label": card["label"], "name": card["name"], "customers": customers,
-            "share": f"{share:.1f}%", "where": where or "not linked to a stage",
-            "trend": trend, "severity": card["mean_severity"], "impact": impact,
+            "share": share, "where": where or "not linked to a stage",
+            "trend": trend, "severity": card["mean_severity"],
+            "impact": str(say.impact_text(impact, metric))
+            if impact and metric is not None else None,
             "sentence": sentence, "description": card.get("description"),
             "quote": card["quotes"][0] if card["quotes"] else None}
 
@@ -237,62 +226,60 @@ def _drivers(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
                 label = " / ".join(str(names[k].get(driver.get(c), driver.get(c)))
                                    for k, c in (("stages", "journey_stage"),
                                                 ("touchpoints", "touchpoint")))
-            low, high = driver.get("impact_low"), driver.get("impact_high")
-            interval = (f" ({low:+.1f} to {high:+.1f})"
-                        if low is not None and high is not None else "")
-            regression = driver.get("regression_impact")
+            # Numbers (None: not measured): the template prints them.
             items.append({
-                "label": label, "impact": driver["impact"], "low": low, "high": high,
-                "text": f"{driver['impact']:+.1f}{interval}",
-                "n": driver.get("n"),
-                "score_group": kpi_text(metric, driver.get("score_group")),
-                "score_rest": kpi_text(metric, driver.get("score_rest")),
-                "regression": f"{regression:+.1f}" if regression is not None else "—",
+                "label": label, "impact": driver["impact"], "low": driver.get("impact_low"),
+                "high": driver.get("impact_high"), "n": driver.get("n"),
+                "score_group": driver.get("score_group"),
+                "score_rest": driver.get("score_rest"),
+                "regression": driver.get("regression_impact"),
             })
         groups.append({"kind": kind, "title": title, "items": items})
     if not groups:
         return None
-    return {"metric": metric.upper(), "groups": groups}
+    return {"metric": metric.upper(), "name": metric, "groups": groups}
 
 
 def _changes(run: RunData, current: Mapping[str, Any], previous: RunData | None
              ) -> list[str]:
-    """Plain-language changes: against `--previous`, then the run's own changes.json."""
+    """Plain-language changes (sentences.j2): against `--previous`, then the run's own
+    changes.json."""
+    say = sentences()
     changes: list[tuple[float, str]] = []
     if previous is not None:
         before = {k["name"]: k for k in _overall_kpis(previous)}
         for kpi in current["kpis"]:
             old = before.get(kpi["name"])
             if old and old["value"] is not None and kpi["value"] is not None:
-                delta = kpi["value"] - old["value"]
-                changes.append((abs(delta), f"{kpi['name'].upper()} "
-                                            f"{kpi_text(kpi['name'], old['value'])} → "
-                                            f"{kpi['text']} ({delta:+.1f})"))
+                changes.append((abs(kpi["value"] - old["value"]),
+                                str(say.kpi_change(kpi["name"], old["value"], kpi["value"]))))
         # Each run's own figure from its kpis.json (voc.kpi.component.answer_figures),
         # not recounted from the previous run's records; a run without it has no line.
         old_share, new_share = (((r.kpis or {}).get("overall") or {}).get("negative_share")
                                 for r in (previous, run))
         if new_share is not None and old_share is not None:
-            delta = new_share - old_share
-            changes.append((abs(delta), f"answers with a complaint {old_share:.0f}% → "
-                                        f"{new_share:.0f}% ({delta:+.0f} points)"))
-        changes.append((0.0, f"volume {len(previous.records)} → {len(run.records)} answers"))
+            changes.append((abs(new_share - old_share),
+                            str(say.complaint_change(old_share, new_share))))
+        # Each run's answers as its run.json counts them.
+        volumes = [int((r.manifest.get("counts") or {}).get("records_out") or 0)
+                   for r in (previous, run)]
+        changes.append((0.0, str(say.volume_change(*volumes))))
     document = run.changes or {}
     for theme in document.get("emerging_themes") or ():
         share = (theme.get("current") or {}).get("share")
         status = "new theme" if theme.get("status") == "new" else "growing theme"
-        changes.append((50.0, f"{status}: {isolate(theme.get('label') or theme.get('key'))}"
-                              + (f" ({100 * share:.1f}% of segments)" if share else "")))
+        changes.append((50.0, str(say.theme_change(status, theme.get("label") or theme.get("key"),
+                                                   share))))
     for shift in document.get("shifts") or ():
         if shift.get("dimension") == "overall" or shift.get("change") is None:
             continue
         scale = 100 if shift.get("metric") == "sentiment" else 1
         changes.append((abs(shift["change"]) * scale,
-                        f"{shift.get('metric')} of {shift.get('dimension')} "
-                        f"{isolate(shift.get('label') or shift.get('key'))} {shift['change']:+.2f} "
-                        f"(significant, q={shift.get('q') or 0:.3f})"))
+                        str(say.shift_change(shift.get("metric"), shift.get("dimension"),
+                                             shift.get("label") or shift.get("key"),
+                                             shift["change"], shift.get("q") or 0))))
     for pain in document.get("new_pain_points") or ():
-        changes.append((40.0, f"new pain point at {isolate(pain.get('label') or pain.get('key'))}"))
+        changes.append((40.0, str(say.new_pain(pain.get("label") or pain.get("key")))))
     return [text for _, text in sorted(changes, key=lambda item: -item[0])]
 
 
@@ -300,7 +287,7 @@ def _overall_kpis(run: RunData) -> list[dict[str, Any]]:
     """The run's KPIs as kpis.json gives them (none without it: the report computes no
     KPI of its own; voc.report.data refuses a run that should have one and lacks it)."""
     overall = (run.kpis or {}).get("overall") or {}
-    return [kpi_display(overall[name]) for name in KPI_FUNCTIONS
+    return [{**overall[name], "name": name, "label": name.upper()} for name in KPI_FUNCTIONS
             if isinstance(overall.get(name), dict) and overall[name].get("n")
             and overall[name].get("value") is not None]
 
@@ -334,51 +321,57 @@ def _settings(config: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def build_context(run: RunData, previous: RunData | None = None) -> dict[str, Any]:
     """Everything the report templates render."""
-    records, segments, manifest = run.records, run.segments, run.manifest
-    analysed = [r for r in records if r["status"] in ANALYZED_STATUSES]
-    has_sentiment = any(r.get("sentiment") for r in analysed)
+    segments, manifest = run.segments, run.manifest
+    # Counted by the run, read here: run.json's counts (answers per status and language)
+    # and kpis.json's overall (respondents, the analysed answers' mixes, segments).
+    counts = manifest.get("counts") or {}
+    overall = (run.kpis or {}).get("overall") or {}
+    by_status = counts.get("by_status") or {}
+    analysed = sum(int(by_status.get(status) or 0) for status in ANALYZED_STATUSES)
     notes: dict[str, str] = {}
     names = journey_section.journey_names(run)
-    has_pain = journey_section.has_pain_points(run)
-    pain_rows = ({s["row_id"] for s in segments if s.get("is_pain_point")}
-                 if has_pain else None)
     # Customers are respondents (voc.kpi.scores.respondent_key), never answer rows.
-    who = respondents_of(records)
-    analysed_customers = customer_count((r["row_id"] for r in analysed), who)
-    pain_customers = customer_count(pain_rows, who) if pain_rows is not None else None
-    cards = theme_section.theme_cards(run, names, who)
+    analysed_customers = int(overall.get("analysed_respondents") or 0)
+    pain_customers = overall.get("pain_respondents")
+    cards = theme_section.theme_cards(run, names)
     metric = theme_section.driver_metric(run)
+    sentiment_mix = count_table(overall.get("sentiments") or {}, SENTIMENT_ORDER)
+    segment_count = int(counts.get("segments") or 0)
 
     context: dict[str, Any] = {
         "run_id": manifest.get("run_id"),
         "finished_at": manifest.get("finished_at"),
-        "volume": {"records": len(records), "analysed": len(analysed),
-                   "segments": len(segments),
-                   "respondents": len({respondent_key(r) for r in records}),
-                   "sources": sorted({r["source"] for r in records}),
+        "volume": {"records": int(counts.get("records_out") or 0), "analysed": analysed,
+                   "segments": segment_count,
+                   "respondents": int(overall.get("records") or 0),
+                   "sources": sorted(str(group["key"]) for group in
+                                     ((run.kpis or {}).get("by") or {}).get("source") or ()
+                                     if group.get("key") is not None),
                    "analysed_customers": analysed_customers,
                    "pain_customers": pain_customers,
-                   "pain_share": f"{100 * pain_customers / analysed_customers:.0f}%"
+                   "pain_share": 100 * pain_customers / analysed_customers
                    if pain_customers is not None and analysed_customers else None},
         "languages": [{**row, "name": LANGUAGE_NAMES.get(row["key"], row["key"])}
-                      for row in share_table(r["lang"] for r in records)],
-        "finglish": sum(bool(r.get("finglish")) for r in records),
-        "statuses": share_table(r["status"] for r in records),
+                      for row in count_table({k: v for k, v in
+                                              (counts.get("by_lang") or {}).items()
+                                              if k != "unknown"})],
+        "finglish": int(counts.get("finglish") or 0),
+        "statuses": count_table(by_status),
         "kpis": _overall_kpis(run),
-        "has_sentiment": has_sentiment,
-        "sentiment_mix": share_table((r.get("sentiment") for r in analysed), SENTIMENT_ORDER),
-        "emotion_mix": share_table((r.get("emotion") for r in analysed), EMOTION_ORDER),
+        "has_sentiment": bool(sentiment_mix),
+        "sentiment_mix": sentiment_mix,
+        "emotion_mix": count_table(overall.get("emotions") or {}, EMOTION_ORDER),
         "negative_quotes": _complaint_quotes(segments),
         "positive_quotes": _quotes(segments, "positive"),
         "themes": cards[:15],
         "themes_total": len(cards),
-        "unthemed_share": f"{100 * sum(s.get('theme_id') is None for s in segments)
-                                 / len(segments):.0f}%" if cards and segments else None,
+        "unthemed_share": 100 * int(overall.get("unthemed_segments") or 0) / segment_count
+        if cards and segment_count else None,
         "driver_metric": metric.upper() if metric else None,
         "top_pains": [_pain_item(c, analysed_customers, metric)
                       for c in theme_section.top_pain_points(cards)],
-        "heatmap": journey_section.heatmap(run, names, who),
-        "stage_path": journey_section.stage_path(run, names, who)
+        "heatmap": journey_section.heatmap(run, names),
+        "stage_path": journey_section.stage_path(run, names)
         if journey_section.has_journey(run) else [],
         "stage_emotions": journey_section.emotions_by_stage(run, names),
         "drivers": _drivers(run, names),
@@ -399,15 +392,17 @@ def build_context(run: RunData, previous: RunData | None = None) -> dict[str, An
     }
     # (title, kpis.json `by` dimension, how a key is shown): a dimension is broken down
     # where the analysed answers have more than one value of it.
+    kpi_groups = (run.kpis or {}).get("by") or {}
     breakdown_keys: list[tuple[str, str, Mapping[str, str]]] = [
         (name, key, LANGUAGE_NAMES if key == "lang" else {})
         for name, key in (("Channel", "channel"), ("Language", "lang"), ("Source", "source"),
                           ("Question", "question"))
-        if len({r.get(key) for r in analysed}) > 1]
-    breakdown_keys += [(column.replace("_", " ").capitalize(), f"meta.{column}", {})
-                       for column in _meta_columns(analysed)]
-    kpi_groups = (run.kpis or {}).get("by") or {}
-    tables = {name: _breakdown(kpi_groups.get(dimension) or (), labels)
+        if len(_analysed_keys(kpi_groups.get(key))) > 1]
+    breakdown_keys += [(dimension.removeprefix("meta.").replace("_", " ").capitalize(),
+                        dimension, {}) for dimension in sorted(kpi_groups)
+                       if dimension.startswith("meta.")]
+    folded = (run.kpis or {}).get("others") or {}
+    tables = {name: _breakdown(kpi_groups.get(dimension) or (), labels, folded.get(dimension))
               for name, dimension, labels in breakdown_keys}
     context["breakdowns"] = {name: rows for name, rows in tables.items() if rows}
     if not context["top_pains"] and context["heatmap"]:
@@ -426,10 +421,9 @@ def _hotspot_pains(heat: Mapping[str, Any], analysed: int) -> list[dict[str, Any
                    key=lambda item: -item[2]["weight"])[:3]
     return [{"label": f"Problems at {isolate(row['name'])} / {isolate(touchpoint)}",
              "name": f"Problems at {isolate(row['name'])} / {isolate(touchpoint)}",
-             "sentence": f"{cell['customers']} customers report problems here; trend needs "
-                         "themes.",
+             "sentence": str(sentences().hotspot_sentence(cell["customers"])),
              "customers": cell["customers"],
-             "share": f"{100 * cell['customers'] / analysed:.1f}%" if analysed else "—",
+             "share": 100 * cell["customers"] / analysed if analysed else None,
              "where": None, "trend": "trend needs themes", "severity": cell["severity"],
              "impact": None, "quote": cell["quote"]}
             for row, touchpoint, cell in cells]
@@ -444,15 +438,17 @@ def _notes(run: RunData, context: Mapping[str, Any], notes: dict[str, str]) -> d
         notes["pain"] = "This run has no pain-point detection (the journey stage did not run)."
     if not context["heatmap"]:
         notes["journey"] = ("No journey map links in this run (the journey stage did not run "
-                            "or found no pain points).")
+                            "or found no pain points, or the drivers stage, which writes "
+                            "journey.parquet, did not run).")
     if not context["stage_emotions"]:
         notes["emotions"] = "Emotions per journey stage need journey links and emotions."
     if not context["drivers"]:
         notes["drivers"] = ("No key-driver table in this run: drivers need an NPS or CSAT "
                             "score column and the drivers stage.")
     if run.kpis is None:
-        notes["kpis"] = ("No NPS, CSAT or CES in this run: the drivers stage writes them "
-                         "(kpis.json) and did not run.")
+        notes["kpis"] = ("No NPS, CSAT or CES in this run, nor the customer counts and "
+                         "sentiment mix: the drivers stage writes them (kpis.json) and did "
+                         "not run.")
     if any("analysed" not in group for groups in ((run.kpis or {}).get("by") or {}).values()
            for group in groups):
         notes["breakdowns"] = ("This run's kpis.json has no answer figures per group "
@@ -469,86 +465,55 @@ def _notes(run: RunData, context: Mapping[str, Any], notes: dict[str, str]) -> d
 
 
 def _takeaways(context: Mapping[str, Any]) -> dict[str, str]:
-    """One plain-language line per section."""
+    """One plain-language line per section: the figures each line is about are chosen
+    here, and sentences.j2 words them."""
+    say = sentences()
     volume = context["volume"]
-    languages = ", ".join(f"{row['name']} {row['share']:.0f}%" for row in context["languages"])
-    summary = f"{volume['analysed']} of {volume['records']} answers analysed ({languages})."
-    if volume["pain_customers"] is not None:
-        summary += (f" {volume['pain_customers']} customers ({volume['pain_share']}) "
-                    "reported a problem.")
-    elif (negative := _negative_share(context["sentiment_mix"])) is not None:
-        summary += f" {negative:.0f}% contain a complaint (negative or mixed)."
-    if context["top_pains"]:
-        top = context["top_pains"][0]
-        summary += f" What hurts most: {isolate(top['name'])} ({top['customers']} customers)."
     kpis = {k["name"]: k for k in context["kpis"]}
-    if "nps" in kpis:
-        summary += f" NPS {kpis['nps']['text']} ({kpis['nps']['interval']})."
-
-    takeaways = {"summary": summary}
+    takeaways = {"summary": str(say.summary(
+        volume, context["languages"], _negative_share(context["sentiment_mix"]),
+        context["top_pains"][0] if context["top_pains"] else None, kpis.get("nps")))}
     themes = context["themes"]
     if themes:
-        first = themes[0]
-        ranking = (f"ranked by impact on {context['driver_metric']}"
-                   if context["driver_metric"] else "ranked by size")
-        takeaways["themes"] = (f"{context['themes_total']} themes, {ranking}; "
-                               f"{isolate(first['label'])} leads with {first['customers']} "
-                               "customers "
-                               f"({first['negative_share']:.0f}% negative or mixed).")
-    heat = context["heatmap"]
-    if heat:
-        hottest = heat["hottest"]
-        takeaways["journey"] = (f"Pain concentrates at {isolate(hottest['place'])}: "
-                                f"{hottest['pain_points']} "
-                                f"pain points from {hottest['customers']} customers, mean "
-                                f"severity {hottest['severity']:.2f}; top issue: "
-                                f"{isolate(hottest['top'])}.")
+        takeaways["themes"] = str(say.themes(context["themes_total"],
+                                             context["driver_metric"], themes[0]))
+    if context["heatmap"]:
+        takeaways["journey"] = str(say.journey(context["heatmap"]["hottest"]))
     if context["drivers"]:
-        group = context["drivers"]["groups"][0]
-        top_driver = group["items"][0]
-        takeaways["drivers"] = (f"{isolate(top_driver['label'])} costs "
-                                f"{context['drivers']['metric']} "
-                                f"{top_driver['text']} points: the score would be that much "
-                                "higher if those customers scored like the rest.")
+        top_driver = context["drivers"]["groups"][0]["items"][0]
+        takeaways["drivers"] = str(say.drivers(top_driver, context["drivers"]["metric"]))
     if context["stage_emotions"]:
         angriest = max(context["stage_emotions"], key=lambda row: next(
             (e["share"] for e in row["emotions"] if e["key"] == "anger"), 0))
         anger = next((e["share"] for e in angriest["emotions"] if e["key"] == "anger"), 0)
-        takeaways["emotions"] = (f"Anger peaks at {isolate(angriest['name'])} ({anger:.0f}% "
-                                 "of what customers said about that stage).")
+        takeaways["emotions"] = str(say.emotions(angriest["name"], anger))
     trend = context["trend"]
     if len(trend) >= 2:
         first, last = trend[0], trend[-1]
-        line = f"{len(trend)} {context['period_unit']}s, {first['period']} to {last['period']}."
-        if first["mean_sentiment"] is not None and last["mean_sentiment"] is not None:
-            change = last["mean_sentiment"] - first["mean_sentiment"]
-            word = "better" if change > 0.05 else "worse" if change < -0.05 else "about the same"
-            line += f" Sentiment is {word} ({change:+.2f})."
+        change = (last["mean_sentiment"] - first["mean_sentiment"]
+                  if first["mean_sentiment"] is not None
+                  and last["mean_sentiment"] is not None else None)
+        word = (None if change is None else "better" if change > 0.05
+                else "worse" if change < -0.05 else "about the same")
         rising = context["moving_themes"]["rising"]
-        if rising:
-            line += (f" Rising: {isolate(rising[0]['label'])} "
-                     f"({rising[0]['change']:+.1f} points).")
-        takeaways["trends"] = line
+        takeaways["trends"] = str(say.trends(len(trend), context["period_unit"], first, last,
+                                             change, word, rising[0] if rising else None))
     if context["breakdowns"]:
-        takeaways["breakdowns"] = _breakdown_takeaway(context["breakdowns"])
+        takeaways["breakdowns"] = str(say.breakdowns(_most_negative(context["breakdowns"])))
     accuracy = [row["accuracy"] for row in context["head_accuracy"]
                 if row["task"] == "sentiment"]
-    method = "How far to trust these numbers: models, data counts and settings."
-    if accuracy:
-        method = (f"Sentiment is right {min(accuracy):.0%}–{max(accuracy):.0%} of the time on "
-                  "held-out data (lower on Persian); treat small differences with care.")
-    takeaways["method"] = method
+    takeaways["method"] = str(say.method(min(accuracy) if accuracy else None,
+                                         max(accuracy) if accuracy else None))
     return takeaways
 
 
-def _breakdown_takeaway(breakdowns: Mapping[str, Sequence[Row]]) -> str:
-    worst: tuple[float, str, str] | None = None
+def _most_negative(breakdowns: Mapping[str, Sequence[Row]]) -> dict[str, Any] | None:
+    """The group with the largest negative share among those of 20+ answers."""
+    worst: dict[str, Any] | None = None
     for name, rows in breakdowns.items():
         for row in rows:
             share = row["negative_share"]
-            if row["count"] >= 20 and share is not None and (worst is None or share > worst[0]):
-                worst = (share, name, row["value"])
-    if worst is None:
-        return "Where answers come from and how each group feels."
-    return (f"Most negative group: {worst[1].lower()} {isolate(worst[2])} "
-            f"({worst[0]:.0f}% negative or mixed, groups of 20+ answers).")
+            if row["count"] >= 20 and share is not None and not row.get("folded") and (
+                    worst is None or share > worst["share"]):
+                worst = {"share": share, "name": name, "value": row["value"]}
+    return worst

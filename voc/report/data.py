@@ -119,5 +119,28 @@ def load_run_data(run_dir: Path, manifest: dict[str, Any] | None = None) -> RunD
         # drivers stage ran wrote it, so its absence is a folder from before, or damaged.
         raise InputError(f"{run_dir} has no kpis.json, which the report reads its KPIs "
                          "from; re-run 'voc analyze' on this run's input to render it")
+    stale = stale_outputs(run)
+    if stale:
+        # The report reads these figures and counts none itself: a run written before the
+        # files carried them is re-run, as a run without kpis.json is.
+        raise InputError(f"{run_dir} was written by an older voc ({', '.join(stale)} "
+                         "lack the figures the report reads); re-run 'voc analyze' on "
+                         "this run's input to render it")
     run.head_metrics = _head_metrics(manifest, run_dir)
     return run
+
+
+def stale_outputs(run: RunData) -> list[str]:
+    """The run's files that lack what the report reads (written before they carried it):
+    run.json's counts, kpis.json's overall answer mix (voc.kpi.component.answer_mix),
+    journey.parquet's and themes.parquet's pain figures."""
+    stale = []
+    if not isinstance(run.manifest.get("counts"), dict):
+        stale.append("run.json")
+    if run.kpis is not None and "analysed_respondents" not in (run.kpis.get("overall") or {}):
+        stale.append("kpis.json")
+    for name in ("journey", "themes"):
+        rows = getattr(run, name)
+        if rows and any("pain_respondents" not in row for row in rows):
+            stale.append(f"{name}.parquet")
+    return stale

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from voc.errors import VocError
 from voc.report.data import RunData
-from voc.report.stats import (
-    UNASSIGNED,
-    customer_count,
-    isolate,
-    script_lang,
-    share_table,
-    shorten,
-)
+from voc.report.stats import UNASSIGNED, count_table, isolate, script_lang, shorten
 
 Row = Mapping[str, Any]
 EMOTION_ORDER = ("anger", "disgust", "fear", "sadness", "surprise", "joy", "neutral")
@@ -45,7 +38,9 @@ def _journey_map(run: RunData) -> Any:
 
 
 def journey_names(run: RunData) -> dict[str, Any]:
-    """Stage and touchpoint ids in journey order with display names (English · Persian)."""
+    """Stage and touchpoint ids in journey order with display names (English · Persian):
+    the journey map's, then those journey.parquet holds besides (every stage and
+    touchpoint a segment was linked to; ids not in the map shown with spaces)."""
     stages: dict[str, str] = {}
     touchpoints: dict[str, str] = {}
     journey_map = _journey_map(run)
@@ -55,15 +50,12 @@ def journey_names(run: RunData) -> dict[str, Any]:
         for item in journey_map.touchpoints:
             touchpoints[item.id] = _bilingual(item.name)
     for row in run.journey or ():  # journey.parquet is in journey-map order
-        stage, touchpoint = row.get("journey_stage"), row.get("touchpoint")
-        if stage not in UNASSIGNED:
-            stages.setdefault(stage, row.get("stage_name") or stage)
-        if touchpoint not in UNASSIGNED:
-            touchpoints.setdefault(touchpoint, row.get("touchpoint_name") or touchpoint)
-    for key, names in (("journey_stage", stages), ("touchpoint", touchpoints)):
-        present = {v for s in run.segments if (v := s.get(key)) is not None}
-        for value in sorted(present - set(UNASSIGNED) - set(names)):
-            names[value] = str(value).replace("_", " ")
+        for key, label, names in (("journey_stage", "stage_name", stages),
+                                  ("touchpoint", "touchpoint_name", touchpoints)):
+            value = row.get(key)
+            if value not in UNASSIGNED and value not in names:
+                name = row.get(label)
+                names[value] = name if name and name != value else str(value).replace("_", " ")
     return {"stages": stages, "touchpoints": touchpoints}
 
 
@@ -74,66 +66,74 @@ def _bilingual(name: Mapping[str, str]) -> str:
     return english or persian or ""
 
 
-def _top_label(members: Sequence[Row]) -> str | None:
-    """The cell's most frequent theme; without themes, its most severe complaint."""
-    labels = Counter(s["theme_label"] for s in members if s.get("theme_label"))
-    if labels:
-        return labels.most_common(1)[0][0]
-    return shorten(_worst(members)["text"], 45)
+def stage_pain_respondents(run: RunData) -> dict[str, int]:
+    """kpis.json's respondents with a pain point per stage (a stage's cells share them)."""
+    groups = ((run.kpis or {}).get("by") or {}).get("stage") or ()
+    return {str(g["key"]): int(g.get("pain_respondents") or 0) for g in groups}
 
 
-def _worst(members: Sequence[Row]) -> Row:
-    return max(members, key=lambda s: (s.get("severity") or 0, len(s["text"]) >= 12))
+def _pain_figures(cells: Sequence[Row], customers: int | None = None) -> dict[str, Any]:
+    """journey.parquet cells' pain points together: count, customers (the cells'
+    `pain_respondents`, or `customers` where the caller has the distinct count), mean
+    severity, weight (the sum of severities), top pain point (the most frequent theme,
+    else the most severe complaint) and the most severe one as its quote."""
+    pain_points = sum(int(c["pain_points"]) for c in cells)
+    weight = sum(float(c["severity_sum"] or 0.0) for c in cells)
+    themes: Counter[str] = Counter()
+    for cell in cells:
+        themes.update(dict(zip(cell["pain_themes"] or (), cell["pain_theme_counts"] or (),
+                               strict=True)))
+    worst = max((c for c in cells if c["worst_pain"] is not None),
+                key=lambda c: (c["worst_severity"] or 0, len(c["worst_pain"]) >= 12))
+    return {"pain_points": pain_points,
+            "customers": customers if customers is not None
+            else sum(int(c["pain_respondents"]) for c in cells),
+            "severity": round(weight / pain_points, 2), "weight": weight,
+            "top": themes.most_common(1)[0][0] if themes else shorten(worst["worst_pain"], 45),
+            "quote": {"text": shorten(worst["worst_pain"], 400),
+                      "lang": script_lang(worst["worst_pain"], worst["worst_pain_lang"])}}
 
 
-def _pain_figures(members: Sequence[Row], who: Mapping[int, Any]) -> dict[str, Any]:
-    """A group of pain points in figures: count, customers, mean severity, weight (the sum
-    of severities), top pain point and the most severe one as its quote."""
-    weight = sum(s.get("severity") or 0 for s in members)
-    worst = _worst(members)
-    return {"pain_points": len(members),
-            "customers": customer_count((s["row_id"] for s in members), who),
-            "severity": round(weight / len(members), 2), "weight": weight,
-            "top": _top_label(members),
-            "quote": {"text": shorten(worst["text"], 400),
-                      "lang": script_lang(worst["text"], worst.get("lang"))}}
+def _place(row: Row, key: str) -> str:
+    value = row.get(key)
+    return "unassigned" if value in UNASSIGNED else str(value)
 
 
-def heatmap(run: RunData, names: Mapping[str, Any], who: Mapping[int, Any]
-            ) -> dict[str, Any] | None:
-    """Pain per stage x touchpoint: count, customers (respondents, `who`: row id ->
-    respondent), mean severity, top pain point.
+def heatmap(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Pain per stage x touchpoint, read from journey.parquet: count, customers
+    (respondents), mean severity, top pain point.
 
     The cell's weight is volume x mean severity (= the sum of severities), so a few
-    severe complaints and many mild ones compare on one scale.
+    severe complaints and many mild ones compare on one scale. Touchpoints past
+    MAX_TOUCHPOINT_COLUMNS are one "Other" column; its customers are the sum of its
+    cells' (a respondent with pain at two of them counts twice there).
     """
-    pains = [s for s in run.segments if s.get("is_pain_point")]
-    if not pains or not has_journey(run):
+    if not has_journey(run):
         return None
-    stage_ids = [*names["stages"], "unassigned"]
-    cells: dict[tuple[str, str], list[Row]] = defaultdict(list)
-    for segment in pains:
-        stage = segment.get("journey_stage")
-        touchpoint = segment.get("touchpoint")
-        cells[(stage if stage not in UNASSIGNED else "unassigned",
-               touchpoint if touchpoint not in UNASSIGNED else "unassigned")].append(segment)
-    weight_by_touchpoint: Counter[str] = Counter()
-    for (_, touchpoint), members in cells.items():
-        weight_by_touchpoint[touchpoint] += sum(s.get("severity") or 0 for s in members)
+    cells: dict[tuple[str, str], Row] = {
+        (_place(row, "journey_stage"), _place(row, "touchpoint")): row
+        for row in run.journey or () if row.get("pain_points")}
+    if not cells:
+        return None
+    weight_by_touchpoint: dict[str, float] = {}
+    for (_, touchpoint), cell in cells.items():
+        weight_by_touchpoint[touchpoint] = (weight_by_touchpoint.get(touchpoint, 0.0)
+                                            + float(cell["severity_sum"] or 0.0))
     ordered = [t for t in [*names["touchpoints"], "unassigned"] if t in weight_by_touchpoint]
     shown = sorted(ordered, key=lambda t: -weight_by_touchpoint[t])[:MAX_TOUCHPOINT_COLUMNS]
     columns = [t for t in ordered if t in shown]
     others = [t for t in ordered if t not in shown]
+    stage_ids = [*names["stages"], "unassigned"]
     rows, top = [], 0.0
     for stage in stage_ids:
         row_cells: list[dict[str, Any] | None] = []
         for touchpoint in [*columns, *(["other"] if others else [])]:
             keys = [touchpoint] if touchpoint != "other" else others
-            members = [s for t in keys for s in cells.get((stage, t), ())]
+            members = [cells[(stage, t)] for t in keys if (stage, t) in cells]
             if not members:
                 row_cells.append(None)
                 continue
-            figures = _pain_figures(members, who)
+            figures = _pain_figures(members)
             top = max(top, figures["weight"])
             row_cells.append({**figures,
                               "linked": stage != "unassigned" or touchpoint != "unassigned"})
@@ -144,15 +144,18 @@ def heatmap(run: RunData, names: Mapping[str, Any], who: Mapping[int, Any]
     column_names = [names["touchpoints"].get(t, "Unassigned") for t in columns]
     if others:
         column_names.append(f"Other ({len(others)} touchpoints)")
-    linked = sum(1 for s in pains if s.get("journey_stage") not in UNASSIGNED)
+    pain_points = sum(int(c["pain_points"]) for c in cells.values())
+    linked = sum(int(c["pain_points"]) for (stage, _), c in cells.items()
+                 if stage != "unassigned")
     return {"columns": column_names, "rows": rows, "top_weight": top,
-            "pain_points": len(pains), "linked_share": round(100 * linked / len(pains), 1),
-            "hottest": _hottest_place(rows, cells, columns, column_names, who)}
+            "pain_points": pain_points, "linked_share": round(100 * linked / pain_points, 1),
+            "hottest": _hottest_place(rows, cells, columns, column_names,
+                                      stage_pain_respondents(run))}
 
 
-def _hottest_place(rows: Sequence[Mapping[str, Any]],
-                   cells: Mapping[tuple[str, str], Sequence[Row]], columns: Sequence[str],
-                   column_names: Sequence[str], who: Mapping[int, Any]) -> dict[str, Any]:
+def _hottest_place(rows: Sequence[Mapping[str, Any]], cells: Mapping[tuple[str, str], Row],
+                   columns: Sequence[str], column_names: Sequence[str],
+                   stage_customers: Mapping[str, int]) -> dict[str, Any]:
     """Where pain concentrates, in figures that agree with the stage table beside it.
 
     The heaviest stage (sum of severities) is the place. It is narrowed to one of its
@@ -174,10 +177,9 @@ def _hottest_place(rows: Sequence[Mapping[str, Any]],
                 return {"stage": row["name"], "touchpoint": touchpoint_name,
                         "place": f"{isolate(row['name'])} / {isolate(touchpoint_name)}",
                         **cell}
-        members = [s for (stage, _), found in cells.items() if stage == row["stage"]
-                   for s in found]
+        members = [found for (stage, _), found in cells.items() if stage == row["stage"]]
         return {"stage": row["name"], "touchpoint": None, "place": row["name"],
-                **_pain_figures(members, who), "linked": True}
+                **_pain_figures(members, stage_customers.get(row["stage"])), "linked": True}
     candidates = [(r, c, i) for r in rows for i, c in enumerate(r["cells"]) if c]
     found_row, cell, index = max([item for item in candidates if item[1]["linked"]]
                                  or candidates, key=lambda item: item[1]["weight"])
@@ -185,32 +187,34 @@ def _hottest_place(rows: Sequence[Mapping[str, Any]],
             "place": column_names[index], **cell}
 
 
-def stage_path(run: RunData, names: Mapping[str, Any], who: Mapping[int, Any]
-               ) -> list[dict[str, Any]]:
+def stage_path(run: RunData, names: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The journey in stage order with pain volume per stage (the drawn journey line) and
-    the customers (respondents, `who`) who reported it."""
-    by_stage: dict[str, list[Row]] = defaultdict(list)
-    for segment in run.segments:
-        if segment.get("journey_stage") not in UNASSIGNED:
-            by_stage[segment["journey_stage"]].append(segment)
+    the customers (respondents, kpis.json's per stage) who reported it, from
+    journey.parquet's cells."""
+    customers = stage_pain_respondents(run)
     path = []
     for stage, name in names["stages"].items():
-        members = by_stage.get(stage, [])
-        pains = [s for s in members if s.get("is_pain_point")]
-        path.append({"stage": stage, "name": name, "segments": len(members),
-                     "pain_points": len(pains),
-                     "customers": customer_count((s["row_id"] for s in pains), who),
-                     "pain_share": round(100 * len(pains) / len(members), 0) if members else None})
+        members = [row for row in run.journey or () if row.get("journey_stage") == stage]
+        segments = sum(int(row["segments"]) for row in members)
+        pains = sum(int(row["pain_points"]) for row in members)
+        path.append({"stage": stage, "name": name, "segments": segments,
+                     "pain_points": pains, "customers": customers.get(stage, 0),
+                     "pain_share": round(100 * pains / segments, 0) if segments else None})
     return path
 
 
 def emotions_by_stage(run: RunData, names: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Emotion shares of every segment linked to each stage, in journey order."""
+    """Emotion shares of every segment linked to each stage, in journey order: the sums
+    of journey.parquet's `emotion_counts` over the stage's cells."""
     rows = []
     for stage, name in names["stages"].items():
-        members = [s for s in run.segments if s.get("journey_stage") == stage]
-        emotions = share_table((s.get("emotion") for s in members), EMOTION_ORDER)
+        members = [row for row in run.journey or () if row.get("journey_stage") == stage]
+        counts: Counter[str] = Counter()
+        for row in members:
+            counts.update({k: v for k, v in (row["emotion_counts"] or {}).items() if v})
+        emotions = count_table(counts, EMOTION_ORDER)
         if emotions:
-            rows.append({"stage": stage, "name": name, "segments": len(members),
+            rows.append({"stage": stage, "name": name,
+                         "segments": sum(int(row["segments"]) for row in members),
                          "emotions": emotions})
     return rows

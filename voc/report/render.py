@@ -2,42 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from voc.io.writers import atomic_write
 from voc.report import charts
 from voc.report.context import build_context
 from voc.report.data import RunData
+from voc.report.environment import environment, md_quote, pct, signed
+from voc.report.stats import impact_text
+
+__all__ = ["md_quote", "pct", "render_report", "signed", "write_report"]
 
 Row = Mapping[str, Any]
-# Characters that start Markdown markup mid-line; `&<>` become entities first, and line
-# breaks are folded, so nothing can start a heading, list or quote either.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
-
-
-def md_quote(text: str) -> str:
-    """Feedback as one inert Markdown line: no markup, no HTML, no line breaks."""
-    text = " ".join(str(text).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def _environment() -> Environment:
-    environment = Environment(
-        loader=PackageLoader("voc.report", "templates"),
-        # Every piece of feedback is untrusted: HTML output escapes everything by default.
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["md_quote"] = md_quote
-    return environment
 
 
 def _chart_inputs(context: Mapping[str, Any]) -> dict[str, Any]:
@@ -46,10 +24,10 @@ def _chart_inputs(context: Mapping[str, Any]) -> dict[str, Any]:
     drivers = context["drivers"]
     return {
         "charts": charts,
-        "languages_bars": [(row["name"], row["share"], f"{row['count']} ({row['share']}%)")
+        "languages_bars": [(row["name"], row["share"], f"{row['count']} ({pct(row['share'], 1)})")
                            for row in context["languages"]],
         "sentiment_stack": [(row["key"], row["share"]) for row in context["sentiment_mix"]],
-        "emotion_bars": [(row["key"], row["share"], f"{row['share']}%")
+        "emotion_bars": [(row["key"], row["share"], pct(row["share"], 1))
                          for row in context["emotion_mix"]],
         "volume_points": [(row["period"], row["count"]) for row in trend],
         "sentiment_points": [(row["period"], row["mean_sentiment"]) for row in trend],
@@ -58,7 +36,8 @@ def _chart_inputs(context: Mapping[str, Any]) -> dict[str, Any]:
         "has_trend_nps": any(row["nps"] is not None for row in trend),
         "driver_charts": [
             (group["title"], charts.interval_chart(
-                [(i["label"], i["impact"], i["low"], i["high"], i["text"])
+                [(i["label"], i["impact"], i["low"], i["high"],
+                  impact_text(i["impact"], i["low"], i["high"]))
                  for i in group["items"]], label=f"{drivers['metric']} impact of "
                                                   f"{group['title'].lower()}"))
             for group in drivers["groups"]] if drivers else [],
@@ -71,9 +50,9 @@ def render_report(run: RunData, previous: RunData | None = None) -> tuple[str, s
     """Return (html, markdown) for a run, compared with an earlier run when given."""
     context = build_context(run, previous)
     context.update(_chart_inputs(context))
-    environment = _environment()
-    html = environment.get_template("report.html.j2").render(**context)
-    markdown = environment.get_template("report.md.j2").render(**context)
+    templates = environment()
+    html = templates.get_template("report.html.j2").render(**context)
+    markdown = templates.get_template("report.md.j2").render(**context)
     return html, markdown
 
 

@@ -1,40 +1,30 @@
-"""Small pure helpers the report sections share: shares, KPI wording, quotes' language."""
+"""Small pure helpers the report sections share: shares of a file's counts, the KPI and
+impact wording the template filters use (voc.report.environment), quotes' language."""
 
 from __future__ import annotations
 
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from voc.kpi.scores import respondent_key
+from voc.language.script import first_persian_script
 
 Row = Mapping[str, Any]
 UNASSIGNED = ("unassigned", "", None)
-_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
-def share_table(values: Iterable[Any], order: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """Counts and percentages of each value, in `order` first, then by count."""
-    counts = Counter(v for v in values if v is not None)
+def count_table(found: Mapping[Any, int], order: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Counts as a run's file gives them (value -> count) with their percentages, in
+    `order` first, then by count (ties in the given order); zero counts left out."""
+    counts = Counter({k: int(v) for k, v in found.items() if k is not None and v})
     total = sum(counts.values())
     keys = [k for k in order if k in counts] + [
         k for k, _ in counts.most_common() if k not in order]
     return [{"key": k, "count": counts[k], "share": round(100 * counts[k] / total, 1)}
             for k in keys] if total else []
-
-
-def respondents_of(records: Iterable[Row]) -> dict[int, Any]:
-    """Row id -> who answered (voc.kpi.scores.respondent_key): every "customers" count in
-    the report is of these, so a survey answering two questions is one customer."""
-    return {record["row_id"]: respondent_key(record) for record in records}
-
-
-def customer_count(row_ids: Iterable[int], who: Mapping[int, Any]) -> int:
-    """Distinct respondents behind answer rows (a row unknown to `who` is its own)."""
-    return len({who.get(row_id, row_id) for row_id in row_ids})
 
 
 def kpi_text(name: str, value: float | None) -> str:
@@ -48,21 +38,23 @@ def kpi_text(name: str, value: float | None) -> str:
     return f"{value:.2f}"
 
 
-def kpi_display(kpi: Mapping[str, Any]) -> dict[str, Any]:
-    """A KPI dict with the strings both report formats print."""
-    name = str(kpi["name"])
-    low, high = kpi.get("low"), kpi.get("high")
-    interval = (f"95% CI {kpi_text(name, low)} to {kpi_text(name, high)}"
-                if low is not None and high is not None
-                and not (math.isnan(low) or math.isnan(high)) else "no interval (too few)")
-    return {**kpi, "label": name.upper(), "text": kpi_text(name, kpi.get("value")),
-            "interval": interval}
+def kpi_interval(name: str, low: float | None, high: float | None) -> str:
+    """A KPI's 95% interval as people read it, or why there is none."""
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        return "no interval (too few)"
+    return f"95% CI {kpi_text(name, low)} to {kpi_text(name, high)}"
+
+
+def impact_text(impact: float, low: float | None, high: float | None) -> str:
+    """A driver's impact in signed points, with its interval where it has one."""
+    interval = f" ({low:+.1f} to {high:+.1f})" if low is not None and high is not None else ""
+    return f"{impact:+.1f}{interval}"
 
 
 def script_lang(text: str, fallback: str | None = None) -> str:
     """`fa` when the first letter is Persian script, `en` when Latin: for `lang=` only."""
-    persian, latin = _ARABIC_SCRIPT.search(text), _LATIN.search(text)
-    if persian and (not latin or persian.start() < latin.start()):
+    persian, latin = first_persian_script(text), _LATIN.search(text)
+    if persian is not None and (not latin or persian < latin.start()):
         return "fa"
     if latin:
         return "en" if fallback in (None, "fa", "mixed") else fallback

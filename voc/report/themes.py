@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from voc.report.data import RunData
-from voc.report.stats import (
-    UNASSIGNED,
-    customer_count,
-    isolate,
-    script_lang,
-    share_table,
-    shorten,
-)
+from voc.report.stats import isolate, script_lang, shorten
 from voc.themes.describe import is_pain_theme
 
 Row = Mapping[str, Any]
@@ -35,68 +27,37 @@ def theme_impacts(run: RunData) -> dict[int, Row]:
             and d.get("theme_id") is not None and d.get("impact") is not None}
 
 
-def _quotes(theme_segments: Sequence[Row], examples: Sequence[str] | None) -> list[dict]:
-    """The theme's own representative examples, else its clearest segments."""
-    if examples:
-        texts = [(text, None) for text in examples]
-    else:
-        ranked = sorted(theme_segments, key=lambda s: (not s.get("is_pain_point"),
-                                                       -abs(s.get("sentiment_score") or 0)))
-        texts, seen = [], set()
-        for segment in ranked:
-            if segment["row_id"] not in seen and len(segment["text"]) >= 12:
-                seen.add(segment["row_id"])
-                texts.append((segment["text"], segment.get("lang")))
-    # Quotes are capped so a run of rants cannot blow up the report's size.
-    return [{"text": shorten(text, 400), "lang": script_lang(text, lang)}
-            for text, lang in texts[:QUOTES_PER_THEME]]
+def _quotes(examples: Sequence[str] | None) -> list[dict]:
+    """The theme's own representative examples (themes.parquet), capped so a run of rants
+    cannot blow up the report's size."""
+    return [{"text": shorten(text, 400), "lang": script_lang(text)}
+            for text in list(examples or ())[:QUOTES_PER_THEME]]
 
 
-def _top(values: Sequence[Any], limit: int = 3) -> list[str]:
-    counts = Counter(v for v in values if v not in UNASSIGNED)
-    return [str(v) for v, _ in counts.most_common(limit)]
-
-
-def theme_cards(run: RunData, names: Mapping[str, Any], who: Mapping[int, Any]
-                ) -> list[dict[str, Any]]:
-    """One card per theme, ranked by impact on the score when drivers exist, else size.
-
-    The trend and its test are the themes stage's (themes.parquet `trend_*`, computed
-    by voc.themes.describe.theme_trends); a run whose table lacks them shows none.
-    Customers are respondents (`who`: row id -> respondent), as themes.parquet's
-    `respondents` counts them."""
-    by_theme: dict[int, list[Row]] = defaultdict(list)
-    for segment in run.segments:
-        if segment.get("theme_id") is not None:
-            by_theme[int(segment["theme_id"])].append(segment)
-    described = {int(t["theme_id"]): t for t in run.themes or () if t.get("theme_id") is not None}
-    if not by_theme and not described:
+def theme_cards(run: RunData, names: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One card per themes.parquet row, ranked by impact on the score when drivers exist,
+    else size. Every figure is the themes stage's (voc.themes.describe.theme_rows): size,
+    customers (`respondents`), sentiment mix, pain points and the customers who reported
+    them, mean severity, stages, and the trend and its test (`trend_*`, computed by
+    voc.themes.describe.theme_trends); a run whose table lacks the trend shows none."""
+    described = sorted((t for t in run.themes or () if t.get("theme_id") is not None),
+                       key=lambda t: int(t["theme_id"]))
+    if not described:
         return []
     impacts = theme_impacts(run)
-    total_segments = len(run.segments) or 1
     cards: list[dict[str, Any]] = []
-    for theme_id in sorted(set(by_theme) | set(described)):
-        members = by_theme.get(theme_id, [])
-        table = described.get(theme_id, {})
-        label = table.get("label") or next((s["theme_label"] for s in members
-                                            if s.get("theme_label")), f"theme {theme_id}")
-        rows = {s["row_id"] for s in members}
-        pains = [s for s in members if s.get("is_pain_point")]
+    for table in described:
+        theme_id = int(table["theme_id"])
+        label = table.get("label") or f"theme {theme_id}"
         # Shares are 0..1 in the file; the card shows percent and points.
         trend = [None if share is None else 100 * share
                  for share in table.get("trend_share") or ()]
         change = 100 * (table.get("trend_change") or 0.0)
-        mix = table.get("sentiment_mix")
-        sentiment = ([(k, round(100 * (mix.get(k) or 0), 1)) for k in SENTIMENT_ORDER
-                      if mix.get(k)] if mix else
-                     [(r["key"], r["share"]) for r in share_table(
-                         (s.get("sentiment") for s in members), SENTIMENT_ORDER)])
-        emotions = Counter(s.get("emotion") for s in members if s.get("emotion") != "neutral")
-        impact = impacts.get(theme_id)
-        stages = _top([s.get("journey_stage") for s in members]) or list(
-            table.get("stages") or [])[:3]
-        touchpoints = _top([s.get("touchpoint") for s in members]) or list(
-            table.get("touchpoints") or [])[:3]
+        mix = table.get("sentiment_mix") or {}
+        sentiment = [(k, round(100 * (mix.get(k) or 0), 1)) for k in SENTIMENT_ORDER
+                     if mix.get(k)]
+        pain_points = int(table.get("pain_points") or 0)
+        mean_severity = table.get("mean_severity")
         cards.append({
             "theme_id": theme_id, "label": label,
             "label_en": table.get("label_en"), "label_fa": table.get("label_fa"),
@@ -104,27 +65,24 @@ def theme_cards(run: RunData, names: Mapping[str, Any], who: Mapping[int, Any]
             "description": table.get("description"),
             "keywords_en": list(table.get("keywords_en") or [])[:6],
             "keywords_fa": list(table.get("keywords_fa") or [])[:6],
-            "size": int(table.get("size") or len(members)),
-            "customers": int(customers) if (customers := table.get("respondents")) is not None
-            else customer_count(rows, who),
-            "share": round(100 * (share if (share := table.get("share")) is not None
-                                  else len(members) / total_segments), 1),
+            "size": int(table.get("size") or 0),
+            "customers": int(table.get("respondents") or 0),
+            "share": round(100 * (table.get("share") or 0.0), 1),
             "sentiment": sentiment,
             "negative_share": round(sum(v for k, v in sentiment
                                         if k in ("negative", "mixed")), 0),
-            "top_emotion": table.get("top_emotion") or (
-                emotions.most_common(1)[0][0] if emotions else "neutral"),
-            "stages": [names["stages"].get(s, s) for s in stages],
-            "touchpoints": [names["touchpoints"].get(t, t) for t in touchpoints],
-            "pain_points": len(pains),
-            "pain_customers": customer_count((s["row_id"] for s in pains), who),
-            "severity_sum": sum(s.get("severity") or 0 for s in pains),
-            "mean_severity": round(sum(s.get("severity") or 0 for s in pains) / len(pains), 2)
-            if pains else None,
+            "top_emotion": table.get("top_emotion") or "neutral",
+            "stages": [names["stages"].get(s, s) for s in list(table.get("stages") or [])[:3]],
+            "touchpoints": [names["touchpoints"].get(t, t)
+                            for t in list(table.get("touchpoints") or [])[:3]],
+            "pain_points": pain_points,
+            "pain_customers": int(table.get("pain_respondents") or 0),
+            "severity_sum": (mean_severity or 0.0) * pain_points,
+            "mean_severity": round(mean_severity, 2) if mean_severity is not None else None,
             "trend": trend, "change": round(change, 1),
             "direction": table.get("trend_direction") or "not enough data",
-            "impact": impact,
-            "quotes": _quotes(members, table.get("examples")),
+            "impact": impacts.get(theme_id),
+            "quotes": _quotes(table.get("examples")),
         })
     if impacts:
         cards.sort(key=lambda c: (c["impact"] is None or not c["impact"].get("supported"),

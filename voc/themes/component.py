@@ -100,6 +100,10 @@ THEMES_SCHEMA = pa.schema([
     # Distinct respondents (voc.kpi.scores.respondent_key) with a segment in the theme:
     # the report's "customers"; `records` counts answers, two per two-question survey.
     ("respondents", pa.int64()),
+    # The theme's pain points, so the report counts none itself: the respondents who
+    # reported one (null before journey ran) and their mean severity, 0..1 (null: none).
+    ("pain_respondents", pa.int64()),
+    ("mean_severity", pa.float64()),
 ])
 
 

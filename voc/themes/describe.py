@@ -307,6 +307,18 @@ def _top(values: Iterable[Any], n: int = 3) -> list[str]:
     return [value for value, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
 
+def _pain_figures(members: Sequence[Mapping[str, Any]], who: Mapping[int, Any],
+                  has_pain: bool) -> dict[str, Any]:
+    """The theme's pain points: the distinct respondents who reported them (each answer
+    row its own without `who`) and their mean severity (null without pain points; both
+    null when pain points were not detected)."""
+    pains = [s for s in members if s.get("is_pain_point")]
+    return {"pain_respondents": len({who.get(s["row_id"], s["row_id"]) for s in pains})
+            if has_pain else None,
+            "mean_severity": round(sum(s.get("severity") or 0.0 for s in pains) / len(pains), 6)
+            if pains else None}
+
+
 def theme_rows(model: ThemeModel, vectors: np.ndarray, segments: Sequence[dict[str, Any]],
                documents: Sequence[str], tokenizer: ThemeTokenizer, total: int | None = None,
                phrase_model: PhraseModel | None = None,
@@ -400,6 +412,7 @@ def theme_rows(model: ThemeModel, vectors: np.ndarray, segments: Sequence[dict[s
                             if has_pain else None),
             "stages": _top(s.get("journey_stage") for s in member_segments),
             "touchpoints": _top(s.get("touchpoint") for s in member_segments),
+            **_pain_figures(member_segments, who, has_pain),
         })
         rows[-1]["description"] = describe(rows[-1], stage_names or {})
     rows.sort(key=lambda r: (-r["size"], r["theme_id"]))
