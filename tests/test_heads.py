@@ -239,6 +239,30 @@ def test_predictions_shapes_probabilities_and_dedupe(classifier) -> None:  # typ
     assert empty.embeddings.shape == (0, 384) and empty.sentiment_probs.shape == (0, 3)
 
 
+def test_the_classifier_holds_one_tokenizer_and_reads_like_transformers_wrapper(
+        model_dir: Path, classifier) -> None:  # type: ignore[no-untyped-def]
+    """from_paths hands the engine the model's tokenizer.json itself (an XLM-R tokenizer
+    is ~290 MB; transformers' wrapper beside the engine's copy held it twice per run): the
+    engine's is the only one, and it reads every text as the wrapper does."""
+    from tokenizers import Tokenizer
+    from transformers import AutoTokenizer
+
+    from voc.heads.predict import FeedbackClassifier
+
+    assert isinstance(classifier.tokenizer, Tokenizer)
+    assert classifier.tokenizer is classifier.engine.tokenizer
+    wrapper = AutoTokenizer.from_pretrained(str(model_dir))
+    texts = [*TEXTS, "", "THE CUSTOMER SERVICE IS TERRIFIC!!", "سلام   خوبی؟ 🙂"]
+    for text in texts:
+        query = "query: " + text
+        assert classifier.tokenizer.encode(query).ids == \
+            wrapper(query, truncation=True, max_length=512)["input_ids"]
+    wrapped = FeedbackClassifier(classifier.model, wrapper, backend="torch")
+    got, want = classifier.run(texts), wrapped.run(texts)
+    for name in ("embeddings", "sentiment_probs", "emotion_probs"):
+        np.testing.assert_allclose(getattr(got, name), getattr(want, name), atol=1e-6)
+
+
 # Every backend on every CPU: bf16 is emulated where the CPU lacks it (slow, not wrong), and
 # a backend the test machines never took is one that crashes on the users' machines.
 @pytest.mark.parametrize("backend", ["torch-int8", "torch-bf16", "onnx", "onnx-int8"])

@@ -713,6 +713,11 @@ class EncoderEngine:
         probe = runner(np.array([[pad_id, pad_id]], dtype=np.int64), np.ones((1, 2), np.int64))
         self.output_shapes: tuple[tuple[int, ...], ...] = tuple(out.shape[1:] for out in probe)
 
+    @property
+    def tokenizer(self) -> Tokenizer:
+        """The engine's own tokenizer (truncating, not padding)."""
+        return self._tokenizer
+
     @classmethod
     def from_model_dir(
         cls,
@@ -749,6 +754,7 @@ class EncoderEngine:
         candidates: Sequence[str] | None = None,
         cache_dir: Path | None = None,
         compared_outputs: int | None = None,
+        copy_tokenizer: bool = True,
     ) -> EncoderEngine:
         """Engine for any module with ``forward(input_ids, attention_mask)`` returning a tensor
         or a tuple of tensors whose first axis is the batch (pool token states inside the
@@ -760,12 +766,15 @@ class EncoderEngine:
         hash of the module's weights. With ``auto``, quality is the worst per-text cosine
         over every output (or the first ``compared_outputs``), compared with the module in
         fp32: cosine suits embeddings, not e.g. probability vectors near a tie.
+        ``copy_tokenizer=False`` hands over a ``tokenizers.Tokenizer`` nobody else uses.
         """
         from tokenizers import Tokenizer
 
         backend_tokenizer = getattr(tokenizer, "backend_tokenizer", tokenizer)
-        # A private copy: truncation is set on it and must not leak into the caller's.
-        own = Tokenizer.from_str(backend_tokenizer.to_str())
+        # A private copy: truncation is set on it and must not leak into the caller's. An
+        # XLM-R tokenizer holds ~290 MB, so one handed over is not copied.
+        own = (backend_tokenizer if not copy_tokenizer and isinstance(backend_tokenizer, Tokenizer)
+               else Tokenizer.from_str(backend_tokenizer.to_str()))
         if pad_id is None:
             pad_id = _pad_id(own)
         source = _ModuleSource(module, own, pad_id, cache_key, cache_dir or cache_root())

@@ -86,9 +86,12 @@ class FeedbackClassifier:
         cache_key: str | None = None,
         threads: int | None = None,
         output_cache_dir: Path | None = None,
+        private_tokenizer: bool = False,
     ) -> None:
         """``output_cache_dir`` (with a ``cache_key``) keeps every text's outputs on disk, so
-        later runs never encode a text this model, heads and backend have seen before."""
+        later runs never encode a text this model, heads and backend have seen before.
+        ``private_tokenizer``: ``tokenizer`` is a ``tokenizers.Tokenizer`` no one else
+        uses, which the engine may keep instead of a copy."""
         from voc.encoder.engine import BACKENDS, EncoderEngine
         from voc.encoder.output_cache import OutputCache
 
@@ -96,7 +99,6 @@ class FeedbackClassifier:
             raise ValueError(f"backend must be auto or one of {', '.join(BACKENDS)}; "
                              f"got {backend!r}")
         self.metadata = model.metadata
-        self.tokenizer = tokenizer
         self.engine = EncoderEngine.from_module(
             ClassifierOutputs(model.eval()), tokenizer, backend=backend, threads=threads,
             cache_key=cache_key, candidates=AUTO_CANDIDATES if backend == "auto" else None,
@@ -104,7 +106,7 @@ class FeedbackClassifier:
             # cosine-comparable (a near tie moving a few points reads as drift); their
             # accuracy under int8 was checked on the held-out sets instead (model card) and
             # a test bounds their difference from fp32.
-            compared_outputs=1)
+            compared_outputs=1, copy_tokenizer=not private_tokenizer)
         # Every backend but torch fp32 runs its own copy of the weights (an ONNX graph, a
         # bf16 cast, an int8 quantization): keeping the fp32 model too would hold ~0.5 GB
         # for nothing through a long run.
@@ -135,6 +137,7 @@ class FeedbackClassifier:
         """Load from a base model dir (default: the e5 cache, built on first use) and a heads
         file (default: ``default_heads_path()``); ``cache_outputs`` keeps outputs by text
         hash under the voc cache root."""
+        from tokenizers import Tokenizer
         from transformers import AutoTokenizer
         from transformers.utils import logging as transformers_logging
 
@@ -146,17 +149,27 @@ class FeedbackClassifier:
         model_dir = Path(model_dir) if model_dir is not None else ensure_default_model()
         heads_path = Path(heads_path) if heads_path is not None else default_heads_path()
         model = BranchedEncoder.from_paths(model_dir, heads_path)
-        tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+        # The fast tokenizer's own file where there is one: transformers' wrapper around
+        # it would be a second ~290 MB copy beside the engine's, through the whole run.
+        private = (model_dir / "tokenizer.json").is_file()
+        tokenizer: Any = (Tokenizer.from_file(str(model_dir / "tokenizer.json")) if private
+                          else AutoTokenizer.from_pretrained(str(model_dir)))
         # Names the ONNX graphs and calibration of exactly this base + heads pair, without
         # hashing every weight on each load.
         cache_key = (f"branched-{model.metadata.base_model_sha256[:16]}-"
                      f"{sha256_file(heads_path)[:16]}")
         return cls(model, tokenizer, backend=backend, cache_key=cache_key, threads=threads,
-                   output_cache_dir=cache_root() / "outputs" if cache_outputs else None)
+                   output_cache_dir=cache_root() / "outputs" if cache_outputs else None,
+                   private_tokenizer=private)
 
     @property
     def backend(self) -> str:
         return self.engine.backend
+
+    @property
+    def tokenizer(self) -> Any:
+        """The encoder's tokenizer (the engine's own: one copy, ~290 MB for XLM-R)."""
+        return self.engine.tokenizer
 
     @property
     def sentiment_labels(self) -> tuple[str, ...]:
