@@ -604,7 +604,7 @@ def test_breakdowns_read_the_answer_figures_of_kpis_json_groups() -> None:
                                  for i in range(MAX_BREAKDOWN_ROWS + 2)]
     rows = _context(run)["breakdowns"]["Channel"]
     assert len(rows) == MAX_BREAKDOWN_ROWS
-    assert rows[-1]["value"] == "3 others" and rows[-1]["count"] == 6 + 5 + 4
+    assert rows[-1]["others"] == 3 and rows[-1]["count"] == 6 + 5 + 4
     assert rows[-1]["negative_share"] is None and rows[-1]["kpis"]["nps"] is None
     # With kpis.json's `others` (the drivers stage folds the same groups), the row shows
     # their figures together, each answer and respondent once.
@@ -614,7 +614,7 @@ def test_breakdowns_read_the_answer_figures_of_kpis_json_groups() -> None:
     restage(run)
     others = run.kpis["others"]["channel"]
     rows = _context(run)["breakdowns"]["Channel"]
-    assert len(rows) == MAX_BREAKDOWN_ROWS and rows[-1]["value"] == "3 others"
+    assert len(rows) == MAX_BREAKDOWN_ROWS and rows[-1]["others"] == 3
     assert rows[-1]["count"] == others["analysed"] == sum(
         g["analysed"] for g in run.kpis["by"]["channel"] if g["key"] in others["keys"])
     assert rows[-1]["negative_share"] == others["negative_share"] is not None

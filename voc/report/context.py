@@ -153,7 +153,8 @@ def _breakdown(groups: Sequence[Row], labels: Mapping[str, str], others: Row | N
         merged = others if others is not None and [g.get("key") for g in rest] == list(
             others.get("keys") or ()) else None
         rows = [*rows[:MAX_BREAKDOWN_ROWS - 1], {
-            "value": f"{len(rest)} others", "folded": True,
+            # The template words it ("3 others"): the count stays a number here.
+            "value": None, "folded": True, "others": len(rest),
             "count": merged["analysed"] if merged
             else sum(group["analysed"] for group in rest),
             "mean_sentiment": (merged or {}).get("mean_sentiment"),

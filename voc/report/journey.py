@@ -143,11 +143,13 @@ def heatmap(run: RunData, names: Mapping[str, Any]) -> dict[str, Any] | None:
                          "pain_points": sum(c["pain_points"] for c in row_cells if c)})
     column_names = [names["touchpoints"].get(t, "Unassigned") for t in columns]
     if others:
-        column_names.append(f"Other ({len(others)} touchpoints)")
+        # The heading counts them ("Other (6 touchpoints)") in the template.
+        column_names.append("Other touchpoints")
     pain_points = sum(int(c["pain_points"]) for c in cells.values())
     linked = sum(int(c["pain_points"]) for (stage, _), c in cells.items()
                  if stage != "unassigned")
-    return {"columns": column_names, "rows": rows, "top_weight": top,
+    return {"columns": column_names, "other_touchpoints": len(others) if others else None,
+            "rows": rows, "top_weight": top,
             "pain_points": pain_points, "linked_share": round(100 * linked / pain_points, 1),
             "hottest": _hottest_place(rows, cells, columns, column_names,
                                       stage_pain_respondents(run))}
