@@ -252,38 +252,8 @@ def test_generic_module(model_dir: Path, engine_cache: Path, reference: np.ndarr
     assert all(torch.equal(before[k], v) for k, v in module.state_dict().items())
 
 
-def test_a_handed_over_module_is_converted_in_place_only_by_the_final_backend(
-    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The classifier hands its model over (copy_module=False), so loading a bf16 engine
-    # never holds a second fp32 copy; calibration must still compare copies to the fp32
-    # original, and a caller who keeps the module gets it back untouched.
-    tokenizer = transformers.AutoTokenizer.from_pretrained(model_dir)
-    texts = SENTENCES[:6]
-    torch.manual_seed(0)
-    kept = _TwoHeads(transformers.AutoModel.from_pretrained(model_dir))
-    before = {k: v.clone() for k, v in kept.state_dict().items()}
-    copied = EncoderEngine.from_module(kept, tokenizer, backend="torch-bf16",
-                                       cache_dir=tmp_path)
-    assert all(torch.equal(before[k], v) for k, v in kept.state_dict().items())
-
-    torch.manual_seed(0)
-    handed = _TwoHeads(transformers.AutoModel.from_pretrained(model_dir))
-    # auto, forced to pick torch-bf16 after measuring every candidate on copies.
-    monkeypatch.setattr(engine_mod, "calibration_texts", lambda: SENTENCES[:4])
-    monkeypatch.setattr(engine_mod, "choose_backend", lambda results: "torch-bf16")
-    engine = EncoderEngine.from_module(handed, tokenizer, backend="auto",
-                                       candidates=("torch-bf16",), cache_dir=tmp_path,
-                                       copy_module=False)
-    assert engine.backend == "torch-bf16"
-    assert engine.calibration["results"]["torch"]["min_cosine"] == pytest.approx(1.0)
-    assert {p.dtype for p in handed.parameters()} == {torch.bfloat16}
-    # The same computation either way: the in-place cast is the copy's cast.
-    for ours, theirs in zip(engine.run(texts), copied.run(texts), strict=True):
-        np.testing.assert_array_equal(ours, theirs)
-
-
-def test_bf16_copy_casts_weight_by_weight_and_leaves_the_original(model_dir: Path) -> None:
+def test_bf16_copy_casts_weight_by_weight_and_leaves_the_original(model_dir: Path,
+                                                                   tmp_path: Path) -> None:
     module = _TwoHeads(transformers.AutoModel.from_pretrained(model_dir)).eval()
     before = {k: v.clone() for k, v in module.state_dict().items()}
     cast = engine_mod.bf16_copy(module)
@@ -292,6 +262,11 @@ def test_bf16_copy_casts_weight_by_weight_and_leaves_the_original(model_dir: Pat
     expected = copy.deepcopy(module).to(torch.bfloat16)
     assert all(torch.equal(a, b) for a, b in zip(
         cast.state_dict().values(), expected.state_dict().values(), strict=True))
+    # The torch-bf16 backend runs such a copy: the caller's module stays fp32 and unchanged.
+    engine = EncoderEngine.from_module(module, transformers.AutoTokenizer.from_pretrained(
+        model_dir), backend="torch-bf16", cache_dir=tmp_path)
+    assert engine.run(SENTENCES[:2])[0].shape == (2, 384)
+    assert all(torch.equal(before[k], v) for k, v in module.state_dict().items())
 
 
 def test_onnx_cache_keeps_the_most_recently_used_models(tmp_path: Path) -> None:

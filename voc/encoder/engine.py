@@ -279,8 +279,6 @@ class _Source(ABC):
         self.cache_dir = cache_dir
         # How many leading outputs calibration holds to the cosine bar (None: all of them).
         self.compared_outputs: int | None = None
-        # Set once calibration is over: the runner built next is the last one.
-        self.final = False
 
     @abstractmethod
     def cache_key(self) -> str:
@@ -291,7 +289,7 @@ class _Source(ABC):
         """The fp32 module in eval mode; ``private=True`` promises one safe to quantize/cast."""
 
     def bf16_module(self) -> torch.nn.Module:
-        """The module cast to bf16, never the caller's (unless handed over)."""
+        """The module cast to bf16, never the caller's."""
         return self.torch_module(private=True).to(torch.bfloat16)
 
     def onnx_path(self, int8: bool) -> Path:
@@ -342,14 +340,10 @@ class _ModuleSource(_Source):
         pad_id: int,
         cache_key: str | None,
         cache_dir: Path,
-        owned: bool = False,
     ) -> None:
         super().__init__(tokenizer, pad_id, cache_dir)
         self.module = module.eval()
         self._key = cache_key
-        # Handed over by the caller, who no longer uses it: the final runner may cast or
-        # quantize it in place, instead of holding a second fp32 copy at load (~0.5 GB).
-        self.owned = owned
 
     def cache_key(self) -> str:
         # Hashing every weight takes a second or two, so only ONNX and auto pay for it.
@@ -358,14 +352,10 @@ class _ModuleSource(_Source):
         return self._key
 
     def torch_module(self, *, private: bool) -> torch.nn.Module:
-        # A copy where it will be changed: quantizing or casting must not touch the caller's,
-        # nor, during calibration, the fp32 reference the other candidates are held to.
-        return copy.deepcopy(self.module) if private and not (self.owned and self.final) \
-            else self.module
+        # A copy where it will be changed: quantizing or casting must not touch the caller's.
+        return copy.deepcopy(self.module) if private else self.module
 
     def bf16_module(self) -> torch.nn.Module:
-        if self.owned and self.final:
-            return self.module.to(torch.bfloat16)
         return bf16_copy(self.module)
 
 
@@ -798,21 +788,18 @@ class EncoderEngine:
         cache_dir: Path | None = None,
         compared_outputs: int | None = None,
         copy_tokenizer: bool = True,
-        copy_module: bool = True,
     ) -> EncoderEngine:
         """Engine for any module with ``forward(input_ids, attention_mask)`` returning a tensor
         or a tuple of tensors whose first axis is the batch (pool token states inside the
         module, e.g. with :func:`mean_pool`). The module is put in eval mode; its weights
-        are not modified (int8/bf16 backends work on a copy) unless ``copy_module=False``.
+        are never modified (int8/bf16 backends work on a copy).
 
         ``tokenizer`` is a ``tokenizers.Tokenizer`` or a transformers fast tokenizer.
         ``cache_key`` names its ONNX graphs and calibration; by default it is derived from a
         hash of the module's weights. With ``auto``, quality is the worst per-text cosine
         over every output (or the first ``compared_outputs``), compared with the module in
         fp32: cosine suits embeddings, not e.g. probability vectors near a tie.
-        ``copy_tokenizer=False`` hands over a ``tokenizers.Tokenizer`` nobody else uses;
-        ``copy_module=False`` hands over the module itself: the chosen backend may then cast
-        or quantize it in place (calibration still works on copies).
+        ``copy_tokenizer=False`` hands over a ``tokenizers.Tokenizer`` nobody else uses.
         """
         from tokenizers import Tokenizer
 
@@ -823,8 +810,7 @@ class EncoderEngine:
                else Tokenizer.from_str(backend_tokenizer.to_str()))
         if pad_id is None:
             pad_id = _pad_id(own)
-        source = _ModuleSource(module, own, pad_id, cache_key, cache_dir or cache_root(),
-                               owned=not copy_module)
+        source = _ModuleSource(module, own, pad_id, cache_key, cache_dir or cache_root())
         source.compared_outputs = compared_outputs
         return cls._build(source, backend, threads, token_budget, candidates)
 
@@ -847,7 +833,6 @@ class EncoderEngine:
             calibration = _cached_calibration(source, candidates, n_threads, token_budget)
             backend = calibration["backend"]
         logger.info("encoder backend: %s (%d threads)", backend, n_threads)
-        source.final = True
         return cls(
             _make_runner(source, backend, n_threads),
             source.tokenizer,

@@ -87,13 +87,11 @@ class FeedbackClassifier:
         threads: int | None = None,
         output_cache_dir: Path | None = None,
         private_tokenizer: bool = False,
-        private_model: bool = False,
     ) -> None:
         """``output_cache_dir`` (with a ``cache_key``) keeps every text's outputs on disk, so
         later runs never encode a text this model, heads and backend have seen before.
         ``private_tokenizer``: ``tokenizer`` is a ``tokenizers.Tokenizer`` no one else
-        uses, which the engine may keep instead of a copy; ``private_model``: nothing else
-        uses ``model`` either, so a bf16 or int8 backend may convert it in place."""
+        uses, which the engine may keep instead of a copy."""
         from voc.encoder.engine import BACKENDS, EncoderEngine
         from voc.encoder.output_cache import OutputCache
 
@@ -108,8 +106,7 @@ class FeedbackClassifier:
             # cosine-comparable (a near tie moving a few points reads as drift); their
             # accuracy under int8 was checked on the held-out sets instead (model card) and
             # a test bounds their difference from fp32.
-            compared_outputs=1, copy_tokenizer=not private_tokenizer,
-            copy_module=not private_model)
+            compared_outputs=1, copy_tokenizer=not private_tokenizer)
         # Every backend but torch fp32 runs its own copy of the weights (an ONNX graph, a
         # bf16 cast, an int8 quantization): keeping the fp32 model too would hold ~0.5 GB
         # for nothing through a long run.
@@ -163,7 +160,7 @@ class FeedbackClassifier:
                      f"{sha256_file(heads_path)[:16]}")
         return cls(model, tokenizer, backend=backend, cache_key=cache_key, threads=threads,
                    output_cache_dir=cache_root() / "outputs" if cache_outputs else None,
-                   private_tokenizer=private, private_model=True)
+                   private_tokenizer=private)
 
     @property
     def backend(self) -> str:
