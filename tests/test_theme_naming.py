@@ -207,6 +207,15 @@ def test_a_time_noun_alone_names_nothing(tokenizer: ThemeTokenizer) -> None:
     assert readable(["years"], "en", tokenizer)  # "for years" is loyalty: left out on purpose
 
 
+def test_a_time_noun_with_only_its_modifiers_names_nothing(tokenizer: ThemeTokenizer) -> None:
+    # «هفته دیرتر» (a week later) named the sample's top complaint theme in Persian.
+    for phrase, lang in (("last week", "en"), ("whole day", "en"), ("هفته دیرتر", "fa"),
+                         ("هفته گذشته", "fa")):
+        assert not readable(phrase.split(), lang, tokenizer), phrase
+    for phrase, lang in (("delivery day", "en"), ("ساعت تحویل", "fa")):
+        assert readable(phrase.split(), lang, tokenizer), phrase
+
+
 def test_a_noun_verb_in_a_verbs_place_is_no_candidate(tokenizer: ThemeTokenizer) -> None:
     # "Change" and "Check" named Bitext themes of "I want to change my order".
     assert "change" not in candidate_phrases("I want to change my order", "en", tokenizer)
@@ -242,6 +251,36 @@ def test_a_complaint_theme_prefers_its_problem_to_a_bare_noun(
                         np.array([[1, 0, 0]], dtype=np.float32),
                         {"en": np.zeros(3, dtype=np.float32)}, model, [1.0], tokenizer)
     assert names["en"][0].name == "Courier never showed up"
+
+
+def test_a_problem_another_theme_fits_better_does_not_name_this_one(
+        tokenizer: ThemeTokenizer) -> None:
+    # «گیج شدن آدم»-like: "customer confused" reads negative and 3 of 6 members say it,
+    # but it sits nearer theme 1's centre; theme 0 is named by its own "robot".
+    docs = ["robot, customer confused", "robot loop, customer confused",
+            "the robot again, customer confused", "robot answers",
+            "robot links", "the robot", "price high", "high price", "the price"]
+    model = _fake_model({"robot": [1, 0, 0], "customer confused": [0.2, 0.9, 0.3],
+                         "customer": [0.2, 0.9, 0.3], "price": [0, 1, 0]},
+                        {"customer confused": 0.9, "robot": 0.2})
+    names = name_themes(docs, ["en"] * 9, np.array([0] * 6 + [1] * 3), [0, 1],
+                        np.eye(2, 3, dtype=np.float32), {"en": np.zeros(3, dtype=np.float32)},
+                        model, [1.0, 0.0], tokenizer)["en"]
+    assert names[0].name == "Robot"
+
+
+def test_a_common_phrase_nearer_another_theme_yields_to_one_of_this_themes(
+        tokenizer: ThemeTokenizer) -> None:
+    # 2 of 60 praise members say "quick and friendly" (under the 5% a name needs); 12 say
+    # "courier", which sits nearer the delivery theme's centre: the theme's own phrase
+    # names it ("Courier" named the sample's theme of praise).
+    docs = (["quick and friendly"] * 2 + ["courier was nice"] * 12 + ["great, thanks"] * 46
+            + ["the courier was late"] * 3 + ["late again"] * 57)
+    model = _fake_model({"quick and friendly": [1, 0, 0], "courier": [0.3, 1, 0]}, {})
+    names = name_themes(docs, ["en"] * 120, np.array([0] * 60 + [1] * 60), [0, 1],
+                        np.eye(2, 3, dtype=np.float32), {"en": np.zeros(3, dtype=np.float32)},
+                        model, [0.0, 1.0], tokenizer)["en"]
+    assert names[0].name == "Quick and friendly"
 
 
 def test_the_two_languages_names_name_one_thing(tokenizer: ThemeTokenizer) -> None:

@@ -337,6 +337,8 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
             lang == "en" and english_lexicon().lookup.get(words[0], words[0])
             in _NOT_NAMES_ALONE)):
         return False  # "Weeks", «هفته»: how long, not what
+    if _time_expression(words, lang):
+        return False  # "Last week", «هفته دیرتر» (a week later): when, not what
     content = [w for w in words if tokenizer.is_content(w)]
     if lang == "en":
         english = english_lexicon()
@@ -381,6 +383,25 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
     # Persian heads come first («تأخیر در ارسال»): the first word is a noun or adjective
     # as far as hazm's tags say (untagged words count), not an adverb or preposition.
     return not tags or bool(tags & {"N", "AJ", "PL"})
+
+
+def _time_expression(words: Sequence[str], lang: str) -> bool:
+    """Whether a phrase is a noun of time (`_NOT_NAMES_ALONE`) with only words that say
+    which or how much of it: "last week", "whole day", «هفته گذشته», «هفته دیرتر». A
+    noun beside it makes a name ("minutes on hold", «ساعت تحویل»)."""
+    if len(words) < 2:
+        return False
+    if lang == "en":
+        english = english_lexicon()
+        head, rest = english.lookup.get(words[-1], words[-1]), words[:-1]
+        return head in _NOT_NAMES_ALONE and all(
+            w in english.index["adj"] or w in english.index["adv"] for w in rest)
+    persian = persian_lexicon()
+    # Persian heads come first; hazm tags most words as nouns too, so a word says when
+    # when it can be an adverb («گذشته», «بعد») or is untagged («دیرتر»); «ساعت تحویل»
+    # (delivery time) names a thing.
+    return words[0] in _NOT_NAMES_ALONE and all(
+        not persian.tags(w) or "ADV" in persian.tags(w) for w in words[1:])
 
 
 def english_problem(words: Sequence[str], tokenizer: ThemeTokenizer) -> bool:
@@ -801,9 +822,11 @@ def _scored(lang: str, pool: dict[int, list[tuple[str, float, bool]]], ids: Sequ
             # reads as negative go first when there are any ("Refund delay", not "Refund").
             # A lone negative word names a problem when it is this theme's («تاخیر»: closer
             # to its centre than to any other); "Issue", "Error" are every complaint's.
+            # So must a phrase of several words: «گیج شدن آدم» (a person getting confused)
+            # reads negative but fits other themes better than the chatbot theme it was in.
             problems = [(p, c, r) for p, c, r in candidates
                         if negative[position[p]] >= PROBLEM_PROBABILITY
-                        and (" " in p or _margin(similarity, position[p], row) > 0)]
+                        and _margin(similarity, position[p], row) > 0]
             # A problem phrase half as many members share still says more than a bare
             # noun ("Courier never showed up" over "Courier"); fewer, and it is an anecdote.
             half = [(p, c, r) for p, c, r in problems if not r or (
@@ -828,9 +851,13 @@ def _scored(lang: str, pool: dict[int, list[tuple[str, float, bool]]], ids: Sequ
                 score += W_NEGATIVE * float(negative[position[phrase]])
             name = ThemeName(theme_id, lang, display(phrase, lang), round(coverage, 4),
                              round(own, 4), round(margin, 4))
+            # A phrase another theme's centre is closer to names that theme better: it
+            # goes to the reserve, so a phrase of this theme's that fewer members share
+            # names it first ("Quick and friendly", not "Courier", for a theme of praise
+            # whose couriers are another theme's).
             scored.append(_Scored(score, name,
                                   None if vectors is None else vectors[position[phrase]],
-                                  reserve))
+                                  reserve or (similarity is not None and margin < 0)))
         # Stable: on a tie the pool's order (coverage times log-lift, longer first) holds.
         scored.sort(key=lambda x: -x.score)
         if scored:
