@@ -226,6 +226,21 @@ class PersianLexicon:
             word.endswith(end) and word[: -len(end)] in self.words
             for end in _PERSIAN_NOUN_ENDINGS)
 
+    def inflected(self, word: str, ezafe: bool = False) -> bool:
+        """Whether hazm lists `word` untagged as a tagged noun or adjective with a
+        possessive clitic («دستم»: my hand, «قیمتش»: its price) or, with `ezafe`, with the
+        ezafe that says a phrase goes on («صدای»): a form of a name, not a name."""
+        if self.tags(word):
+            return False
+        if any(word.endswith(end) and self.tags(word[: -len(end)]) & {"N", "AJ"}
+               for end in _PERSIAN_CLITICS[:6]):
+            return True
+        # The ezafe is written only after a vowel («صدا» -> «صدای», «بسته» -> «بسته‌ی»);
+        # after a consonant «ی» makes another word («پشتیبانی»: support, «گوشی»: phone).
+        base = word[:-2] if word.endswith("\u200cی") else word[:-1]
+        return ezafe and word.endswith("ی") and base.endswith(("ا", "و", "ه")) \
+            and bool(self.tags(base) & {"N", "AJ"})
+
     def is_verb(self, word: str) -> bool:
         if word in _PARTICIPLE_NOUNS:
             return False
@@ -365,9 +380,11 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
            or persian.is_verb(w) for w in content):
         return False
     last = words[-1]
-    # An ezafe ending («فروشگاه‌های», «غذای») says the phrase goes on.
+    # An ezafe ending («فروشگاه‌های», «غذای», «صدای») says the phrase goes on; a clitic
+    # («امروز به دستم») makes a fragment of it.
     if last.endswith("های") or (last.endswith("ی") and last not in persian.words
-                                and last not in known):
+                                and last not in known) or persian.inflected(last, ezafe=True) \
+            or any(persian.inflected(w) for w in content[:-1]):
         return False
     if len(words) > 1 and (
             # A bare past stem ends a clause («مبلغ برگشت»), not a name; unless hazm knows
