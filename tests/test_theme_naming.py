@@ -231,7 +231,9 @@ def test_clitic_and_ezafe_forms_and_colloquial_function_words_are_not_names(
 def test_a_noun_that_says_only_that_something_is_there_names_nothing(
         tokenizer: ThemeTokenizer) -> None:
     # "Problem" named a SemEval theme of anecdotes, "Mind" a Bitext theme of accounts.
-    for phrase, lang in (("problem", "en"), ("issues", "en"), ("mind", "en"), ("مشکل", "fa")):
+    # "Customer" and «آدم» (a person) named the sample's chatbot theme: who, not what.
+    for phrase, lang in (("problem", "en"), ("issues", "en"), ("mind", "en"), ("مشکل", "fa"),
+                         ("customer", "en"), ("آدم", "fa")):
         assert not readable([phrase], lang, tokenizer), phrase
     assert readable(["payment", "problem"], "en", tokenizer)
 
