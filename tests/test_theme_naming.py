@@ -170,6 +170,10 @@ def test_the_noun_of_a_compound_verb_does_not_end_a_name(tokenizer: ThemeTokeniz
     ("سفارشم نرسیده", "fa", "نرسیدن سفارش", "سفارشم"),  # «م»: my; a negated simple verb
     ("نظرات فیک را پاک کنید!", "fa", "پاک کردن نظرات فیک", "فیک پاک"),
     ("کالا معیوب بود", "fa", "کالای معیوب", "معیوب بودن کالا"),
+    # An intensifier may stand before the adjective, and then the copula may be dropped
+    # (a third of SnappFood's cold-food complaints read «غذا خیلی سرد بود»).
+    ("غذا خیلی سرد بود", "fa", "غذای سرد", "غذا خیلی"),
+    ("بسته‌بندی بسیار ضعیف.", "fa", "بسته‌بندی ضعیف", "بسته‌بندی بسیار"),
     ("سبد خرید خالی شد", "fa", "خالی شدن سبد خرید", "خالی شدن خرید"),
     # An adjective under a negated copula: the infinitive of "not being", never the bare
     # adjective, which says the opposite («راضی»: satisfied).

@@ -74,6 +74,11 @@ _PARTICLES = word_list("voc.themes", "english_particles")
 _COPULAS = frozenset({"is", "was", "are", "were", "بود", "است", "هست", "بودن"})
 # Words that may sit between a copula and its adjective ("prices are too high").
 _INTENSIFIERS = frozenset({"very", "so", "too", "really", "extremely", "always"})
+# Persian ones sit between the subject and its adjective («غذا خیلی سرد بود»); after one,
+# the copula may be dropped, as reviews do («بسته‌بندی بسیار ضعیف.»).
+_PERSIAN_INTENSIFIERS = frozenset({
+    "خیلی", "بسیار", "واقعا", "واقعاً", "واقعن", "کاملا", "کاملاً", "کاملن", "اصلا", "اصلاً",
+    "بشدت", "شدیدا", "شدیداً", "فوق‌العاده", "نسبتا", "نسبتاً", "کمی", "یکم", "زیادی"})
 # Words before and after an English noun-verb ("change", "check") that make it a verb
 # there ("to change my order"): that use names nothing.
 _VERB_CONTEXT = {side: frozenset(w for s, w in (
@@ -600,11 +605,20 @@ def problem_phrases(tokens: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
             if at >= len(tokens):
                 continue
             word = tokens[at]
-            if len(subject) == 1 and at + 1 < len(tokens) and tokens[at + 1] in _COPULAS \
-                    and word not in subject and "AJ" in persian.tags(word) \
-                    and tokenizer.is_content(word) and not persian.is_verb(word):
+            adjective_at = at
+            while adjective_at < len(tokens) and tokens[adjective_at] in _PERSIAN_INTENSIFIERS:
+                adjective_at += 1
+            adjective = tokens[adjective_at] if adjective_at < len(tokens) else BOUNDARY
+            after = tokens[adjective_at + 1] if adjective_at + 1 < len(tokens) else BOUNDARY
+            # The clause ends on the adjective: a copula, or after an intensifier the end of
+            # the clause or «و» («غذا بسیار سرد و ...»).
+            clause_ends = after in _COPULAS or (adjective_at > at and (
+                after == "و" or not _LETTER.search(after)))
+            if len(subject) == 1 and clause_ends and adjective not in subject \
+                    and "AJ" in persian.tags(adjective) and tokenizer.is_content(adjective) \
+                    and not persian.is_verb(adjective):
                 # «کالا معیوب بود» -> «کالای معیوب», the noun with its adjective (ezafe).
-                found.add(f"{ezafe(subject[0])} {word}")
+                found.add(f"{ezafe(subject[0])} {adjective}")
                 continue
             # A negated simple verb, past or perfect («نرسید», «نرسیده»), not an auxiliary.
             stem = word[1:-1] if word.endswith("ه") else word[1:]
