@@ -170,6 +170,11 @@ def test_the_noun_of_a_compound_verb_does_not_end_a_name(tokenizer: ThemeTokeniz
     ("سفارشم نرسیده", "fa", "نرسیدن سفارش", "سفارشم"),  # «م»: my; a negated simple verb
     ("نظرات فیک را پاک کنید!", "fa", "پاک کردن نظرات فیک", "فیک پاک"),
     ("کالا معیوب بود", "fa", "کالای معیوب", "معیوب بودن کالا"),
+    # Colloquial and present forms of simple verbs, and a verb that came late.
+    ("پیک نیومد", "fa", "نیامدن پیک", "پیک نیومد"),
+    ("رمز پویا نمیاد", "fa", "نیامدن رمز پویا", "رمز پویا نمیاد"),
+    ("سفارش دیر رسید", "fa", "دیر رسیدن سفارش", "رسیدن سفارش"),
+    ("برنامه باز نمیشه", "fa", "باز نشدن برنامه", "برنامه باز"),  # «باز»: a stop word too
     # An intensifier may stand before the adjective, and then the copula may be dropped
     # (a third of SnappFood's cold-food complaints read «غذا خیلی سرد بود»).
     ("غذا خیلی سرد بود", "fa", "غذای سرد", "غذا خیلی"),

@@ -97,6 +97,14 @@ _SCOPE_GAP = frozenset({"very", "so", "too", "really", "that", "any", "a", "an",
 # «تماس قطع میشه» is named «قطع شدن تماس»).
 _LIGHT_VERB_INFINITIVE = {form: infinitive for form, infinitive in (
     line.split() for line in word_list("voc.themes", "persian_light_verb_infinitives"))}
+# Colloquial and present forms of simple verbs -> the infinitive that names them («پیک
+# نیومد» -> «نیامدن پیک»); positive forms only after «دیر» (late).
+_SIMPLE_VERB_INFINITIVE = {form: infinitive for form, infinitive in (
+    line.split() for line in word_list("voc.themes", "persian_simple_verb_forms"))}
+_LATE = "دیر"
+# hazm lists «باز» (again) as a stop word; before a light verb it is «باز شدن» (to open:
+# «اپلیکیشن باز نمیشه», an app's commonest complaint).
+_COMPOUND_VERB_STOP_WORDS = frozenset({"باز"})
 # Object markers between a noun and its compound verb («سفارش رو لغو کردن»).
 _OBJECT_MARKERS = frozenset({"را", "رو", "رو‌"})
 # A phrase must be at least this common among English words (spaCy's lexeme log
@@ -626,11 +634,22 @@ def problem_phrases(tokens: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
                     and stem not in _AUXILIARY_STEMS and len(stem) >= 3:
                 found.add(f"ن{stem}ن {' '.join(subject)}")
                 continue
+            # Colloquial and present forms («نیومد», «نمیاد»), and a verb that came late.
+            simple = _SIMPLE_VERB_INFINITIVE.get(word)
+            if simple and simple.startswith("ن"):
+                found.add(f"{simple} {' '.join(subject)}")
+                continue
+            late = _SIMPLE_VERB_INFINITIVE.get(tokens[at + 1]) \
+                if word == _LATE and at + 1 < len(tokens) else None
+            if late and not late.startswith("ن"):
+                found.add(f"{_LATE} {late} {' '.join(subject)}")
+                continue
             infinitive = _LIGHT_VERB_INFINITIVE.get(tokens[at + 1]) \
                 if at + 1 < len(tokens) else None
             # The compound verb's noun or adjective («قطع», «پاک», «دیر»: an adverb too).
             tags = persian.tags(word)
-            if infinitive and word not in subject and tokenizer.is_content(word) \
+            if infinitive and word not in subject \
+                    and (tokenizer.is_content(word) or word in _COMPOUND_VERB_STOP_WORDS) \
                     and (persian.known(word) or word in known) \
                     and (not tags or tags & {"N", "AJ"}) and not persian.is_verb(word):
                 found.add(f"{word} {infinitive} {' '.join(subject)}")
