@@ -100,6 +100,35 @@ def test_a_few_new_segments_are_assigned_without_clustering(
     assert sum(r["size"] for r in second.outputs["themes"].rows) == len(rows)
 
 
+def test_an_assigned_run_keeps_the_names_and_names_nothing_again(
+        fitted: tuple[RunState, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    import voc.themes.describe as describe
+
+    first, state = fitted
+    names = {r["theme_id"]: (r["label_fa"], r["label_en"]) for r in first.outputs["themes"].rows}
+    assert any(any(pair) for pair in names.values())
+
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise AssertionError("themes were named again in a run that kept them")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(describe, "name_themes", refuse)
+        second = _run(_rows(1), previous=state)
+    assert second.stats.themes["themes"]["mode"] == "assigned"
+    assert {r["theme_id"]: (r["label_fa"], r["label_en"])
+            for r in second.outputs["themes"].rows} == names
+    # A state named under other rules (an older voc) is named again.
+    document = json.loads((state / STATE_JSON).read_text(encoding="utf-8"))
+    document["naming"] = "other rules"
+    (state / STATE_JSON).write_text(json.dumps(document), encoding="utf-8")
+    calls: list[int] = []
+    original = describe.name_themes
+    monkeypatch.setattr(describe, "name_themes",
+                        lambda *a, **k: calls.append(1) or original(*a, **k))
+    _run(_rows(1), previous=state)
+    assert calls
+
+
 def test_assignment_is_deterministic_and_keeps_the_fits_coverage(
         fitted: tuple[RunState, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _, state = fitted

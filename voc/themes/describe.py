@@ -338,8 +338,19 @@ def theme_rows(model: ThemeModel, vectors: np.ndarray, segments: Sequence[dict[s
     complaint = [float(np.mean([segments[i].get("sentiment") in ("negative", "mixed")
                                 for i in np.flatnonzero(labels == theme_id).tolist()]))
                  for theme_id in ids]
-    names = name_themes(documents, langs.tolist(), labels, ids, centres, model.language_means_,
-                        phrase_model, complaint, tokenizer)
+    kept = [model.themes_[theme_id].names for theme_id in ids]
+    names: dict[str, dict[int, str]]
+    if model.mode_ == "assigned" and all(kept):
+        # A run that assigns under an earlier fit (same naming rules) keeps its themes'
+        # names: a scheduled job's theme keeps its name from week to week, and naming (a
+        # third of such a re-run's theme stage) is not done again.
+        names = {lang: {theme_id: name for theme_id, label in zip(ids, kept, strict=True)
+                        if label and (name := getattr(label, lang))} for lang in LANGUAGES}
+    else:
+        names = {lang: {theme_id: chosen.name for theme_id, chosen in by_theme.items()}
+                 for lang, by_theme in name_themes(
+                     documents, langs.tolist(), labels, ids, centres, model.language_means_,
+                     phrase_model, complaint, tokenizer).items()}
     phrases = phrase_counts(documents, langs, labels, ids, tokenizer)
     found: dict[str, dict[int, tuple[list[str], list[str]]]] = {lang: {} for lang in LANGUAGES}
     for lang, counts in phrases.items():
@@ -360,7 +371,7 @@ def theme_rows(model: ThemeModel, vectors: np.ndarray, segments: Sequence[dict[s
                                      lang) for lang in LANGUAGES}
         size_fa = int((langs[members] == "fa").sum())
         size_en = int((langs[members] == "en").sum())
-        named = {lang: names[lang][theme_id].name for lang in LANGUAGES
+        named = {lang: names[lang][theme_id] for lang in LANGUAGES
                  if theme_id in names.get(lang, {})}
         # A keyword label only where the script's members exist but no phrase reads as a
         # name (no encoder, tiny themes); never from Finglish members' Latin words.

@@ -46,6 +46,7 @@ from voc.themes.cluster import (
     normalize_rows,
 )
 from voc.themes.curation import Curation, Label, SeedTheme
+from voc.themes.naming import naming_version
 from voc.themes.vectorizer import ThemeTokenizer
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,9 @@ class Theme:
     label: Label = field(default_factory=Label)
     pinned: bool = False
     keywords: tuple[str, ...] = ()  # from a seed or split: shown first among keywords
+    # The names an earlier run showed (voc.themes.naming), loaded with its state when the
+    # naming rules are the same: a run that assigns under that state keeps them.
+    names: Label | None = None
 def segment_keys(documents: Sequence[str], langs: Sequence[str]) -> np.ndarray:
     """An 8-byte hash per segment of what its centred vector depends on (language group
     and text, which determines the embedding under one encoder)."""
@@ -490,6 +494,9 @@ class ThemeModel:
             "next_id": self.next_id_,
             "languages": languages,
             "aliases": {str(k): v for k, v in sorted(self.aliases_.items())},
+            # The naming rules the labels below were chosen by (a later run keeps them only
+            # under the same rules).
+            "naming": naming_version(),
             "themes": [
                 {"theme_id": i, "origin": self.themes_[i].origin, "key": self.themes_[i].key,
                  "pinned": self.themes_[i].pinned, "keywords": list(self.themes_[i].keywords),
@@ -541,12 +548,15 @@ class ThemeModel:
         if document.get("format") != STATE_FORMAT:
             raise ConfigError(f"{json_path} is not a voc themes state ({STATE_FORMAT})")
         themes = {}
+        same_naming = document.get("naming") == naming_version()
         for entry in document["themes"]:
             curated = entry.get("curated_label") or {}
+            shown = Label(entry.get("label"), entry.get("label_fa"), entry.get("label_en"))
             themes[entry["theme_id"]] = Theme(
                 entry["theme_id"], entry["origin"], entry.get("key"),
                 Label(curated.get("text"), curated.get("fa"), curated.get("en")),
-                bool(entry.get("pinned")), tuple(entry.get("keywords") or ()))
+                bool(entry.get("pinned")), tuple(entry.get("keywords") or ()),
+                shown if same_naming and (shown.fa or shown.en) else None)
         centres = tensors["centroids"]
         if len(themes) != len(centres):
             raise ConfigError(f"saved themes at {path} are inconsistent: "

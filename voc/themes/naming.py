@@ -26,6 +26,7 @@ the name says what is wrong ("Late delivery", not "Delivery").
 from __future__ import annotations
 
 import gzip
+import hashlib
 import itertools
 import json
 import math
@@ -134,6 +135,22 @@ PROBLEM_PROBABILITY = 0.5
 W_LENGTH = 0.05
 # The weight of a candidate's similarity to the theme's name in its other language.
 W_AGREE = 0.2
+
+
+@lru_cache(maxsize=1)
+def naming_version() -> str:
+    """A digest of the naming rules (this module, the theme tokenizer and the word lists
+    in voc/themes/data): a theme state records it, and a later run keeps the state's
+    names only under the same rules, so a new release names kept themes anew."""
+    digest = hashlib.sha256()
+    package = resources.files("voc.themes")
+    for name in ("naming.py", "vectorizer.py"):
+        digest.update(package.joinpath(name).read_bytes())
+    data = package.joinpath("data")
+    for entry in sorted(data.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".txt"):
+            digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
