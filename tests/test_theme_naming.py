@@ -245,6 +245,7 @@ def test_a_noun_that_says_only_that_something_is_there_names_nothing(
                          ("customer", "en"), ("آدم", "fa")):
         assert not readable([phrase], lang, tokenizer), phrase
     assert readable(["payment", "problem"], "en", tokenizer)
+    assert not readable(["big", "problem"], "en", tokenizer)  # a modifier alone adds no what
 
 
 def test_a_noun_verb_in_a_verbs_place_is_no_candidate(tokenizer: ThemeTokenizer) -> None:

@@ -89,6 +89,8 @@ class Theme:
     # The names an earlier run showed (voc.themes.naming), loaded with its state when the
     # naming rules are the same: a run that assigns under that state keeps them.
     names: Label | None = None
+
+
 def segment_keys(documents: Sequence[str], langs: Sequence[str]) -> np.ndarray:
     """An 8-byte hash per segment of what its centred vector depends on (language group
     and text, which determines the embedding under one encoder)."""

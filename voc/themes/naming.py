@@ -382,8 +382,8 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
             lang == "en" and english_lexicon().lookup.get(words[0], words[0])
             in _NOT_NAMES_ALONE)):
         return False  # "Weeks", «هفته»: how long, not what
-    if _time_expression(words, lang):
-        return False  # "Last week", «هفته دیرتر» (a week later): when, not what
+    if _modified_non_name(words, lang):
+        return False  # "Last week", «هفته دیرتر» (a week later), "big problem": still no name
     content = [w for w in words if tokenizer.is_content(w)]
     if lang == "en":
         english = english_lexicon()
@@ -432,10 +432,11 @@ def readable(words: Sequence[str], lang: str, tokenizer: ThemeTokenizer,
     return not tags or bool(tags & {"N", "AJ", "PL"})
 
 
-def _time_expression(words: Sequence[str], lang: str) -> bool:
-    """Whether a phrase is a noun of time (`_NOT_NAMES_ALONE`) with only words that say
-    which or how much of it: "last week", "whole day", «هفته گذشته», «هفته دیرتر». A
-    noun beside it makes a name ("minutes on hold", «ساعت تحویل»)."""
+def _modified_non_name(words: Sequence[str], lang: str) -> bool:
+    """Whether a phrase is a noun that names nothing alone (`_NOT_NAMES_ALONE`: time,
+    "problem", "customer") with only words that say which or how much of it: "last
+    week", «هفته دیرتر», "big problem". A noun beside it makes a name ("minutes on hold",
+    «ساعت تحویل», "payment problem")."""
     if len(words) < 2:
         return False
     if lang == "en":
@@ -444,9 +445,9 @@ def _time_expression(words: Sequence[str], lang: str) -> bool:
         return head in _NOT_NAMES_ALONE and all(
             w in english.index["adj"] or w in english.index["adv"] for w in rest)
     persian = persian_lexicon()
-    # Persian heads come first; hazm tags most words as nouns too, so a word says when
-    # when it can be an adverb («گذشته», «بعد») or is untagged («دیرتر»); «ساعت تحویل»
-    # (delivery time) names a thing.
+    # Persian heads come first; hazm tags most words as nouns too, so a word counts as a
+    # modifier when it can be an adverb («گذشته», «بعد») or is untagged («دیرتر»); «ساعت
+    # تحویل» (delivery time) names a thing.
     return words[0] in _NOT_NAMES_ALONE and all(
         not persian.tags(w) or "ADV" in persian.tags(w) for w in words[1:])
 
